@@ -1,0 +1,45 @@
+"""Line-level CSV reading that reports malformed rows instead of guessing."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class MalformedRowsError(ValueError):
+    """Too many rows of a metadata file could not be parsed."""
+
+
+@dataclass
+class BadRows:
+    """Rows skipped while parsing one file: ``(line_number, text, reason)``."""
+
+    source: str
+    rows: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def add(self, lineno: int, text: str, reason: str) -> None:
+        self.rows.append((lineno, text, reason))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def check(self, total: int, on_bad_rows: str = "warn", max_fraction: float = 0.01) -> None:
+        """Log the skipped rows; raise if ``on_bad_rows='raise'`` or too many are bad."""
+        if not self.rows:
+            return
+        sample = "; ".join(f"line {n}: {reason} ({text[:60]!r})" for n, text, reason in self.rows[:3])
+        msg = f"{self.source}: {len(self.rows)} malformed row(s) of {total} skipped: {sample}"
+        if on_bad_rows == "raise" or len(self.rows) > max(1, max_fraction * total):
+            raise MalformedRowsError(msg)
+        log.warning(msg)
+
+
+def read_text_lines(path: str | Path) -> list[str]:
+    """Lines of a text file, UTF-8 (BOM tolerated), with CR/LF endings removed."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"metadata file not found: {path}")
+    text = path.read_bytes().decode("utf-8-sig", errors="strict")
+    return text.splitlines()

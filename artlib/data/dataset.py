@@ -1,0 +1,108 @@
+"""Torch datasets over an :class:`ArtTable`, with explicit handling of unreadable images."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset, default_collate
+
+from .images import ImageLoadError, image_size, load_rgb
+from .table import ArtTable
+
+log = logging.getLogger(__name__)
+
+
+class ArtDataset(Dataset):
+    """``(image, {task: label})`` per row of ``table``.
+
+    ``transform`` is an albumentations pipeline (called as ``transform(image=arr)``)
+    or any callable on an HxWx3 uint8 array. ``on_error='raise'`` (default) stops
+    on an unreadable image with its path; ``'skip'`` logs it, counts it in
+    ``skipped`` and returns ``None``, which :func:`collate_skip_none` drops.
+    """
+
+    def __init__(self, table: ArtTable, transform: Callable | None = None, on_error: str = "raise",
+                 return_index: bool = False) -> None:
+        if on_error not in ("raise", "skip"):
+            raise ValueError("on_error must be 'raise' or 'skip'")
+        self.table = table
+        self.transform = transform
+        self.on_error = on_error
+        self.return_index = return_index
+        self.paths = table.image_paths()
+        self.labels = {t: table.frame[t].to_numpy() for t in table.tasks}
+        self.skipped: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def _apply(self, image: np.ndarray):
+        if self.transform is None:
+            return torch.from_numpy(image).permute(2, 0, 1).float().div(255.0)
+        try:
+            return self.transform(image=image)["image"]
+        except TypeError:
+            return self.transform(image)
+
+    def __getitem__(self, idx: int):
+        path = self.paths[idx]
+        try:
+            image = load_rgb(path)
+        except ImageLoadError as exc:
+            if self.on_error == "raise":
+                raise
+            log.warning("skipping unreadable image: %s", exc)
+            self.skipped.append(str(path))
+            return None
+        labels = {t: torch.tensor(v[idx], dtype=torch.long) for t, v in self.labels.items()}
+        out = (self._apply(image), labels)
+        return (*out, idx) if self.return_index else out
+
+
+def collate_skip_none(batch):
+    """``default_collate`` after dropping ``None`` samples; an all-``None`` batch gives ``None``."""
+    batch = [b for b in batch if b is not None]
+    return default_collate(batch) if batch else None
+
+
+@dataclass
+class VerifyReport:
+    """Outcome of :func:`verify_images`: the readable table and the rejected files."""
+
+    table: ArtTable
+    bad: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["path", "error"]))
+
+    def __repr__(self) -> str:
+        return f"VerifyReport(ok={len(self.table)}, bad={len(self.bad)})"
+
+
+def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None = None) -> VerifyReport:
+    """Check every image once; return the table without the bad ones and a report.
+
+    ``decode=True`` fully decodes (finds truncated files); ``False`` reads headers only
+    (fast, finds missing, non-image and oversized files).
+    """
+    from .images import MAX_IMAGE_PIXELS
+
+    limit = max_pixels or MAX_IMAGE_PIXELS
+    keep, bad = [], []
+    for i, path in enumerate(table.image_paths()):
+        try:
+            if decode:
+                load_rgb(path, max_pixels=limit)
+            else:
+                w, h = image_size(path)
+                if w * h > limit:
+                    raise ImageLoadError(f"image too large: {path} is {w}x{h}")
+            keep.append(i)
+        except ImageLoadError as exc:
+            bad.append({"path": table.frame["path"].iloc[i], "error": str(exc)})
+    report = VerifyReport(table.subset(np.asarray(keep, dtype=np.int64)),
+                          pd.DataFrame(bad, columns=["path", "error"]))
+    if bad:
+        log.warning("%d of %d images unreadable and left out (see report.bad)", len(bad), len(table))
+    return report

@@ -1,0 +1,45 @@
+"""Exact-duplicate images by content hash."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from .table import ArtTable
+
+
+def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-1 of a file's bytes (a missing file raises ``FileNotFoundError``)."""
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def content_hashes(table: ArtTable) -> pd.Series:
+    """SHA-1 per row; rows whose file is missing get a unique ``missing:<path>`` key."""
+    out = []
+    for rel, path in zip(table.frame["path"], table.image_paths()):
+        try:
+            out.append(file_digest(path))
+        except OSError:
+            out.append(f"missing:{rel}")
+    return pd.Series(out, index=table.frame.index, name="sha1")
+
+
+def find_duplicates(table: ArtTable, hashes: pd.Series | None = None) -> pd.DataFrame:
+    """Groups of byte-identical images: ``path, sha1, group, group_size`` + task labels.
+
+    Only rows in groups of two or more are returned, so label conflicts between
+    copies of one image can be read off directly.
+    """
+    hashes = content_hashes(table) if hashes is None else hashes
+    frame = table.frame[["path", *table.tasks]].copy()
+    frame["sha1"] = hashes.to_numpy()
+    sizes = frame.groupby("sha1")["path"].transform("size")
+    dup = frame[sizes > 1].copy()
+    dup["group_size"] = sizes[sizes > 1]
+    dup["group"] = dup.groupby("sha1").ngroup()
+    return dup.sort_values(["group", "path"]).reset_index(drop=True)

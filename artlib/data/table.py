@@ -1,0 +1,128 @@
+"""`ArtTable`: the one labelled-image table every parser returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+#: Code of a missing label in a task column.
+MISSING = -1
+
+
+@dataclass
+class ArtTable:
+    """Images with integer-coded labels for one or more tasks.
+
+    ``frame`` has a ``path`` column (relative to ``root``, or absolute) and one
+    int column per task holding class codes, ``-1`` (:data:`MISSING`) where the
+    label is unknown. Other columns (title, date, ids) are kept as metadata.
+    ``classes[task]`` lists the class names in code order.
+    """
+
+    frame: pd.DataFrame
+    classes: dict[str, list[str]]
+    root: Path | None = None
+    name: str = "art"
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if "path" not in self.frame.columns:
+            raise ValueError("ArtTable.frame needs a 'path' column")
+        for task, names in self.classes.items():
+            if task not in self.frame.columns:
+                raise ValueError(f"task column {task!r} missing from frame")
+            codes = self.frame[task].to_numpy()
+            bad = (codes < MISSING) | (codes >= len(names))
+            if bad.any():
+                raise ValueError(
+                    f"task {task!r}: {int(bad.sum())} codes outside [-1, {len(names) - 1}]"
+                )
+            self.frame[task] = self.frame[task].astype(np.int64)
+        if self.root is not None:
+            self.root = Path(self.root)
+
+    # -- views -------------------------------------------------------------
+    @property
+    def tasks(self) -> list[str]:
+        return list(self.classes)
+
+    @property
+    def num_classes(self) -> dict[str, int]:
+        return {t: len(c) for t, c in self.classes.items()}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def image_paths(self) -> list[Path]:
+        """Absolute (root-joined) path of every row."""
+        root = self.root or Path()
+        return [Path(p) if Path(p).is_absolute() else root / p for p in self.frame["path"]]
+
+    def label_names(self, task: str) -> pd.Series:
+        """Class names of ``task`` per row (``None`` where missing)."""
+        names = np.array(self.classes[task] + [None], dtype=object)
+        return pd.Series(names[self.frame[task].to_numpy()], index=self.frame.index, name=task)
+
+    def counts(self, task: str) -> pd.Series:
+        """Images per class of ``task`` (all classes, zeros included; missing labels excluded)."""
+        codes = self.frame[task]
+        counts = np.bincount(codes[codes >= 0], minlength=len(self.classes[task]))
+        return pd.Series(counts, index=self.classes[task], name=task)
+
+    # -- derived tables ----------------------------------------------------
+    def subset(self, rows: Sequence[int] | np.ndarray | pd.Series) -> "ArtTable":
+        """Rows by position (or a boolean mask), same classes and root."""
+        rows = np.asarray(rows)
+        frame = self.frame[rows] if rows.dtype == bool else self.frame.iloc[rows]
+        return ArtTable(frame.reset_index(drop=True), dict(self.classes), self.root, self.name, dict(self.extra))
+
+    def select_tasks(self, tasks: Iterable[str]) -> "ArtTable":
+        tasks = list(tasks)
+        unknown = set(tasks) - set(self.classes)
+        if unknown:
+            raise KeyError(f"unknown tasks {sorted(unknown)}; have {self.tasks}")
+        return ArtTable(self.frame.copy(), {t: self.classes[t] for t in tasks}, self.root, self.name, dict(self.extra))
+
+    def labelled(self, task: str) -> "ArtTable":
+        """Only the rows that have a label for ``task``."""
+        return self.subset(self.frame[task].to_numpy() != MISSING)
+
+    def concat(self, other: "ArtTable") -> "ArtTable":
+        """Rows of both tables; classes must match."""
+        if other.classes != self.classes:
+            raise ValueError("cannot concatenate tables with different classes")
+        frame = pd.concat([self.frame, other.frame], ignore_index=True)
+        return ArtTable(frame, dict(self.classes), self.root, self.name, dict(self.extra))
+
+    def summary(self) -> pd.DataFrame:
+        """One row per task: classes, labelled images, missing labels, min/max class size."""
+        rows = []
+        for task in self.tasks:
+            counts = self.counts(task)
+            rows.append({
+                "task": task,
+                "classes": len(counts),
+                "labelled": int(counts.sum()),
+                "missing": int((self.frame[task] == MISSING).sum()),
+                "smallest_class": int(counts.min()) if len(counts) else 0,
+                "largest_class": int(counts.max()) if len(counts) else 0,
+            })
+        return pd.DataFrame(rows).set_index("task")
+
+
+def encode_labels(values: pd.Series, classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Map string labels to codes (``-1`` for NaN/empty); classes sorted unless given."""
+    clean = values.astype("string").str.strip()
+    present = clean.notna() & (clean != "")
+    if classes is None:
+        classes = sorted(clean[present].unique().tolist())
+    lookup = {c: i for i, c in enumerate(classes)}
+    codes = np.full(len(values), MISSING, dtype=np.int64)
+    idx = np.flatnonzero(present.to_numpy())
+    mapped = clean[present].map(lookup)
+    known = mapped.notna().to_numpy()
+    codes[idx[known]] = mapped[known].astype(np.int64).to_numpy()
+    return codes, list(classes)

@@ -1,0 +1,56 @@
+"""Albumentations pipelines for training and evaluation."""
+from __future__ import annotations
+
+import albumentations as A
+from albumentations.pytorch import ToTensorV2
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35) -> A.Compose:
+    """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
+
+    Colour is a cue for artist and style, so hue shifts stay small by default.
+    """
+    s = float(strength)
+    if not 0.0 <= s <= 1.0:
+        raise ValueError(f"strength must be in [0, 1], got {strength}")
+    return A.Compose([
+        A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
+                            ratio=(3 / 4, 4 / 3)),
+        A.HorizontalFlip(p=0.5 * s),
+        A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
+        A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),
+        A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
+        ToTensorV2(),
+    ])
+
+
+def eval_transform(size: int = 224, resize_ratio: float = 1.14) -> A.Compose:
+    """Resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``."""
+    return A.Compose([
+        A.SmallestMaxSize(max_size=int(round(size * resize_ratio))),
+        A.CenterCrop(height=size, width=size),
+        A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
+        ToTensorV2(),
+    ])
+
+
+def upsample_transform(strength: float = 1.0) -> A.Compose:
+    """Label-preserving changes for writing new minority-class images to disk (no crop to a fixed size)."""
+    s = float(strength)
+    return A.Compose([
+        A.HorizontalFlip(p=0.5),
+        A.Affine(scale=(1 - 0.1 * s, 1 + 0.1 * s), rotate=(-8 * s, 8 * s), p=0.7),
+        A.ColorJitter(brightness=0.15 * s, contrast=0.15 * s, saturation=0.1 * s, hue=0.0, p=0.7),
+    ])
+
+
+def denormalize(tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+    """Undo :func:`A.Normalize` on a CxHxW tensor -> HxWxC float array in [0, 1] for plotting."""
+    import torch
+
+    mean_t = torch.tensor(mean).view(3, 1, 1)
+    std_t = torch.tensor(std).view(3, 1, 1)
+    return (tensor.detach().cpu() * std_t + mean_t).clamp(0, 1).permute(1, 2, 0).numpy()

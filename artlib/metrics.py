@@ -1,0 +1,68 @@
+"""Classification metrics (scikit-learn) for single- and multitask predictions.
+
+Labels of ``-1`` (missing) are ignored everywhere.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix,
+                             precision_recall_fscore_support, roc_auc_score, top_k_accuracy_score)
+
+
+def _labelled(y_true: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y_true, probs = np.asarray(y_true), np.asarray(probs)
+    if probs.ndim != 2 or len(y_true) != len(probs):
+        raise ValueError(f"probs must be (n, classes) matching y_true; got {probs.shape} vs {y_true.shape}")
+    mask = y_true >= 0
+    return y_true[mask], probs[mask]
+
+
+def ovr_roc_auc(y_true: np.ndarray, probs: np.ndarray) -> float:
+    """Macro one-vs-rest ROC AUC over the classes present in ``y_true`` (NaN if < 2)."""
+    present = np.unique(y_true)
+    if len(present) < 2:
+        return float("nan")
+    scores = [roc_auc_score(y_true == c, probs[:, c]) for c in present]
+    return float(np.mean(scores))
+
+
+def classification_metrics(y_true: Sequence[int], probs: np.ndarray, top_k: Sequence[int] = (3, 5)) -> dict[str, float]:
+    """Accuracy, top-k accuracy (k < classes), macro precision/recall/F1, OvR ROC AUC, support."""
+    y, p = _labelled(np.asarray(y_true), probs)
+    if len(y) == 0:
+        return {"n": 0}
+    pred = p.argmax(1)
+    prec, rec, f1, _ = precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
+    out = {"n": int(len(y)), "accuracy": float(accuracy_score(y, pred)),
+           "macro_precision": float(prec), "macro_recall": float(rec), "macro_f1": float(f1)}
+    for k in top_k:
+        if k < p.shape[1]:
+            out[f"top{k}_accuracy"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))
+    out["roc_auc_ovr"] = ovr_roc_auc(y, p)
+    return out
+
+
+def confusion(y_true: Sequence[int], probs: np.ndarray, num_classes: int | None = None,
+              normalize: str | None = None) -> np.ndarray:
+    """Confusion matrix (rows: true, columns: predicted); ``normalize='true'`` gives recalls."""
+    y, p = _labelled(np.asarray(y_true), probs)
+    n = num_classes or p.shape[1]
+    return confusion_matrix(y, p.argmax(1), labels=np.arange(n), normalize=normalize)
+
+
+def per_class_report(y_true: Sequence[int], probs: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
+    """Precision, recall, F1 and support per class (scikit-learn's report as a frame)."""
+    y, p = _labelled(np.asarray(y_true), probs)
+    report = classification_report(y, p.argmax(1), labels=np.arange(len(class_names)),
+                                   target_names=list(class_names), output_dict=True, zero_division=0)
+    return pd.DataFrame(report).T
+
+
+def metrics_table(labels: dict[str, np.ndarray], probs: dict[str, np.ndarray],
+                  top_k: Sequence[int] = (3, 5)) -> pd.DataFrame:
+    """One row of :func:`classification_metrics` per task."""
+    rows = {task: classification_metrics(labels[task], probs[task], top_k) for task in probs}
+    return pd.DataFrame(rows).T.rename_axis("task")

@@ -1,0 +1,9 @@
+"""Architectures by name: ``create_model(name, num_classes={'task': n, ...})``.
+
+Every model returns ``{task: logits}`` and offers ``embed(x)`` for features.
+"""
+from . import simple_cnn  # noqa: F401  (registers)
+from .heads import MultiTaskClassifier, MultiTaskHead
+from .registry import create_model, list_models, register_model
+
+__all__ = ["MultiTaskClassifier", "MultiTaskHead", "create_model", "list_models", "register_model"]

@@ -1,0 +1,42 @@
+"""Multitask heads and the backbone + heads wrapper every artlib classifier uses."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class MultiTaskHead(nn.Module):
+    """One ``Dropout -> Linear`` classifier per task on a shared feature vector."""
+
+    def __init__(self, in_features: int, num_classes: dict[str, int], dropout: float = 0.2) -> None:
+        super().__init__()
+        if not num_classes:
+            raise ValueError("num_classes must name at least one task")
+        self.heads = nn.ModuleDict({
+            task: nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n))
+            for task, n in num_classes.items()
+        })
+
+    def forward(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {task: head(features) for task, head in self.heads.items()}
+
+
+class MultiTaskClassifier(nn.Module):
+    """``backbone`` (image -> feature vector of ``feature_dim``) followed by per-task heads.
+
+    ``forward`` returns ``{task: logits}``; ``embed`` returns the shared features.
+    """
+
+    def __init__(self, backbone: nn.Module, feature_dim: int, num_classes: dict[str, int],
+                 dropout: float = 0.2) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.feature_dim = feature_dim
+        self.num_classes = dict(num_classes)
+        self.head = MultiTaskHead(feature_dim, num_classes, dropout)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(x)
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return self.head(self.embed(x))

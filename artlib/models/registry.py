@@ -1,0 +1,31 @@
+"""String factory for models: ``create_model('simple_cnn', num_classes={'style': 27})``."""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch.nn as nn
+
+_REGISTRY: dict[str, Callable[..., nn.Module]] = {}
+
+
+def register_model(name: str) -> Callable:
+    """Decorator adding a builder ``fn(num_classes: dict[str, int], **kwargs)`` under ``name``."""
+    def wrap(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if name in _REGISTRY:
+            raise KeyError(f"model {name!r} registered twice")
+        _REGISTRY[name] = fn
+        return fn
+    return wrap
+
+
+def list_models() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def create_model(name: str, num_classes: dict[str, int] | int, **kwargs) -> nn.Module:
+    """Build model ``name`` with one head per task (an int means one task called ``'label'``)."""
+    if isinstance(num_classes, int):
+        num_classes = {"label": num_classes}
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown model {name!r}; available: {', '.join(list_models())}")
+    return _REGISTRY[name](num_classes=dict(num_classes), **kwargs)

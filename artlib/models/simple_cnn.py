@@ -1,0 +1,36 @@
+"""A small VGG-style CNN: the baseline every other architecture is compared with."""
+from __future__ import annotations
+
+import torch.nn as nn
+
+from .heads import MultiTaskClassifier
+from .registry import register_model
+
+
+def conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+    )
+
+
+class SimpleCNNBackbone(nn.Module):
+    """``len(widths)`` conv blocks (each halves the resolution) and global average pooling."""
+
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)) -> None:
+        super().__init__()
+        chans = (3, *widths)
+        self.features = nn.Sequential(*[conv_block(a, b) for a, b in zip(chans, chans[1:])])
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.out_features = widths[-1]
+
+    def forward(self, x):
+        return self.pool(self.features(x)).flatten(1)
+
+
+@register_model("simple_cnn")
+def simple_cnn(num_classes: dict[str, int], widths: tuple[int, ...] = (32, 64, 128, 256),
+               dropout: float = 0.2) -> MultiTaskClassifier:
+    backbone = SimpleCNNBackbone(tuple(widths))
+    return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)

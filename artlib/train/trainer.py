@@ -1,0 +1,289 @@
+"""One Trainer for single- and multitask classifiers."""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from ..metrics import classification_metrics
+from ..utils.runtime import resolve_device
+from .checkpoint import load_checkpoint, save_checkpoint
+from .early_stopping import EarlyStopping
+from .losses import MaskedMultiTaskLoss
+from .schedule import warmup_cosine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings. ``monitor`` is a history column, e.g. ``val_loss`` or ``val_macro_f1``."""
+
+    epochs: int = 10
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    optimizer: str = "adamw"
+    momentum: float = 0.9
+    warmup_epochs: float = 1.0
+    min_lr_ratio: float = 0.01
+    label_smoothing: float = 0.0
+    grad_clip: float | None = None
+    amp: bool = True
+    channels_last: bool = True
+    monitor: str = "val_loss"
+    mode: str = "min"
+    patience: int | None = 5
+    seed: int = 0
+    progress: bool = True
+    device: str = "auto"
+
+
+@dataclass
+class Predictions:
+    """Per-task class probabilities and labels (``-1`` = missing), rows in loader order."""
+
+    probs: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    indices: np.ndarray | None = None
+    embeddings: np.ndarray | None = None
+
+    def metrics(self, top_k: Iterable[int] = (3, 5)) -> pd.DataFrame:
+        from ..metrics import metrics_table
+        return metrics_table(self.labels, self.probs, tuple(top_k))
+
+
+def _split_batch(batch):
+    images, labels = batch[0], batch[1]
+    index = batch[2] if len(batch) > 2 else None
+    return images, labels, index
+
+
+def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                               weight_decay=config.weight_decay, nesterov=True)
+    raise ValueError(f"unknown optimizer {config.optimizer!r} (adamw|sgd)")
+
+
+class Trainer:
+    """Fit a model returning ``{task: logits}`` with masked multitask cross-entropy.
+
+    Features: AdamW/SGD, warm-up + cosine schedule, AMP (bf16, or fp16 with a
+    scaler) and channels_last on CUDA, gradient clipping, early stopping on any
+    history column, best/last checkpoints (atomic, state dicts only) and resume.
+    ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
+    """
+
+    def __init__(self, model: nn.Module, config: TrainConfig | None = None,
+                 class_weights: dict[str, torch.Tensor] | None = None,
+                 checkpoint_dir: str | Path | None = None,
+                 param_groups: list[dict] | None = None) -> None:
+        self.config = config or TrainConfig()
+        self.device = resolve_device(self.config.device)
+        self.model = model.to(self.device)
+        self.use_cuda = self.device.type == "cuda"
+        if self.use_cuda and self.config.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
+        params = param_groups if param_groups is not None else [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = build_optimizer(params, self.config)
+        self.amp_dtype = None
+        if self.use_cuda and self.config.amp:
+            self.amp_dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.stopper = EarlyStopping(self.config.patience, self.config.mode)
+        self.scheduler = None
+        self.epoch = 0
+        self.history: list[dict] = []
+
+    # -- helpers -------------------------------------------------------------
+    def _forward(self, images: torch.Tensor, embed: bool = False):
+        """Logits dict (and the ``embed`` features when asked, computed in the same pass)."""
+        images = images.to(self.device, non_blocking=True)
+        if self.use_cuda and self.config.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        feats = None
+        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+            if embed and hasattr(self.model, "head"):
+                feats = self.model.embed(images)
+                out = self.model.head(feats)
+            else:
+                out = self.model(images)
+                feats = self.model.embed(images) if embed else None
+        if isinstance(out, torch.Tensor):
+            out = {"label": out}
+        return (out, feats) if embed else out
+
+    def _targets(self, labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {t: v.to(self.device, non_blocking=True) for t, v in labels.items()}
+
+    def _ensure_scheduler(self, steps_per_epoch: int) -> None:
+        if self.scheduler is None:
+            self.scheduler = warmup_cosine(self.optimizer, self.config.epochs * steps_per_epoch,
+                                           int(self.config.warmup_epochs * steps_per_epoch),
+                                           self.config.min_lr_ratio)
+
+    # -- training --------------------------------------------------------------
+    def train_epoch(self, loader: DataLoader) -> float:
+        self.model.train()
+        total, count = 0.0, 0
+        bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
+                   disable=not self.config.progress)
+        for batch in bar:
+            if batch is None:
+                continue
+            images, labels, _ = _split_batch(batch)
+            loss, _ = self.loss_fn(self._forward(images), self._targets(labels))
+            self.optimizer.zero_grad(set_to_none=True)
+            self.scaler.scale(loss).backward()
+            if self.config.grad_clip:
+                self.scaler.unscale_(self.optimizer)
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+            self.scheduler.step()
+            total += float(loss.detach()) * len(images)
+            count += len(images)
+            bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
+        if count == 0:
+            raise RuntimeError("training loader yielded no usable batch")
+        return total / count
+
+    def fit(self, train_loader: DataLoader, val_loader: DataLoader | None = None,
+            resume_from: str | Path | None = None) -> pd.DataFrame:
+        """Train for ``config.epochs`` (or until early stopping); returns the history."""
+        self._ensure_scheduler(len(train_loader))
+        if resume_from is not None:
+            self.resume(resume_from)
+        while self.epoch < self.config.epochs:
+            torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout on resume
+            start = time.perf_counter()
+            lr = self.optimizer.param_groups[0]["lr"]
+            row = {"epoch": self.epoch + 1, "lr": lr, "train_loss": self.train_epoch(train_loader)}
+            if val_loader is not None:
+                row.update(self._val_row(val_loader))
+            row["seconds"] = time.perf_counter() - start
+            self.epoch += 1
+            self.history.append(row)
+            if self.config.monitor not in row:
+                raise ValueError(f"monitor {self.config.monitor!r} is not in the history columns {list(row)}; "
+                                 "pass a val_loader or set monitor='train_loss'")
+            is_best = self.stopper.step(float(row[self.config.monitor]))
+            self._save(is_best)
+            log.info("epoch %d: %s", self.epoch, {k: round(v, 4) for k, v in row.items()})
+            if self.stopper.should_stop:
+                log.info("early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor,
+                         self.stopper.best)
+                break
+        return self.history_frame()
+
+    def _val_row(self, loader: DataLoader) -> dict[str, float]:
+        preds, loss = self._predict(loader, with_loss=True)
+        row = {"val_loss": loss}
+        f1s = []
+        for task in preds.probs:
+            m = classification_metrics(preds.labels[task], preds.probs[task], top_k=())
+            if m.get("n", 0):
+                row[f"val_{task}_accuracy"] = m["accuracy"]
+                row[f"val_{task}_macro_f1"] = m["macro_f1"]
+                f1s.append(m["macro_f1"])
+        row["val_macro_f1"] = float(np.mean(f1s)) if f1s else math.nan
+        return row
+
+    def history_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.history)
+
+    # -- inference -------------------------------------------------------------
+    @torch.no_grad()
+    def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False):
+        self.model.eval()
+        probs: dict[str, list] = {}
+        labels: dict[str, list] = {}
+        indices, embeddings = [], []
+        total, count = 0.0, 0
+        for batch in loader:
+            if batch is None:
+                continue
+            images, target, index = _split_batch(batch)
+            out, feats = self._forward(images, embed=True) if embed else (self._forward(images), None)
+            if with_loss:
+                loss, _ = self.loss_fn(out, self._targets(target))
+                total += float(loss) * len(images)
+                count += len(images)
+            for task, logits in out.items():
+                probs.setdefault(task, []).append(torch.softmax(logits.float(), 1).cpu().numpy())
+                labels.setdefault(task, []).append(target[task].cpu().numpy())
+            if index is not None:
+                indices.append(np.asarray(index))
+            if feats is not None:
+                embeddings.append(feats.float().cpu().numpy())
+        preds = Predictions({t: np.concatenate(v) for t, v in probs.items()},
+                            {t: np.concatenate(v) for t, v in labels.items()},
+                            np.concatenate(indices) if indices else None,
+                            np.concatenate(embeddings) if embeddings else None)
+        return (preds, total / max(count, 1)) if with_loss else preds
+
+    def predict(self, loader: DataLoader, embed: bool = False) -> Predictions:
+        """Class probabilities (and optionally ``model.embed`` features) for ``loader``."""
+        return self._predict(loader, embed=embed)
+
+    def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5)) -> pd.DataFrame:
+        """Per-task metrics table on ``loader``."""
+        return self.predict(loader).metrics(top_k)
+
+    # -- checkpoints -------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict() if self.scheduler else {},
+            "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch,
+            "early_stopping": self.stopper.state_dict(),
+            "history": self.history,
+            "config": asdict(self.config),
+        }
+
+    def _save(self, is_best: bool) -> None:
+        if self.checkpoint_dir is None:
+            return
+        save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
+        if is_best:
+            save_checkpoint({"model": self.model.state_dict(), "epoch": self.epoch,
+                             "monitor": self.config.monitor, "value": self.stopper.best},
+                            self.checkpoint_dir / "best.pt")
+        self.history_frame().to_csv(self.checkpoint_dir / "history.csv", index=False)
+
+    def resume(self, path: str | Path) -> None:
+        """Restore model, optimizer, schedule, scaler, epoch, early stopping and history."""
+        state = load_checkpoint(path, map_location=self.device)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None and state["scheduler"]:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.scaler.load_state_dict(state["scaler"])
+        self.epoch = int(state["epoch"])
+        self.stopper.load_state_dict(state["early_stopping"])
+        self.history = list(state["history"])
+        log.info("resumed from %s at epoch %d", path, self.epoch)
+
+    def load_best(self) -> nn.Module:
+        """Load ``best.pt`` weights into the model and return it."""
+        if self.checkpoint_dir is None:
+            raise RuntimeError("no checkpoint_dir was given")
+        state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
+        self.model.load_state_dict(state["model"])
+        return self.model
