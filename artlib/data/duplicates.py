@@ -43,3 +43,20 @@ def find_duplicates(table: ArtTable, hashes: pd.Series | None = None) -> pd.Data
     dup["group_size"] = sizes[sizes > 1]
     dup["group"] = dup.groupby("sha1").ngroup()
     return dup.sort_values(["group", "path"]).reset_index(drop=True)
+
+
+def drop_overlap(table: ArtTable, held_out: ArtTable) -> tuple[ArtTable, pd.DataFrame]:
+    """Remove from ``table`` the images byte-identical to one in ``held_out`` (test leakage).
+
+    Returns the cleaned table and the dropped rows (with the held-out path they copy).
+    """
+    held = content_hashes(held_out)
+    held_paths = dict(zip(held.to_numpy(), held_out.frame["path"]))
+    hashes = content_hashes(table)
+    leak = hashes.isin(held_paths).to_numpy()
+    dropped = table.frame.loc[leak, ["path"]].assign(copy_of=[held_paths[h] for h in hashes[leak]])
+    if leak.any():
+        import logging
+        logging.getLogger(__name__).warning(
+            "%d image(s) also in the held-out split removed from %s", int(leak.sum()), table.name)
+    return table.subset(~leak), dropped.reset_index(drop=True)

@@ -163,12 +163,17 @@ class Trainer:
         return total / count
 
     def fit(self, train_loader: DataLoader, val_loader: DataLoader | None = None,
-            resume_from: str | Path | None = None) -> pd.DataFrame:
-        """Train for ``config.epochs`` (or until early stopping); returns the history."""
+            resume_from: str | Path | None = None, until_epoch: int | None = None) -> pd.DataFrame:
+        """Train for ``config.epochs`` (or until early stopping); returns the history.
+
+        ``resume_from`` continues from a ``last.pt``; ``until_epoch`` stops this call
+        early (training in chunks), the schedule still spanning ``config.epochs``.
+        """
         self._ensure_scheduler(len(train_loader))
         if resume_from is not None:
             self.resume(resume_from)
-        while self.epoch < self.config.epochs:
+        stop_at = min(self.config.epochs, until_epoch or self.config.epochs)
+        while self.epoch < stop_at:
             torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout on resume
             start = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]

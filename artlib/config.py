@@ -1,0 +1,173 @@
+"""Notebook settings from the environment: fixture by default, real data when pointed at it.
+
+Environment variables (all optional):
+
+=================  ==========================================================
+``ARTLIB_DATA``    images root of a real dataset (unset: the generated fixture)
+``ARTLIB_DATASET`` ``wikiart`` (default) | ``pbn`` | ``nga`` | ``wga`` | ``imagefolder`` | ``csv``
+``ARTLIB_META``    metadata location (ArtGAN csv folder, ``train_info.csv``,
+                   NGA folder, WGA csv, labels csv); defaults to ``ARTLIB_DATA``
+``ARTLIB_TASKS``   comma-separated tasks to keep (e.g. ``style,genre``)
+``ARTLIB_PROFILE`` ``ci`` (tiny, CPU, minutes) or ``full`` (real training on a GPU)
+``ARTLIB_OUTPUTS`` where figures, tables and checkpoints go (default ``outputs/``)
+``ARTLIB_EPOCHS``, ``ARTLIB_IMAGE_SIZE``, ``ARTLIB_BATCH_SIZE``, ``ARTLIB_WORKERS``: overrides
+=================  ==========================================================
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .data import (ArtTable, Splits, load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
+                   load_split_folders, load_wga, load_wikiart, stratified_split)
+from .data.dataset import verify_images
+from .data.duplicates import drop_overlap
+from .data.io import load_table, save_table
+
+log = logging.getLogger(__name__)
+
+PROFILES = {
+    "ci": {"image_size": 64, "batch_size": 32, "epochs": 6, "num_workers": 0},
+    "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1)},
+}
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def project_root() -> Path:
+    """The artlib checkout (editable install) or, failing that, the working directory."""
+    here = Path(__file__).resolve().parents[1]
+    if (here / "pyproject.toml").is_file() and (here / "notebooks").is_dir():
+        return here
+    return Path.cwd()
+
+
+@dataclass
+class Settings:
+    """Where the data is, what to train on, and how hard."""
+
+    dataset: str = "wikiart"
+    data: Path | None = None
+    meta: Path | None = None
+    tasks: list[str] | None = None
+    profile: str = "ci"
+    outputs: Path = field(default_factory=lambda: project_root() / "outputs")
+    image_size: int = 64
+    batch_size: int = 32
+    epochs: int = 6
+    num_workers: int = 0
+    seed: int = 0
+
+    @property
+    def is_fixture(self) -> bool:
+        return self.data is None
+
+    def out(self, *parts: str) -> Path:
+        """A path under ``outputs`` whose parent folder exists."""
+        path = self.outputs.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def settings(**overrides) -> Settings:
+    """Settings from ``ARTLIB_*`` variables, then ``overrides`` (a notebook's parameters cell)."""
+    env = os.environ
+    profile = overrides.pop("profile", env.get("ARTLIB_PROFILE", "ci"))
+    if profile not in PROFILES:
+        raise ValueError(f"ARTLIB_PROFILE must be one of {sorted(PROFILES)}, got {profile!r}")
+    values = dict(PROFILES[profile])
+    for key in ("epochs", "image_size", "batch_size", "workers"):
+        if f"ARTLIB_{key.upper()}" in env:
+            values["num_workers" if key == "workers" else key] = int(env[f"ARTLIB_{key.upper()}"])
+    data = env.get("ARTLIB_DATA")
+    s = Settings(
+        dataset=env.get("ARTLIB_DATASET", "wikiart"),
+        data=Path(data).expanduser() if data else None,
+        meta=Path(env["ARTLIB_META"]).expanduser() if env.get("ARTLIB_META") else None,
+        tasks=[t.strip() for t in env["ARTLIB_TASKS"].split(",")] if env.get("ARTLIB_TASKS") else None,
+        profile=profile,
+        outputs=Path(env["ARTLIB_OUTPUTS"]) if env.get("ARTLIB_OUTPUTS") else project_root() / "outputs",
+        **values,
+    )
+    s = replace(s, **overrides)
+    if s.data is not None and not s.data.exists():
+        raise FileNotFoundError(f"ARTLIB_DATA={s.data} does not exist")
+    s.outputs.mkdir(parents=True, exist_ok=True)
+    return s
+
+
+def fixture_paths(s: Settings):
+    """Write (once) and return the synthetic fixture under ``data/fixture``."""
+    from .fixtures import make_fixture
+    return make_fixture(project_root() / "data" / "fixture")
+
+
+def _source(s: Settings) -> tuple[str, Path, Path]:
+    """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
+    if not s.is_fixture:
+        return s.dataset, s.data, s.meta or s.data
+    fx = fixture_paths(s)
+    return s.dataset, *{
+        "wikiart": (fx.wikiart_images, fx.wikiart_csv), "pbn": (fx.pbn_images, fx.pbn_csv),
+        "nga": (fx.nga, fx.nga), "wga": (fx.wga_csv.parent / "images", fx.wga_csv),
+        "imagefolder": (fx.imagefolder, fx.imagefolder),
+    }[s.dataset]
+
+
+def load_source(s: Settings) -> dict[str, ArtTable]:
+    """The configured dataset as given: ``{'all': table}`` or its own splits (e.g. train/val)."""
+    dataset, images, meta = _source(s)
+    if dataset == "wikiart":
+        tables = {split: load_wikiart(meta, split, image_root=images) for split in ("train", "val")}
+    elif dataset == "pbn":
+        tables = {"all": load_painter_by_numbers(meta, s.tasks or ("artist", "style", "genre"), image_dir=images,
+                                                 min_images=1 if s.is_fixture else 10)}
+    elif dataset == "nga":
+        tables = {"all": load_nga(meta, s.tasks or ("style", "school", "artist"), image_dir=images)}
+    elif dataset == "wga":
+        tables = {"all": load_wga(meta, s.tasks or ("type", "school", "timeframe"), image_dir=images)}
+    elif dataset == "imagefolder":
+        subdirs = {d.name for d in Path(images).iterdir() if d.is_dir()}
+        tables = (load_split_folders(images) if {"train", "test"} <= subdirs
+                  else {"all": load_image_folder(images)})
+    elif dataset == "csv":
+        tasks = s.tasks or ["label"]
+        tables = {"all": load_csv_table(meta, tasks, root=images if s.meta else None)}
+    else:
+        raise ValueError(f"unknown ARTLIB_DATASET {dataset!r}")
+    if s.tasks:
+        tables = {k: t.select_tasks(s.tasks) for k, t in tables.items()}
+    return tables
+
+
+def prepare_splits(s: Settings, verify: bool = True) -> Splits:
+    """Build train/val/test, dropping unreadable images, and save them under ``outputs/splits``.
+
+    A source that ships a train/val (or train/test) split keeps its held-out part
+    as ``test`` and carves ``val`` (10 %) out of its training part; otherwise an
+    80/10/10 split stratified on the first task. Duplicates never straddle splits.
+    """
+    source = load_source(s)
+    if verify:
+        source = {k: verify_images(t, decode=s.is_fixture).table for k, t in source.items()}
+    if "all" in source:
+        splits = stratified_split(source["all"], (0.8, 0.1, 0.1), SPLIT_NAMES, seed=s.seed)
+    else:
+        held_out = source.get("test", source.get("val"))
+        train, leaked = drop_overlap(source["train"], held_out)
+        inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=s.seed)
+        splits = Splits({"train": inner.train, "val": inner.val, "test": held_out}, inner.duplicates)
+        leaked.to_csv(s.out("splits", "removed_test_copies.csv"), index=False)
+    for name, table in splits.tables.items():
+        save_table(table, s.out("splits", name))
+    splits.duplicates.to_csv(s.out("splits", "duplicates.csv"), index=False)
+    return splits
+
+
+def get_splits(s: Settings) -> dict[str, ArtTable]:
+    """Saved splits of notebook 00, or freshly prepared ones when none are saved."""
+    try:
+        return {name: load_table(s.outputs / "splits" / name) for name in SPLIT_NAMES}
+    except FileNotFoundError:
+        return prepare_splits(s).tables

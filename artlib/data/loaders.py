@@ -1,0 +1,29 @@
+"""DataLoaders for train/val/test tables with the standard transforms."""
+from __future__ import annotations
+
+import torch
+from torch.utils.data import DataLoader
+
+from .dataset import ArtDataset, collate_skip_none
+from .table import ArtTable
+from .transforms import eval_transform, train_transform
+
+
+def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size: int = 64,
+                 num_workers: int = 0, strength: float = 1.0, seed: int = 0,
+                 on_error: str = "skip", return_index: bool = False) -> dict[str, DataLoader]:
+    """``train`` gets augmentation and shuffling; every other split the eval transform.
+
+    Unreadable images are logged and dropped from their batch (``on_error='skip'``).
+    """
+    loaders = {}
+    for name, table in tables.items():
+        train = name == "train"
+        transform = train_transform(image_size, strength) if train else eval_transform(image_size)
+        dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)
+        loaders[name] = DataLoader(
+            dataset, batch_size=batch_size, shuffle=train, drop_last=train and len(table) > batch_size,
+            num_workers=num_workers, pin_memory=torch.cuda.is_available(), collate_fn=collate_skip_none,
+            persistent_workers=num_workers > 0, generator=None,
+        )
+    return loaders

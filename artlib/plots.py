@@ -1,0 +1,151 @@
+"""Figures for EDA, augmentation and training (matplotlib + seaborn)."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .data.images import ImageLoadError, image_size, load_rgb
+from .data.table import ArtTable
+
+
+def save_figure(fig: plt.Figure, path: str | Path, dpi: int = 120) -> Path:
+    """Save ``fig`` (creating folders) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+def plot_class_balance(table: ArtTable, tasks: Sequence[str] | None = None, top: int = 30) -> plt.Figure:
+    """Bar chart of images per class for each task (largest ``top`` classes)."""
+    tasks = list(tasks or table.tasks)
+    fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        counts = table.counts(task).sort_values(ascending=False).head(top)
+        sns.barplot(x=counts.to_numpy(), y=[str(i) for i in counts.index], ax=ax, color="steelblue")
+        missing = int((table.frame[task] < 0).sum())
+        ax.set_title(f"{task} ({len(table.classes[task])} classes, {missing} unlabelled)")
+        ax.set_xlabel("images")
+    fig.tight_layout()
+    return fig
+
+
+def image_sizes(table: ArtTable, sample: int | None = 2000, seed: int = 0) -> pd.DataFrame:
+    """Width and height read from headers of up to ``sample`` images (unreadable ones skipped)."""
+    paths = table.image_paths()
+    idx = np.arange(len(paths))
+    if sample is not None and len(idx) > sample:
+        idx = np.random.default_rng(seed).choice(idx, sample, replace=False)
+    rows = []
+    for i in idx:
+        try:
+            w, h = image_size(paths[i])
+            rows.append({"path": table.frame["path"].iloc[i], "width": w, "height": h})
+        except ImageLoadError:
+            continue
+    frame = pd.DataFrame(rows, columns=["path", "width", "height"])
+    frame["aspect"] = frame["width"] / frame["height"]
+    return frame
+
+
+def plot_image_sizes(sizes: pd.DataFrame) -> plt.Figure:
+    """Scatter of width vs height with marginal histograms, plus the aspect-ratio histogram."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    sns.scatterplot(data=sizes, x="width", y="height", s=12, alpha=0.6, ax=axes[0])
+    axes[0].set_title(f"image sizes (n={len(sizes)})")
+    sns.histplot(sizes["aspect"], bins=30, ax=axes[1])
+    axes[1].set_title("aspect ratio (width / height)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, cols: int = 6,
+                    size: float = 2.0, title_colors: Sequence[str] | None = None) -> plt.Figure:
+    """Images (HxWx3 uint8 or float in [0, 1]) in a grid with optional captions."""
+    n = max(len(images), 1)
+    cols = min(cols, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.3), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < len(images):
+            ax.imshow(images[k])
+            if titles is not None:
+                color = title_colors[k] if title_colors is not None else "black"
+                ax.set_title(str(titles[k]), fontsize=8, color=color)
+    fig.tight_layout()
+    return fig
+
+
+def plot_samples(table: ArtTable, task: str | None = None, n: int = 12, seed: int = 0, cols: int = 6) -> plt.Figure:
+    """Random readable images of ``table`` captioned with their ``task`` label."""
+    task = task or table.tasks[0]
+    rng = np.random.default_rng(seed)
+    paths = table.image_paths()
+    names = table.label_names(task)
+    images, titles = [], []
+    for i in rng.permutation(len(paths)):
+        if len(images) == n:
+            break
+        try:
+            images.append(load_rgb(paths[i]))
+            titles.append("(unlabelled)" if pd.isna(names.iloc[i]) else names.iloc[i])
+        except ImageLoadError:
+            continue
+    return plot_image_grid(images, titles, cols=cols)
+
+
+def plot_augmentations(image: np.ndarray, transform, n: int = 8, cols: int = 4) -> plt.Figure:
+    """The original image and ``n`` draws of ``transform`` (an albumentations pipeline)."""
+    from .data.transforms import denormalize
+
+    out = [image]
+    for _ in range(n):
+        aug = transform(image=image)["image"]
+        out.append(denormalize(aug) if hasattr(aug, "permute") else aug)
+    return plot_image_grid(out, ["original"] + [f"draw {i + 1}" for i in range(n)], cols=cols)
+
+
+def plot_history(history: pd.DataFrame, metrics: Sequence[str] | None = None) -> plt.Figure:
+    """Loss curves and validation metrics against the epoch."""
+    metrics = list(metrics or [c for c in history.columns if c.startswith("val_") and c != "val_loss"])
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for col in ("train_loss", "val_loss"):
+        if col in history:
+            axes[0].plot(history["epoch"], history[col], marker="o", label=col)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_title("loss")
+    axes[0].legend()
+    for col in metrics:
+        axes[1].plot(history["epoch"], history[col], marker=".", label=col)
+    axes[1].set_xlabel("epoch")
+    axes[1].set_title("validation metrics")
+    axes[1].set_ylim(0, 1.02)
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = True,
+                          title: str = "", max_classes: int = 40) -> plt.Figure:
+    """Heatmap of a confusion matrix (rows: true label), row-normalised by default."""
+    cm = np.asarray(cm, dtype=np.float64)
+    if normalize:
+        cm = cm / np.clip(cm.sum(1, keepdims=True), 1, None)
+    k = min(len(class_names), max_classes)
+    side = max(4, 0.35 * k + 2)
+    fig, ax = plt.subplots(figsize=(side + 1, side))
+    sns.heatmap(cm[:k, :k], annot=k <= 12, fmt=".2f" if normalize else ".0f", cmap="Blues",
+                xticklabels=list(class_names)[:k], yticklabels=list(class_names)[:k], ax=ax,
+                vmin=0, vmax=1 if normalize else None)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"))
+    fig.tight_layout()
+    return fig

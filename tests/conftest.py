@@ -1,0 +1,25 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+torch.set_num_threads(min(2, torch.get_num_threads()))
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def fixture_paths(tmp_path_factory):
+    from artlib.fixtures import make_fixture
+    return make_fixture(tmp_path_factory.mktemp("fixture"))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The real data folder beside the checkout; tests using it skip when it is absent."""
+    if not (SHARED / "metadata").is_dir():
+        pytest.skip("../shared is not present")
+    return SHARED

@@ -1,0 +1,76 @@
+import torch
+from torch.utils.data import DataLoader
+
+from artlib.data import load_wikiart
+from artlib.data.dataset import ArtDataset, collate_skip_none, verify_images
+from artlib.data.io import load_table, save_table
+from artlib.data.loaders import make_loaders
+from artlib.data.transforms import eval_transform, train_transform
+from artlib.data.upsample import upsample_minority
+
+
+def _wikiart(fx):
+    return load_wikiart(fx.wikiart_csv, image_root=fx.wikiart_images)
+
+
+def test_verify_reports_the_damaged_files(fixture_paths):
+    report = verify_images(_wikiart(fixture_paths))
+    assert len(report.bad) == 2
+    assert report.bad["error"].str.contains("not found").sum() == 1
+    assert report.bad["error"].str.contains("cannot decode").sum() == 1
+    header_only = verify_images(_wikiart(fixture_paths), decode=False)
+    assert len(header_only.bad) == 1  # a truncated file has a valid header
+
+
+def test_dataset_items(fixture_paths):
+    table = verify_images(_wikiart(fixture_paths)).table
+    ds = ArtDataset(table, eval_transform(48))
+    image, labels = ds[0]
+    assert image.shape == (3, 48, 48) and image.dtype == torch.float32
+    assert set(labels) == {"artist", "genre", "style"}
+    assert int(labels["style"]) == table.frame["style"].iloc[0]
+    batch = next(iter(DataLoader(ds, batch_size=8)))
+    assert batch[0].shape == (8, 3, 48, 48) and batch[1]["genre"].shape == (8,)
+
+
+def test_unreadable_images_raise_or_skip(fixture_paths):
+    table = _wikiart(fixture_paths)
+    bad = verify_images(table).bad["path"]
+    rows = table.frame.index[table.frame["path"].isin(bad)].tolist()
+    strict = ArtDataset(table, train_transform(32))
+    try:
+        strict[rows[0]]
+        raise AssertionError("expected an error")
+    except Exception as exc:  # noqa: BLE001
+        assert str(table.frame["path"][rows[0]]) in str(exc)
+    lenient = ArtDataset(table, train_transform(32), on_error="skip")
+    assert lenient[rows[0]] is None and len(lenient.skipped) == 1
+    batch = collate_skip_none([lenient[rows[0]], lenient[rows[1]], lenient[0]])
+    assert batch[0].shape[0] == 1
+    assert collate_skip_none([None]) is None
+
+
+def test_loaders_drop_bad_samples(fixture_paths):
+    loaders = make_loaders({"train": _wikiart(fixture_paths)}, image_size=32, batch_size=64)
+    seen = sum(b[0].shape[0] for b in loaders["train"] if b is not None)
+    assert seen >= len(_wikiart(fixture_paths)) - 2 - 64  # drop_last may cut one partial batch
+
+
+def test_table_io_roundtrip(fixture_paths, tmp_path):
+    table = _wikiart(fixture_paths)
+    save_table(table, tmp_path / "t")
+    back = load_table(tmp_path / "t")
+    assert back.classes == table.classes and back.root == table.root
+    assert back.frame[["path", "artist", "genre", "style"]].equals(table.frame[["path", "artist", "genre", "style"]])
+
+
+def test_upsampling_balances_and_writes(fixture_paths, tmp_path):
+    table = verify_images(_wikiart(fixture_paths)).table
+    before = table.counts("genre")
+    out = upsample_minority(table, "genre", tmp_path, seed=0)
+    after = out.counts("genre")
+    assert (after == before.max()).all()
+    new = out.frame[out.frame["augmented_from"] != ""]
+    assert len(new) == (before.max() - before).sum()
+    assert all(p.is_file() for p in out.image_paths()[len(table):])
+    assert (out.frame["style"].iloc[len(table):].to_numpy() >= 0).all()  # other labels carried over

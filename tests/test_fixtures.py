@@ -1,0 +1,44 @@
+import hashlib
+import time
+
+from artlib.fixtures import make_fixture
+
+
+def _digest(root):
+    h = hashlib.sha1()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != "fixture.json":
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def test_fixture_is_fast_and_seeded(tmp_path):
+    start = time.perf_counter()
+    a = make_fixture(tmp_path / "a", seed=5)
+    assert time.perf_counter() - start < 10
+    make_fixture(tmp_path / "b", seed=5)
+    make_fixture(tmp_path / "c", seed=6)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+    for path in (a.wikiart_csv, a.pbn_csv, a.nga / "objects.csv", a.nga / "published_images.csv",
+                 a.nga / "objects_terms.csv", a.wga_csv, a.imagefolder):
+        assert path.exists(), path
+
+
+def test_fixture_is_reused(tmp_path):
+    make_fixture(tmp_path, n_works=40)
+    marker = (tmp_path / "fixture.json").stat().st_mtime_ns
+    make_fixture(tmp_path, n_works=40)
+    assert (tmp_path / "fixture.json").stat().st_mtime_ns == marker
+    make_fixture(tmp_path, n_works=41)
+    assert (tmp_path / "fixture.json").stat().st_mtime_ns != marker
+
+
+def test_clean_fixture_has_no_defects(tmp_path):
+    from artlib.data import load_wikiart
+    from artlib.data.dataset import verify_images
+
+    fx = make_fixture(tmp_path, n_works=60, defects=False)
+    report = verify_images(load_wikiart(fx.wikiart_csv, image_root=fx.wikiart_images))
+    assert len(report.bad) == 0

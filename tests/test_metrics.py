@@ -1,0 +1,39 @@
+import numpy as np
+import pytest
+
+from artlib.metrics import classification_metrics, confusion, metrics_table, per_class_report
+
+
+def test_known_values():
+    y = np.array([0, 0, 1, 1, 2, 2, -1])
+    probs = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .8, .1], [.1, .8, .1], [.1, .2, .7], [.6, .3, .1],
+                      [1, 0, 0]])
+    m = classification_metrics(y, probs, top_k=(2,))
+    assert m["n"] == 6
+    assert m["accuracy"] == pytest.approx(4 / 6)
+    assert m["macro_recall"] == pytest.approx((0.5 + 1 + 0.5) / 3)
+    assert m["top2_accuracy"] == pytest.approx(5 / 6)  # last labelled row ranks class 2 third
+    assert 0.5 < m["roc_auc_ovr"] <= 1.0
+    cm = confusion(y, probs)
+    assert cm.sum() == 6 and cm[0, 0] == 1 and cm[0, 1] == 1 and cm[2, 0] == 1
+
+
+def test_perfect_and_missing():
+    y = np.array([0, 1, 2])
+    m = classification_metrics(y, np.eye(3))
+    assert m["accuracy"] == 1 and m["macro_f1"] == 1 and m["roc_auc_ovr"] == 1
+    assert classification_metrics(np.array([-1, -1]), np.eye(2)) == {"n": 0}
+
+
+def test_report_and_table():
+    y = np.array([0, 1, 1])
+    probs = np.array([[.9, .1], [.4, .6], [.7, .3]])
+    report = per_class_report(y, probs, ["a", "b"])
+    assert report.loc["b", "recall"] == pytest.approx(0.5)
+    table = metrics_table({"t": y}, {"t": probs})
+    assert table.loc["t", "accuracy"] == pytest.approx(2 / 3)
+
+
+def test_shape_mismatch():
+    with pytest.raises(ValueError):
+        classification_metrics(np.array([0, 1]), np.ones((3, 2)))

@@ -1,0 +1,96 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from artlib.data import (load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
+                         load_split_folders, load_wga, parse_year)
+from artlib.data.nga import first_terms, primary_artists, read_nga_csv
+from artlib.data.wga import link_to_path
+
+
+@pytest.mark.parametrize("raw,year", [("1913", 1913), ("1955.0", 1955), ("c.1895", 1895), ("", np.nan),
+                                      ("unknown", np.nan)])
+def test_parse_year(raw, year):
+    got = parse_year(raw)
+    assert (np.isnan(got) and np.isnan(year)) or got == year
+
+
+def test_pbn_fixture(fixture_paths):
+    table = load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist", "style", "genre", "date"))
+    assert len(table) == fixture_paths.n_works
+    assert table.num_classes["artist"] == 8 and table.num_classes["style"] == 3
+    assert (table.frame["genre"] == -1).sum() > 0 and (table.frame["date"] == -1).sum() > 0
+    assert all(p.is_file() for p in table.image_paths())
+
+
+def test_pbn_real(shared):
+    table = load_painter_by_numbers(shared / "metadata" / "painter_by_numbers" / "train_info.csv",
+                                    tasks=("artist", "style", "genre"))
+    assert len(table) == 79433 and table.num_classes["artist"] == 1584
+    assert (table.frame["style"] == -1).sum() == 765
+    frequent = load_painter_by_numbers(shared / "metadata" / "painter_by_numbers" / "train_info.csv",
+                                       tasks=("artist",), min_images=300)
+    assert 0 < (frequent.frame["artist"] >= 0).sum() < len(frequent)
+    assert frequent.counts("artist").min() >= 300
+
+
+def test_pbn_wrong_file(tmp_path):
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(KeyError, match="not a PbN"):
+        load_painter_by_numbers(tmp_path / "x.csv")
+
+
+def test_nga_fixture(fixture_paths):
+    table = load_nga(fixture_paths.nga)
+    assert len(table) == fixture_paths.n_works  # the 3 prints are filtered out
+    assert set(table.classes["style"]) == {"Impressionist", "Cubist", "Realist"}
+    assert table.frame["iiifurl"].str.startswith("https://").all()
+    assert table.frame["title"].str.len().gt(0).all()
+    assert all(p.is_file() for p in table.image_paths())
+    with pytest.raises(KeyError, match="unknown NGA task"):
+        load_nga(fixture_paths.nga, tasks=("colour",))
+
+
+def test_nga_real_term_tables(shared):
+    terms = read_nga_csv(shared / "metadata" / "nga", "objects_terms", ["termid", "objectid", "termtype", "term"])
+    styles = first_terms(terms, "Style")
+    assert styles.index.is_unique and len(styles) > 1000
+    assert "Impressionist" in set(styles)
+    artists = primary_artists(read_nga_csv(shared / "metadata" / "nga", "objects_constituents"))
+    assert artists.index.is_unique and len(artists) > 10000
+
+
+def test_wga_fixture_and_real(fixture_paths, shared):
+    table = load_wga(fixture_paths.wga_csv)
+    assert all(p.is_file() for p in table.image_paths())
+    real = load_wga(shared / "metadata" / "wga" / "paintings.csv")
+    assert len(real) == 9423 and real.num_classes == {"type": 10, "school": 25, "timeframe": 10}
+    assert link_to_path("http://www.wga.hu/art/m/master/x.jpg") == "m/master/x.jpg"
+
+
+def test_image_folder(fixture_paths, tmp_path):
+    table = load_image_folder(fixture_paths.imagefolder)
+    assert table.classes["label"] == sorted(["landscape", "portrait", "still_life", "religious_painting"])
+    assert len(table) == fixture_paths.n_works
+    (tmp_path / "empty_class").mkdir()
+    with pytest.raises(ValueError, match="no images"):
+        load_image_folder(tmp_path)
+
+
+def test_split_folders_real(shared):
+    splits = load_split_folders(shared / "data" / "cnpaint")
+    assert len(splits["train"]) == 2400 and len(splits["test"]) == 300
+    assert splits["train"].classes == splits["test"].classes
+    assert splits["train"].image_paths()[0].is_file()
+
+
+def test_csv_table_real(shared):
+    table = load_csv_table(shared / "data" / "artbench10_32" / "labels.csv", ["style"])
+    assert len(table) == 1500 and table.num_classes["style"] == 10
+    assert table.image_paths()[0].is_file()
+
+
+def test_csv_table_bad_column(tmp_path):
+    pd.DataFrame({"file": ["a.jpg"], "y": ["x"]}).to_csv(tmp_path / "l.csv", index=False)
+    with pytest.raises(KeyError, match="columns"):
+        load_csv_table(tmp_path / "l.csv", ["style"])

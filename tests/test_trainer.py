@@ -1,0 +1,128 @@
+import math
+
+import pytest
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from artlib.data import load_wikiart, stratified_split
+from artlib.data.dataset import verify_images
+from artlib.data.loaders import make_loaders
+from artlib.models import create_model, list_models
+from artlib.train import (EarlyStopping, MaskedMultiTaskLoss, TrainConfig, Trainer, inverse_frequency_weights,
+                          load_checkpoint, warmup_cosine)
+
+
+@pytest.fixture(scope="module")
+def splits(fixture_paths):
+    table = verify_images(load_wikiart(fixture_paths.wikiart_csv, image_root=fixture_paths.wikiart_images)).table
+    return stratified_split(table, (0.8, 0.2), ("train", "val"), stratify="style", seed=0)
+
+
+def test_masked_loss_ignores_missing_labels():
+    logits = {"a": torch.randn(4, 3, requires_grad=True), "b": torch.randn(4, 2, requires_grad=True)}
+    targets = {"a": torch.tensor([0, -1, 2, -1]), "b": torch.tensor([-1, -1, -1, -1])}
+    loss, parts = MaskedMultiTaskLoss()(logits, targets)
+    expected = nn.functional.cross_entropy(logits["a"][[0, 2]], torch.tensor([0, 2]))
+    assert torch.isclose(loss, expected) and set(parts) == {"a"}
+    loss.backward()
+    assert logits["a"].grad[1].abs().sum() == 0 and logits["b"].grad is None
+    none, parts = MaskedMultiTaskLoss()({"b": logits["b"]}, {"b": targets["b"]})
+    assert float(none) == 0 and parts == {}
+
+
+def test_inverse_frequency_weights(splits):
+    weights = inverse_frequency_weights(splits.train)
+    counts = splits.train.counts("genre").to_numpy()
+    w = weights["genre"].numpy()
+    assert (w * counts).std() / (w * counts).mean() < 1e-5  # every class gets the same total weight
+    assert w[counts.argmin()] > w[counts.argmax()]
+
+
+def test_warmup_cosine_shape():
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = warmup_cosine(opt, total_steps=100, warmup_steps=10, min_lr_ratio=0.1)
+    lrs = []
+    for _ in range(100):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] == pytest.approx(0.1, abs=0.01)
+
+
+def test_early_stopping():
+    stop = EarlyStopping(patience=2, mode="max")
+    assert stop.step(0.5) and not stop.step(0.4) and not stop.should_stop
+    assert not stop.step(0.5) and stop.should_stop
+    assert not EarlyStopping(patience=None).should_stop
+
+
+def test_trainer_beats_chance_on_fixture(splits, tmp_path):
+    torch.manual_seed(0)
+    loaders = make_loaders(splits.tables, image_size=48, batch_size=32)
+    model = create_model("simple_cnn", splits.train.num_classes, widths=(16, 32, 64, 128))
+    trainer = Trainer(model, TrainConfig(epochs=8, lr=3e-3, monitor="val_macro_f1", mode="max", progress=False),
+                      class_weights=inverse_frequency_weights(splits.train), checkpoint_dir=tmp_path)
+    history = trainer.fit(loaders["train"], loaders["val"])
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    trainer.load_best()
+    results = trainer.evaluate(loaders["val"])
+    for task, n in splits.train.num_classes.items():
+        assert results.loc[task, "accuracy"] > 1.5 / n, results
+    assert (tmp_path / "history.csv").is_file()
+    best = load_checkpoint(tmp_path / "best.pt")  # weights_only=True load
+    assert best["value"] == pytest.approx(history["val_macro_f1"].max())
+
+
+def _tiny_problem():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3, 8, 8)
+    y = (x.mean((1, 2, 3)) > 0).long()
+    ds = TensorDataset(x, y)
+
+    class Wrap(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(ds)
+
+        def __getitem__(self, i):
+            a, b = ds[i]
+            return a, {"label": b}
+
+    return DataLoader(Wrap(), batch_size=16, shuffle=True)
+
+
+def _model():
+    torch.manual_seed(1)
+    return create_model("simple_cnn", {"label": 2}, widths=(4, 8), dropout=0.5)
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    straight = Trainer(_model(), cfg)
+    straight.fit(loader)
+
+    interrupted = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
+    interrupted.fit(loader, until_epoch=2)  # as if the job died after epoch 2
+    assert interrupted.epoch == 2
+    resumed = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
+    history = resumed.fit(loader, resume_from=tmp_path / "last.pt")
+    assert list(history["epoch"]) == [1, 2, 3, 4]
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_monitor_without_validation_is_a_clear_error():
+    trainer = Trainer(_model(), TrainConfig(epochs=1, monitor="val_loss", progress=False))
+    with pytest.raises(ValueError, match="val_loader"):
+        trainer.fit(_tiny_problem())
+
+
+def test_registry():
+    assert "simple_cnn" in list_models()
+    with pytest.raises(KeyError, match="available"):
+        create_model("no_such_net", 3)
+    out = create_model("simple_cnn", {"a": 3, "b": 5}, widths=(4, 8))(torch.randn(2, 3, 16, 16))
+    assert out["a"].shape == (2, 3) and out["b"].shape == (2, 5)
+    assert not math.isnan(float(out["a"].sum()))
