@@ -84,20 +84,24 @@ class Trainer:
     scaler) and channels_last on CUDA, gradient clipping, early stopping on any
     history column, best/last checkpoints (atomic, state dicts only) and resume.
     ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
+    ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
+    ``on_epoch_end(trainer, row)`` methods (progressive unfreezing, Optuna pruning).
     """
 
     def __init__(self, model: nn.Module, config: TrainConfig | None = None,
                  class_weights: dict[str, torch.Tensor] | None = None,
                  checkpoint_dir: str | Path | None = None,
-                 param_groups: list[dict] | None = None) -> None:
+                 param_groups: list[dict] | None = None, callbacks: list | None = None) -> None:
         self.config = config or TrainConfig()
+        self.callbacks = list(callbacks or [])
         self.device = resolve_device(self.config.device)
         self.model = model.to(self.device)
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
-        params = param_groups if param_groups is not None else [p for p in self.model.parameters() if p.requires_grad]
+        # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
+        params = param_groups if param_groups is not None else list(self.model.parameters())
         self.optimizer = build_optimizer(params, self.config)
         self.amp_dtype = None
         if self.use_cuda and self.config.amp:
@@ -130,6 +134,12 @@ class Trainer:
     def _targets(self, labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {t: v.to(self.device, non_blocking=True) for t, v in labels.items()}
 
+    def _call(self, hook: str, *args) -> None:
+        for cb in self.callbacks:
+            fn = getattr(cb, hook, None)
+            if fn is not None:
+                fn(self, *args)
+
     def _ensure_scheduler(self, steps_per_epoch: int) -> None:
         if self.scheduler is None:
             self.scheduler = warmup_cosine(self.optimizer, self.config.epochs * steps_per_epoch,
@@ -139,6 +149,7 @@ class Trainer:
     # -- training --------------------------------------------------------------
     def train_epoch(self, loader: DataLoader) -> float:
         self.model.train()
+        self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
                    disable=not self.config.progress)
@@ -188,6 +199,7 @@ class Trainer:
                                  "pass a val_loader or set monitor='train_loss'")
             is_best = self.stopper.step(float(row[self.config.monitor]))
             self._save(is_best)
+            self._call("on_epoch_end", row)
             log.info("epoch %d: %s", self.epoch, {k: round(v, 4) for k, v in row.items()})
             if self.stopper.should_stop:
                 log.info("early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor,

