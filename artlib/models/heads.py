@@ -12,13 +12,19 @@ class MultiTaskHead(nn.Module):
         super().__init__()
         if not num_classes:
             raise ValueError("num_classes must name at least one task")
+        self.tasks = list(num_classes)
+        # Module names are prefixed: a task may be called e.g. "type", which nn.Module already uses.
         self.heads = nn.ModuleDict({
-            task: nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n))
+            self.key(task): nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n))
             for task, n in num_classes.items()
         })
 
+    @staticmethod
+    def key(task: str) -> str:
+        return "task_" + task.replace(".", "_")
+
     def forward(self, features: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {task: head(features) for task, head in self.heads.items()}
+        return {task: self.heads[self.key(task)](features) for task in self.tasks}
 
 
 class MultiTaskClassifier(nn.Module):

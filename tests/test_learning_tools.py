@@ -1,0 +1,100 @@
+import multiprocessing as mp
+
+import numpy as np
+import optuna
+import pytest
+import torch
+
+from artlib.data import load_image_folder, stratified_split
+from artlib.data.loaders import make_loaders
+from artlib.data.transforms import train_transform
+from artlib.features import cluster_scores, comparison_table, fit_frozen_classifier, knn_predict, scores
+from artlib.hpo import OptunaPruning, create_study, storage_url
+from artlib.metric_learning import EmbeddingNet, embed_all, fit_metric, m_per_class_loader, retrieval_metrics
+from artlib.models import create_model
+
+
+@pytest.fixture(scope="module")
+def genre_splits(fixture_paths):
+    return stratified_split(load_image_folder(fixture_paths.imagefolder, task="genre"), (0.7, 0.3), ("train", "val"))
+
+
+def test_m_per_class_loader_checks_its_pitfalls(genre_splits):
+    tf = train_transform(32)
+    with pytest.raises(ValueError, match="multiple of m"):
+        m_per_class_loader(genre_splits.train, "genre", tf, m=4, batch_size=30)
+    with pytest.raises(ValueError, match="cannot fill"):
+        m_per_class_loader(genre_splits.train, "genre", tf, m=2, batch_size=16)  # 4 classes x 2 < 16
+    loader = m_per_class_loader(genre_splits.train, "genre", tf, m=4, batch_size=16)
+    images, labels = next(iter(loader))
+    counts = np.bincount(labels["genre"].numpy())
+    assert images.shape[0] == 16 and set(counts[counts > 0]) == {4}
+    assert len(loader) == len(genre_splits.train) // 16
+
+
+def test_metric_learning_improves_retrieval(genre_splits):
+    torch.manual_seed(0)
+    tf = train_transform(32, 0.3)
+    loader = m_per_class_loader(genre_splits.train, "genre", tf, m=8, batch_size=32)
+    val = make_loaders({"val": genre_splits.val}, 32, 64)["val"]
+    backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
+    model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 32)
+    before = retrieval_metrics(*embed_all(model, val, "genre", torch.device("cpu")))
+    history = fit_metric(model, loader, "genre", epochs=5, lr=3e-3, val_loader=val, progress=False)
+    assert {"val_precision_at_1", "val_mean_average_precision_at_r"} <= set(history.columns)
+    assert history["val_mean_average_precision_at_r"].iloc[-1] > before["mean_average_precision_at_r"]
+    emb = model.embed(torch.randn(3, 3, 32, 32))
+    torch.testing.assert_close(emb.norm(dim=1), torch.ones(3))
+
+
+def test_retrieval_metrics_on_perfect_clusters():
+    emb = np.array([[1, 0], [0.99, 0.1], [0, 1], [0.1, 0.99]], dtype=np.float32)
+    labels = np.array([0, 0, 1, 1])
+    m = retrieval_metrics(emb, labels)
+    assert m["precision_at_1"] == 1 and m["mean_average_precision_at_r"] == 1
+
+
+def test_frozen_feature_tools():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    x = rng.normal(size=(120, 8)) + 4 * np.eye(3, 8)[y]
+    for name in ("logistic_regression", "gradient_boosting"):
+        clf = fit_frozen_classifier(name, x[::2], y[::2])
+        assert scores(y[1::2], clf.predict(x[1::2]))["accuracy"] > 0.9
+    assert (knn_predict(x[::2], y[::2], x[1::2], k=3) == y[1::2]).mean() > 0.9
+    clusters = cluster_scores(x, y)
+    assert clusters["ARI"] > 0.8 and clusters["k"] == 3
+    table = comparison_table({"perfect": (y, y), "constant": (y, np.zeros_like(y))})
+    assert table.loc["perfect", "macro_f1"] == 1 and table.loc["constant", "accuracy"] == pytest.approx(1 / 3)
+    with pytest.raises(KeyError):
+        fit_frozen_classifier("svm", x, y)
+
+
+def _worker(storage: str, seed: int) -> None:
+    study = create_study("shared", storage, seed=seed, n_startup_trials=1)
+    study.optimize(lambda t: -(t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=4)
+
+
+def test_two_processes_share_one_study(tmp_path):
+    storage = storage_url(tmp_path / "hpo" / "study.db")
+    create_study("shared", storage)  # create the schema once
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_worker, args=(storage, s)) for s in (1, 2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    study = create_study("shared", storage)  # resumes
+    assert len(study.trials) == 8
+    assert abs(study.best_params["x"] - 1) < 1.5
+
+
+def test_pruning_callback_stops_a_bad_trial():
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=0.5))
+    trial = study.ask()
+    cb = OptunaPruning(trial, monitor="val_macro_f1")
+    with pytest.raises(optuna.TrialPruned):
+        cb.on_epoch_end(None, {"epoch": 1, "val_macro_f1": 0.1})
+    good = OptunaPruning(study.ask(), monitor="val_macro_f1")
+    good.on_epoch_end(None, {"epoch": 1, "val_macro_f1": 0.9})  # no exception

