@@ -90,3 +90,14 @@ def knn_predict(train_emb: np.ndarray, train_labels: np.ndarray, query_emb: np.n
 def comparison_table(results: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
     """``{method: (y_true, y_pred)}`` -> one row of :func:`scores` per method."""
     return pd.DataFrame({name: scores(*pair) for name, pair in results.items()}).T.rename_axis("method")
+
+
+@torch.no_grad()
+def embed_images(model: nn.Module, paths, transform, device: str = "auto") -> np.ndarray:
+    """``model.embed`` of image files (e.g. a query painting); an unreadable file raises ImageLoadError."""
+    from .data.images import load_rgb
+
+    device = resolve_device(device)
+    model = model.to(device).eval()
+    batch = torch.stack([transform(image=load_rgb(p))["image"] for p in paths])
+    return model.embed(batch.to(device)).float().cpu().numpy()

@@ -28,7 +28,13 @@ def test_masked_loss_ignores_missing_labels():
     loss.backward()
     assert logits["a"].grad[1].abs().sum() == 0 and logits["b"].grad is None
     none, parts = MaskedMultiTaskLoss()({"b": logits["b"]}, {"b": targets["b"]})
-    assert float(none) == 0 and parts == {}
+    assert float(none.detach()) == 0 and parts == {}
+
+
+def test_loss_accepts_any_task_name():
+    weights = {"type": torch.tensor([1.0, 3.0])}
+    loss, parts = MaskedMultiTaskLoss(weights)({"type": torch.zeros(2, 2)}, {"type": torch.tensor([0, 1])})
+    assert set(parts) == {"type"} and torch.isclose(loss, torch.log(torch.tensor(2.0)))
 
 
 def test_inverse_frequency_weights(splits):

@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import importlib
+from functools import partial
 
 import torch
 import torch.nn as nn
 
-from .heads import MultiTaskClassifier
+from .heads import classifier_builder
 from .registry import register_model
 from .weights import WeightsUnavailableError, fetch_or_explain
 
@@ -65,13 +66,6 @@ def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = Fals
     return EfficientNetBackbone(net)
 
 
-def _builder(name: str):
-    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
-        backbone = efficientnet_backbone(name, pretrained)
-        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
-    build.__doc__ = f"{name} with one head per task (features: 1280-d)."
-    return build
-
-
 for _name in ("efficientnet-b0", "efficientnet-b1", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
-    register_model(_name.replace("-", "_"))(_builder(_name))
+    register_model(_name.replace("-", "_"))(classifier_builder(
+        partial(efficientnet_backbone, _name), f"{_name} with one head per task (1280-d features)."))

@@ -1,6 +1,8 @@
 """Multitask heads and the backbone + heads wrapper every artlib classifier uses."""
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 import torch.nn as nn
 
@@ -46,3 +48,15 @@ class MultiTaskClassifier(nn.Module):
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         return self.head(self.embed(x))
+
+
+def classifier_builder(make_backbone: Callable[[bool], nn.Module], doc: str) -> Callable[..., MultiTaskClassifier]:
+    """A registry builder ``(num_classes, pretrained, dropout)`` around ``make_backbone(pretrained)``.
+
+    The backbone must expose ``out_features``.
+    """
+    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
+        backbone = make_backbone(pretrained)
+        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+    build.__doc__ = doc
+    return build

@@ -5,11 +5,13 @@ torchvision weights (a clear error offline).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import torch
 import torch.nn as nn
 import torchvision
 
-from .heads import MultiTaskClassifier
+from .heads import classifier_builder
 from .registry import register_model
 from .weights import fetch_or_explain
 
@@ -41,13 +43,6 @@ class TorchvisionBackbone(nn.Module):
         return torch.flatten(self.net(x), 1)
 
 
-def _builder(name: str):
-    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
-        backbone = TorchvisionBackbone(name, pretrained)
-        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
-    build.__doc__ = f"torchvision {name} features + one head per task."
-    return build
-
-
 for _name in TORCHVISION_NAMES:
-    register_model(f"tv_{_name}")(_builder(_name))
+    register_model(f"tv_{_name}")(classifier_builder(
+        partial(TorchvisionBackbone, _name), f"torchvision {_name} features + one head per task."))

@@ -38,9 +38,8 @@ class MaskedMultiTaskLoss(nn.Module):
         super().__init__()
         self.task_weights = dict(task_weights or {})
         self.label_smoothing = label_smoothing
-        self.class_weights = nn.ParameterDict({
-            t: nn.Parameter(w.float(), requires_grad=False) for t, w in (class_weights or {}).items()
-        })
+        # a plain dict: task names such as "type" clash with nn.Module attributes
+        self.class_weights = {t: torch.as_tensor(w, dtype=torch.float32) for t, w in (class_weights or {}).items()}
 
     def forward(self, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]):
         total = None
@@ -50,7 +49,9 @@ class MaskedMultiTaskLoss(nn.Module):
             mask = target != MISSING
             if not bool(mask.any()):
                 continue
-            weight = self.class_weights[task] if task in self.class_weights else None
+            weight = self.class_weights.get(task)
+            if weight is not None and weight.device != out.device:
+                weight = self.class_weights[task] = weight.to(out.device)
             loss = F.cross_entropy(out[mask].float(), target[mask], weight=weight,
                                    label_smoothing=self.label_smoothing)
             parts[task] = float(loss.detach())

@@ -117,7 +117,7 @@ class Trainer:
     def _forward(self, images: torch.Tensor, embed: bool = False):
         """Logits dict (and the ``embed`` features when asked, computed in the same pass)."""
         images = images.to(self.device, non_blocking=True)
-        if self.use_cuda and self.config.channels_last:
+        if self.use_cuda and self.config.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         feats = None
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):

@@ -1,0 +1,126 @@
+"""Finding mislabelled and out-of-place images from embeddings and out-of-fold probabilities.
+
+Four signals, each higher = more suspicious:
+
+* ``self_confidence``: ``1 - p(given label)`` from out-of-fold probabilities;
+* ``knn_disagreement``: share of the k nearest neighbours (cosine) with another label;
+* ``centroid_distance``: cosine distance to the own class centroid, z-scored within the class;
+* ``isolation``: Isolation Forest anomaly score (images unlike any others, e.g. photos).
+
+``score`` (likely mislabelled) is the mean rank of the first three; ``isolation``
+is kept apart as the out-of-distribution signal.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+from sklearn.ensemble import IsolationForest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.neighbors import NearestNeighbors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+LABEL_SIGNALS = ("self_confidence", "knn_disagreement", "centroid_distance")
+SIGNALS = (*LABEL_SIGNALS, "isolation")
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
+
+
+def out_of_fold_probs(features: np.ndarray, labels: np.ndarray, n_splits: int = 5, seed: int = 0) -> np.ndarray:
+    """Class probabilities for every row from a logistic regression that never saw that row."""
+    folds = min(n_splits, int(np.bincount(labels).min()))
+    if folds < 2:
+        raise ValueError("every class needs at least 2 images for out-of-fold probabilities")
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    return cross_val_predict(model, features, labels, cv=cv, method="predict_proba")
+
+
+def knn_disagreement(features: np.ndarray, labels: np.ndarray, k: int = 10) -> np.ndarray:
+    nn = NearestNeighbors(n_neighbors=min(k + 1, len(features)), metric="cosine").fit(features)
+    _, idx = nn.kneighbors(features)
+    return (labels[idx[:, 1:]] != labels[:, None]).mean(1)
+
+
+def centroid_distance(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    unit = _unit(features)
+    out = np.zeros(len(features))
+    for c in np.unique(labels):
+        rows = labels == c
+        centroid = _unit(unit[rows].mean(0, keepdims=True))[0]
+        d = 1 - unit[rows] @ centroid
+        out[rows] = (d - d.mean()) / (d.std() + 1e-12)
+    return out
+
+
+def suspicion_scores(features: np.ndarray, labels: np.ndarray, probs: np.ndarray | None = None, k: int = 10,
+                     seed: int = 0) -> pd.DataFrame:
+    """All signals per row plus ``score``, the mean rank in [0, 1] of the label signals (1 = most suspicious)."""
+    labels = np.asarray(labels)
+    if (labels < 0).any():
+        raise ValueError("labels must all be known (filter out -1 first)")
+    probs = out_of_fold_probs(features, labels, seed=seed) if probs is None else probs
+    iso = IsolationForest(random_state=seed, n_estimators=200).fit(features)
+    frame = pd.DataFrame({
+        "self_confidence": 1 - probs[np.arange(len(labels)), labels],
+        "knn_disagreement": knn_disagreement(features, labels, k),
+        "centroid_distance": centroid_distance(features, labels),
+        "isolation": -iso.score_samples(features),
+        "predicted": probs.argmax(1),
+        "predicted_prob": probs.max(1),
+    })
+    ranks = np.column_stack([rankdata(frame[s]) / len(frame) for s in LABEL_SIGNALS])
+    frame["score"] = ranks.mean(1)
+    return frame
+
+
+def inject_label_noise(labels: np.ndarray, rate: float = 0.05, n_classes: int | None = None,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Flip ``rate`` of the labels to another class at random; returns ``(noisy, flipped_mask)``."""
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(labels)
+    n_classes = n_classes or int(labels.max()) + 1
+    flipped = np.zeros(len(labels), dtype=bool)
+    flipped[rng.choice(len(labels), size=int(round(rate * len(labels))), replace=False)] = True
+    noisy = labels.copy()
+    shift = rng.integers(1, n_classes, size=int(flipped.sum()))
+    noisy[flipped] = (labels[flipped] + shift) % n_classes
+    return noisy, flipped
+
+
+def detection_quality(scores: np.ndarray, truth: np.ndarray, ks: tuple[int, ...] = (10, 25)) -> dict[str, float]:
+    """AUROC of ``scores`` for the ``truth`` mask and precision@k for each k."""
+    order = np.argsort(-scores)
+    out = {"auroc": float(roc_auc_score(truth, scores))}
+    for k in ks:
+        out[f"precision@{k}"] = float(truth[order[:k]].mean())
+    return out
+
+
+def cleanlab_ranking(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """cleanlab's ``find_label_issues`` as a score: issues first (by self-confidence), then the rest."""
+    from cleanlab.filter import find_label_issues
+
+    ranked = find_label_issues(labels, probs, return_indices_ranked_by="self_confidence")
+    scores = 1 - probs[np.arange(len(labels)), labels]  # the rest, below every flagged row
+    scores = scores / (scores.max() + 1e-12) * 0.5
+    scores[ranked] = 1.0 + np.linspace(1, 0, len(ranked), endpoint=False)
+    return scores
+
+
+def compare_detectors(features: np.ndarray, clean_labels: np.ndarray, rate: float = 0.05, seed: int = 0,
+                      ks: tuple[int, ...] = (10, 25)) -> pd.DataFrame:
+    """Inject noise, score with each signal, the combination and cleanlab; one row per detector."""
+    noisy, flipped = inject_label_noise(clean_labels, rate, seed=seed)
+    probs = out_of_fold_probs(features, noisy, seed=seed)
+    frame = suspicion_scores(features, noisy, probs, seed=seed)
+    rows = {name: detection_quality(frame[name].to_numpy(), flipped, ks) for name in (*SIGNALS, "score")}
+    rows["cleanlab find_label_issues"] = detection_quality(cleanlab_ranking(noisy, probs), flipped, ks)
+    table = pd.DataFrame(rows).T.rename(index={"score": "combined (mean rank)"})
+    table["flipped"] = int(flipped.sum())
+    return table

@@ -1,0 +1,49 @@
+"""Same-artist pairs (Painter by Numbers style) that never mix training and test images."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data.splits import stratified_split
+from .data.table import ArtTable
+
+
+def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: float = 1.75,
+               seed: int = 0) -> pd.DataFrame:
+    """Pairs ``a, b, same`` (row positions in ``table``): each image meets up to ``k`` others.
+
+    Positives: up to ``k / (1 + neg_ratio)`` partners of the same class per image;
+    negatives: random other-class partners, subsampled to ``neg_ratio`` negatives
+    per positive. Unordered duplicates are removed; rows without a label are skipped.
+    """
+    rng = np.random.default_rng(seed)
+    labels = table.frame[task].to_numpy()
+    rows = np.flatnonzero(labels >= 0)
+    by_class = {c: rows[labels[rows] == c] for c in np.unique(labels[rows])}
+    n_pos = max(1, int(round(k / (1 + neg_ratio))))
+    pairs = set()
+    for i in rows:
+        same = by_class[labels[i]]
+        same = same[same != i]
+        for j in rng.choice(same, size=min(n_pos, len(same)), replace=False):
+            pairs.add((min(i, j), max(i, j), 1))
+    positives = len(pairs)
+    wanted = int(round(neg_ratio * positives))
+    negatives = set()
+    while len(negatives) < wanted:
+        a, b = rng.choice(rows, size=(2, max(wanted, 64)))
+        for i, j in zip(a, b):
+            if labels[i] != labels[j]:
+                negatives.add((min(i, j), max(i, j), 0))
+                if len(negatives) >= wanted:
+                    break
+    frame = pd.DataFrame(sorted(pairs | negatives), columns=["a", "b", "same"])
+    return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def pair_splits(table: ArtTable, task: str = "artist", fractions=(0.7, 0.15, 0.15), k: int = 36,
+                neg_ratio: float = 1.75, seed: int = 0) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
+    """Split the *images* first (stratified by ``task``), then pair within each split,
+    so no test pair shares an image with a training pair."""
+    splits = stratified_split(table.labelled(task), fractions, ("train", "val", "test"), stratify=task, seed=seed)
+    return {name: (t, make_pairs(t, task, k, neg_ratio, seed + i)) for i, (name, t) in enumerate(splits.tables.items())}

