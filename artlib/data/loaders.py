@@ -14,16 +14,20 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                  on_error: str = "skip", return_index: bool = False) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
+    Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
+    resumed run sees the same order); ``seed`` seeds the augmentation pipeline.
     Unreadable images are logged and dropped from their batch (``on_error='skip'``).
     """
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
         transform = train_transform(image_size, strength) if train else eval_transform(image_size)
+        if train and hasattr(transform, "set_random_seed"):
+            transform.set_random_seed(seed)
         dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)
         loaders[name] = DataLoader(
             dataset, batch_size=batch_size, shuffle=train, drop_last=train and len(table) > batch_size,
             num_workers=num_workers, pin_memory=torch.cuda.is_available(), collate_fn=collate_skip_none,
-            persistent_workers=num_workers > 0, generator=None,
+            persistent_workers=num_workers > 0,
         )
     return loaders
