@@ -15,6 +15,7 @@ import torch.nn as nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from .. import distributed as ddp
 from ..metrics import classification_metrics
 from ..utils.runtime import resolve_device
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -84,7 +85,8 @@ class Trainer:
     scaler) and channels_last on CUDA, gradient clipping, early stopping on any
     history column, best/last checkpoints (atomic, state dicts only) and resume.
     ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
-    ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
+    Under ``torchrun`` the same code trains with DistributedDataParallel (see
+    :mod:`artlib.distributed`). ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
     ``on_epoch_end(trainer, row)`` methods (progressive unfreezing, Optuna pruning).
     """
 
@@ -94,14 +96,19 @@ class Trainer:
                  param_groups: list[dict] | None = None, callbacks: list | None = None) -> None:
         self.config = config or TrainConfig()
         self.callbacks = list(callbacks or [])
-        self.device = resolve_device(self.config.device)
-        self.model = model.to(self.device)
+        self.distributed = ddp.init_distributed()
+        self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
+        self.net = model.to(self.device)  # the bare model: embed, head, state dicts
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.model = self.net
+        if self.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+            self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
-        params = param_groups if param_groups is not None else list(self.model.parameters())
+        params = param_groups if param_groups is not None else list(self.net.parameters())
         self.optimizer = build_optimizer(params, self.config)
         self.amp_dtype = None
         if self.use_cuda and self.config.amp:
@@ -114,19 +121,20 @@ class Trainer:
         self.history: list[dict] = []
 
     # -- helpers -------------------------------------------------------------
-    def _forward(self, images: torch.Tensor, embed: bool = False):
+    def _forward(self, images: torch.Tensor, embed: bool = False, module: nn.Module | None = None):
         """Logits dict (and the ``embed`` features when asked, computed in the same pass)."""
+        module = module or self.model
         images = images.to(self.device, non_blocking=True)
         if self.use_cuda and self.config.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         feats = None
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-            if embed and hasattr(self.model, "head"):
-                feats = self.model.embed(images)
-                out = self.model.head(feats)
+            if embed and hasattr(self.net, "head"):
+                feats = self.net.embed(images)
+                out = self.net.head(feats)
             else:
-                out = self.model(images)
-                feats = self.model.embed(images) if embed else None
+                out = module(images)
+                feats = self.net.embed(images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
         return (out, feats) if embed else out
@@ -162,7 +170,7 @@ class Trainer:
             self.scaler.scale(loss).backward()
             if self.config.grad_clip:
                 self.scaler.unscale_(self.optimizer)
-                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+                nn.utils.clip_grad_norm_(self.net.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()
@@ -171,7 +179,7 @@ class Trainer:
             bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
         if count == 0:
             raise RuntimeError("training loader yielded no usable batch")
-        return total / count
+        return ddp.mean_over_ranks(total / count, self.device)
 
     def fit(self, train_loader: DataLoader, val_loader: DataLoader | None = None,
             resume_from: str | Path | None = None, until_epoch: int | None = None) -> pd.DataFrame:
@@ -180,12 +188,16 @@ class Trainer:
         ``resume_from`` continues from a ``last.pt``; ``until_epoch`` stops this call
         early (training in chunks), the schedule still spanning ``config.epochs``.
         """
+        if self.distributed:
+            train_loader = ddp.shard_loader(train_loader, self.config.seed)
         self._ensure_scheduler(len(train_loader))
         if resume_from is not None:
             self.resume(resume_from)
         stop_at = min(self.config.epochs, until_epoch or self.config.epochs)
         while self.epoch < stop_at:
             torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout on resume
+            if hasattr(train_loader.sampler, "set_epoch"):
+                train_loader.sampler.set_epoch(self.epoch)
             start = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
             row = {"epoch": self.epoch + 1, "lr": lr, "train_loss": self.train_epoch(train_loader)}
@@ -226,7 +238,8 @@ class Trainer:
     # -- inference -------------------------------------------------------------
     @torch.no_grad()
     def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False):
-        self.model.eval()
+        """Every rank evaluates the whole loader (no collective calls, identical results)."""
+        self.net.eval()
         probs: dict[str, list] = {}
         labels: dict[str, list] = {}
         indices, embeddings = [], []
@@ -235,7 +248,8 @@ class Trainer:
             if batch is None:
                 continue
             images, target, index = _split_batch(batch)
-            out, feats = self._forward(images, embed=True) if embed else (self._forward(images), None)
+            out, feats = (self._forward(images, embed=True) if embed
+                          else (self._forward(images, module=self.net), None))
             if with_loss:
                 loss, _ = self.loss_fn(out, self._targets(target))
                 total += float(loss) * len(images)
@@ -264,7 +278,7 @@ class Trainer:
     # -- checkpoints -------------------------------------------------------------
     def state_dict(self) -> dict:
         return {
-            "model": self.model.state_dict(),
+            "model": self.net.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler else {},
             "scaler": self.scaler.state_dict(),
@@ -275,11 +289,11 @@ class Trainer:
         }
 
     def _save(self, is_best: bool) -> None:
-        if self.checkpoint_dir is None:
+        if self.checkpoint_dir is None or not ddp.is_main():
             return
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
-            save_checkpoint({"model": self.model.state_dict(), "epoch": self.epoch,
+            save_checkpoint({"model": self.net.state_dict(), "epoch": self.epoch,
                              "monitor": self.config.monitor, "value": self.stopper.best},
                             self.checkpoint_dir / "best.pt")
         self.history_frame().to_csv(self.checkpoint_dir / "history.csv", index=False)
@@ -287,7 +301,7 @@ class Trainer:
     def resume(self, path: str | Path) -> None:
         """Restore model, optimizer, schedule, scaler, epoch, early stopping and history."""
         state = load_checkpoint(path, map_location=self.device)
-        self.model.load_state_dict(state["model"])
+        self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"]:
             self.scheduler.load_state_dict(state["scheduler"])
@@ -301,6 +315,8 @@ class Trainer:
         """Load ``best.pt`` weights into the model and return it."""
         if self.checkpoint_dir is None:
             raise RuntimeError("no checkpoint_dir was given")
+        if self.distributed:
+            torch.distributed.barrier()  # rank 0 has finished writing
         state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
-        self.model.load_state_dict(state["model"])
-        return self.model
+        self.net.load_state_dict(state["model"])
+        return self.net

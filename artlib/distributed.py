@@ -1,0 +1,79 @@
+"""Multi-process training with torchrun: one code path, a single process when not launched by it.
+
+    torchrun --nproc_per_node=4 -m artlib.train_job ...   # or any script using Trainer
+
+``Trainer`` calls :func:`init_distributed` itself: under torchrun (``WORLD_SIZE`` > 1)
+it joins the process group (NCCL on GPUs, gloo on CPU), wraps the model in
+DistributedDataParallel, shards the training loader with a DistributedSampler,
+validates and writes checkpoints on rank 0 only.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+
+
+def world_size() -> int:
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+
+def rank() -> int:
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+
+
+def is_main() -> bool:
+    return rank() == 0
+
+
+def launched_by_torchrun() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def init_distributed(backend: str | None = None) -> bool:
+    """Join the torchrun process group once; returns whether training is distributed."""
+    if not launched_by_torchrun():
+        return False
+    if not dist.is_initialized():
+        cuda = torch.cuda.is_available()
+        dist.init_process_group(backend or ("nccl" if cuda else "gloo"))
+        if cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+    return True
+
+
+def local_device() -> torch.device:
+    """This process's GPU under torchrun (``LOCAL_RANK``), else CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
+    return torch.device("cpu")
+
+
+def shard_loader(loader: DataLoader, seed: int = 0) -> DataLoader:
+    """The same loader reading only this rank's share (shuffled if the original was)."""
+    if isinstance(loader.sampler, DistributedSampler):
+        return loader
+    sampler = DistributedSampler(loader.dataset, shuffle=isinstance(loader.sampler, RandomSampler), seed=seed,
+                                 drop_last=loader.drop_last)
+    return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, num_workers=loader.num_workers,
+                      collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,
+                      persistent_workers=loader.num_workers > 0)
+
+
+def mean_over_ranks(value: float, device: torch.device) -> float:
+    if world_size() == 1:
+        return value
+    t = torch.tensor([value], dtype=torch.float64, device=device)
+    dist.all_reduce(t)
+    return float(t) / world_size()
+
+
+def broadcast_object(obj):
+    """Rank 0's ``obj`` on every rank."""
+    if world_size() == 1:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]

@@ -1,0 +1,35 @@
+"""Launched by test_distributed.py under torchrun: 2 CPU processes (gloo) train one model."""
+import sys
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from artlib import distributed as ddp
+from artlib.models import create_model
+from artlib.train import TrainConfig, Trainer
+
+
+class Labelled(torch.utils.data.Dataset):
+    def __init__(self, n=96):
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(n, 3, 16, 16, generator=g)
+        self.y = (self.x.mean((1, 2, 3)) > 0).long()
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], {"label": self.y[i]}
+
+
+out = Path(sys.argv[1])
+torch.manual_seed(0)
+model = create_model("simple_cnn", {"label": 2}, widths=(4, 8))
+trainer = Trainer(model, TrainConfig(epochs=2, lr=1e-2, monitor="val_loss", progress=False), checkpoint_dir=out / "ckpt")
+history = trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True), DataLoader(Labelled(32), batch_size=16))
+assert trainer.distributed and ddp.world_size() == 2
+batches = len(trainer.scheduler.optimizer.param_groups) and trainer.scheduler.last_epoch
+checksum = sum(float(p.double().sum()) for p in trainer.net.parameters())  # BN buffers stay per-rank
+(out / f"rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {batches} {len(history)}")
+torch.distributed.destroy_process_group()
