@@ -15,7 +15,7 @@ import optuna
 from .data.loaders import make_loaders
 from .data.table import ArtTable
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
-from .data.transforms import eval_transform, train_transform
+from .data.transforms import train_transform
 from .models import create_model
 from .train import TrainConfig, Trainer, inverse_frequency_weights
 

@@ -11,7 +11,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 
 from artlib.data import load_split_folders
 from artlib.data.dataset import ArtDataset, collate_skip_none

@@ -9,13 +9,13 @@ outputs/benchmarks/loader_throughput.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from results import write_result
 from artlib.data import load_split_folders
 from artlib.data.cache import build_resized_cache
 from artlib.data.dataset import ArtDataset, collate_skip_none
@@ -58,10 +58,7 @@ def main() -> None:
             ips = images_per_second(t, args.image_size, workers, args.batch_size, args.images)
             out["rows"].append({"source": name, "workers": workers, "images_per_s": round(ips, 1)})
             print(out["rows"][-1], flush=True)
-    path = ROOT / "outputs" / "benchmarks" / "loader_throughput.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
-    print(json.dumps(out, indent=1))
+    write_result("loader_throughput", out)
 
 
 if __name__ == "__main__":

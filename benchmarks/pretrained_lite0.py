@@ -10,13 +10,13 @@ first, then the backbone from the top. Results go to outputs/benchmarks/lite0_<d
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from pathlib import Path
 
 import torch
 
+from results import write_result
 from artlib.data import load_csv_table, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
@@ -78,11 +78,8 @@ def main() -> None:
         "train_seconds": round(seconds, 1), "device": str(resolve_device()),
         "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
     }
-    path = ROOT / "outputs" / "benchmarks" / f"lite0_{args.dataset}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
     print(history.round(4).to_string())
-    print(json.dumps(out, indent=1))
+    write_result(f"lite0_{args.dataset}", out)
 
 
 if __name__ == "__main__":

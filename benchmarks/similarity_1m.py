@@ -10,17 +10,15 @@ per-query latency (single-query and batched). Results: outputs/benchmarks/simila
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
-from pathlib import Path
 
 import faiss
 import numpy as np
 
+from results import write_result
 from artlib.similarity import SimilarityIndex, normalize
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
@@ -62,10 +60,7 @@ def main() -> None:
         recall = np.mean([len(set(f) & set(t)) / args.k for f, t in zip(found, truth)])
         out["by_nprobe"].append({"nprobe": nprobe, f"recall@{args.k}": round(float(recall), 4),
                                  "ms_per_query_batched": round(batch_ms, 3), "ms_per_query_single": round(single_ms, 3)})
-    path = ROOT / "outputs" / "benchmarks" / "similarity_1m.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=1))
-    print(json.dumps(out, indent=1))
+    write_result("similarity_1m", out)
 
 
 if __name__ == "__main__":

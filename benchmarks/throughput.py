@@ -12,16 +12,15 @@ outputs/benchmarks/throughput_<device>.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 
+from results import write_result
 from artlib.models import create_model
 
-ROOT = Path(__file__).resolve().parents[1]
+
 MODELS = {
     "torchvision resnet50 (reference)": ("tv_resnet50", {}),
     "rla_resnet50": ("rla_resnet50", {}),
@@ -102,10 +101,7 @@ def main() -> None:
     info = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
             "torch": torch.__version__, "image_size": args.image_size, "steps": args.steps,
             "amp": "bf16" if device.type == "cuda" else "off", "rows": rows}
-    path = ROOT / "outputs" / "benchmarks" / f"throughput_{device.type}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(info, indent=1))
-    print(json.dumps(info, indent=1))
+    write_result(f"throughput_{device.type}", info)
 
 
 if __name__ == "__main__":

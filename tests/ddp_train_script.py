@@ -3,7 +3,7 @@ import sys
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
 
 from artlib import distributed as ddp
 from artlib.models import create_model
