@@ -103,7 +103,7 @@ def fixture_paths(s: Settings):
     return make_fixture(project_root() / "data" / "fixture")
 
 
-def _source(s: Settings) -> tuple[str, Path, Path]:
+def source_paths(s: Settings) -> tuple[str, Path, Path]:
     """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
     if not s.is_fixture:
         return s.dataset, s.data, s.meta or s.data
@@ -117,7 +117,7 @@ def _source(s: Settings) -> tuple[str, Path, Path]:
 
 def load_source(s: Settings) -> dict[str, ArtTable]:
     """The configured dataset as given: ``{'all': table}`` or its own splits (e.g. train/val)."""
-    dataset, images, meta = _source(s)
+    dataset, images, meta = source_paths(s)
     if dataset == "wikiart":
         tables = {split: load_wikiart(meta, split, image_root=images) for split in ("train", "val")}
     elif dataset == "pbn":
