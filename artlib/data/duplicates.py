@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -9,13 +11,23 @@ import pandas as pd
 from .table import ArtTable
 
 
-def file_digest(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-1 of a file's bytes (a missing file raises ``FileNotFoundError``)."""
+@lru_cache(maxsize=1_000_000)
+def _digest(path: str, mtime_ns: int, size: int) -> str:
     h = hashlib.sha1()
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
+        while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-1 of a file's bytes (a missing file raises ``FileNotFoundError``).
+
+    Remembered per (path, modification time, size), so splitting after
+    de-duplicating does not read the files twice.
+    """
+    st = os.stat(path)
+    return _digest(os.fspath(path), st.st_mtime_ns, st.st_size)
 
 
 def content_hashes(table: ArtTable) -> pd.Series:
