@@ -68,12 +68,3 @@ def mean_over_ranks(value: float, device: torch.device) -> float:
     t = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return float(t) / world_size()
-
-
-def broadcast_object(obj):
-    """Rank 0's ``obj`` on every rank."""
-    if world_size() == 1:
-        return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]

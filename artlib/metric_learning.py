@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from .data.dataset import ArtDataset, collate_skip_none
 from .data.table import ArtTable
+from .features import extract_features
 from .utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
@@ -59,16 +60,10 @@ def m_per_class_loader(table: ArtTable, task: str, transform, m: int = 4, batch_
                       drop_last=True, num_workers=num_workers, collate_fn=collate_skip_none)
 
 
-@torch.no_grad()
 def embed_all(model: nn.Module, loader: DataLoader, task: str, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
-    model.eval()
-    embs, labels = [], []
-    for batch in loader:
-        if batch is None:
-            continue
-        embs.append(model.embed(batch[0].to(device)).float().cpu().numpy())
-        labels.append(batch[1][task].numpy())
-    return np.concatenate(embs), np.concatenate(labels)
+    """Embeddings of every sample and its ``task`` labels (see :func:`artlib.features.extract_features`)."""
+    features, labels = extract_features(model, loader, device)
+    return features, labels[task]
 
 
 def retrieval_metrics(query: np.ndarray, query_labels: np.ndarray, reference: np.ndarray | None = None,

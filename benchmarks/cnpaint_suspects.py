@@ -13,9 +13,8 @@ from pathlib import Path
 
 
 from artlib.data import load_split_folders
-from artlib.data.dataset import ArtDataset, collate_skip_none
 from artlib.data.images import load_rgb
-from artlib.data.transforms import eval_transform
+from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
 from artlib.models import create_model
 from artlib.outliers import compare_detectors, out_of_fold_probs, suspicion_scores
@@ -29,12 +28,9 @@ def main() -> None:
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "cnpaint")
     parser.add_argument("--image-size", type=int, default=224)
     args = parser.parse_args()
-    from torch.utils.data import DataLoader
-
     parts = load_split_folders(args.data_root)
     table = parts["train"].concat(parts["test"])
-    loader = DataLoader(ArtDataset(table, eval_transform(args.image_size), on_error="skip"), batch_size=64,
-                        num_workers=2, collate_fn=collate_skip_none)
+    loader = make_loaders({"all": table}, args.image_size, batch_size=64, num_workers=2)["all"]  # eval transform
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)
     feats, labels = extract_features(model, loader)
     y = labels["label"]
