@@ -16,7 +16,7 @@ from .data.loaders import make_loaders
 from .data.table import ArtTable
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 from .data.transforms import train_transform
-from .models import create_model
+from .models import create_model, input_normalization
 from .train import TrainConfig, Trainer, inverse_frequency_weights
 
 
@@ -64,9 +64,9 @@ def classifier_objective(tables: dict[str, ArtTable], model_name: str = "simple_
         batch_size = trial.suggest_categorical("batch_size", [16, 32, 64])
         weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
-        loaders = make_loaders({"train": tables["train"], "val": tables["val"]}, image_size, batch_size,
-                               num_workers, strength, seed)
         model = create_model(model_name, tables["train"].num_classes, **(model_kwargs or {}))
+        loaders = make_loaders({"train": tables["train"], "val": tables["val"]}, image_size, batch_size,
+                               num_workers, strength, seed, normalization=input_normalization(model))
         config = TrainConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=min(1, epochs - 1),
                              monitor="val_macro_f1", mode="max", patience=None, seed=seed, progress=False)
         trainer = Trainer(model, config, class_weights=inverse_frequency_weights(tables["train"]),
@@ -95,9 +95,11 @@ def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str 
         torch.manual_seed(seed)
         n_classes = tables["train"].num_classes[task]
         batch_size = m * min(n_classes, 8)
-        train = m_per_class_loader(tables["train"], task, train_transform(image_size, strength), m, batch_size)
-        val = make_loaders({"val": tables["val"].labelled(task)}, image_size, 64)["val"]
         classifier = create_model(backbone_name, {task: n_classes}, **(backbone_kwargs or {}))
+        norm = input_normalization(classifier)
+        train = m_per_class_loader(tables["train"], task, train_transform(image_size, strength, normalization=norm),
+                                   m, batch_size)
+        val = make_loaders({"val": tables["val"].labelled(task)}, image_size, 64, normalization=norm)["val"]
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 
         def report(epoch: int, row: dict) -> None:

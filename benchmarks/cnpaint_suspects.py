@@ -16,7 +16,7 @@ from artlib.data import load_split_folders
 from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
-from artlib.models import create_model
+from artlib.models import create_model, input_normalization
 from artlib.outliers import compare_detectors, out_of_fold_probs, suspicion_scores
 from artlib.plots import plot_image_grid, save_figure
 
@@ -30,8 +30,9 @@ def main() -> None:
     args = parser.parse_args()
     parts = load_split_folders(args.data_root)
     table = parts["train"].concat(parts["test"])
-    loader = make_loaders({"all": table}, args.image_size, batch_size=64, num_workers=2)["all"]  # eval transform
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)
+    loader = make_loaders({"all": table}, args.image_size, batch_size=64, num_workers=2,
+                          normalization=input_normalization(model))["all"]  # eval transform
     feats, labels = extract_features(model, loader)
     y = labels["label"]
     probs = out_of_fold_probs(feats, y)

@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from artlib import distributed as ddp
 from artlib.models import create_model
-from artlib.train import TrainConfig, Trainer
+from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer
 
 
 class Labelled(torch.utils.data.Dataset):
@@ -32,4 +32,17 @@ assert trainer.distributed and ddp.world_size() == 2
 batches = len(trainer.scheduler.optimizer.param_groups) and trainer.scheduler.last_epoch
 checksum = sum(float(p.double().sum()) for p in trainer.net.parameters())  # BN buffers stay per-rank
 (out / f"rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {batches} {len(history)}")
+
+# Progressive unfreezing changes which parameters train: the DDP wrapper must follow.
+torch.manual_seed(0)
+model = create_model("simple_cnn", {"label": 2}, widths=(4, 8))
+blocks = list(model.backbone.features)
+groups = [list(blocks[1].parameters()), list(blocks[0].parameters())]  # top block first
+start = [p.detach().clone() for p in model.backbone.parameters()]
+unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=[1, 2])
+trainer = Trainer(model, TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False), callbacks=[unfreeze])
+trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True))
+moved = all(not torch.equal(a, b) for a, b in zip(start, model.backbone.parameters()))
+checksum = sum(float(p.double().sum()) for p in trainer.net.parameters())
+(out / f"unfreeze_rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {moved}")
 torch.distributed.destroy_process_group()

@@ -21,6 +21,9 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path):
     assert r0[0] == r1[0], "ranks ended with different weights"
     assert r0[1] == "6"  # 96 samples / 2 ranks / 16 per batch = 3 steps per epoch, 2 epochs
     assert (tmp_path / "ckpt" / "best.pt").is_file() and (tmp_path / "ckpt" / "history.csv").is_file()
+    u0, u1 = ((tmp_path / f"unfreeze_rank{r}.txt").read_text().split() for r in (0, 1))
+    assert u0[0] == u1[0], "progressive unfreezing under DDP left the ranks with different weights"
+    assert u0[1] == "True", "every backbone group was unfrozen and trained"
 
 
 def test_single_process_is_not_distributed():

@@ -1,5 +1,7 @@
 import math
 
+import numpy as np
+
 import pytest
 import torch
 import torch.nn as nn
@@ -135,3 +137,18 @@ def test_registry():
     # task names that clash with nn.Module attributes (WGA's "type") or contain dots still work
     out = create_model("simple_cnn", {"type": 2, "a.b": 3}, widths=(4, 8))(torch.randn(1, 3, 16, 16))
     assert set(out) == {"type", "a.b"}
+
+
+def test_flip_tta_averages_the_mirror_image():
+    loader = _tiny_problem()
+    trainer = Trainer(_model(), TrainConfig(epochs=1, progress=False))
+    plain = trainer.predict(DataLoader(loader.dataset, batch_size=16))
+    tta = trainer.predict(DataLoader(loader.dataset, batch_size=16), flip_tta=True)
+    images = torch.stack([loader.dataset[i][0] for i in range(len(loader.dataset))])
+    trainer.net.eval()
+    with torch.no_grad():
+        mirrored = torch.softmax(trainer.net(torch.flip(images, dims=[-1]))["label"], 1).numpy()
+    assert np.allclose(tta.probs["label"], (plain.probs["label"] + mirrored) / 2, atol=1e-5)
+    assert not np.allclose(tta.probs["label"], plain.probs["label"])
+    assert (trainer.evaluate(DataLoader(loader.dataset, batch_size=16), top_k=(), flip_tta=True)
+            .loc["label", "accuracy"] == pytest.approx((tta.probs["label"].argmax(1) == tta.labels["label"]).mean()))

@@ -7,11 +7,20 @@ from albumentations.pytorch import ToTensorV2
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+Normalization = tuple[tuple[float, float, float], tuple[float, float, float]]
+IMAGENET: Normalization = (IMAGENET_MEAN, IMAGENET_STD)
+"""torchvision / PyTorch-trained weights."""
+INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+"""TensorFlow-trained weights (EfficientNet-Lite, Inception): pixels scaled to [-1, 1]."""
 
-def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35) -> A.Compose:
+
+def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
+                    normalization: Normalization = IMAGENET) -> A.Compose:
     """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
 
     Colour is a cue for artist and style, so hue shifts stay small by default.
+    ``normalization`` is the (mean, std) the model's weights were trained with
+    (see :func:`artlib.models.input_normalization`).
     """
     s = float(strength)
     if not 0.0 <= s <= 1.0:
@@ -22,17 +31,18 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
         A.HorizontalFlip(p=0.5 * s),
         A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
         A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),
-        A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
+        A.Normalize(mean=normalization[0], std=normalization[1]),
         ToTensorV2(),
     ])
 
 
-def eval_transform(size: int = 224, resize_ratio: float = 1.14) -> A.Compose:
+def eval_transform(size: int = 224, resize_ratio: float = 1.14,
+                   normalization: Normalization = IMAGENET) -> A.Compose:
     """Resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``."""
     return A.Compose([
         A.SmallestMaxSize(max_size=int(round(size * resize_ratio))),
         A.CenterCrop(height=size, width=size),
-        A.Normalize(mean=IMAGENET_MEAN, std=IMAGENET_STD),
+        A.Normalize(mean=normalization[0], std=normalization[1]),
         ToTensorV2(),
     ])
 

