@@ -5,6 +5,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .dataset import ArtDataset, collate_skip_none
+from .device_augment import decode_transform
 from .table import ArtTable
 from .transforms import IMAGENET, Normalization, eval_transform, train_transform
 
@@ -12,19 +13,25 @@ from .transforms import IMAGENET, Normalization, eval_transform, train_transform
 def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size: int = 64,
                  num_workers: int = 0, strength: float = 1.0, seed: int = 0,
                  on_error: str = "skip", return_index: bool = False,
-                 normalization: Normalization = IMAGENET) -> dict[str, DataLoader]:
+                 normalization: Normalization = IMAGENET, device_augment: bool = False) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
     resumed run sees the same order); ``seed`` seeds the augmentation pipeline.
     Unreadable images are logged and dropped from their batch (``on_error='skip'``).
     ``normalization`` must match the weights: pass ``input_normalization(model)``.
+    ``device_augment=True``: every split yields fixed-size uint8 images (decode only); augment and
+    normalise them on the GPU with ``Trainer(batch_transforms=device_transforms(...))``.
     """
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
-        transform = (train_transform(image_size, strength, normalization=normalization) if train
-                     else eval_transform(image_size, normalization=normalization))
+        if device_augment:
+            transform = decode_transform(image_size)
+        elif train:
+            transform = train_transform(image_size, strength, normalization=normalization)
+        else:
+            transform = eval_transform(image_size, normalization=normalization)
         if train and hasattr(transform, "set_random_seed"):
             transform.set_random_seed(seed)
         dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)

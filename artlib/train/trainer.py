@@ -6,7 +6,7 @@ import math
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -88,17 +88,25 @@ class Trainer:
     Under ``torchrun`` the same code trains with DistributedDataParallel (see
     :mod:`artlib.distributed`). ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
     ``on_epoch_end(trainer, row)`` methods (progressive unfreezing, Optuna pruning).
+    ``batch_transforms`` ``{"train": fn, "eval": fn}`` run on each batch once it is on the device
+    (augmentation on the GPU, see :mod:`artlib.data.device_augment`).
     """
 
     def __init__(self, model: nn.Module, config: TrainConfig | None = None,
                  class_weights: dict[str, torch.Tensor] | None = None,
                  checkpoint_dir: str | Path | None = None,
-                 param_groups: list[dict] | None = None, callbacks: list | None = None) -> None:
+                 param_groups: list[dict] | None = None, callbacks: list | None = None,
+                 batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None) -> None:
         self.config = config or TrainConfig()
         self.callbacks = list(callbacks or [])
         self.distributed = ddp.init_distributed()
         self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
         self.net = model.to(self.device)  # the bare model: embed, head, state dicts
+        unknown = set(batch_transforms or {}) - {"train", "eval"}
+        if unknown:
+            raise ValueError(f"batch_transforms keys must be 'train' and/or 'eval', got {sorted(unknown)}")
+        self.batch_transforms = {k: (t.to(self.device) if isinstance(t, nn.Module) else t)
+                                 for k, t in (batch_transforms or {}).items()}
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
@@ -155,6 +163,12 @@ class Trainer:
         self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
         self._wrapped_for = trainable
 
+    def _prepare(self, images: torch.Tensor, stage: str) -> torch.Tensor:
+        """Move a batch to the device and apply the ``batch_transforms[stage]`` (augmentation on the GPU)."""
+        images = images.to(self.device, non_blocking=True)
+        transform = self.batch_transforms.get(stage)
+        return transform(images) if transform is not None else images
+
     def _targets(self, labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {t: v.to(self.device, non_blocking=True) for t, v in labels.items()}
 
@@ -182,6 +196,7 @@ class Trainer:
             if batch is None:
                 continue
             images, labels, _ = _split_batch(batch)
+            images = self._prepare(images, "train")
             loss, _ = self.loss_fn(self._forward(images), self._targets(labels))
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
@@ -269,6 +284,7 @@ class Trainer:
             if batch is None:
                 continue
             images, target, index = _split_batch(batch)
+            images = self._prepare(images, "eval")
             out, feats = (self._forward(images, embed=True) if embed
                           else (self._forward(images, module=self.net), None))
             if with_loss:
