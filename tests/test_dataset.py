@@ -1,3 +1,5 @@
+import numpy as np
+import pytest
 import torch
 from torch.utils.data import DataLoader
 
@@ -91,3 +93,24 @@ def test_resized_cache(fixture_paths, tmp_path):
     assert again.image_paths()[0].stat().st_mtime_ns == mtime  # built once
     image, labels = ArtDataset(cached, eval_transform(32))[0]
     assert image.shape == (3, 32, 32)
+
+
+def test_letterbox_keeps_the_whole_scroll():
+    from artlib.data.transforms import PAD_FILL, eval_transform, train_transform
+
+    scroll = np.zeros((400, 100, 3), np.uint8)  # a tall black hanging scroll
+    scroll[:20] = 255  # white top end: cropped away by a centre crop, kept by the letterbox
+    plain = ((0, 0, 0), (1, 1, 1))
+    boxed = eval_transform(64, normalization=plain, fit="letterbox")(image=scroll)["image"]
+    cropped = eval_transform(64, normalization=plain)(image=scroll)["image"]
+    assert boxed.shape == cropped.shape == (3, 64, 64)
+    assert torch.allclose(boxed[:, 32, 0], torch.tensor(PAD_FILL) / 255)  # grey margin beside the scroll
+    assert boxed[:, 0, 32].min() > 0.9 and cropped[:, 0, 32].max() < 0.1  # the scroll's top survives
+    assert torch.allclose(boxed[:, 32, 32], torch.zeros(3))
+    assert train_transform(64, letterbox_p=1.0)(image=scroll)["image"].shape == (3, 64, 64)
+    with pytest.raises(ValueError, match="fit"):
+        eval_transform(64, fit="stretch")
+    with pytest.raises(ValueError, match="letterbox_p"):
+        train_transform(64, letterbox_p=2)
+    with pytest.raises(ValueError, match="device_augment"):
+        make_loaders({}, 64, device_augment=True, letterbox=True)

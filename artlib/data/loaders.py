@@ -13,7 +13,8 @@ from .transforms import IMAGENET, Normalization, eval_transform, train_transform
 def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size: int = 64,
                  num_workers: int = 0, strength: float = 1.0, seed: int = 0,
                  on_error: str = "skip", return_index: bool = False,
-                 normalization: Normalization = IMAGENET, device_augment: bool = False) -> dict[str, DataLoader]:
+                 normalization: Normalization = IMAGENET, device_augment: bool = False,
+                 letterbox: bool = False) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
@@ -22,16 +23,22 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
     ``normalization`` must match the weights: pass ``input_normalization(model)``.
     ``device_augment=True``: every split yields fixed-size uint8 images (decode only); augment and
     normalise them on the GPU with ``Trainer(batch_transforms=device_transforms(...))``.
+    ``letterbox=True``: evaluation sees each whole image in a padded square instead of a centre
+    crop, and half the training images are letterboxed before their random crop.
     """
+    if device_augment and letterbox:
+        raise ValueError("letterbox is not available with device_augment")
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
         if device_augment:
             transform = decode_transform(image_size)
         elif train:
-            transform = train_transform(image_size, strength, normalization=normalization)
+            transform = train_transform(image_size, strength, normalization=normalization,
+                                        letterbox_p=0.5 if letterbox else 0.0)
         else:
-            transform = eval_transform(image_size, normalization=normalization)
+            transform = eval_transform(image_size, normalization=normalization,
+                                       fit="letterbox" if letterbox else "crop")
         if train and hasattr(transform, "set_random_seed"):
             transform.set_random_seed(seed)
         dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import albumentations as A
+import cv2
 from albumentations.pytorch import ToTensorV2
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -14,18 +15,35 @@ INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 """TensorFlow-trained weights (EfficientNet-Lite, Inception): pixels scaled to [-1, 1]."""
 
 
+PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
+
+
+def letterbox(size: int, fill: tuple[int, int, int] = PAD_FILL, p: float = 1.0) -> A.Sequential:
+    """Fit the whole image in a ``size`` square (longest side to ``size``, pad the rest with ``fill``).
+
+    Unlike a centre crop it keeps all of a tall hanging scroll or a wide handscroll.
+    """
+    return A.Sequential([A.LongestMaxSize(max_size=size),
+                         A.PadIfNeeded(size, size, border_mode=cv2.BORDER_CONSTANT, fill=fill)], p=p)
+
+
 def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
-                    normalization: Normalization = IMAGENET) -> A.Compose:
+                    normalization: Normalization = IMAGENET, letterbox_p: float = 0.0) -> A.Compose:
     """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
 
     Colour is a cue for artist and style, so hue shifts stay small by default.
     ``normalization`` is the (mean, std) the model's weights were trained with
-    (see :func:`artlib.models.input_normalization`).
+    (see :func:`artlib.models.input_normalization`). ``letterbox_p``: share of images first
+    fitted into a padded square (see :func:`letterbox`), so the model also learns whole
+    scrolls with margins, as a letterboxed evaluation shows them.
     """
     s = float(strength)
     if not 0.0 <= s <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength}")
+    if not 0.0 <= letterbox_p <= 1.0:
+        raise ValueError(f"letterbox_p must be in [0, 1], got {letterbox_p}")
     return A.Compose([
+        letterbox(size, p=letterbox_p),
         A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
                             ratio=(3 / 4, 4 / 3)),
         A.HorizontalFlip(p=0.5 * s),
@@ -37,11 +55,15 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
 
 
 def eval_transform(size: int = 224, resize_ratio: float = 1.14,
-                   normalization: Normalization = IMAGENET) -> A.Compose:
-    """Resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``."""
+                   normalization: Normalization = IMAGENET, fit: str = "crop") -> A.Compose:
+    """``fit='crop'``: resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``;
+    ``fit='letterbox'``: the whole image in a padded ``size`` square."""
+    if fit not in ("crop", "letterbox"):
+        raise ValueError(f"fit must be 'crop' or 'letterbox', got {fit!r}")
+    geometry = ([letterbox(size)] if fit == "letterbox" else
+                [A.SmallestMaxSize(max_size=int(round(size * resize_ratio))), A.CenterCrop(height=size, width=size)])
     return A.Compose([
-        A.SmallestMaxSize(max_size=int(round(size * resize_ratio))),
-        A.CenterCrop(height=size, width=size),
+        *geometry,
         A.Normalize(mean=normalization[0], std=normalization[1]),
         ToTensorV2(),
     ])
