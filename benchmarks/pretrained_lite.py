@@ -97,7 +97,7 @@ def main() -> None:
                          label_smoothing=args.label_smoothing,
                          monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
-    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "")
+    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + (f"_seed{args.seed}" if args.seed else "")
     ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
     start = time.perf_counter()
