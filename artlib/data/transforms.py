@@ -15,6 +15,7 @@ INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 """TensorFlow-trained weights (EfficientNet-Lite, Inception): pixels scaled to [-1, 1]."""
 
 
+EVAL_RESIZE_RATIO = 1.14  # evaluation resizes the shorter side to size * 1.14, then centre-crops size
 PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
 
 
@@ -54,7 +55,7 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
     ])
 
 
-def eval_transform(size: int = 224, resize_ratio: float = 1.14,
+def eval_transform(size: int = 224, resize_ratio: float = EVAL_RESIZE_RATIO,
                    normalization: Normalization = IMAGENET, fit: str = "crop") -> A.Compose:
     """``fit='crop'``: resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``;
     ``fit='letterbox'``: the whole image in a padded ``size`` square."""
