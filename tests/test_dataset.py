@@ -114,3 +114,33 @@ def test_letterbox_keeps_the_whole_scroll():
         train_transform(64, letterbox_p=2)
     with pytest.raises(ValueError, match="device_augment"):
         make_loaders({}, 64, device_augment=True, letterbox=True)
+
+
+def test_multiview_crops_along_the_long_side():
+    from artlib.data.tta import MultiView, square_crop
+
+    scroll = np.zeros((300, 100, 3), np.uint8)  # tall: top third white, middle grey, bottom black
+    scroll[:100], scroll[100:200] = 255, 128
+    assert square_crop(scroll, "start").min() == 255 and square_crop(scroll, "end").max() == 0
+    assert (square_crop(scroll, "centre") == 128).all()
+    wide = scroll.transpose(1, 0, 2)  # a handscroll: the same squares from left to right
+    assert np.array_equal(square_crop(wide, "start"), square_crop(scroll, "start").transpose(1, 0, 2))
+    plain = ((0, 0, 0), (1, 1, 1))
+    views = MultiView(("letterbox", "start", "centre", "end", "crop"), 32, plain)(image=scroll)["image"]
+    assert views.shape == (5, 3, 32, 32)
+    means = views.mean((1, 2, 3))
+    assert means[1] == pytest.approx(1.0) and means[2] == pytest.approx(128 / 255, abs=1e-3) and means[3] == 0
+    with pytest.raises(ValueError, match="views"):
+        MultiView(("letterbox", "zoom"))
+    with pytest.raises(ValueError, match="where"):
+        square_crop(scroll, "middle")
+
+
+def test_loaders_with_tta_views_yield_every_view(fixture_paths):
+    table = _wikiart(fixture_paths)
+    loaders = make_loaders({"train": table, "test": table}, 32, batch_size=4, tta_views=("letterbox", "end"))
+    images, labels = next(iter(loaders["test"]))
+    assert images.shape == (4, 2, 3, 32, 32)
+    assert next(iter(loaders["train"]))[0].shape == (4, 3, 32, 32)  # training keeps single random crops
+    with pytest.raises(ValueError, match="device_augment"):
+        make_loaders({}, 32, device_augment=True, tta_views=("letterbox",))

@@ -152,3 +152,29 @@ def test_flip_tta_averages_the_mirror_image():
     assert not np.allclose(tta.probs["label"], plain.probs["label"])
     assert (trainer.evaluate(DataLoader(loader.dataset, batch_size=16), top_k=(), flip_tta=True)
             .loc["label", "accuracy"] == pytest.approx((tta.probs["label"].argmax(1) == tta.labels["label"]).mean()))
+
+
+def test_multiview_batches_average_the_views():
+    loader = _tiny_problem()
+    trainer = Trainer(_model(), TrainConfig(epochs=1, progress=False))
+    images = torch.stack([loader.dataset[i][0] for i in range(len(loader.dataset))])
+    labels = torch.stack([loader.dataset[i][1]["label"] for i in range(len(loader.dataset))])
+
+    class TwoViews(torch.utils.data.Dataset):  # the image and its negative, as one (2, C, H, W) item
+        def __len__(self):
+            return len(images)
+
+        def __getitem__(self, i):
+            return torch.stack([images[i], -images[i]]), {"label": labels[i]}
+
+    both = trainer.predict(DataLoader(TwoViews(), batch_size=16))
+    trainer.net.eval()
+    with torch.no_grad():
+        expected = (torch.softmax(trainer.net(images)["label"], 1) + torch.softmax(trainer.net(-images)["label"], 1)) / 2
+    assert both.probs["label"].shape == (64, 2)
+    assert np.allclose(both.probs["label"], expected.numpy(), atol=1e-5)
+    _, loss = trainer._predict(DataLoader(TwoViews(), batch_size=16), with_loss=True)
+    nll = torch.nn.functional.nll_loss(expected.log(), labels)
+    assert loss == pytest.approx(float(nll), rel=1e-4)
+    embedded = trainer.predict(DataLoader(TwoViews(), batch_size=16), embed=True)
+    assert embedded.embeddings.shape[0] == 64

@@ -1,6 +1,8 @@
 """DataLoaders for train/val/test tables with the standard transforms."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch.utils.data import DataLoader
 
@@ -8,13 +10,14 @@ from .dataset import ArtDataset, collate_skip_none
 from .device_augment import decode_transform
 from .table import ArtTable
 from .transforms import IMAGENET, Normalization, eval_transform, train_transform
+from .tta import MultiView
 
 
 def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size: int = 64,
                  num_workers: int = 0, strength: float = 1.0, seed: int = 0,
                  on_error: str = "skip", return_index: bool = False,
                  normalization: Normalization = IMAGENET, device_augment: bool = False,
-                 letterbox: bool = False) -> dict[str, DataLoader]:
+                 letterbox: bool = False, tta_views: Sequence[str] | None = None) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
@@ -25,9 +28,11 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
     normalise them on the GPU with ``Trainer(batch_transforms=device_transforms(...))``.
     ``letterbox=True``: evaluation sees each whole image in a padded square instead of a centre
     crop, and half the training images are letterboxed before their random crop.
+    ``tta_views`` (e.g. ``("letterbox", "start", "end")``, see :mod:`artlib.data.tta`): every
+    split but ``train`` yields ``(B, V, 3, size, size)`` batches, which ``Trainer.predict`` averages.
     """
-    if device_augment and letterbox:
-        raise ValueError("letterbox is not available with device_augment")
+    if device_augment and (letterbox or tta_views):
+        raise ValueError("letterbox and tta_views are not available with device_augment")
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
@@ -36,6 +41,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
         elif train:
             transform = train_transform(image_size, strength, normalization=normalization,
                                         letterbox_p=0.5 if letterbox else 0.0)
+        elif tta_views:
+            transform = MultiView(tta_views, image_size, normalization)
         else:
             transform = eval_transform(image_size, normalization=normalization,
                                        fit="letterbox" if letterbox else "crop")

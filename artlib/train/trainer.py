@@ -273,7 +273,9 @@ class Trainer:
                  flip_tta: bool = False):
         """Every rank evaluates the whole loader (no collective calls, identical results).
 
-        ``flip_tta`` averages the probabilities of each image and its mirror image.
+        ``flip_tta`` averages the probabilities of each image and its mirror image. A loader that
+        yields several views per image (``(B, V, C, H, W)``, e.g. :class:`artlib.data.tta.MultiView`)
+        gets the probabilities (and embeddings) averaged over the views.
         """
         self.net.eval()
         probs: dict[str, list] = {}
@@ -284,18 +286,23 @@ class Trainer:
             if batch is None:
                 continue
             images, target, index = _split_batch(batch)
-            images = self._prepare(images, "eval")
+            size, views = len(images), (images.shape[1] if images.ndim == 5 else 0)
+            images = self._prepare(images.flatten(0, 1) if views else images, "eval")
             out, feats = (self._forward(images, embed=True) if embed
                           else (self._forward(images, module=self.net), None))
-            if with_loss:
-                loss, _ = self.loss_fn(out, self._targets(target))
-                total += float(loss) * len(images)
-                count += len(images)
             batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
             if flip_tta:
                 mirrored = self._forward(torch.flip(images, dims=[-1]), module=self.net)
                 batch_probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2
                                for task, p in batch_probs.items()}
+            if views:  # one row per image: the mean over its views
+                batch_probs = {task: p.view(size, views, -1).mean(1) for task, p in batch_probs.items()}
+                out = {task: p.clamp_min(1e-12).log() for task, p in batch_probs.items()}
+                feats = feats.float().view(size, views, -1).mean(1) if feats is not None else None
+            if with_loss:
+                loss, _ = self.loss_fn(out, self._targets(target))
+                total += float(loss) * size
+                count += size
             for task, p in batch_probs.items():
                 probs.setdefault(task, []).append(p.cpu().numpy())
                 labels.setdefault(task, []).append(target[task].cpu().numpy())

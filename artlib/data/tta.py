@@ -1,0 +1,57 @@
+"""Test-time augmentation: several fixed views of each image, stacked for the Trainer to average.
+
+A hanging scroll shrunk into a letterbox keeps its composition but loses its detail; square crops
+along its long side keep the detail. :class:`MultiView` returns every view of an image as one
+``(views, 3, size, size)`` tensor; :meth:`artlib.train.Trainer.predict` averages the class
+probabilities over the views (and over mirror images with ``flip_tta``).
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import albumentations as A
+import numpy as np
+import torch
+from albumentations.pytorch import ToTensorV2
+
+from .transforms import IMAGENET, Normalization, eval_transform
+
+VIEWS = ("letterbox", "crop", "start", "centre", "end")
+"""``letterbox``/``crop``: as :func:`eval_transform` ``fit=``; ``start``/``centre``/``end``: the
+square of side = the shorter side at the top (left), middle or bottom (right) of the long side."""
+
+
+def square_crop(image: np.ndarray, where: str) -> np.ndarray:
+    """The largest square of ``image`` (HxWxC) at the ``start``, ``centre`` or ``end`` of its long side."""
+    if where not in ("start", "centre", "end"):
+        raise ValueError(f"where must be 'start', 'centre' or 'end', got {where!r}")
+    h, w = image.shape[:2]
+    side, extra = min(h, w), abs(h - w)
+    offset = {"start": 0, "centre": extra // 2, "end": extra}[where]
+    return image[offset:offset + side] if h > w else image[:, offset:offset + side]
+
+
+class MultiView:
+    """Callable like an albumentations pipeline: ``view(image=arr)["image"]`` -> ``(V, 3, size, size)``."""
+
+    def __init__(self, views: Sequence[str] = ("letterbox", "start", "end"), size: int = 224,
+                 normalization: Normalization = IMAGENET) -> None:
+        unknown = [v for v in views if v not in VIEWS]
+        if unknown or not views:
+            raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {list(views)}")
+        self.views = tuple(views)
+        self.fitted = {fit: eval_transform(size, normalization=normalization, fit=fit)
+                       for fit in ("letterbox", "crop") if fit in self.views}
+        self.square = A.Compose([A.Resize(size, size), A.Normalize(mean=normalization[0], std=normalization[1]),
+                                 ToTensorV2()])
+
+    def _view(self, image: np.ndarray, view: str) -> torch.Tensor:
+        if view in self.fitted:
+            return self.fitted[view](image=image)["image"]
+        return self.square(image=np.ascontiguousarray(square_crop(image, view)))["image"]
+
+    def __call__(self, image: np.ndarray) -> dict[str, torch.Tensor]:
+        return {"image": torch.stack([self._view(image, v) for v in self.views])}
+
+    def __repr__(self) -> str:
+        return f"MultiView(views={self.views})"
