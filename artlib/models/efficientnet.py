@@ -39,7 +39,8 @@ class EfficientNetBackbone(nn.Module):
         """Parameter groups from the top (head conv) down to the stem, for progressive unfreezing."""
         n = self.net
         blocks = list(n._blocks)
-        chunks = [blocks[i:i + max(1, len(blocks) // 4)] for i in range(0, len(blocks), max(1, len(blocks) // 4))]
+        bounds = [round(i * len(blocks) / 4) for i in range(5)]  # four chunks of blocks, whatever the depth
+        chunks = [blocks[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
         groups = [list(n._conv_head.parameters()) + list(n._bn1.parameters())]
         groups += [[p for b in chunk for p in b.parameters()] for chunk in reversed(chunks)]
         groups.append(list(n._conv_stem.parameters()) + list(n._bn0.parameters()))
