@@ -59,7 +59,8 @@ def main() -> None:
         probs.append(run_probs)
         out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
     out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, np.mean(probs, 0).argmax(1)).items()}
-    write_result("ensemble_" + "+".join(args.runs), out)
+    out["kind"] = args.kind
+    write_result("ensemble_" + "+".join(args.runs) + ("" if args.kind == "views" else f"_{args.kind}"), out)
 
 
 if __name__ == "__main__":
