@@ -1,15 +1,18 @@
 """Fine-tune pretrained EfficientNet-Lite0/1/2 on the real painting sets in ../shared/data.
 
-    python benchmarks/pretrained_lite.py --dataset cnpaint --epochs 6
+    python benchmarks/pretrained_lite.py --dataset cnpaint --epochs 10 --letterbox
+    python benchmarks/pretrained_lite.py --dataset cnpaint --epochs 10 --letterbox --refit \
+        --model efficientnet_lite1 --image-size 240          # the best cnpaint run so far
     python benchmarks/pretrained_lite.py --dataset artbench --epochs 12 --image-size 128
-    python benchmarks/pretrained_lite.py --model efficientnet_lite2 --image-size 260
 
 cnpaint: the given train/test split (val carved from train, the one train copy of a test
-image removed). artbench10_32: a 70/15/15 stratified split. Progressive unfreezing: heads
-first, then the backbone from the top. Inputs are normalised as the weights expect
-(``input_normalization``: [-1, 1] for the TensorFlow-converted Lite weights); the test set is scored
-with and without mirror test-time augmentation. Results go to
-outputs/benchmarks/<model>_<dataset>.json.
+image removed; ``--refit``: no val, train on all of it for exactly --epochs). artbench10_32: a
+70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top.
+Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
+TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
+and averaged over ``--tta-views`` with their mirror images. Results go to
+outputs/benchmarks/<run>.json, the misclassified test images to <run>_errors.csv/.png and the test
+probabilities to <run>_test_probs.npz (for benchmarks/ensemble_lite.py).
 """
 from __future__ import annotations
 
