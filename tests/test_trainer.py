@@ -167,14 +167,16 @@ def test_multiview_batches_average_the_views():
         def __getitem__(self, i):
             return torch.stack([images[i], -images[i]]), {"label": labels[i]}
 
-    both = trainer.predict(DataLoader(TwoViews(), batch_size=16))
+    both = trainer.predict(DataLoader(TwoViews(), batch_size=16), multi_view=True)
     trainer.net.eval()
     with torch.no_grad():
         expected = (torch.softmax(trainer.net(images)["label"], 1) + torch.softmax(trainer.net(-images)["label"], 1)) / 2
     assert both.probs["label"].shape == (64, 2)
     assert np.allclose(both.probs["label"], expected.numpy(), atol=1e-5)
-    _, loss = trainer._predict(DataLoader(TwoViews(), batch_size=16), with_loss=True)
+    _, loss = trainer._predict(DataLoader(TwoViews(), batch_size=16), with_loss=True, multi_view=True)
     nll = torch.nn.functional.nll_loss(expected.log(), labels)
     assert loss == pytest.approx(float(nll), rel=1e-4)
-    embedded = trainer.predict(DataLoader(TwoViews(), batch_size=16), embed=True)
+    embedded = trainer.predict(DataLoader(TwoViews(), batch_size=16), embed=True, multi_view=True)
     assert embedded.embeddings.shape[0] == 64
+    with pytest.raises(ValueError, match="multi_view"):
+        trainer.predict(DataLoader(loader.dataset, batch_size=16), multi_view=True)

@@ -270,13 +270,17 @@ class Trainer:
     # -- inference -------------------------------------------------------------
     @torch.no_grad()
     def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False,
-                 flip_tta: bool = False):
+                 flip_tta: bool = False, multi_view: bool | None = None):
         """Every rank evaluates the whole loader (no collective calls, identical results).
 
         ``flip_tta`` averages the probabilities of each image and its mirror image. A loader that
         yields several views per image (``(B, V, C, H, W)``, e.g. :class:`artlib.data.tta.MultiView`)
-        gets the probabilities (and embeddings) averaged over the views.
+        gets the probabilities (and embeddings) averaged over the views: ``multi_view=None`` decides
+        by the loader's transform (a ``MultiView``); other 5-D batches (Siamese pairs) pass unchanged.
         """
+        if multi_view is None:
+            from ..data.tta import MultiView
+            multi_view = isinstance(getattr(loader.dataset, "transform", None), MultiView)
         self.net.eval()
         probs: dict[str, list] = {}
         labels: dict[str, list] = {}
@@ -286,7 +290,9 @@ class Trainer:
             if batch is None:
                 continue
             images, target, index = _split_batch(batch)
-            size, views = len(images), (images.shape[1] if images.ndim == 5 else 0)
+            if multi_view and images.ndim != 5:
+                raise ValueError(f"multi_view needs (B, V, C, H, W) batches, got {tuple(images.shape)}")
+            size, views = len(images), (images.shape[1] if multi_view else 0)
             images = self._prepare(images.flatten(0, 1) if views else images, "eval")
             out, feats = (self._forward(images, embed=True) if embed
                           else (self._forward(images, module=self.net), None))
@@ -316,12 +322,15 @@ class Trainer:
                             np.concatenate(embeddings) if embeddings else None)
         return (preds, total / max(count, 1)) if with_loss else preds
 
-    def predict(self, loader: DataLoader, embed: bool = False, flip_tta: bool = False) -> Predictions:
+    def predict(self, loader: DataLoader, embed: bool = False, flip_tta: bool = False,
+                multi_view: bool | None = None) -> Predictions:
         """Class probabilities (and optionally ``model.embed`` features) for ``loader``.
 
         ``flip_tta``: average with the horizontally mirrored image (test-time augmentation).
+        ``multi_view``: average over the views of ``(B, V, C, H, W)`` batches; ``None``: when the
+        loader's transform is an :class:`artlib.data.tta.MultiView`.
         """
-        return self._predict(loader, embed=embed, flip_tta=flip_tta)
+        return self._predict(loader, embed=embed, flip_tta=flip_tta, multi_view=multi_view)
 
     def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5), flip_tta: bool = False) -> pd.DataFrame:
         """Per-task metrics table on ``loader``."""
