@@ -128,8 +128,9 @@ def main() -> None:
     else:
         history = trainer.fit(loaders["train"], loaders.get("val"))
         seconds = time.perf_counter() - start
-    if args.refit:  # the final weights: nothing held out to choose an epoch with
-        trainer.resume(ckpt / "last.pt")
+    if args.refit:  # the final weights (in memory after training): nothing held out to choose an epoch with
+        if args.evaluate_only:
+            trainer.resume(ckpt / "last.pt")
     else:
         trainer.load_best()
     results = trainer.predict(loaders["test"]).metrics(top_k=(3,))
@@ -142,6 +143,7 @@ def main() -> None:
                                     normalization=input_normalization(model), tta_views=args.tta_views,
                                     return_index=True)["test"]
         scored["views"] = trainer.predict(views_loader, flip_tta=True)
+    views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]
     save_errors(final, tables["test"], task, run)
     save_probabilities(scored, tables["test"], task, run)
@@ -155,8 +157,8 @@ def main() -> None:
         "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),
         "test_macro_f1_flip_tta": round(float(mirrored.loc[task, "macro_f1"]), 4),
         **({"tta_views": args.tta_views,
-            "test_accuracy_views_tta": round(float(scored["views"].metrics(()).loc[task, "accuracy"]), 4),
-            "test_macro_f1_views_tta": round(float(scored["views"].metrics(()).loc[task, "macro_f1"]), 4)}
+            "test_accuracy_views_tta": round(float(views.loc[task, "accuracy"]), 4),
+            "test_macro_f1_views_tta": round(float(views.loc[task, "macro_f1"]), 4)}
            if args.tta_views else {}),
         "best_val_macro_f1": None if args.refit else round(float(history["val_macro_f1"].max()), 4),
         "refit": args.refit,
