@@ -19,6 +19,11 @@ EVAL_RESIZE_RATIO = 1.14  # evaluation resizes the shorter side to size * 1.14, 
 PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
 
 
+def to_tensor(normalization: Normalization = IMAGENET) -> list[A.BasicTransform]:
+    """The tail every pipeline shares: normalise with the weights' (mean, std), HWC array -> CHW tensor."""
+    return [A.Normalize(mean=normalization[0], std=normalization[1]), ToTensorV2()]
+
+
 def letterbox(size: int, fill: tuple[int, int, int] = PAD_FILL, p: float = 1.0) -> A.Sequential:
     """Fit the whole image in a ``size`` square (longest side to ``size``, pad the rest with ``fill``).
 
@@ -50,8 +55,7 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
         A.HorizontalFlip(p=0.5 * s),
         A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
         A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),
-        A.Normalize(mean=normalization[0], std=normalization[1]),
-        ToTensorV2(),
+        *to_tensor(normalization),
     ])
 
 
@@ -65,8 +69,7 @@ def eval_transform(size: int = 224, resize_ratio: float = EVAL_RESIZE_RATIO,
                 [A.SmallestMaxSize(max_size=int(round(size * resize_ratio))), A.CenterCrop(height=size, width=size)])
     return A.Compose([
         *geometry,
-        A.Normalize(mean=normalization[0], std=normalization[1]),
-        ToTensorV2(),
+        *to_tensor(normalization),
     ])
 
 

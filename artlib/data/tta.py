@@ -12,9 +12,8 @@ from typing import Sequence
 import albumentations as A
 import numpy as np
 import torch
-from albumentations.pytorch import ToTensorV2
 
-from .transforms import IMAGENET, Normalization, eval_transform
+from .transforms import IMAGENET, Normalization, eval_transform, to_tensor
 
 VIEWS = ("letterbox", "crop", "start", "centre", "end")
 """``letterbox``/``crop``: as :func:`eval_transform` ``fit=``; ``start``/``centre``/``end``: the
@@ -42,8 +41,7 @@ class MultiView:
         self.views = tuple(views)
         self.fitted = {fit: eval_transform(size, normalization=normalization, fit=fit)
                        for fit in ("letterbox", "crop") if fit in self.views}
-        self.square = A.Compose([A.Resize(size, size), A.Normalize(mean=normalization[0], std=normalization[1]),
-                                 ToTensorV2()])
+        self.square = A.Compose([A.Resize(size, size), *to_tensor(normalization)])
 
     def _view(self, image: np.ndarray, view: str) -> torch.Tensor:
         if view in self.fitted:
