@@ -59,11 +59,12 @@ def main() -> None:
         labels = run_labels
         probs.append(run_probs)
         out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
-    out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, np.mean(probs, 0).argmax(1)).items()}
+    predicted = np.mean(probs, 0).argmax(1)
+    out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, predicted).items()}
     wrong = np.stack([p.argmax(1) != labels for p in probs])
     names = test.classes[task]
     out["wrong_in_every_run"] = [f"{path} ({names[g]} -> {names[p]})" for path, g, p, w in zip(
-        test.frame["path"], labels, np.mean(probs, 0).argmax(1), wrong.all(0)) if w]
+        test.frame["path"], labels, predicted, wrong.all(0)) if w]
     out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
     write_result("ensemble_" + "+".join(args.runs) + ("" if args.kind == "views" else f"_{args.kind}"), out)
