@@ -8,7 +8,8 @@
 cnpaint: the given train/test split (val carved from train, the one train copy of a test
 image removed; ``--refit``: no val, train on all of it for exactly --epochs). artbench10_32: a
 70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
-(``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``).
+(``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``);
+``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``).
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
@@ -98,6 +99,9 @@ def main() -> None:
     parser.add_argument("--layer-decay", type=float, default=1.0,
                         help="discriminative rates: backbone group i (top first) trains at lr * decay ** (i + 1)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--mixup", type=float, default=0.0, help="MixUp alpha (0: off)")
+    parser.add_argument("--cutmix", type=float, default=0.0, help="CutMix alpha (0: off)")
+    parser.add_argument("--mix-prob", type=float, default=1.0, help="chance that a training batch is mixed")
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
                         help="evaluate whole images in a padded square; letterbox half the training images")
@@ -118,12 +122,14 @@ def main() -> None:
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
-                         label_smoothing=args.label_smoothing,
-                         monitor="train_loss" if args.refit else "val_macro_f1",
+                         label_smoothing=args.label_smoothing, mixup_alpha=args.mixup, cutmix_alpha=args.cutmix,
+                         mix_prob=args.mix_prob, monitor="train_loss" if args.refit else "val_macro_f1",
                          mode="min" if args.refit else "max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
     run = (f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "")
-           + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "") + (f"_seed{args.seed}" if args.seed else ""))
+           + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
+           + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
+           + (f"_seed{args.seed}" if args.seed else ""))
     ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze],
                       param_groups=layerwise_lr_groups(model, groups, args.lr, args.layer_decay))
@@ -157,6 +163,7 @@ def main() -> None:
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
         "lr": args.lr, "layer_decay": args.layer_decay, "unfreeze_at": args.unfreeze_at,
         "label_smoothing": args.label_smoothing,
+        "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob,
         "augmentation_strength": args.strength, "letterbox": args.letterbox, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),

@@ -21,6 +21,7 @@ from ..utils.runtime import resolve_device
 from .checkpoint import load_checkpoint, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss
+from .mixing import MixUpCutMix, mixed_loss
 from .schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ class TrainConfig:
     warmup_epochs: float = 1.0
     min_lr_ratio: float = 0.01
     label_smoothing: float = 0.0
+    mixup_alpha: float = 0.0  # > 0: MixUp training batches (see artlib.train.mixing)
+    cutmix_alpha: float = 0.0  # > 0: CutMix; both > 0: one or the other per batch
+    mix_prob: float = 1.0  # the chance that a training batch is mixed
     grad_clip: float | None = None
     amp: bool = True
     channels_last: bool = True
@@ -81,7 +85,7 @@ def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
 class Trainer:
     """Fit a model returning ``{task: logits}`` with masked multitask cross-entropy.
 
-    Features: AdamW/SGD, warm-up + cosine schedule, AMP (bf16, or fp16 with a
+    Features: AdamW/SGD, warm-up + cosine schedule, MixUp/CutMix, AMP (bf16, or fp16 with a
     scaler) and channels_last on CUDA, gradient clipping, early stopping on any
     history column, best/last checkpoints (atomic, state dicts only) and resume.
     ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
@@ -114,6 +118,8 @@ class Trainer:
         self._wrapped_for: tuple[bool, ...] | None = None
         self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
+        self.mixer = (MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
+                      if self.config.mixup_alpha > 0 or self.config.cutmix_alpha > 0 else None)
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
         params = param_groups if param_groups is not None else list(self.net.parameters())
         self.optimizer = build_optimizer(params, self.config)
@@ -197,7 +203,11 @@ class Trainer:
                 continue
             images, labels, _ = _split_batch(batch)
             images = self._prepare(images, "train")
-            loss, _ = self.loss_fn(self._forward(images), self._targets(labels))
+            if self.mixer is None:
+                loss, _ = self.loss_fn(self._forward(images), self._targets(labels))
+            else:
+                mixed = self.mixer(images)
+                loss, _ = mixed_loss(self.loss_fn, self._forward(mixed.images), self._targets(labels), mixed)
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
             if self.config.grad_clip:
@@ -227,7 +237,8 @@ class Trainer:
             self.resume(resume_from)
         stop_at = min(self.config.epochs, until_epoch or self.config.epochs)
         while self.epoch < stop_at:
-            torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout on resume
+            torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout/mixing on resume
+            np.random.seed(self.config.seed + self.epoch)  # CutMix boxes (timm draws them from NumPy)
             if hasattr(train_loader.sampler, "set_epoch"):
                 train_loader.sampler.set_epoch(self.epoch)
             start = time.perf_counter()
