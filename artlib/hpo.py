@@ -57,17 +57,20 @@ def classifier_objective(tables: dict[str, ArtTable], model_name: str = "simple_
                          seed: int = 0) -> Callable[[optuna.Trial], float]:
     """Objective: best validation macro-F1 (mean over tasks) of a direct classifier.
 
-    Searches lr, batch size, weight decay and augmentation strength.
+    Searches lr, batch size, weight decay, augmentation strength and the share of training
+    batches mixed by MixUp/CutMix (``mix_prob``; 0 = none).
     """
     def objective(trial: optuna.Trial) -> float:
         lr = trial.suggest_float("lr", 1e-4, 1e-2, log=True)
         batch_size = trial.suggest_categorical("batch_size", [16, 32, 64])
         weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
+        mix_prob = trial.suggest_float("mix_prob", 0.0, 1.0)
         model = create_model(model_name, tables["train"].num_classes, **(model_kwargs or {}))
         loaders = make_loaders({"train": tables["train"], "val": tables["val"]}, image_size, batch_size,
                                num_workers, strength, seed, normalization=input_normalization(model))
         config = TrainConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=min(1, epochs - 1),
+                             mixup_alpha=0.2, cutmix_alpha=1.0, mix_prob=mix_prob,
                              monitor="val_macro_f1", mode="max", patience=None, seed=seed, progress=False)
         trainer = Trainer(model, config, class_weights=inverse_frequency_weights(tables["train"]),
                           callbacks=[OptunaPruning(trial)])

@@ -9,7 +9,7 @@ from artlib.data import load_image_folder, stratified_split
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import train_transform
 from artlib.features import cluster_scores, comparison_table, fit_frozen_classifier, knn_predict, scores
-from artlib.hpo import OptunaPruning, create_study, storage_url
+from artlib.hpo import OptunaPruning, classifier_objective, create_study, storage_url
 from artlib.metric_learning import EmbeddingNet, embed_all, fit_metric, m_per_class_loader, retrieval_metrics
 from artlib.models import create_model
 
@@ -98,3 +98,11 @@ def test_pruning_callback_stops_a_bad_trial():
         cb.on_epoch_end(None, {"epoch": 1, "val_macro_f1": 0.1})
     good = OptunaPruning(study.ask(), monitor="val_macro_f1")
     good.on_epoch_end(None, {"epoch": 1, "val_macro_f1": 0.9})  # no exception
+
+
+def test_classifier_objective_trains_with_the_suggested_mixing(genre_splits):
+    objective = classifier_objective(genre_splits.tables, model_kwargs={"widths": (8, 16)}, epochs=2, image_size=32)
+    params = {"lr": 3e-3, "batch_size": 16, "weight_decay": 1e-4, "aug_strength": 0.5}
+    for mix_prob in (0.0, 1.0):  # FixedTrial raises if the objective asks for a parameter not given
+        value = objective(optuna.trial.FixedTrial({**params, "mix_prob": mix_prob}))
+        assert 0.0 <= value <= 1.0
