@@ -9,7 +9,8 @@ cnpaint: the given train/test split (val carved from train, the one train copy o
 image removed; ``--refit``: no val, train on all of it for exactly --epochs). artbench10_32: a
 70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
 (``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``);
-``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``).
+``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``), ``--ema`` scores a moving
+average of the weights.
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
@@ -102,6 +103,8 @@ def main() -> None:
     parser.add_argument("--mixup", type=float, default=0.0, help="MixUp alpha (0: off)")
     parser.add_argument("--cutmix", type=float, default=0.0, help="CutMix alpha (0: off)")
     parser.add_argument("--mix-prob", type=float, default=1.0, help="chance that a training batch is mixed")
+    parser.add_argument("--ema", type=float, default=None,
+                        help="score an exponential moving average of the weights with this decay (e.g. 0.998)")
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
                         help="evaluate whole images in a padded square; letterbox half the training images")
@@ -123,13 +126,14 @@ def main() -> None:
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=1e-4, warmup_epochs=0.5,
                          label_smoothing=args.label_smoothing, mixup_alpha=args.mixup, cutmix_alpha=args.cutmix,
-                         mix_prob=args.mix_prob, monitor="train_loss" if args.refit else "val_macro_f1",
+                         mix_prob=args.mix_prob, ema_decay=args.ema,
+                         monitor="train_loss" if args.refit else "val_macro_f1",
                          mode="min" if args.refit else "max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
     run = (f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "")
            + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
            + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
-           + (f"_seed{args.seed}" if args.seed else ""))
+           + (f"_ema{args.ema:g}" if args.ema else "") + (f"_seed{args.seed}" if args.seed else ""))
     ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze],
                       param_groups=layerwise_lr_groups(model, groups, args.lr, args.layer_decay))
@@ -163,7 +167,7 @@ def main() -> None:
         "images": {k: len(v) for k, v in tables.items()}, "image_size": args.image_size, "epochs": args.epochs,
         "lr": args.lr, "layer_decay": args.layer_decay, "unfreeze_at": args.unfreeze_at,
         "label_smoothing": args.label_smoothing,
-        "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob,
+        "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob, "ema_decay": args.ema,
         "augmentation_strength": args.strength, "letterbox": args.letterbox, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),

@@ -180,3 +180,50 @@ def test_multiview_batches_average_the_views():
     assert embedded.embeddings.shape[0] == 64
     with pytest.raises(ValueError, match="multi_view"):
         trainer.predict(DataLoader(loader.dataset, batch_size=16), multi_view=True)
+
+
+def _one_batch_problem():
+    loader = _tiny_problem()
+    return DataLoader(torch.utils.data.Subset(loader.dataset, range(16)), batch_size=16, shuffle=True)
+
+
+def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
+    loader = _one_batch_problem()  # one optimizer step per epoch
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None, ema_decay=0.999)
+    trainer = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
+    trainer.fit(loader, until_epoch=1)
+    w1 = {k: v.clone() for k, v in trainer.net.named_parameters()}
+    for k, v in trainer.ema.module.named_parameters():  # step 1: timm copies the weights
+        assert torch.equal(v, w1[k])
+    trainer.fit(loader)
+    decay = 1 - 2 ** -0.75  # timm's warm-up at step 2, below ema_decay
+    for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters()):
+        assert torch.allclose(ema, decay * w1[k] + (1 - decay) * w2, atol=1e-6)
+    pairs = zip(trainer.ema.module.parameters(), trainer.net.parameters())
+    assert any(not torch.equal(a, b) for a, b in pairs)
+    # predictions come from the EMA weights, and best.pt holds them
+    got = trainer.predict(DataLoader(loader.dataset, batch_size=16)).probs["label"]
+    x = torch.stack([loader.dataset[i][0] for i in range(16)])
+    with torch.no_grad():
+        expected = torch.softmax(trainer.ema.module.eval()(x)["label"], 1).numpy()
+    assert np.allclose(got, expected, atol=1e-5)
+    best = load_checkpoint(tmp_path / "best.pt")["model"]
+    assert all(torch.equal(best[k], v) for k, v in trainer.ema.module.state_dict().items())
+
+
+def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False, patience=None, ema_decay=0.99)
+    straight = Trainer(_model(), cfg)
+    straight.fit(loader)
+    interrupted = Trainer(_model(), cfg, checkpoint_dir=tmp_path / "ema")
+    interrupted.fit(loader, until_epoch=1)
+    resumed = Trainer(_model(), cfg)
+    resumed.fit(loader, resume_from=tmp_path / "ema" / "last.pt")
+    for a, b in zip(straight.ema.module.state_dict().values(), resumed.ema.module.state_dict().values()):
+        assert torch.equal(a, b)
+    plain = Trainer(_model(), TrainConfig(epochs=1, monitor="train_loss", progress=False),
+                    checkpoint_dir=tmp_path / "p")
+    plain.fit(loader)
+    with pytest.raises(ValueError, match="no EMA weights"):
+        Trainer(_model(), cfg).resume(tmp_path / "p" / "last.pt")

@@ -1,4 +1,5 @@
-"""Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing, layer-wise rates, MixUp/CutMix."""
+"""Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing,
+layer-wise rates, MixUp/CutMix, weight EMA."""
 from .checkpoint import load_checkpoint, load_weights, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
@@ -8,6 +9,6 @@ from .schedule import warmup_cosine
 from .trainer import Predictions, TrainConfig, Trainer
 from .unfreeze import ProgressiveUnfreezing
 
-__all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions", "ProgressiveUnfreezing", "TrainConfig",
-           "Trainer", "inverse_frequency_weights", "layerwise_lr_groups", "load_checkpoint", "load_weights", "mixed_loss",
-           "save_checkpoint", "warmup_cosine"]
+__all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions",
+           "ProgressiveUnfreezing", "TrainConfig", "Trainer", "inverse_frequency_weights", "layerwise_lr_groups",
+           "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "warmup_cosine"]

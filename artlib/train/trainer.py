@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader
+from timm.utils import ModelEmaV3
 from tqdm.auto import tqdm
 
 from .. import distributed as ddp
@@ -42,6 +43,7 @@ class TrainConfig:
     mixup_alpha: float = 0.0  # > 0: MixUp training batches (see artlib.train.mixing)
     cutmix_alpha: float = 0.0  # > 0: CutMix; both > 0: one or the other per batch
     mix_prob: float = 1.0  # the chance that a training batch is mixed
+    ema_decay: float | None = None  # e.g. 0.999: evaluate and save an exponential moving average of the weights
     grad_clip: float | None = None
     amp: bool = True
     channels_last: bool = True
@@ -85,7 +87,7 @@ def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
 class Trainer:
     """Fit a model returning ``{task: logits}`` with masked multitask cross-entropy.
 
-    Features: AdamW/SGD, warm-up + cosine schedule, MixUp/CutMix, AMP (bf16, or fp16 with a
+    Features: AdamW/SGD, warm-up + cosine schedule, MixUp/CutMix, weight EMA (timm), AMP (bf16, or fp16 with a
     scaler) and channels_last on CUDA, gradient clipping, early stopping on any
     history column, best/last checkpoints (atomic, state dicts only) and resume.
     ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
@@ -118,6 +120,10 @@ class Trainer:
         self._wrapped_for: tuple[bool, ...] | None = None
         self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
+        # timm's EMA with its decay warm-up (power 3/4, for short runs): min(ema_decay, 1 - (1 + step) ** -0.75)
+        self.ema = (ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
+                    if self.config.ema_decay else None)
+        self.steps = 0  # optimizer steps taken (the EMA warm-up counts them)
         self.mixer = (MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
                       if self.config.mixup_alpha > 0 or self.config.cutmix_alpha > 0 else None)
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
@@ -134,20 +140,25 @@ class Trainer:
         self.history: list[dict] = []
 
     # -- helpers -------------------------------------------------------------
+    @property
+    def eval_net(self) -> nn.Module:
+        """The weights that are evaluated and saved as best: the EMA when ``ema_decay`` is set."""
+        return self.ema.module if self.ema is not None else self.net
+
     def _forward(self, images: torch.Tensor, embed: bool = False, module: nn.Module | None = None):
         """Logits dict (and the ``embed`` features when asked, computed in the same pass)."""
-        module = module or self.model
         images = images.to(self.device, non_blocking=True)
         if self.use_cuda and self.config.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         feats = None
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
-            if embed and hasattr(self.net, "head"):
-                feats = self.net.embed(images)
-                out = self.net.head(feats)
+            bare = module or self.net  # embed/head live on the bare model, not on a DDP wrapper
+            if embed and hasattr(bare, "head"):
+                feats = bare.embed(images)
+                out = bare.head(feats)
             else:
-                out = module(images)
-                feats = self.net.embed(images) if embed else None
+                out = (module or self.model)(images)
+                feats = bare.embed(images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
         return (out, feats) if embed else out
@@ -216,6 +227,9 @@ class Trainer:
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()
+            self.steps += 1
+            if self.ema is not None:
+                self.ema.update(self.net, step=self.steps)
             total += float(loss.detach()) * len(images)
             count += len(images)
             bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
@@ -292,7 +306,8 @@ class Trainer:
         if multi_view is None:
             from ..data.tta import MultiView
             multi_view = isinstance(getattr(loader.dataset, "transform", None), MultiView)
-        self.net.eval()
+        net = self.eval_net
+        net.eval()
         probs: dict[str, list] = {}
         labels: dict[str, list] = {}
         indices, embeddings = [], []
@@ -305,11 +320,11 @@ class Trainer:
                 raise ValueError(f"multi_view needs (B, V, C, H, W) batches, got {tuple(images.shape)}")
             size, views = len(images), (images.shape[1] if multi_view else 0)
             images = self._prepare(images.flatten(0, 1) if views else images, "eval")
-            out, feats = (self._forward(images, embed=True) if embed
-                          else (self._forward(images, module=self.net), None))
+            out, feats = (self._forward(images, embed=True, module=net) if embed
+                          else (self._forward(images, module=net), None))
             batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
             if flip_tta:
-                mirrored = self._forward(torch.flip(images, dims=[-1]), module=self.net)
+                mirrored = self._forward(torch.flip(images, dims=[-1]), module=net)
                 batch_probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2
                                for task, p in batch_probs.items()}
             if views:  # one row per image: the mean over its views
@@ -354,6 +369,8 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler else {},
             "scaler": self.scaler.state_dict(),
+            **({"ema": self.ema.module.state_dict()} if self.ema is not None else {}),
+            "steps": self.steps,
             "epoch": self.epoch,
             "early_stopping": self.stopper.state_dict(),
             "history": self.history,
@@ -365,7 +382,7 @@ class Trainer:
             return
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
-            save_checkpoint({"model": self.net.state_dict(), "epoch": self.epoch,
+            save_checkpoint({"model": self.eval_net.state_dict(), "epoch": self.epoch,
                              "monitor": self.config.monitor, "value": self.stopper.best},
                             self.checkpoint_dir / "best.pt")
         self.history_frame().to_csv(self.checkpoint_dir / "history.csv", index=False)
@@ -378,6 +395,11 @@ class Trainer:
         if self.scheduler is not None and state["scheduler"]:
             self.scheduler.load_state_dict(state["scheduler"])
         self.scaler.load_state_dict(state["scaler"])
+        if self.ema is not None:
+            if "ema" not in state:
+                raise ValueError(f"{path} holds no EMA weights: resume it with ema_decay=None")
+            self.ema.module.load_state_dict(state["ema"])
+        self.steps = int(state.get("steps", 0))
         self.epoch = int(state["epoch"])
         self.stopper.load_state_dict(state["early_stopping"])
         self.history = list(state["history"])
@@ -391,4 +413,6 @@ class Trainer:
             torch.distributed.barrier()  # rank 0 has finished writing
         state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
         self.net.load_state_dict(state["model"])
+        if self.ema is not None:  # best.pt holds the evaluated (EMA) weights: evaluate those
+            self.ema.module.load_state_dict(state["model"])
         return self.net
