@@ -96,3 +96,5 @@ def test_trainer_with_mixing_learns_and_resumes_identically(tmp_path):
         assert torch.equal(a, b)
     plain = Trainer(_model(), TrainConfig(epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None))
     assert plain.mixer is None and straight.mixer is not None
+    with pytest.raises(ValueError, match=">= 0"):  # a negative alpha is an error, not silently no mixing
+        Trainer(_model(), TrainConfig(mixup_alpha=-0.2))

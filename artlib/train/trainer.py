@@ -123,9 +123,8 @@ class Trainer:
         # timm's EMA with its decay warm-up (power 3/4, for short runs): min(ema_decay, 1 - (1 + step) ** -0.75)
         self.ema = (ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
                     if self.config.ema_decay else None)
-        self.steps = 0  # optimizer steps taken (the EMA warm-up counts them)
         self.mixer = (MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
-                      if self.config.mixup_alpha > 0 or self.config.cutmix_alpha > 0 else None)
+                      if self.config.mixup_alpha or self.config.cutmix_alpha else None)  # < 0: its clear error
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
         params = param_groups if param_groups is not None else list(self.net.parameters())
         self.optimizer = build_optimizer(params, self.config)
@@ -227,9 +226,8 @@ class Trainer:
             self.scaler.step(self.optimizer)
             self.scaler.update()
             self.scheduler.step()
-            self.steps += 1
-            if self.ema is not None:
-                self.ema.update(self.net, step=self.steps)
+            if self.ema is not None:  # the schedule counts the optimizer steps (and is resumed with them)
+                self.ema.update(self.net, step=self.scheduler.last_epoch)
             total += float(loss.detach()) * len(images)
             count += len(images)
             bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
@@ -370,7 +368,6 @@ class Trainer:
             "scheduler": self.scheduler.state_dict() if self.scheduler else {},
             "scaler": self.scaler.state_dict(),
             **({"ema": self.ema.module.state_dict()} if self.ema is not None else {}),
-            "steps": self.steps,
             "epoch": self.epoch,
             "early_stopping": self.stopper.state_dict(),
             "history": self.history,
@@ -399,7 +396,6 @@ class Trainer:
             if "ema" not in state:
                 raise ValueError(f"{path} holds no EMA weights: resume it with ema_decay=None")
             self.ema.module.load_state_dict(state["ema"])
-        self.steps = int(state.get("steps", 0))
         self.epoch = int(state["epoch"])
         self.stopper.load_state_dict(state["early_stopping"])
         self.history = list(state["history"])
