@@ -108,6 +108,8 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
                         help="evaluate whole images in a padded square; letterbox half the training images")
+    parser.add_argument("--trim-margins", action="store_true",
+                        help="crop uniform padding bands off every image first (artlib.data.TrimMargins)")
     parser.add_argument("--refit", action="store_true",
                         help="train on train + val for exactly --epochs (no model selection) and score the last weights")
     parser.add_argument("--tta-views", nargs="*", default=["letterbox", "start", "end"],
@@ -121,6 +123,7 @@ def main() -> None:
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
                            seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox,
+                           trim_margins=args.trim_margins,
                            return_index=True)  # test indices name the misclassified files
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
@@ -130,7 +133,8 @@ def main() -> None:
                          monitor="train_loss" if args.refit else "val_macro_f1",
                          mode="min" if args.refit else "max", patience=None, seed=args.seed)
     short = args.model.removeprefix("efficientnet_")
-    run = (f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_refit" if args.refit else "")
+    run = (f"{short}_{args.dataset}" + ("_letterbox" if args.letterbox else "") + ("_trim" if args.trim_margins else "")
+           + ("_refit" if args.refit else "")
            + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
            + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
            + (f"_ema{args.ema:g}" if args.ema else "") + (f"_seed{args.seed}" if args.seed else ""))
@@ -156,7 +160,7 @@ def main() -> None:
     if args.tta_views:
         views_loader = make_loaders({"test": tables["test"]}, args.image_size, args.batch_size, args.workers,
                                     normalization=input_normalization(model), tta_views=args.tta_views,
-                                    return_index=True)["test"]
+                                    trim_margins=args.trim_margins, return_index=True)["test"]
         scored["views"] = trainer.predict(views_loader, flip_tta=True)
     views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]
@@ -168,7 +172,8 @@ def main() -> None:
         "lr": args.lr, "layer_decay": args.layer_decay, "unfreeze_at": args.unfreeze_at,
         "label_smoothing": args.label_smoothing,
         "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob, "ema_decay": args.ema,
-        "augmentation_strength": args.strength, "letterbox": args.letterbox, "normalization": input_normalization(model),
+        "augmentation_strength": args.strength, "letterbox": args.letterbox,
+        "trim_margins": args.trim_margins, "normalization": input_normalization(model),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
         "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),

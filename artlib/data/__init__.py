@@ -3,6 +3,7 @@ from .csv_rows import BadRows, MalformedRowsError
 from .duplicates import content_hashes, file_digest, find_duplicates
 from .folders import IMAGE_EXTENSIONS, load_csv_table, load_image_folder, load_split_folders
 from .images import ImageLoadError, image_size, load_rgb
+from .margins import TrimMargins, content_box, margin_stats, trim_margins
 from .nga import load_nga
 from .painter_by_numbers import load_painter_by_numbers, parse_year
 from .splits import Splits, stratified_split
@@ -12,8 +13,8 @@ from .wikiart import load_wikiart, read_class_list, read_split_file, split_overl
 
 __all__ = [
     "ArtTable", "BadRows", "IMAGE_EXTENSIONS", "ImageLoadError", "MISSING", "MalformedRowsError",
-    "Splits", "content_hashes", "encode_labels", "file_digest", "find_duplicates", "image_size",
+    "Splits", "TrimMargins", "content_box", "content_hashes", "encode_labels", "file_digest", "find_duplicates", "image_size",
     "load_csv_table", "load_image_folder", "load_nga", "load_painter_by_numbers", "load_rgb",
-    "load_split_folders", "load_wga", "load_wikiart", "parse_year", "read_class_list",
-    "read_split_file", "split_overlap", "stratified_split",
+    "load_split_folders", "load_wga", "margin_stats", "load_wikiart", "parse_year", "read_class_list",
+    "read_split_file", "split_overlap", "stratified_split", "trim_margins",
 ]

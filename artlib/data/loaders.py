@@ -17,7 +17,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                  num_workers: int = 0, strength: float = 1.0, seed: int = 0,
                  on_error: str = "skip", return_index: bool = False,
                  normalization: Normalization = IMAGENET, device_augment: bool = False,
-                 letterbox: bool = False, tta_views: Sequence[str] | None = None) -> dict[str, DataLoader]:
+                 letterbox: bool = False, tta_views: Sequence[str] | None = None,
+                 trim_margins: bool = False) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
@@ -30,9 +31,11 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
     crop, and half the training images are letterboxed before their random crop.
     ``tta_views`` (e.g. ``("letterbox", "start", "end")``, see :mod:`artlib.data.tta`): every
     split but ``train`` yields ``(B, V, 3, size, size)`` batches, which ``Trainer.predict`` averages.
+    ``trim_margins=True``: every split first crops uniform padding bands away (see
+    :mod:`artlib.data.margins`), so padded and unpadded copies of a painting look alike.
     """
-    if device_augment and (letterbox or tta_views):
-        raise ValueError("letterbox and tta_views are not available with device_augment")
+    if device_augment and (letterbox or tta_views or trim_margins):
+        raise ValueError("letterbox, tta_views and trim_margins are not available with device_augment")
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
@@ -40,12 +43,12 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
             transform = decode_transform(image_size)
         elif train:
             transform = train_transform(image_size, strength, normalization=normalization,
-                                        letterbox_p=0.5 if letterbox else 0.0)
+                                        letterbox_p=0.5 if letterbox else 0.0, trim_margins=trim_margins)
         elif tta_views:
-            transform = MultiView(tta_views, image_size, normalization)
+            transform = MultiView(tta_views, image_size, normalization, trim_margins=trim_margins)
         else:
             transform = eval_transform(image_size, normalization=normalization,
-                                       fit="letterbox" if letterbox else "crop")
+                                       fit="letterbox" if letterbox else "crop", trim_margins=trim_margins)
         if train and hasattr(transform, "set_random_seed"):
             transform.set_random_seed(seed)
         dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)

@@ -5,6 +5,8 @@ import albumentations as A
 import cv2
 from albumentations.pytorch import ToTensorV2
 
+from .margins import TrimMargins
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -33,15 +35,21 @@ def letterbox(size: int, fill: tuple[int, int, int] = PAD_FILL, p: float = 1.0) 
                          A.PadIfNeeded(size, size, border_mode=cv2.BORDER_CONSTANT, fill=fill)], p=p)
 
 
+def _trim(trim: bool) -> list[A.BasicTransform]:
+    return [TrimMargins()] if trim else []
+
+
 def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
-                    normalization: Normalization = IMAGENET, letterbox_p: float = 0.0) -> A.Compose:
+                    normalization: Normalization = IMAGENET, letterbox_p: float = 0.0,
+                    trim_margins: bool = False) -> A.Compose:
     """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
 
     Colour is a cue for artist and style, so hue shifts stay small by default.
     ``normalization`` is the (mean, std) the model's weights were trained with
     (see :func:`artlib.models.input_normalization`). ``letterbox_p``: share of images first
     fitted into a padded square (see :func:`letterbox`), so the model also learns whole
-    scrolls with margins, as a letterboxed evaluation shows them.
+    scrolls with margins, as a letterboxed evaluation shows them. ``trim_margins``: first crop
+    uniform padding bands away (:class:`artlib.data.margins.TrimMargins`).
     """
     s = float(strength)
     if not 0.0 <= s <= 1.0:
@@ -49,6 +57,7 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
     if not 0.0 <= letterbox_p <= 1.0:
         raise ValueError(f"letterbox_p must be in [0, 1], got {letterbox_p}")
     return A.Compose([
+        *_trim(trim_margins),
         letterbox(size, p=letterbox_p),
         A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
                             ratio=(3 / 4, 4 / 3)),
@@ -60,14 +69,17 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
 
 
 def eval_transform(size: int = 224, resize_ratio: float = EVAL_RESIZE_RATIO,
-                   normalization: Normalization = IMAGENET, fit: str = "crop") -> A.Compose:
+                   normalization: Normalization = IMAGENET, fit: str = "crop",
+                   trim_margins: bool = False) -> A.Compose:
     """``fit='crop'``: resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``;
-    ``fit='letterbox'``: the whole image in a padded ``size`` square."""
+    ``fit='letterbox'``: the whole image in a padded ``size`` square. ``trim_margins``: first crop
+    uniform padding bands away."""
     if fit not in ("crop", "letterbox"):
         raise ValueError(f"fit must be 'crop' or 'letterbox', got {fit!r}")
     geometry = ([letterbox(size)] if fit == "letterbox" else
                 [A.SmallestMaxSize(max_size=int(round(size * resize_ratio))), A.CenterCrop(height=size, width=size)])
     return A.Compose([
+        *_trim(trim_margins),
         *geometry,
         *to_tensor(normalization),
     ])

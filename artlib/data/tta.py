@@ -13,6 +13,7 @@ import albumentations as A
 import numpy as np
 import torch
 
+from .margins import trim_margins as _trim_margins
 from .transforms import IMAGENET, Normalization, eval_transform, to_tensor
 
 VIEWS = ("letterbox", "crop", "start", "centre", "end")
@@ -34,11 +35,12 @@ class MultiView:
     """Callable like an albumentations pipeline: ``view(image=arr)["image"]`` -> ``(V, 3, size, size)``."""
 
     def __init__(self, views: Sequence[str] = ("letterbox", "start", "end"), size: int = 224,
-                 normalization: Normalization = IMAGENET) -> None:
+                 normalization: Normalization = IMAGENET, trim_margins: bool = False) -> None:
         unknown = [v for v in views if v not in VIEWS]
         if unknown or not views:
             raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {list(views)}")
         self.views = tuple(views)
+        self.trim_margins = trim_margins
         self.fitted = {fit: eval_transform(size, normalization=normalization, fit=fit)
                        for fit in ("letterbox", "crop") if fit in self.views}
         self.square = A.Compose([A.Resize(size, size), *to_tensor(normalization)])
@@ -49,7 +51,9 @@ class MultiView:
         return self.square(image=np.ascontiguousarray(square_crop(image, view)))["image"]
 
     def __call__(self, image: np.ndarray) -> dict[str, torch.Tensor]:
+        if self.trim_margins:  # once for all views: each view then sees the painting without its padding
+            image = np.ascontiguousarray(_trim_margins(image))
         return {"image": torch.stack([self._view(image, v) for v in self.views])}
 
     def __repr__(self) -> str:
-        return f"MultiView(views={self.views})"
+        return f"MultiView(views={self.views}, trim_margins={self.trim_margins})"
