@@ -93,3 +93,11 @@ def test_margin_stats_per_image_with_labels(tmp_path, caplog):
     assert stats.loc[padded_row, "trimmed"] and stats.loc[padded_row, "kept"] == pytest.approx(0.6)
     assert not stats.loc[whole_row, "trimmed"] and stats.loc[whole_row, "kept"] == 1.0
     assert (stats.loc[padded_row, task], stats.loc[whole_row, task]) == ("fans", "scrolls")
+
+
+def test_large_images_are_searched_downscaled():
+    art = cv2.resize(painting(), (400, 600), interpolation=cv2.INTER_CUBIC)
+    big = padded(art, 301, 299, 0, 0, colour=(250, 250, 250))  # 1200 x 400, searched at 300 x 100
+    top, bottom, left, right = content_box(big, max_side=300)
+    assert 297 <= top <= 301 and 901 <= bottom <= 905 and (left, right) == (0, 400)  # never cuts the painting
+    assert content_box(big, max_side=2000) == (301, 901, 0, 400)  # the full-size search is exact

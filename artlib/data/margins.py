@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import albumentations as A
+import cv2
 import numpy as np
 import pandas as pd
 
@@ -32,19 +33,28 @@ def _uniform_run(lines: np.ndarray, tolerance: int, min_share: float) -> int:
 
 
 def content_box(image: np.ndarray, tolerance: int = 16, min_share: float = 0.97,
-                min_keep: float = 0.25) -> tuple[int, int, int, int]:
+                min_keep: float = 0.25, max_side: int = 1024) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` of the part of ``image`` (HxWxC uint8) inside uniform margins.
 
     A margin line (row or column) is one where at least ``min_share`` of the pixels lie within
     ``tolerance`` (per channel, JPEG noise included) of the median colour of the outermost line on
     that side. An axis is left whole when trimming would keep less than ``min_keep`` of it (a near-
     uniform image, e.g. a sparse ink sketch on blank paper, is not cut down to a sliver).
+    Images larger than ``max_side`` are searched at that size (area-averaged, so the box found errs
+    towards keeping a few pixels of margin) and the box is scaled back.
     """
     if image.ndim == 2:
         image = image[..., None]
     if image.ndim != 3 or image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"expected an HxWxC image, got shape {image.shape}")
     h, w = image.shape[:2]
+    if max(h, w) > max_side:
+        scale = max_side / max(h, w)
+        small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        top, bottom, left, right = content_box(small.reshape(*small.shape[:2], -1), tolerance, min_share,
+                                               min_keep, max_side)
+        sh, sw = small.shape[:2]
+        return (top * h // sh, -(-bottom * h // sh), left * w // sw, -(-right * w // sw))
     top = _uniform_run(image, tolerance, min_share)
     bottom = h - _uniform_run(image[::-1], tolerance, min_share)
     left = _uniform_run(image.transpose(1, 0, 2), tolerance, min_share)
