@@ -1,14 +1,17 @@
 """Multi-process training with torchrun: one code path, a single process when not launched by it.
 
-    torchrun --nproc_per_node=4 -m artlib.train_job ...   # or any script using Trainer
+    torchrun --nproc_per_node=4 my_training_script.py   # any script using Trainer
 
 ``Trainer`` calls :func:`init_distributed` itself: under torchrun (``WORLD_SIZE`` > 1)
 it joins the process group (NCCL on GPUs, gloo on CPU), wraps the model in
 DistributedDataParallel, shards the training loader with a DistributedSampler,
-validates and writes checkpoints on rank 0 only.
+validates and writes checkpoints on rank 0 only. End the script with
+:func:`shutdown_distributed` (every rank waits for the others, then leaves the group);
+a script that does not is still torn down at exit, without the wait.
 """
 from __future__ import annotations
 
+import atexit
 import os
 
 import torch
@@ -41,7 +44,23 @@ def init_distributed(backend: str | None = None) -> bool:
         dist.init_process_group(backend or ("nccl" if cuda else "gloo"))
         if cuda:
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+        atexit.register(_leave_group)
     return True
+
+
+def shutdown_distributed() -> None:
+    """Wait for every rank, then leave the process group (the last call of a torchrun script)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
+def _leave_group() -> None:
+    # At interpreter exit the group must be destroyed before its C++ threads are torn down
+    # in arbitrary order (gloo can abort with "terminate called"); no barrier, so a rank
+    # leaving on an exception does not hang the others' exit.
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def local_device() -> torch.device:

@@ -137,7 +137,7 @@ def test_multiview_crops_along_the_long_side():
 
 
 def test_loaders_with_tta_views_yield_every_view(fixture_paths):
-    table = _wikiart(fixture_paths)
+    table = verify_images(_wikiart(fixture_paths)).table  # a shuffled corrupt image would shrink a batch
     loaders = make_loaders({"train": table, "test": table}, 32, batch_size=4, tta_views=("letterbox", "end"))
     images, labels = next(iter(loaders["test"]))
     assert images.shape == (4, 2, 3, 32, 32)

@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,3 +28,5 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path):
 def test_single_process_is_not_distributed():
     from artlib import distributed as ddp
     assert not ddp.launched_by_torchrun() and ddp.world_size() == 1 and ddp.is_main()
+    ddp.shutdown_distributed()  # a single process has no group to leave
+    assert ddp.world_size() == 1
