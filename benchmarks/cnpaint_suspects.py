@@ -1,9 +1,12 @@
 """Rank likely mislabelled / non-painting images of ../shared/data/cnpaint from pretrained Lite0 features.
 
     python benchmarks/cnpaint_suspects.py --image-size 224
+    python benchmarks/cnpaint_suspects.py --split train --top 0   # rank the training folder only
 
 Writes outputs/benchmarks/cnpaint_suspects.csv (top 50) and cnpaint_suspects.png (top 12, given vs
 predicted genre), and the injected-noise comparison with cleanlab on the same features.
+``--split train`` ranks the training folder alone (no test image or label takes part), for
+``pretrained_lite.py --exclude-train``; its files end in ``_train``. ``--top 0`` keeps every image.
 """
 from __future__ import annotations
 
@@ -27,9 +30,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "cnpaint")
     parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--split", choices=["all", "train"], default="all",
+                        help="rank train + test together, or the training folder alone")
+    parser.add_argument("--top", type=int, default=50, help="rows written to the CSV (0: all)")
     args = parser.parse_args()
     parts = load_split_folders(args.data_root)
-    table = parts["train"].concat(parts["test"])
+    table = parts["train"].concat(parts["test"]) if args.split == "all" else parts["train"]
+    suffix = "" if args.split == "all" else "_train"
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)
     loader = make_loaders({"all": table}, args.image_size, batch_size=64, num_workers=2,
                           normalization=input_normalization(model))["all"]  # eval transform
@@ -41,20 +48,21 @@ def main() -> None:
     names = table.classes["label"]
     frame["given"] = [names[c] for c in y]
     frame["predicted"] = [names[c] for c in frame["predicted"]]
-    top = frame.sort_values("score", ascending=False).head(50)
+    ranked = frame.sort_values("score", ascending=False)
+    top = ranked.head(args.top) if args.top > 0 else ranked
     out = ROOT / "outputs" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
-    top.round(4).to_csv(out / "cnpaint_suspects.csv", index=False)
+    top.round(4).to_csv(out / f"cnpaint_suspects{suffix}.csv", index=False)
     grid = top.head(12)
     fig = plot_image_grid([load_rgb(args.data_root / p) for p in grid["path"]],
                           [f"given {g} / pred {p}" for g, p in zip(grid["given"], grid["predicted"])], cols=6,
                           size=2.2)
-    save_figure(fig, out / "cnpaint_suspects.png", dpi=80)
+    save_figure(fig, out / f"cnpaint_suspects{suffix}.png", dpi=80)
     noise = compare_detectors(feats, y, rate=0.05, ks=(25, 100))
-    noise.round(4).to_csv(out / "cnpaint_noise_detection.csv")
+    noise.round(4).to_csv(out / f"cnpaint_noise_detection{suffix}.csv")
     summary = {"images": len(table), "features": int(feats.shape[1]),
                "oof_accuracy": round(float((probs.argmax(1) == y).mean()), 4)}
-    (out / "cnpaint_suspects.json").write_text(json.dumps(summary, indent=1))
+    (out / f"cnpaint_suspects{suffix}.json").write_text(json.dumps(summary, indent=1))
     print(summary)
     print(top.head(12)[["path", "given", "predicted", "score", "isolation"]].to_string())
     print(noise.round(3).to_string())

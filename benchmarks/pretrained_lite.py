@@ -10,7 +10,8 @@ image removed; ``--refit``: no val, train on all of it for exactly --epochs). ar
 70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
 (``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``);
 ``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``), ``--ema`` scores a moving
-average of the weights.
+average of the weights; ``--exclude-train RANKING --exclude-top N`` trains without the N most suspicious
+training images of a ranking written by ``benchmarks/cnpaint_suspects.py --split train``.
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
@@ -51,6 +52,19 @@ def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
     table = load_csv_table(data_root / "artbench10_32" / "labels.csv", ["style"])
     split = stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
     return {"train": split["train"].concat(split["val"]), "test": split["test"]} if refit else split
+
+
+def exclude_suspects(train: ArtTable, ranking: Path, top: int) -> ArtTable:
+    """``train`` without the first ``top`` images of a suspicion ranking (only training images may be named)."""
+    if top <= 0:
+        raise ValueError("--exclude-top must be a positive number of images")
+    named = pd.read_csv(ranking)["path"].head(top)
+    try:
+        kept = train.without(named)
+    except KeyError as exc:
+        raise SystemExit(f"{ranking}: {exc.args[0]}; rank the training split only (--split train)") from None
+    print(f"left out of training: {len(train) - len(kept)} suspected images ({ranking.name}, top {top})")
+    return kept
 
 
 def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown: int = 24) -> None:
@@ -110,6 +124,10 @@ def main() -> None:
                         help="evaluate whole images in a padded square; letterbox half the training images")
     parser.add_argument("--trim-margins", action="store_true",
                         help="crop uniform padding bands off every image first (artlib.data.TrimMargins)")
+    parser.add_argument("--exclude-train", type=Path, default=None,
+                        help="CSV with a 'path' column ranked most suspicious first (benchmarks/cnpaint_suspects.py "
+                             "--split train): its first --exclude-top training images are left out of training")
+    parser.add_argument("--exclude-top", type=int, default=0)
     parser.add_argument("--refit", action="store_true",
                         help="train on train + val for exactly --epochs (no model selection) and score the last weights")
     parser.add_argument("--tta-views", nargs="*", default=["letterbox", "start", "end"],
@@ -120,6 +138,8 @@ def main() -> None:
     args = parser.parse_args()
     seed_everything(args.seed)
     tables = load(args.dataset, args.data_root, args.seed, args.refit)
+    if args.exclude_train is not None:
+        tables["train"] = exclude_suspects(tables["train"], args.exclude_train, args.exclude_top)
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
                            seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox,
@@ -137,7 +157,8 @@ def main() -> None:
            + ("_refit" if args.refit else "")
            + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
            + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
-           + (f"_ema{args.ema:g}" if args.ema else "") + (f"_seed{args.seed}" if args.seed else ""))
+           + (f"_ema{args.ema:g}" if args.ema else "") + (f"_clean{args.exclude_top}" if args.exclude_train else "")
+           + (f"_seed{args.seed}" if args.seed else ""))
     ckpt = ROOT / "outputs" / "checkpoints" / run
     trainer = Trainer(model, config, checkpoint_dir=ckpt, callbacks=[unfreeze],
                       param_groups=layerwise_lr_groups(model, groups, args.lr, args.layer_decay))
@@ -174,6 +195,8 @@ def main() -> None:
         "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob, "ema_decay": args.ema,
         "augmentation_strength": args.strength, "letterbox": args.letterbox,
         "trim_margins": args.trim_margins, "normalization": input_normalization(model),
+        "excluded_train": ({"ranking": str(args.exclude_train), "top": args.exclude_top}
+                           if args.exclude_train else None),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
         "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
         "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),

@@ -87,3 +87,13 @@ def test_artable_validates_codes():
         ArtTable(pd.DataFrame({"path": ["a"], "t": [3]}), {"t": ["x", "y"]})
     with pytest.raises(ValueError, match="path"):
         ArtTable(pd.DataFrame({"t": [0]}), {"t": ["x"]})
+
+
+def test_without_leaves_out_named_rows_only():
+    table = ArtTable(pd.DataFrame({"path": ["a.jpg", "b.jpg", "c.jpg", "d.jpg"], "t": [0, 1, 1, 0]}), {"t": ["x", "y"]})
+    kept = table.without(["b.jpg", "d.jpg"])
+    assert list(kept.frame["path"]) == ["a.jpg", "c.jpg"] and list(kept.frame["t"]) == [0, 1]
+    assert kept.classes == table.classes and len(table) == 4  # the original is untouched
+    assert len(table.without([])) == 4
+    with pytest.raises(KeyError, match="not in this table"):
+        table.without(["a.jpg", "test/elsewhere.jpg"])  # a path from another split is an error, not a no-op

@@ -79,6 +79,14 @@ class ArtTable:
         frame = self.frame[rows] if rows.dtype == bool else self.frame.iloc[rows]
         return ArtTable(frame.reset_index(drop=True), dict(self.classes), self.root, self.name, dict(self.extra))
 
+    def without(self, paths: Iterable[str]) -> "ArtTable":
+        """The table without the rows of ``paths`` (e.g. suspected mislabels); every path must be in it."""
+        drop = set(map(str, paths))
+        unknown = drop - set(self.frame["path"].astype(str))
+        if unknown:
+            raise KeyError(f"{len(unknown)} path(s) to leave out are not in this table, e.g. {sorted(unknown)[0]!r}")
+        return self.subset(~self.frame["path"].astype(str).isin(drop).to_numpy())
+
     def select_tasks(self, tasks: Iterable[str]) -> "ArtTable":
         tasks = list(tasks)
         unknown = set(tasks) - set(self.classes)
