@@ -9,7 +9,7 @@ from artlib.data.transforms import eval_transform
 from artlib.features import embed_images
 from artlib.models import create_model
 from artlib.models.siamese import SiameseNet, classify_then_compare, siamese
-from artlib.outliers import compare_detectors, inject_label_noise, suspicion_scores
+from artlib.outliers import cleaning_effect, compare_detectors, inject_label_noise, suspicion_scores
 from artlib.pairs import make_pairs, pair_splits
 from artlib.similarity import (SimilarityIndex, embed_titles, fit_title_projection, load_title_encoder,
                                precision_recall_at_k, proxy_agreement)
@@ -85,6 +85,18 @@ def test_noise_injection_and_detection():
     assert table.loc["combined (mean rank)", "precision@10"] >= 0.7  # random would give 0.05
     with pytest.raises(ValueError, match="known"):
         suspicion_scores(x, np.r_[y[:-1], -1])
+
+
+def test_leaving_suspects_out_undoes_injected_noise():
+    from sklearn.datasets import make_blobs
+    x, y = make_blobs(600, n_features=16, centers=3, cluster_std=4.0, random_state=0)
+    table = cleaning_effect(x[:400], y[:400], x[400:], y[400:], rates=(0.0, 0.4))
+    assert table.loc[0.0, "flipped"] == 0 and table.loc[0.0, "dropped"] == 20  # 5 % when nothing was flipped
+    noisy = table.loc[0.4]
+    assert noisy["flipped"] == noisy["dropped"] == 160
+    assert noisy["dropped that were flipped"] > 0.9
+    assert noisy["accuracy, suspects left out"] > noisy["accuracy, all rows"]
+    assert noisy["accuracy, suspects left out"] >= noisy["accuracy, flipped left out (oracle)"] - 0.02
 
 
 def test_isolation_finds_an_odd_one_out():
