@@ -19,12 +19,16 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 
+def _joined() -> bool:
+    return dist.is_available() and dist.is_initialized()
+
+
 def world_size() -> int:
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+    return dist.get_world_size() if _joined() else 1
 
 
 def rank() -> int:
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
+    return dist.get_rank() if _joined() else 0
 
 
 def is_main() -> bool:
@@ -50,7 +54,7 @@ def init_distributed(backend: str | None = None) -> bool:
 
 def shutdown_distributed() -> None:
     """Wait for every rank, then leave the process group (the last call of a torchrun script)."""
-    if dist.is_available() and dist.is_initialized():
+    if _joined():
         dist.barrier()
         dist.destroy_process_group()
 
@@ -59,7 +63,7 @@ def _leave_group() -> None:
     # At interpreter exit the group must be destroyed before its C++ threads are torn down
     # in arbitrary order (gloo can abort with "terminate called"); no barrier, so a rank
     # leaving on an exception does not hang the others' exit.
-    if dist.is_available() and dist.is_initialized():
+    if _joined():
         dist.destroy_process_group()
 
 

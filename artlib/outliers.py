@@ -20,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.neighbors import NearestNeighbors
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 LABEL_SIGNALS = ("self_confidence", "knn_disagreement", "centroid_distance")
@@ -31,12 +31,17 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)
 
 
+def _probe() -> Pipeline:
+    """The linear classifier on frozen features used for ranking and for scoring a cleaning."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
+
+
 def out_of_fold_probs(features: np.ndarray, labels: np.ndarray, n_splits: int = 5, seed: int = 0) -> np.ndarray:
     """Class probabilities for every row from a logistic regression that never saw that row."""
     folds = min(n_splits, int(np.bincount(labels).min()))
     if folds < 2:
         raise ValueError("every class needs at least 2 images for out-of-fold probabilities")
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
+    model = _probe()
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     return cross_val_predict(model, features, labels, cv=cv, method="predict_proba")
 
@@ -127,8 +132,7 @@ def compare_detectors(features: np.ndarray, clean_labels: np.ndarray, rate: floa
 
 
 def _probe_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray) -> float:
-    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
-    return float((model.fit(train_x, train_y).predict(test_x) == test_y).mean())
+    return float((_probe().fit(train_x, train_y).predict(test_x) == test_y).mean())
 
 
 def cleaning_effect(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
@@ -148,13 +152,15 @@ def cleaning_effect(train_features: np.ndarray, train_labels: np.ndarray, test_f
         n_drop = int(flipped.sum()) or int(round(0.05 * len(noisy)))
         keep = np.ones(len(noisy), dtype=bool)
         keep[np.argsort(-score)[:n_drop]] = False
+        all_rows = _probe_accuracy(train_features, noisy, test_features, test_labels)
         rows[rate] = {
             "flipped": int(flipped.sum()), "dropped": n_drop,
             "dropped that were flipped": float(flipped[~keep].mean()) if rate else 0.0,
-            "accuracy, all rows": _probe_accuracy(train_features, noisy, test_features, test_labels),
+            "accuracy, all rows": all_rows,
             "accuracy, suspects left out": _probe_accuracy(train_features[keep], noisy[keep], test_features,
                                                            test_labels),
             "accuracy, flipped left out (oracle)": _probe_accuracy(train_features[~flipped], noisy[~flipped],
-                                                                   test_features, test_labels),
+                                                                   test_features, test_labels)
+            if flipped.any() else all_rows,  # nothing flipped: the oracle trains on every row
         }
     return pd.DataFrame(rows).T.rename_axis("noise rate").astype({"flipped": int, "dropped": int})

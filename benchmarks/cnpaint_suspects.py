@@ -41,9 +41,9 @@ def main() -> None:
     table = parts["train"].concat(parts["test"]) if args.split == "all" else parts["train"]
     suffix = "" if args.split == "all" else "_train"
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)
-    loader = make_loaders({"all": table}, args.image_size, batch_size=64, num_workers=2,
-                          normalization=input_normalization(model))["all"]  # eval transform
-    feats, labels = extract_features(model, loader)
+    loaders = make_loaders({"all": table, "test": parts["test"]}, args.image_size, batch_size=64, num_workers=2,
+                           normalization=input_normalization(model))  # eval transform for both
+    feats, labels = extract_features(model, loaders["all"])
     y = labels["label"]
     probs = out_of_fold_probs(feats, y)
     frame = suspicion_scores(feats, y, probs)
@@ -66,9 +66,7 @@ def main() -> None:
     summary = {"images": len(table), "features": int(feats.shape[1]),
                "oof_accuracy": round(float((probs.argmax(1) == y).mean()), 4)}
     if args.split == "train":  # does a classifier on these features gain from leaving the suspects out?
-        test_loader = make_loaders({"test": parts["test"]}, args.image_size, batch_size=64, num_workers=2,
-                                   normalization=input_normalization(model))["test"]
-        test_feats, test_labels = extract_features(model, test_loader)
+        test_feats, test_labels = extract_features(model, loaders["test"])
         effect = cleaning_effect(feats, y, test_feats, test_labels["label"], rates=(0.0, 0.1, 0.2))
         effect.round(4).to_csv(out / "cnpaint_cleaning_effect.csv")
         print(effect.round(3).to_string())

@@ -81,11 +81,11 @@ class ArtTable:
 
     def without(self, paths: Iterable[str]) -> "ArtTable":
         """The table without the rows of ``paths`` (e.g. suspected mislabels); every path must be in it."""
-        drop = set(map(str, paths))
-        unknown = drop - set(self.frame["path"].astype(str))
+        drop, present = set(map(str, paths)), self.frame["path"].astype(str)
+        unknown = drop - set(present)
         if unknown:
             raise KeyError(f"{len(unknown)} path(s) to leave out are not in this table, e.g. {sorted(unknown)[0]!r}")
-        return self.subset(~self.frame["path"].astype(str).isin(drop).to_numpy())
+        return self.subset(~present.isin(drop).to_numpy())
 
     def select_tasks(self, tasks: Iterable[str]) -> "ArtTable":
         tasks = list(tasks)
