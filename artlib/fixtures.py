@@ -15,7 +15,8 @@ three tasks. :func:`make_fixture` writes the same works as
 
 With ``defects=True`` the WikiArt copy also carries what real data has: a
 truncated JPEG, a missing file, a malformed CSV row, CMYK / grayscale / RGBA /
-16-bit images, and byte-identical duplicates.
+16-bit images, byte-identical duplicates, a photograph stored sideways with an
+EXIF orientation tag, and an image with an embedded ICC colour profile.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from PIL import Image
+from PIL import Image, ImageCms
 
 ARTISTS = ["Claude_Monet", "Rembrandt", "Katsushika_Hokusai", "Wassily_Kandinsky", "Gustav_Klimt"]
 STYLES = ["Impressionism", "Cubism", "Realism"]
@@ -207,7 +208,7 @@ def _write_wikiart(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: Fixture
                      [f"{p},{STYLES.index(s)}" for p, s in zip(rel, part["style"])], "\r\n")
 
 
-def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Generator) -> None:
+def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Generator, seed: int) -> None:
     """Damage the WikiArt copy the way real crawls are damaged."""
     train = cat[~cat["val"]]
     picks = train.sample(7, random_state=int(rng.integers(1 << 31)))
@@ -230,6 +231,15 @@ def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Gen
     with open(style_file, "ab") as fh:
         fh.write(f"{picks.iloc[6]['style']}/{dup.name},{STYLES.index(picks.iloc[6]['style'])}\r\n".encode())
         fh.write(b"Realism/row-without-a-label.jpg\r\n")   # malformed row
+    # drawn apart from ``rng`` so that the other formats' images stay as they were before these two
+    rotated, tagged = [fx.wikiart_images / r.style / r.file
+                       for r in train.drop(picks.index).sample(2, random_state=seed + 1).itertuples()]
+    exif = Image.Exif()
+    exif[0x0112] = 6                                  # camera held sideways: shown rotated 90 degrees clockwise
+    Image.open(rotated).transpose(Image.Transpose.ROTATE_90).save(rotated, quality=90, exif=exif)
+    srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    srgb[24:36] = bytes(12)                           # the header's creation time, so the fixture is reproducible
+    Image.open(tagged).save(tagged, quality=90, icc_profile=bytes(srgb))  # colour-managed export
 
 
 def _write_pbn(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePaths, rng: np.random.Generator) -> None:
@@ -325,7 +335,7 @@ def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: b
     """Write the fixture under ``root`` (reused when already written with the same settings)."""
     root = Path(root)
     fx = FixturePaths.under(root, n_works)
-    stamp = {"n_works": n_works, "seed": seed, "defects": defects, "version": 1}
+    stamp = {"n_works": n_works, "seed": seed, "defects": defects, "version": 2}
     marker = root / "fixture.json"
     if not overwrite and marker.is_file() and json.loads(marker.read_text()) == stamp:
         return fx
@@ -338,7 +348,7 @@ def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: b
               for row in cat.itertuples()}
     _write_wikiart(cat, images, fx)
     if defects:
-        _add_wikiart_defects(cat, fx, rng)
+        _add_wikiart_defects(cat, fx, rng, seed)
     _write_pbn(cat, images, fx, rng)
     _write_nga(cat, images, fx, rng)
     _write_wga(cat, images, fx)

@@ -42,3 +42,33 @@ def test_clean_fixture_has_no_defects(tmp_path):
     fx = make_fixture(tmp_path, n_works=60, defects=False)
     report = verify_images(load_wikiart(fx.wikiart_csv, image_root=fx.wikiart_images))
     assert len(report.bad) == 0
+
+
+def test_defects_include_a_sideways_photo_and_a_colour_profile(tmp_path, caplog):
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    from artlib.data.images import image_size, load_rgb
+
+    fx = make_fixture(tmp_path, n_works=60)
+    cat = pd.read_csv(tmp_path / "catalogue.csv")
+    rotated, tagged = [], []
+    for row in cat.itertuples():
+        path = fx.wikiart_images / row.style / row.file
+        if not path.is_file():
+            continue
+        with Image.open(path) as img:
+            if img.getexif().get(0x0112) == 6:
+                rotated.append((row, path, img.size))
+            if img.info.get("icc_profile"):
+                tagged.append(path)
+    assert len(rotated) == 1 and len(tagged) == 1
+    row, path, stored = rotated[0]
+    assert stored == (row.height, row.width)             # stored sideways
+    assert image_size(path) == (row.width, row.height)   # shown upright
+    assert load_rgb(path).shape == (row.height, row.width, 3)
+    with caplog.at_level("WARNING", logger="artlib.data.images"):
+        managed = load_rgb(tagged[0])
+    assert "ICC" not in caplog.text                        # the profile was read and applied
+    assert np.abs(managed.astype(int) - load_rgb(tagged[0], color_manage=False)).max() <= 3

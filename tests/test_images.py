@@ -78,3 +78,71 @@ def test_huge_image_refused_before_decoding(tmp_path):
     with pytest.raises(ImageLoadError, match="too large"):
         load_rgb(tmp_path / "big.png", max_pixels=5000)
     assert image_size(tmp_path / "big.png") == (100, 100)
+
+
+def _swapped_primaries_profile() -> bytes:
+    """An RGB ICC profile whose red and blue primaries are swapped (pure red in it is sRGB blue)."""
+    import struct
+
+    from PIL import ImageCms
+
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    entries = {}
+    for i in range(struct.unpack(">I", profile[128:132])[0]):
+        sig, offset, size = struct.unpack(">4sII", profile[132 + 12 * i:144 + 12 * i])
+        entries[sig] = (i, offset, size)
+    (r, r_off, r_size), (b, b_off, b_size) = entries[b"rXYZ"], entries[b"bXYZ"]
+    struct.pack_into(">4sII", profile, 132 + 12 * r, b"rXYZ", b_off, b_size)
+    struct.pack_into(">4sII", profile, 132 + 12 * b, b"bXYZ", r_off, r_size)
+    return bytes(profile)
+
+
+def _solid(colour, size=(12, 8)):
+    return Image.new("RGB", size, colour)
+
+
+def test_embedded_icc_profile_is_converted_to_srgb(tmp_path):
+    _solid((255, 0, 0)).save(tmp_path / "tagged.png", icc_profile=_swapped_primaries_profile())
+    managed = load_rgb(tmp_path / "tagged.png")[0, 0].astype(int)
+    assert managed[2] > 200 and managed[0] < 60  # shown as the profile means it: blue
+    assert tuple(load_rgb(tmp_path / "tagged.png", color_manage=False)[0, 0]) == (255, 0, 0)
+
+
+def test_srgb_profile_changes_little(tmp_path):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(_rgb()).save(tmp_path / "s.png", icc_profile=srgb)
+    diff = np.abs(load_rgb(tmp_path / "s.png").astype(int) - _rgb().astype(int))
+    assert diff.max() <= 2
+
+
+def test_unusable_icc_profile_is_logged_and_ignored(tmp_path, caplog):
+    _solid((10, 200, 30)).save(tmp_path / "bad.png", icc_profile=b"not a profile at all" * 8)
+    with caplog.at_level("WARNING", logger="artlib.data.images"):
+        arr = load_rgb(tmp_path / "bad.png")
+    assert tuple(arr[0, 0]) == (10, 200, 30)
+    assert "ICC profile" in caplog.text
+
+
+@pytest.mark.parametrize("orientation, shape", [(1, (8, 12, 3)), (3, (8, 12, 3)), (6, (12, 8, 3)), (8, (12, 8, 3))])
+def test_exif_orientation_is_applied(tmp_path, orientation, shape):
+    img = _solid((0, 0, 0))
+    img.paste((255, 255, 255), (0, 0, 4, 4))  # a white corner, top left as stored
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    img.save(tmp_path / "o.jpg", exif=exif, quality=95)
+    arr = load_rgb(tmp_path / "o.jpg")
+    assert arr.shape == shape
+    assert image_size(tmp_path / "o.jpg") == (shape[1], shape[0])
+    corners = {"tl": arr[1, 1], "tr": arr[1, -2], "bl": arr[-2, 1], "br": arr[-2, -2]}
+    white = {k for k, v in corners.items() if v.mean() > 200}
+    assert white == {1: {"tl"}, 3: {"br"}, 6: {"tr"}, 8: {"bl"}}[orientation]
+
+
+def test_exif_orientation_and_icc_profile_together(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    _solid((255, 0, 0)).save(tmp_path / "both.png", exif=exif, icc_profile=_swapped_primaries_profile())
+    arr = load_rgb(tmp_path / "both.png")
+    assert arr.shape == (12, 8, 3) and arr[0, 0, 2] > 200

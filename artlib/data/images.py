@@ -1,12 +1,14 @@
-"""Robust image loading: every image comes back as 8-bit RGB or raises a clear error."""
+"""Robust image loading: every image comes back as 8-bit sRGB, upright, or raises a clear error."""
 from __future__ import annotations
 
+import functools
+import io
 import logging
 import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,51 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 class ImageLoadError(RuntimeError):
     """An image file is missing, unreadable, truncated or too large."""
+
+
+#: EXIF orientation values that swap width and height (90- and 270-degree rotations).
+_TRANSPOSED = {5, 6, 7, 8}
+_ICC_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}
+
+
+@functools.lru_cache(maxsize=32)
+def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
+    """A cached LittleCMS transform from an embedded ICC profile to sRGB (built once per profile)."""
+    source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    return ImageCms.buildTransform(source, ImageCms.createProfile("sRGB"), mode, _ICC_MODES[mode],
+                                   renderingIntent=ImageCms.Intent.PERCEPTUAL)
+
+
+def _to_srgb(img: Image.Image, path: Path) -> Image.Image:
+    """Convert pixels tagged with an embedded ICC profile (Adobe RGB, ProPhoto, CMYK press...) to sRGB.
+
+    Without a profile the pixels are taken as sRGB. A profile that LittleCMS cannot read or that does
+    not fit the image's mode is logged and ignored (the pixels are then used as stored).
+    """
+    icc = img.info.get("icc_profile")
+    if not icc or img.mode not in _ICC_MODES:
+        return img
+    try:
+        return ImageCms.applyTransform(img, _srgb_transform(bytes(icc), img.mode))
+    except (ImageCms.PyCMSError, OSError, ValueError) as exc:
+        log.warning("ignoring the ICC profile of %s (%s): colours used as stored", path, exc)
+        return img
+
+
+def _upright(img: Image.Image, path: Path) -> Image.Image:
+    """Apply the EXIF orientation tag (camera photographs of paintings); malformed EXIF is logged and ignored."""
+    try:
+        return ImageOps.exif_transpose(img)
+    except (OSError, ValueError, TypeError, KeyError, SyntaxError) as exc:
+        log.warning("ignoring the EXIF orientation of %s (%s)", path, exc)
+        return img
+
+
+def _orientation(img: Image.Image) -> int:
+    try:
+        return int(img.getexif().get(0x0112, 1))
+    except (OSError, ValueError, TypeError, SyntaxError):
+        return 1
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -39,9 +86,11 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray:
-    """Load ``path`` as an ``HxWx3`` uint8 RGB array.
+def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True) -> np.ndarray:
+    """Load ``path`` as an ``HxWx3`` uint8 RGB array, turned upright by its EXIF orientation.
 
+    With ``color_manage`` (default) pixels tagged with an embedded ICC profile are converted to sRGB,
+    as a browser shows them (museum scans often carry Adobe RGB or CMYK press profiles).
     Raises :class:`ImageLoadError` for a missing file, an undecodable or truncated
     file, or one with more than ``max_pixels`` pixels (decompression bomb).
     """
@@ -58,6 +107,9 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img.load()
+            img = _upright(img, path)  # before the ICC transform, whose output carries no EXIF
+            if color_manage:
+                img = _to_srgb(img, path)
             rgb = _to_rgb(img)
             return np.asarray(rgb, dtype=np.uint8).copy()
     except ImageLoadError:
@@ -68,9 +120,10 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS) -> np.ndarray
 
 
 def image_size(path: str | Path) -> tuple[int, int]:
-    """Return ``(width, height)`` from the header alone, without decoding pixels."""
+    """Return ``(width, height)`` as displayed (EXIF orientation applied), from the header alone."""
     try:
         with Image.open(path) as img:
-            return img.size
+            w, h = img.size
+            return (h, w) if _orientation(img) in _TRANSPOSED else (w, h)
     except (UnidentifiedImageError, OSError) as exc:
         raise ImageLoadError(f"cannot read image header {path}: {exc}") from exc
