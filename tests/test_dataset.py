@@ -93,6 +93,33 @@ def test_resized_cache(fixture_paths, tmp_path):
     assert again.image_paths()[0].stat().st_mtime_ns == mtime  # built once
     image, labels = ArtDataset(cached, eval_transform(32))[0]
     assert image.shape == (3, 32, 32)
+    source = table.image_paths()[table.frame["path"].tolist().index(cached.frame["source_path"].iloc[0])]
+    source.write_bytes(source.read_bytes())  # the source file is replaced: cached again under a new name
+    refreshed = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
+    assert refreshed.frame["path"].iloc[0] != cached.frame["path"].iloc[0]
+    assert (refreshed.frame["path"].iloc[1:].to_numpy() == cached.frame["path"].iloc[1:].to_numpy()).all()
+
+
+def test_large_jpegs_decode_at_reduced_scale(tmp_path):
+    import pandas as pd
+    from PIL import Image
+
+    from artlib.data import ArtTable
+    from artlib.data.images import load_rgb
+
+    scan = np.zeros((1200, 1600, 3), dtype=np.uint8)
+    scan[:600] = (200, 30, 30)  # red top half, black bottom half
+    Image.fromarray(scan).save(tmp_path / "scan.jpg", quality=95)
+    Image.fromarray(scan).save(tmp_path / "scan.png")
+    assert load_rgb(tmp_path / "scan.jpg").shape == (1200, 1600, 3)
+    reduced = load_rgb(tmp_path / "scan.jpg", reduce_to=256)
+    assert reduced.shape == (300, 400, 3)                    # 1/4 scale: the shorter side stays >= 256
+    assert abs(int(reduced[:140, :, 0].mean()) - 200) < 8 and reduced[160:, :, 0].mean() < 10
+    assert load_rgb(tmp_path / "scan.jpg", reduce_to=700).shape == (1200, 1600, 3)  # 1/2 would go below 700
+    assert load_rgb(tmp_path / "scan.png", reduce_to=256).shape == (1200, 1600, 3)  # only JPEGs are reduced
+    table = ArtTable(pd.DataFrame({"path": ["scan.jpg"], "style": [0]}), {"style": ["a"]}, root=tmp_path)
+    assert ArtDataset(table, decode_side=256)[0][0].shape == (3, 300, 400)
+    assert ArtDataset(table)[0][0].shape == (3, 1200, 1600)
 
 
 def test_letterbox_keeps_the_whole_scroll():

@@ -15,8 +15,18 @@ from .table import ArtTable
 log = logging.getLogger(__name__)
 
 
-def _cache_name(rel: str, shorter_side: int) -> str:
-    digest = hashlib.sha1(rel.encode("utf-8")).hexdigest()[:16]
+#: Bumped when decoding changes (2: EXIF orientation and ICC profiles applied), so old copies are not reused.
+DECODE_VERSION = 2
+
+
+def _cache_name(rel: str, shorter_side: int, src: Path) -> str:
+    """Named by the source's path, size and modification time: a replaced source is cached again."""
+    try:
+        stat = src.stat()
+        stamp = f"{stat.st_size}|{stat.st_mtime_ns}"
+    except OSError:
+        stamp = "missing"
+    digest = hashlib.sha1(f"{rel}|{stamp}|v{DECODE_VERSION}".encode("utf-8")).hexdigest()[:16]
     return f"{shorter_side}/{digest[:2]}/{digest}.jpg"
 
 
@@ -32,11 +42,11 @@ def build_resized_cache(table: ArtTable, cache_dir: str | Path, shorter_side: in
     keep, paths = [], []
     for i, (rel, src) in enumerate(tqdm(list(zip(table.frame["path"], table.image_paths())),
                                         desc=f"caching at {shorter_side}px", disable=not progress)):
-        name = _cache_name(str(rel), shorter_side)
+        name = _cache_name(str(rel), shorter_side, Path(src))
         dest = cache_dir / name
         if not dest.is_file():
             try:
-                image = Image.fromarray(load_rgb(src))
+                image = Image.fromarray(load_rgb(src, reduce_to=shorter_side))
             except ImageLoadError as exc:
                 log.warning("not cached: %s", exc)
                 continue

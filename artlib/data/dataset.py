@@ -23,16 +23,19 @@ class ArtDataset(Dataset):
     or any callable on an HxWx3 uint8 array. ``on_error='raise'`` (default) stops
     on an unreadable image with its path; ``'skip'`` logs it, counts it in
     ``skipped`` and returns ``None``, which :func:`collate_skip_none` drops.
+    ``decode_side``: large JPEGs are decoded at a reduced scale that keeps at least this many
+    pixels on the shorter side (see :func:`load_rgb`'s ``reduce_to``); ``None`` decodes at full size.
     """
 
     def __init__(self, table: ArtTable, transform: Callable | None = None, on_error: str = "raise",
-                 return_index: bool = False) -> None:
+                 return_index: bool = False, decode_side: int | None = None) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.table = table
         self.transform = transform
         self.on_error = on_error
         self.return_index = return_index
+        self.decode_side = decode_side
         self.paths = table.image_paths()
         self.labels = {t: table.frame[t].to_numpy() for t in table.tasks}
         self.skipped: list[str] = []
@@ -51,7 +54,7 @@ class ArtDataset(Dataset):
     def __getitem__(self, idx: int):
         path = self.paths[idx]
         try:
-            image = load_rgb(path)
+            image = load_rgb(path, reduce_to=self.decode_side)
         except ImageLoadError as exc:
             if self.on_error == "raise":
                 raise

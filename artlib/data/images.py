@@ -86,11 +86,15 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True) -> np.ndarray:
+def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True,
+             reduce_to: int | None = None) -> np.ndarray:
     """Load ``path`` as an ``HxWx3`` uint8 RGB array, turned upright by its EXIF orientation.
 
     With ``color_manage`` (default) pixels tagged with an embedded ICC profile are converted to sRGB,
     as a browser shows them (museum scans often carry Adobe RGB or CMYK press profiles).
+    ``reduce_to``: a JPEG is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling, several times
+    faster on large scans) as long as its shorter side stays at least ``reduce_to``; other formats
+    and smaller images decode at full size.
     Raises :class:`ImageLoadError` for a missing file, an undecodable or truncated
     file, or one with more than ``max_pixels`` pixels (decompression bomb).
     """
@@ -104,6 +108,8 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage:
                 raise ImageLoadError(
                     f"image too large: {path} is {w}x{h} = {w * h:,} px > max_pixels={max_pixels:,}"
                 )
+            if reduce_to and img.format == "JPEG" and min(w, h) >= 2 * reduce_to:
+                img.draft(None, (max(1, w * reduce_to // min(w, h)), max(1, h * reduce_to // min(w, h))))
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img.load()

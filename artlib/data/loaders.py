@@ -1,6 +1,7 @@
 """DataLoaders for train/val/test tables with the standard transforms."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -18,7 +19,7 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                  on_error: str = "skip", return_index: bool = False,
                  normalization: Normalization = IMAGENET, device_augment: bool = False,
                  letterbox: bool = False, tta_views: Sequence[str] | None = None,
-                 trim_margins: bool = False) -> dict[str, DataLoader]:
+                 trim_margins: bool = False, decode_scale: float | None = 2.0) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
@@ -33,6 +34,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
     split but ``train`` yields ``(B, V, 3, size, size)`` batches, which ``Trainer.predict`` averages.
     ``trim_margins=True``: every split first crops uniform padding bands away (see
     :mod:`artlib.data.margins`), so padded and unpadded copies of a painting look alike.
+    ``decode_scale``: large JPEGs (full-resolution scans) are decoded at 1/2-1/8 scale while their
+    shorter side stays at least ``decode_scale * image_size`` (several times faster; ``None``: full size).
     """
     if device_augment and (letterbox or tta_views or trim_margins):
         raise ValueError("letterbox, tta_views and trim_margins are not available with device_augment")
@@ -51,7 +54,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                                        fit="letterbox" if letterbox else "crop", trim_margins=trim_margins)
         if train and hasattr(transform, "set_random_seed"):
             transform.set_random_seed(seed)
-        dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index)
+        decode_side = math.ceil(decode_scale * image_size) if decode_scale else None
+        dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index, decode_side=decode_side)
         loaders[name] = DataLoader(
             dataset, batch_size=batch_size, shuffle=train, drop_last=train and len(table) > batch_size,
             num_workers=num_workers, pin_memory=torch.cuda.is_available(), collate_fn=collate_skip_none,
