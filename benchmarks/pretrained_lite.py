@@ -16,7 +16,8 @@ Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] fo
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
 outputs/benchmarks/<run>.json, the misclassified test images to <run>_errors.csv/.png and the test
-probabilities to <run>_test_probs.npz (for benchmarks/ensemble_lite.py).
+probabilities to <run>_test_probs.npz (for benchmarks/ensemble_lite.py); the scored model with its card to
+outputs/checkpoints/<run>/classifier.pt (``python -m artlib.predict`` classifies new images with it).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
+from artlib.predict import ModelCard, save_classifier
 from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer, layerwise_lr_groups
 from artlib.utils import resolve_device, seed_everything
 
@@ -185,6 +187,10 @@ def main() -> None:
         scored["views"] = trainer.predict(views_loader, flip_tta=True)
     views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]
+    views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
+    save_classifier(ckpt / "classifier.pt", trainer.eval_net,
+                    ModelCard.for_model(trainer.eval_net, args.model, tables["train"].classes, args.image_size,
+                                        views=views, trim_margins=args.trim_margins))
     save_errors(final, tables["test"], task, run)
     save_probabilities(scored, tables["test"], task, run)
     out = {

@@ -1,0 +1,82 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from artlib.data import load_image_folder
+from artlib.data.dataset import ArtDataset
+from artlib.models import create_model
+from artlib.predict import ModelCard, expand_images, load_classifier, main, save_classifier
+from artlib.train import Trainer, TrainConfig, save_checkpoint
+
+
+@pytest.fixture(scope="module")
+def folder(fixture_paths):
+    return load_image_folder(fixture_paths.imagefolder)
+
+
+def _model(table):
+    torch.manual_seed(0)
+    return create_model("simple_cnn", table.num_classes).eval()
+
+
+@pytest.mark.parametrize("views", [("letterbox",), ("letterbox", "start", "end")])
+def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
+    model = _model(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 48, views=views)
+    save_classifier(tmp_path / "m.pt", model, card)
+    paths = folder.image_paths()[:10]
+    out = load_classifier(tmp_path / "m.pt", device="cpu").predict(paths, top_k=2)
+    task = folder.tasks[0]
+    assert list(out["path"]) == [str(p) for p in paths] and (out["task"] == task).all()
+    direct = Trainer(model, TrainConfig(device="cpu", progress=False)).predict(
+        torch.utils.data.DataLoader(ArtDataset(folder.subset(np.arange(10)), card.transform()), batch_size=4),
+        flip_tta=True)
+    expected = direct.probs[task]
+    names = folder.classes[task]
+    assert list(out["predicted"]) == [names[i] for i in expected.argmax(1)]
+    assert np.allclose(out["confidence"], expected.max(1), atol=1e-4)
+    assert out["top_k"].str.count(";").eq(1).all() and out["error"].isna().all()
+
+
+def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths, tmp_path, capsys):
+    model = _model(folder)
+    save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    broken = tmp_path / "imgs" / "broken.jpg"
+    broken.parent.mkdir()
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    genre_dir = sorted(p for p in fixture_paths.imagefolder.iterdir() if p.is_dir())[0]
+    n_images = len(expand_images([genre_dir]))
+    main([str(tmp_path / "m.pt"), str(genre_dir), str(broken), "--out", str(tmp_path / "p.csv")])
+    out = pd.read_csv(tmp_path / "p.csv")
+    assert len(out) == n_images + 1
+    bad = out[out["error"].notna()]
+    assert list(bad["path"]) == [str(broken)] and bad["predicted"].isna().all()
+    assert set(out["predicted"].dropna()) <= set(folder.classes[folder.tasks[0]])
+
+
+def test_bad_checkpoints_and_paths_fail_clearly(folder, tmp_path):
+    model = _model(folder)
+    save_checkpoint({"model": model.state_dict()}, tmp_path / "plain.pt")
+    with pytest.raises(ValueError, match="no model card"):
+        load_classifier(tmp_path / "plain.pt")
+    wrong = ModelCard.for_model(model, "simple_cnn", {"genre": ["a", "b"], "style": ["x", "y"]}, 32)
+    with pytest.raises(ValueError, match="does not match"):
+        save_classifier(tmp_path / "w.pt", model, wrong)
+    with pytest.raises(ValueError, match="views"):
+        ModelCard.for_model(model, "simple_cnn", folder.classes, 32, views=("sideways",))
+    with pytest.raises(FileNotFoundError, match="no such image"):
+        expand_images([tmp_path / "missing.jpg"])
+
+
+def test_card_keeps_margin_trimming(folder, tmp_path):
+    model = _model(folder)
+    save_classifier(tmp_path / "t.pt", model,
+                    ModelCard.for_model(model, "simple_cnn", folder.classes, 32, trim_margins=True))
+    card = load_classifier(tmp_path / "t.pt", device="cpu").card
+    assert card.trim_margins
+    padded = np.full((60, 120, 3), 255, dtype=np.uint8)
+    padded[:, 40:80] = 90  # a painting in white bands
+    whole = np.full((60, 40, 3), 90, dtype=np.uint8)
+    view = card.transform()
+    assert torch.allclose(view(image=padded)["image"], view(image=whole)["image"], atol=1e-5)
