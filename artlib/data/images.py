@@ -27,6 +27,7 @@ class ImageLoadError(RuntimeError):
 #: EXIF orientation values that swap width and height (90- and 270-degree rotations).
 _TRANSPOSED = {5, 6, 7, 8}
 _ICC_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}
+_PERCEPTUAL = getattr(getattr(ImageCms, "Intent", None), "PERCEPTUAL", 0)  # the enum appeared in Pillow 10
 
 
 @functools.lru_cache(maxsize=32)
@@ -34,7 +35,7 @@ def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
     """A cached LittleCMS transform from an embedded ICC profile to sRGB (built once per profile)."""
     source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
     return ImageCms.buildTransform(source, ImageCms.createProfile("sRGB"), mode, _ICC_MODES[mode],
-                                   renderingIntent=ImageCms.Intent.PERCEPTUAL)
+                                   renderingIntent=_PERCEPTUAL)
 
 
 def _to_srgb(img: Image.Image, path: Path) -> Image.Image:
