@@ -114,8 +114,9 @@ class Classifier:
                 rows.append({"path": str(paths[i]), "task": task, "predicted": names[best[0]],
                              "confidence": round(float(probs[row, best[0]]), 4),
                              "top_k": "; ".join(f"{names[c]} {probs[row, c]:.3f}" for c in best), "error": None})
-        rows += [{"path": p, "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
-                  "error": "unreadable image (see the log)"} for p in dataset.skipped]
+        seen = set(preds.indices.tolist()) if preds.indices is not None else set()
+        rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
+                  "error": "unreadable image (see the log)"} for i, p in enumerate(paths) if i not in seen]
         columns = ["path", "task", "predicted", "confidence", "top_k", "error"]
         return pd.DataFrame(rows, columns=columns)
 

@@ -47,7 +47,7 @@ def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
     genre_dir = sorted(p for p in fixture_paths.imagefolder.iterdir() if p.is_dir())[0]
     n_images = len(expand_images([genre_dir]))
-    main([str(tmp_path / "m.pt"), str(genre_dir), str(broken), "--out", str(tmp_path / "p.csv")])
+    main([str(tmp_path / "m.pt"), str(genre_dir), str(broken), "--out", str(tmp_path / "p.csv"), "--workers", "1"])
     out = pd.read_csv(tmp_path / "p.csv")
     assert len(out) == n_images + 1
     bad = out[out["error"].notna()]
