@@ -22,7 +22,8 @@ class ArtDataset(Dataset):
     ``transform`` is an albumentations pipeline (called as ``transform(image=arr)``)
     or any callable on an HxWx3 uint8 array. ``on_error='raise'`` (default) stops
     on an unreadable image with its path; ``'skip'`` logs it, counts it in
-    ``skipped`` and returns ``None``, which :func:`collate_skip_none` drops.
+    ``skipped`` (of the process that loaded it: with DataLoader workers each worker keeps its own
+    list; compare the returned indices instead) and returns ``None``, which :func:`collate_skip_none` drops.
     ``decode_side``: large JPEGs are decoded at a reduced scale that keeps at least this many
     pixels on the shorter side (see :func:`load_rgb`'s ``reduce_to``); ``None`` decodes at full size.
     """
