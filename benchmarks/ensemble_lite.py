@@ -7,11 +7,13 @@ writes (``--kind views``: letterbox + long-side squares with mirror TTA, ``mirro
 TTA); a run without that file is scored again from its best checkpoint (outputs/checkpoints/<run>/best.pt)
 with its own input (letterbox when the run name contains ``_letterbox``) and mirror TTA. The ensemble
 averages the probabilities. No choice is made on the test set. The images every run gets wrong are listed
-(the candidates for wrong test labels). Results: outputs/benchmarks/ensemble_<runs>.json.
+(the candidates for wrong test labels). Results: outputs/benchmarks/ensemble_<runs>.json (``--name``, or a
+short hashed name when the run names joined are too long for a file name).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +36,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kind", choices=["views", "mirror"], default="views",
                         help="which saved test probabilities to average (falls back to mirror)")
+    parser.add_argument("--name", default=None,
+                        help="result name (outputs/benchmarks/ensemble_<name>.json); default: the run names joined")
     args = parser.parse_args()
     test = load_split_folders(args.data_root)["test"]
     task = test.tasks[0]
@@ -67,7 +71,17 @@ def main() -> None:
         test.frame["path"], labels, predicted, wrong.all(0)) if w]
     out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
-    write_result("ensemble_" + "+".join(args.runs) + ("" if args.kind == "views" else f"_{args.kind}"), out)
+    write_result(result_name(args.runs, args.kind, args.name), out)
+
+
+def result_name(runs: list[str], kind: str, name: str | None = None) -> str:
+    """``ensemble_<run>+<run>...``, or ``ensemble_<name>`` when given or when the joined names would be too
+    long for a file name (the runs are listed inside the file either way)."""
+    suffix = "" if kind == "views" else f"_{kind}"
+    joined = "+".join(runs)
+    if name is None and len(joined) > 180:
+        name = f"{len(runs)}runs_" + hashlib.sha1(joined.encode()).hexdigest()[:10]
+    return f"ensemble_{name or joined}{suffix}"
 
 
 if __name__ == "__main__":
