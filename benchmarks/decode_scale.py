@@ -1,6 +1,6 @@
 """Decoding full-resolution scans: full size vs libjpeg's reduced-scale decoding (``load_rgb(reduce_to=...)``).
 
-    python benchmarks/decode_scale.py --sides 4000 6000 --repeats 5
+    python benchmarks/decode_scale.py --sides 2000 4000 6000 --repeats 3
 
 Real WikiArt and museum scans are JPEGs of several thousand pixels a side, but the models see
 224-260 px. The scans are made here from real cnpaint paintings (../shared/data/cnpaint, or the
@@ -38,10 +38,11 @@ def sources(data_root: Path, n: int) -> list[Path]:
     return sorted(Path(make_fixture(ROOT / "data" / "fixture").imagefolder).rglob("*.jpg"))[:n]
 
 
-def shorter_side_to(image: np.ndarray, side: int) -> np.ndarray:
-    img = Image.fromarray(image)
-    scale = side / min(img.size)
-    return np.asarray(img.resize((round(img.width * scale), round(img.height * scale)), Image.BICUBIC), dtype=float)
+def resized_pair(full: np.ndarray, reduced: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Both decodes resized to the same size, ``side`` px on the full decode's shorter side."""
+    h, w = full.shape[:2]
+    size = (round(w * side / min(h, w)), round(h * side / min(h, w)))
+    return tuple(np.asarray(Image.fromarray(x).resize(size, Image.BICUBIC), dtype=float) for x in (full, reduced))
 
 
 def timed(path: Path, repeats: int, reduce_to: int | None) -> tuple[float, np.ndarray]:
@@ -56,7 +57,7 @@ def timed(path: Path, repeats: int, reduce_to: int | None) -> tuple[float, np.nd
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--sides", type=int, nargs="+", default=[4000, 6000])
+    parser.add_argument("--sides", type=int, nargs="+", default=[2000, 4000, 6000])
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3, help="the fastest of this many decodes counts")
     parser.add_argument("--reduce-to", type=int, default=448)
@@ -75,7 +76,7 @@ def main() -> None:
                 full_s.append(t_full)
                 reduced_s.append(t_reduced)
                 shapes.append((full.shape[:2], reduced.shape[:2]))
-                a, b = shorter_side_to(full, 224), shorter_side_to(reduced, 224)
+                a, b = resized_pair(full, reduced, 224)
                 diffs.append(float(np.abs(a - b).mean()))
             rows.append({"long_side": side, "images": len(full_s),
                          "full_ms": round(1000 * float(np.mean(full_s)), 1),
