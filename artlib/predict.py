@@ -57,6 +57,8 @@ class ModelCard:
         if not self.classes or any(len(names) < 2 for names in self.classes.values()):
             raise ValueError("classes needs at least one task with two or more class names")
         self.normalization = tuple(tuple(float(v) for v in part) for part in self.normalization)
+        # the weights come from the file: never ask create_model to fetch pretrained ones again
+        self.model_kwargs = {k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")}
 
     @classmethod
     def for_model(cls, model: nn.Module, name: str, classes: dict[str, list[str]], image_size: int,
@@ -98,6 +100,8 @@ class Classifier:
                 num_workers: int = 0) -> pd.DataFrame:
         """One row per readable image and task: ``path, task, predicted, confidence, top_k``; unreadable
         images get one row with ``error`` set (logged, never a made-up prediction)."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
         paths = expand_images(images)
         table = ArtTable(pd.DataFrame({"path": [str(p) for p in paths],
                                        **{task: MISSING for task in self.card.classes}}), self.card.classes)

@@ -80,3 +80,12 @@ def test_card_keeps_margin_trimming(folder, tmp_path):
     whole = np.full((60, 40, 3), 90, dtype=np.uint8)
     view = card.transform()
     assert torch.allclose(view(image=padded)["image"], view(image=whole)["image"], atol=1e-5)
+
+
+def test_card_never_asks_for_downloaded_weights(folder):
+    model = _model(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32, pretrained=True, widths=(8, 16))
+    assert card.model_kwargs == {"widths": (8, 16)}
+    with pytest.raises(ValueError, match="top_k"):
+        from artlib.predict import Classifier
+        Classifier(model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32), device="cpu").predict([], top_k=0)
