@@ -187,10 +187,10 @@ def main() -> None:
         scored["views"] = trainer.predict(views_loader, flip_tta=True)
     views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]
-    views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
+    card_views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
     save_classifier(ckpt / "classifier.pt", trainer.eval_net,
                     ModelCard.for_model(trainer.eval_net, args.model, tables["train"].classes, args.image_size,
-                                        views=views, trim_margins=args.trim_margins))
+                                        views=card_views, trim_margins=args.trim_margins))
     save_errors(final, tables["test"], task, run)
     save_probabilities(scored, tables["test"], task, run)
     out = {
