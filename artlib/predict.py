@@ -23,13 +23,12 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 import torch.nn as nn
-from torch.utils.data import DataLoader
 
-from .data.dataset import ArtDataset, collate_skip_none
 from .data.folders import IMAGE_EXTENSIONS
+from .data.loaders import make_loaders
 from .data.table import MISSING, ArtTable
-from .data.transforms import Normalization, eval_transform
-from .data.tta import VIEWS, MultiView
+from .data.transforms import Normalization
+from .data.tta import VIEWS
 from .models import create_model, input_normalization
 from .train.checkpoint import load_checkpoint, save_checkpoint
 
@@ -68,20 +67,24 @@ class ModelCard:
         return cls(name, {t: list(c) for t, c in classes.items()}, image_size, input_normalization(model),
                    tuple(views), flip_tta, model_kwargs, trim_margins)
 
-    def transform(self):
-        """The evaluation input: one fitted view, or a :class:`MultiView` stack of several."""
-        if len(self.views) == 1 and self.views[0] in ("crop", "letterbox"):
-            return eval_transform(self.image_size, normalization=self.normalization, fit=self.views[0],
-                                  trim_margins=self.trim_margins)
-        return MultiView(self.views, self.image_size, self.normalization, trim_margins=self.trim_margins)
+    def loader_options(self) -> dict:
+        """:func:`make_loaders` keywords that feed the model as it was evaluated: one fitted view
+        (``crop``/``letterbox``) or a :class:`artlib.data.tta.MultiView` stack of several."""
+        single = len(self.views) == 1 and self.views[0] in ("crop", "letterbox")
+        return {"normalization": self.normalization, "trim_margins": self.trim_margins,
+                "letterbox": self.views == ("letterbox",), "tta_views": None if single else self.views}
+
+    def build(self) -> nn.Module:
+        """The model architecture of the card, with untrained weights."""
+        return create_model(self.model, {task: len(names) for task, names in self.classes.items()},
+                            **self.model_kwargs)
 
 
 def save_classifier(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
     """Write ``model``'s weights with its card (atomically); :func:`load_classifier` reads it back."""
-    heads = {task: len(names) for task, names in card.classes.items()}
-    probe = create_model(card.model, heads, **card.model_kwargs)
-    if set(probe.state_dict()) != set(model.state_dict()):
-        raise ValueError(f"model does not match its card: create_model({card.model!r}, {heads}) has other weights")
+    if set(card.build().state_dict()) != set(model.state_dict()):
+        raise ValueError(f"model does not match its card: create_model({card.model!r}) with the card's "
+                         f"classes {list(card.classes)} has other weights")
     card_dict = asdict(card)
     card_dict["views"] = list(card.views)
     card_dict["normalization"] = [list(part) for part in card.normalization]
@@ -105,20 +108,18 @@ class Classifier:
         paths = expand_images(images)
         table = ArtTable(pd.DataFrame({"path": [str(p) for p in paths],
                                        **{task: MISSING for task in self.card.classes}}), self.card.classes)
-        dataset = ArtDataset(table, self.card.transform(), on_error="skip", return_index=True,
-                             decode_side=2 * self.card.image_size)
-        loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_skip_none)
+        loader = make_loaders({"images": table}, self.card.image_size, batch_size, num_workers, return_index=True,
+                              **self.card.loader_options())["images"]  # unreadable images are skipped and logged
         preds = self._trainer.predict(loader, flip_tta=self.card.flip_tta)
+        indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
         rows = []
         for task, names in self.card.classes.items():
             probs = preds.probs.get(task, np.zeros((0, len(names))))
-            order = np.argsort(-probs, axis=1)[:, :top_k]
-            for row, i in enumerate(preds.indices if preds.indices is not None else []):
-                best = order[row]
+            for i, p, best in zip(indices, probs, np.argsort(-probs, axis=1)[:, :top_k]):
                 rows.append({"path": str(paths[i]), "task": task, "predicted": names[best[0]],
-                             "confidence": round(float(probs[row, best[0]]), 4),
-                             "top_k": "; ".join(f"{names[c]} {probs[row, c]:.3f}" for c in best), "error": None})
-        seen = set(preds.indices.tolist()) if preds.indices is not None else set()
+                             "confidence": round(float(p[best[0]]), 4),
+                             "top_k": "; ".join(f"{names[c]} {p[c]:.3f}" for c in best), "error": None})
+        seen = set(indices.tolist())
         rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
                   "error": "unreadable image (see the log)"} for i, p in enumerate(paths) if i not in seen]
         columns = ["path", "task", "predicted", "confidence", "top_k", "error"]
@@ -132,8 +133,7 @@ def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
         raise ValueError(f"{path} has no model card: write it with artlib.predict.save_classifier "
                          "(a Trainer checkpoint holds the weights only)")
     card = ModelCard(**state["card"])
-    heads = {task: len(names) for task, names in card.classes.items()}
-    model = create_model(card.model, heads, **card.model_kwargs)
+    model = card.build()
     model.load_state_dict(state["model"])
     return Classifier(model.eval(), card, device=device)
 

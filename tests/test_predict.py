@@ -5,7 +5,10 @@ import torch
 
 from artlib.data import load_image_folder
 from artlib.data.dataset import ArtDataset
-from artlib.models import create_model
+from artlib.data.loaders import make_loaders
+from artlib.data.transforms import eval_transform
+from artlib.data.tta import MultiView
+from artlib.models import create_model, input_normalization
 from artlib.predict import ModelCard, expand_images, load_classifier, main, save_classifier
 from artlib.train import Trainer, TrainConfig, save_checkpoint
 
@@ -29,8 +32,11 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
     out = load_classifier(tmp_path / "m.pt", device="cpu").predict(paths, top_k=2)
     task = folder.tasks[0]
     assert list(out["path"]) == [str(p) for p in paths] and (out["task"] == task).all()
+    norm = input_normalization(model)
+    transform = (eval_transform(48, normalization=norm, fit="letterbox") if len(views) == 1
+                 else MultiView(views, 48, norm))
     direct = Trainer(model, TrainConfig(device="cpu", progress=False)).predict(
-        torch.utils.data.DataLoader(ArtDataset(folder.subset(np.arange(10)), card.transform()), batch_size=4),
+        torch.utils.data.DataLoader(ArtDataset(folder.subset(np.arange(10)), transform), batch_size=4),
         flip_tta=True)
     expected = direct.probs[task]
     names = folder.classes[task]
@@ -78,7 +84,7 @@ def test_card_keeps_margin_trimming(folder, tmp_path):
     padded = np.full((60, 120, 3), 255, dtype=np.uint8)
     padded[:, 40:80] = 90  # a painting in white bands
     whole = np.full((60, 40, 3), 90, dtype=np.uint8)
-    view = card.transform()
+    view = make_loaders({"images": folder}, 32, **card.loader_options())["images"].dataset.transform
     assert torch.allclose(view(image=padded)["image"], view(image=whole)["image"], atol=1e-5)
 
 

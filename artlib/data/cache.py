@@ -42,7 +42,7 @@ def build_resized_cache(table: ArtTable, cache_dir: str | Path, shorter_side: in
     keep, paths = [], []
     for i, (rel, src) in enumerate(tqdm(list(zip(table.frame["path"], table.image_paths())),
                                         desc=f"caching at {shorter_side}px", disable=not progress)):
-        name = _cache_name(str(rel), shorter_side, Path(src))
+        name = _cache_name(str(rel), shorter_side, src)
         dest = cache_dir / name
         if not dest.is_file():
             try:
