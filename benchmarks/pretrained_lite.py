@@ -10,8 +10,9 @@ image removed; ``--refit``: no val, train on all of it for exactly --epochs). ar
 70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
 (``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``);
 ``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``), ``--ema`` scores a moving
-average of the weights; ``--exclude-train RANKING --exclude-top N`` trains without the N most suspicious
-training images of a ranking written by ``benchmarks/cnpaint_suspects.py --split train``.
+average of the weights; ``--zoom-out P`` shrinks a share P of the training crops onto a plain canvas
+(``artlib.data.transforms.zoom_out``); ``--exclude-train RANKING --exclude-top N`` trains without the N
+most suspicious training images of a ranking written by ``benchmarks/cnpaint_suspects.py --split train``.
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
@@ -124,6 +125,8 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--letterbox", action="store_true",
                         help="evaluate whole images in a padded square; letterbox half the training images")
+    parser.add_argument("--zoom-out", type=float, default=0.0,
+                        help="share of training crops shrunk onto a plain canvas (artlib.data.transforms.zoom_out)")
     parser.add_argument("--trim-margins", action="store_true",
                         help="crop uniform padding bands off every image first (artlib.data.TrimMargins)")
     parser.add_argument("--exclude-train", type=Path, default=None,
@@ -145,7 +148,7 @@ def main() -> None:
     model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
     loaders = make_loaders(tables, args.image_size, args.batch_size, args.workers, strength=args.strength,
                            seed=args.seed, normalization=input_normalization(model), letterbox=args.letterbox,
-                           trim_margins=args.trim_margins,
+                           trim_margins=args.trim_margins, zoom_out=args.zoom_out,
                            return_index=True)  # test indices name the misclassified files
     groups = model.backbone.unfreeze_groups()
     unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
@@ -159,6 +162,7 @@ def main() -> None:
            + ("_refit" if args.refit else "")
            + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
            + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
+           + (f"_zoom{args.zoom_out:g}" if args.zoom_out else "")
            + (f"_ema{args.ema:g}" if args.ema else "") + (f"_clean{args.exclude_top}" if args.exclude_train else "")
            + (f"_seed{args.seed}" if args.seed else ""))
     ckpt = ROOT / "outputs" / "checkpoints" / run
@@ -200,7 +204,7 @@ def main() -> None:
         "label_smoothing": args.label_smoothing,
         "mixup_alpha": args.mixup, "cutmix_alpha": args.cutmix, "mix_prob": args.mix_prob, "ema_decay": args.ema,
         "augmentation_strength": args.strength, "letterbox": args.letterbox,
-        "trim_margins": args.trim_margins, "normalization": input_normalization(model),
+        "trim_margins": args.trim_margins, "zoom_out": args.zoom_out, "normalization": input_normalization(model),
         "excluded_train": ({"ranking": str(args.exclude_train), "top": args.exclude_top}
                            if args.exclude_train else None),
         "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),

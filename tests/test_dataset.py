@@ -143,6 +143,38 @@ def test_letterbox_keeps_the_whole_scroll():
         make_loaders({}, 64, device_augment=True, letterbox=True)
 
 
+def test_zoom_out_keeps_the_whole_painting_on_a_plain_canvas():
+    from artlib.data.transforms import CANVAS_FILLS, zoom_out
+
+    painting = np.zeros((64, 64, 3), np.uint8)
+    painting[...] = (0, 255, 0)  # a red square in an 8-pixel green frame: the frame must survive whole
+    painting[8:-8, 8:-8] = (200, 0, 0)
+    shrink = zoom_out(64, scale=(0.5, 0.5), p=1.0)
+    shrink.set_random_seed(0)
+    corners, canvases = set(), set()
+    for _ in range(12):
+        out = shrink(image=painting)["image"]
+        assert out.shape == (64, 64, 3)
+        inside = ~np.any([(out == fill).all(-1) for fill in CANVAS_FILLS], axis=0)
+        rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
+        assert len(rows) == len(cols) == 32 and inside.sum() == 32 * 32  # the whole painting, at half size
+        assert (out[rows[0], cols[0]] == (0, 255, 0)).all() and (out[rows[-1], cols[-1]] == (0, 255, 0)).all()
+        canvas = {tuple(c) for c in out[~inside].reshape(-1, 3)}
+        assert len(canvas) == 1 and canvas <= set(CANVAS_FILLS)
+        corners.add((rows[0], cols[0]))
+        canvases |= canvas
+    assert len(corners) > 3 and len(canvases) > 1  # placed at random on random backgrounds
+    assert train_transform(64, zoom_out_p=1.0)(image=painting)["image"].shape == (3, 64, 64)
+    with pytest.raises(ValueError, match="scale"):
+        zoom_out(64, scale=(0.5, 1.2))
+    with pytest.raises(ValueError, match="canvas colour"):
+        zoom_out(64, fills=())
+    with pytest.raises(ValueError, match="zoom_out_p"):
+        train_transform(64, zoom_out_p=1.5)
+    with pytest.raises(ValueError, match="device_augment"):
+        make_loaders({}, 64, device_augment=True, zoom_out=0.5)
+
+
 def test_multiview_crops_along_the_long_side():
     from artlib.data.tta import MultiView, square_crop
 

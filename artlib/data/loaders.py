@@ -19,7 +19,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                  on_error: str = "skip", return_index: bool = False,
                  normalization: Normalization = IMAGENET, device_augment: bool = False,
                  letterbox: bool = False, tta_views: Sequence[str] | None = None,
-                 trim_margins: bool = False, decode_scale: float | None = 2.0) -> dict[str, DataLoader]:
+                 trim_margins: bool = False, decode_scale: float | None = 2.0,
+                 zoom_out: float = 0.0) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
     Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
@@ -36,9 +37,10 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
     :mod:`artlib.data.margins`), so padded and unpadded copies of a painting look alike.
     ``decode_scale``: large JPEGs (full-resolution scans) are decoded at 1/2-1/8 scale while their
     shorter side stays at least ``decode_scale * image_size`` (several times faster; ``None``: full size).
+    ``zoom_out``: share of training crops shrunk onto a plain canvas (:func:`artlib.data.transforms.zoom_out`).
     """
-    if device_augment and (letterbox or tta_views or trim_margins):
-        raise ValueError("letterbox, tta_views and trim_margins are not available with device_augment")
+    if device_augment and (letterbox or tta_views or trim_margins or zoom_out):
+        raise ValueError("letterbox, tta_views, trim_margins and zoom_out are not available with device_augment")
     loaders = {}
     for name, table in tables.items():
         train = name == "train"
@@ -46,7 +48,8 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
             transform = decode_transform(image_size)
         elif train:
             transform = train_transform(image_size, strength, normalization=normalization,
-                                        letterbox_p=0.5 if letterbox else 0.0, trim_margins=trim_margins)
+                                        letterbox_p=0.5 if letterbox else 0.0, trim_margins=trim_margins,
+                                        zoom_out_p=zoom_out)
         elif tta_views:
             transform = MultiView(tta_views, image_size, normalization, trim_margins=trim_margins)
         else:

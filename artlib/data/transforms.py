@@ -19,6 +19,9 @@ INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
 EVAL_RESIZE_RATIO = 1.14  # evaluation resizes the shorter side to size * 1.14, then centre-crops size
 PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
+CANVAS_FILLS: tuple[tuple[int, int, int], ...] = (
+    PAD_FILL, (255, 255, 255), (225, 215, 190), (160, 160, 160), (60, 50, 40))
+"""Backgrounds a painting is photographed on: light grey and white pads, a beige mount, a grey floor, a dark stand."""
 
 
 def to_tensor(normalization: Normalization = IMAGENET) -> list[A.BasicTransform]:
@@ -35,13 +38,35 @@ def letterbox(size: int, fill: tuple[int, int, int] = PAD_FILL, p: float = 1.0) 
                          A.PadIfNeeded(size, size, border_mode=cv2.BORDER_CONSTANT, fill=fill)], p=p)
 
 
+def zoom_out(size: int, scale: tuple[float, float] = (0.5, 1.0),
+             fills: tuple[tuple[int, int, int], ...] = CANVAS_FILLS, p: float = 0.5) -> A.Sequential:
+    """Shrink a ``size`` square image to ``scale`` of its side and pad it back to ``size`` at a random place,
+    on a plain canvas of one of ``fills``; the whole painting stays in the frame.
+
+    The opposite of a random resized crop: the model also sees paintings that fill only part of the
+    frame (a fan on a grey pad, a scroll photographed on a floor, a handscroll letterboxed into a thin strip).
+    """
+    low, high = scale
+    if not 0.0 < low <= high <= 1.0:
+        raise ValueError(f"zoom-out scale must satisfy 0 < low <= high <= 1, got {scale}")
+    if not fills:
+        raise ValueError("zoom_out needs at least one canvas colour")
+    return A.Sequential([
+        A.RandomScale(scale_limit=(low - 1.0, high - 1.0), interpolation=cv2.INTER_AREA, p=1.0),
+        A.OneOf([A.PadIfNeeded(size, size, position="random", border_mode=cv2.BORDER_CONSTANT, fill=fill)
+                 for fill in fills], p=1.0),
+        A.CenterCrop(size, size),  # RandomScale rounds: never let a side end one pixel over
+    ], p=p)
+
+
 def _trim(trim: bool) -> list[A.BasicTransform]:
     return [TrimMargins()] if trim else []
 
 
 def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
                     normalization: Normalization = IMAGENET, letterbox_p: float = 0.0,
-                    trim_margins: bool = False) -> A.Compose:
+                    trim_margins: bool = False, zoom_out_p: float = 0.0,
+                    zoom_out_scale: tuple[float, float] = (0.5, 1.0)) -> A.Compose:
     """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
 
     Colour is a cue for artist and style, so hue shifts stay small by default.
@@ -49,18 +74,22 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
     (see :func:`artlib.models.input_normalization`). ``letterbox_p``: share of images first
     fitted into a padded square (see :func:`letterbox`), so the model also learns whole
     scrolls with margins, as a letterboxed evaluation shows them. ``trim_margins``: first crop
-    uniform padding bands away (:class:`artlib.data.margins.TrimMargins`).
+    uniform padding bands away (:class:`artlib.data.margins.TrimMargins`). ``zoom_out_p``: share of
+    crops shrunk onto a plain canvas (:func:`zoom_out`; not scaled by ``strength``).
     """
     s = float(strength)
     if not 0.0 <= s <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength}")
     if not 0.0 <= letterbox_p <= 1.0:
         raise ValueError(f"letterbox_p must be in [0, 1], got {letterbox_p}")
+    if not 0.0 <= zoom_out_p <= 1.0:
+        raise ValueError(f"zoom_out_p must be in [0, 1], got {zoom_out_p}")
     return A.Compose([
         *_trim(trim_margins),
         letterbox(size, p=letterbox_p),
         A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
                             ratio=(3 / 4, 4 / 3)),
+        *([zoom_out(size, zoom_out_scale, p=zoom_out_p)] if zoom_out_p > 0 else []),
         A.HorizontalFlip(p=0.5 * s),
         A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
         A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),

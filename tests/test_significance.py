@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+
+from artlib.significance import (Interval, accuracy_interval, bootstrap_interval, compare_classifiers, macro_f1,
+                                 mcnemar)
+
+
+def test_wilson_interval_matches_the_closed_form():
+    # 8 of 10 right: Wilson 95 % interval (0.4902, 0.9433), worked by hand from the formula
+    acc = accuracy_interval(np.array([1] * 8 + [0] * 2))
+    assert isinstance(acc, Interval)
+    assert acc.estimate == pytest.approx(0.8)
+    assert acc.low == pytest.approx(0.4902, abs=1e-4) and acc.high == pytest.approx(0.9433, abs=1e-4)
+    wider = accuracy_interval(np.array([True] * 8 + [False] * 2), confidence=0.99)
+    assert wider.low < acc.low and wider.high > acc.high
+
+
+@pytest.mark.parametrize("bad", [np.array([]), np.array([[1, 0]]), np.array([0, 2, 1])])
+def test_accuracy_interval_refuses_what_is_not_right_wrong_flags(bad):
+    with pytest.raises(ValueError):
+        accuracy_interval(bad)
+
+
+def test_confidence_must_be_a_probability():
+    with pytest.raises(ValueError, match="confidence"):
+        accuracy_interval(np.array([1, 0]), confidence=95)
+
+
+def test_macro_f1_is_scikit_learns():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n, k = rng.integers(1, 40), rng.integers(1, 6)
+        y_true, y_pred = rng.integers(0, k, n), rng.integers(0, k, n)
+        assert macro_f1(y_true, y_pred) == pytest.approx(
+            f1_score(y_true, y_pred, average="macro", zero_division=0), abs=1e-12)
+
+
+def test_exact_mcnemar():
+    # 1 image only A gets right, 9 only B: two-sided binomial p = 2 * (1 + 10) / 2**10
+    a = np.array([1] + [0] * 9 + [1] * 5, bool)
+    b = np.array([0] + [1] * 9 + [1] * 5, bool)
+    result = mcnemar(a, b)
+    assert (result.only_a, result.only_b) == (1, 9)
+    assert result.pvalue == pytest.approx(22 / 1024)
+    assert mcnemar(b, a).pvalue == pytest.approx(result.pvalue)
+    assert mcnemar(a, a) == (0, 0, 1.0)  # no discordant image: indistinguishable
+    with pytest.raises(ValueError, match="same images"):
+        mcnemar(a, b[:-1])
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_is_reproducible():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 3, 200)
+    pred = np.where(rng.random(200) < 0.8, y, rng.integers(0, 3, 200))
+    ci = bootstrap_interval(macro_f1, y, pred, n_resamples=500, seed=3)
+    assert ci.low < ci.estimate < ci.high
+    assert ci.estimate == pytest.approx(macro_f1(y, pred))
+    assert 0.05 < ci.high - ci.low < 0.25
+    assert bootstrap_interval(macro_f1, y, pred, n_resamples=500, seed=3) == ci
+    perfect = bootstrap_interval(macro_f1, y, y, n_resamples=200)
+    assert perfect == (1.0, 1.0, 1.0)
+    with pytest.raises(ValueError):
+        bootstrap_interval(macro_f1, y, pred[:-1])
+
+
+def test_compare_classifiers_table():
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, -1])
+    good = y.copy()
+    good[0] = 1  # 9 of 10 labelled right
+    poor = np.where(np.arange(len(y)) < 5, y, (y + 1) % 3)  # 5 of 10 right
+    probs = np.eye(3)[np.where(y < 0, 0, poor)]  # the same predictions as class scores
+    table = compare_classifiers(y, {"poor": poor, "good": good, "poor_scores": probs}, target=0.95,
+                                n_resamples=200)
+    assert table.attrs["reference"] == "good"  # the most accurate by default
+    assert list(table.index) == ["poor", "good", "poor_scores"]
+    assert table.loc["good", "n"] == 10 and table.loc["good", "errors"] == 1  # the -1 label is left out
+    assert table.loc["good", "accuracy"] == pytest.approx(0.9)
+    assert table.loc["poor", "accuracy"] == pytest.approx(0.5)
+    assert np.isnan(table.loc["good", "mcnemar_p"])
+    # poor alone is right on image 0, good alone on images 5-9: exact p = 2 * (1 + 6) / 2**6
+    assert table.loc["poor", ["only_this_right", "only_reference_right"]].tolist() == [1, 5]
+    assert table.loc["poor", "mcnemar_p"] == pytest.approx(14 / 64)
+    assert table.loc["poor"].drop("mcnemar_p_adjusted").equals(table.loc["poor_scores"].drop("mcnemar_p_adjusted"))
+    # 5 of 10 right is strong evidence against a true accuracy of 0.95; 9 of 10 is not
+    assert table.loc["poor", "p_below_target"] < 0.001 < 0.05 < table.loc["good", "p_below_target"]
+    chosen = compare_classifiers(y, {"poor": poor, "good": good}, reference="poor", n_resamples=100)
+    assert chosen.attrs["reference"] == "poor" and "p_below_target" not in chosen.columns
+    assert chosen.loc["good", "mcnemar_p_adjusted"] == pytest.approx(chosen.loc["good", "mcnemar_p"])
+
+
+def test_compare_classifiers_refuses_bad_arguments():
+    y = np.array([0, 1, 1])
+    with pytest.raises(KeyError, match="reference"):
+        compare_classifiers(y, {"a": y}, reference="b")
+    with pytest.raises(ValueError, match="target"):
+        compare_classifiers(y, {"a": y}, target=95)
+    with pytest.raises(ValueError, match="a: expected 3"):
+        compare_classifiers(y, {"a": y[:2]})
+    with pytest.raises(ValueError, match="no predictions"):
+        compare_classifiers(y, {})
+    with pytest.raises(ValueError, match="no labelled"):
+        compare_classifiers(np.array([-1, -1]), {"a": np.array([0, 1])})
