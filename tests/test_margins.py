@@ -93,6 +93,10 @@ def test_margin_stats_per_image_with_labels(tmp_path, caplog):
     assert stats.loc[padded_row, "trimmed"] and stats.loc[padded_row, "kept"] == pytest.approx(0.6)
     assert not stats.loc[whole_row, "trimmed"] and stats.loc[whole_row, "kept"] == 1.0
     assert (stats.loc[padded_row, task], stats.loc[whole_row, task]) == ("fans", "scrolls")
+    # a 60 x 40 painting fills 2400 / 100**2 of the letterboxed square of its padded 100 x 40 copy
+    assert stats.loc[padded_row, "square_cover"] == pytest.approx(0.24)
+    assert stats.loc[whole_row, "square_cover"] == pytest.approx(2400 / 60 ** 2)
+    assert stats.loc[padded_row, "content_aspect"] == stats.loc[whole_row, "content_aspect"] == pytest.approx(1.5)
 
 
 def test_large_images_are_searched_downscaled():

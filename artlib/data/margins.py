@@ -90,7 +90,9 @@ class TrimMargins(A.ImageOnlyTransform):
 
 def margin_stats(table: "ArtTable", sample: int | None = 2000, seed: int = 0) -> pd.DataFrame:
     """Per image (up to ``sample`` drawn at random): its label names, whether :func:`content_box`
-    finds margins (``trimmed``) and the share of its area inside them (``kept``).
+    finds margins (``trimmed``), the share of its area inside them (``kept``), the share of a
+    letterboxed square input the painting fills (``square_cover``: small for a fan on a wide pad or
+    a thin handscroll) and the painting's long side over its short side (``content_aspect``).
 
     Compare splits or classes with it: padding that is more common in one of them is a shortcut a
     model can learn. Unreadable images are logged and left out.
@@ -109,11 +111,13 @@ def margin_stats(table: "ArtTable", sample: int | None = 2000, seed: int = 0) ->
             continue
         h, w = image.shape[:2]
         top, bottom, left, right = content_box(image)
+        content_h, content_w = bottom - top, right - left
         rows.append({"row": int(i), "trimmed": (top, bottom, left, right) != (0, h, 0, w),
-                     "kept": (bottom - top) * (right - left) / (h * w)})
+                     "kept": content_h * content_w / (h * w), "square_cover": content_h * content_w / max(h, w) ** 2,
+                     "content_aspect": max(content_h, content_w) / max(1, min(content_h, content_w))})
     if skipped:
         log.warning("margin_stats: %d of %d images unreadable", skipped, len(idx))
-    stats = pd.DataFrame(rows, columns=["row", "trimmed", "kept"])
+    stats = pd.DataFrame(rows, columns=["row", "trimmed", "kept", "square_cover", "content_aspect"])
     for task in table.tasks:
         stats[task] = table.label_names(task).to_numpy()[stats["row"].to_numpy()]
     return stats
