@@ -7,8 +7,8 @@ Fine-art test sets are small: on 300 images a classifier at 90 % accuracy has a 
 * :func:`bootstrap_interval`: percentile-bootstrap interval of any metric, e.g. macro-F1;
 * :func:`mcnemar`: exact McNemar test of two classifiers scored on the same images (only the
   images exactly one of them gets right carry evidence);
-* :func:`compare_classifiers`: all of these for several runs in one table, against a reference
-  run and, optionally, against a target accuracy.
+* :func:`compare_classifiers` (or :func:`compare_predictions` on ``(y_true, y_pred)`` pairs): all of
+  these for several runs in one table, against a reference run and, optionally, a target accuracy.
 
 Labels of ``-1`` (missing) are left out, as everywhere in :mod:`artlib.metrics`.
 """
@@ -165,3 +165,17 @@ def compare_classifiers(y_true: np.ndarray, predictions: Mapping[str, np.ndarray
     table.attrs.update(reference=reference, confidence=confidence, target=target)
     int_cols = ["n", "errors", "only_this_right", "only_reference_right"]
     return table.astype({c: int for c in int_cols}).astype({c: float for c in table.columns if c not in int_cols})
+
+
+def compare_predictions(scored: Mapping[str, tuple[np.ndarray, np.ndarray]], **kwargs) -> pd.DataFrame:
+    """:func:`compare_classifiers` for ``{name: (y_true, predictions)}`` pairs (the input of
+    :func:`artlib.features.comparison_table`). Every pair must label the same images in the same
+    order: a paired test of classifiers scored on different images means nothing."""
+    if not scored:
+        raise ValueError("no predictions to compare")
+    (first, (y_true, _)), *_ = scored.items()
+    y_true = np.asarray(y_true)
+    for name, (labels, _) in scored.items():
+        if not np.array_equal(np.asarray(labels), y_true):
+            raise ValueError(f"{name!r} was scored on other images, or in another order, than {first!r}")
+    return compare_classifiers(y_true, {name: predictions for name, (_, predictions) in scored.items()}, **kwargs)

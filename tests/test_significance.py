@@ -101,3 +101,17 @@ def test_compare_classifiers_refuses_bad_arguments():
         compare_classifiers(y, {})
     with pytest.raises(ValueError, match="no labelled"):
         compare_classifiers(np.array([-1, -1]), {"a": np.array([0, 1])})
+
+
+def test_compare_predictions_takes_label_prediction_pairs():
+    from artlib.significance import compare_predictions
+
+    y = np.array([0, 1, 2, 0, 1, 2])
+    pairs = {"a": (y, y), "b": (y, np.array([0, 1, 2, 1, 2, 0]))}
+    table = compare_predictions(pairs, n_resamples=100)
+    assert table.loc["a", "accuracy"] == 1.0 and table.loc["b", "accuracy"] == 0.5
+    assert table.attrs["reference"] == "a"
+    with pytest.raises(ValueError, match="'c' was scored on other images"):
+        compare_predictions({**pairs, "c": (y[::-1], y)})
+    with pytest.raises(ValueError, match="no predictions"):
+        compare_predictions({})
