@@ -23,6 +23,7 @@ from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
 from artlib.features import scores
 from artlib.models import create_model, input_normalization
+from artlib.significance import accuracy_interval
 from artlib.train import Trainer, load_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,6 +66,7 @@ def main() -> None:
         out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
     predicted = np.mean(probs, 0).argmax(1)
     out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, predicted).items()}
+    out["ensemble"]["accuracy_interval_95"] = [round(v, 4) for v in accuracy_interval(predicted == labels)[1:]]
     wrong = np.stack([p.argmax(1) != labels for p in probs])
     names = test.classes[task]
     out["wrong_in_every_run"] = [f"{path} ({names[g]} -> {names[p]})" for path, g, p, w in zip(

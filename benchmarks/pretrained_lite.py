@@ -38,6 +38,7 @@ from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
 from artlib.predict import ModelCard, save_classifier
+from artlib.significance import accuracy_interval
 from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer, layerwise_lr_groups
 from artlib.utils import resolve_device, seed_everything
 
@@ -215,6 +216,8 @@ def main() -> None:
             "test_accuracy_views_tta": round(float(views.loc[task, "accuracy"]), 4),
             "test_macro_f1_views_tta": round(float(views.loc[task, "macro_f1"]), 4)}
            if args.tta_views else {}),
+        "test_accuracy_interval_95": [round(v, 4) for v in accuracy_interval(  # of the last scoring (Wilson)
+            final.probs[task].argmax(1) == final.labels[task])[1:]],
         "best_val_macro_f1": None if args.refit else round(float(history["val_macro_f1"].max()), 4),
         "refit": args.refit,
         "test_errors": f"outputs/benchmarks/{run}_errors.csv",
