@@ -149,3 +149,31 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize:
     ax.set_title(title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"))
     fig.tight_layout()
     return fig
+
+
+def plot_intervals(table: pd.DataFrame, metric: str = "accuracy", target: float | None = None,
+                   title: str = "") -> plt.Figure:
+    """Forest plot of ``metric`` with its interval per row of a :func:`artlib.significance.compare_classifiers`
+    table (columns ``metric``, ``metric_low``, ``metric_high``); the reference row in black, a dashed
+    line at ``target``."""
+    missing = [c for c in (metric, f"{metric}_low", f"{metric}_high") if c not in table.columns]
+    if missing:
+        raise KeyError(f"the table lacks {missing}: pass a compare_classifiers table")
+    rows = table.iloc[::-1]  # first row on top
+    y = np.arange(len(rows))
+    reference = table.attrs.get("reference")
+    colours = ["black" if name == reference else "tab:blue" for name in rows.index]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(rows) + 1.2))
+    est = rows[metric].to_numpy(float)
+    err = np.stack([est - rows[f"{metric}_low"].to_numpy(float), rows[f"{metric}_high"].to_numpy(float) - est])
+    for i in range(len(rows)):
+        ax.errorbar(est[i], y[i], xerr=err[:, i:i + 1], fmt="o", color=colours[i], capsize=3)
+    if target is not None:
+        ax.axvline(target, color="tab:red", linestyle="--", label=f"target {target:g}")
+        ax.legend(loc="best")
+    ax.set_yticks(y, [str(name) for name in rows.index])
+    confidence = table.attrs.get("confidence", 0.95)
+    ax.set_xlabel(f"{metric.replace('_', ' ')} ({confidence:.0%} interval)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -13,7 +13,7 @@ that the run's true accuracy is below the target (``--target``, 0.95).
 It also splits the test images by how they are framed (``artlib.data.margin_stats``: the share of the
 letterboxed input the painting fills, and the painting's elongation) and gives each group's error rate,
 averaged over the runs. Results: outputs/benchmarks/cnpaint_significance.csv, cnpaint_error_by_framing.csv
-and cnpaint_significance.json.
+and cnpaint_significance.json, the intervals drawn in cnpaint_significance.png.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from scipy import stats
 
 from results import RESULTS, write_result
 from artlib.data import load_split_folders, margin_stats
+from artlib.plots import plot_intervals, save_figure
 from artlib.significance import compare_classifiers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +88,8 @@ def main() -> None:
     table = compare_classifiers(labels, scored, target=args.target, n_resamples=args.resamples)
     table = table.sort_values("accuracy", ascending=False)
     table.round(4).to_csv(RESULTS / "cnpaint_significance.csv")
+    save_figure(plot_intervals(table, target=args.target, title=f"cnpaint test accuracy ({len(test)} images)"),
+                RESULTS / "cnpaint_significance.png")
 
     wrong = np.stack([p.argmax(1) != labels for p in probs.values()])
     framing = margin_stats(test, sample=None).set_index("row").reindex(np.arange(len(test)))

@@ -115,3 +115,24 @@ def test_compare_predictions_takes_label_prediction_pairs():
         compare_predictions({**pairs, "c": (y[::-1], y)})
     with pytest.raises(ValueError, match="no predictions"):
         compare_predictions({})
+
+
+def test_plot_intervals_draws_one_bar_per_classifier():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from artlib.plots import plot_intervals
+
+    y = np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    table = compare_classifiers(y, {"a": y, "b": np.roll(y, 1), "c": np.where(y == 2, 0, y)}, n_resamples=50)
+    fig = plot_intervals(table, "macro_f1", target=0.95, title="t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["c", "b", "a"]  # first row on top
+    assert len(ax.containers) == 3  # one error bar each
+    assert any(line.get_linestyle() == "--" and line.get_xdata()[0] == 0.95 for line in ax.get_lines())
+    plt.close(fig)
+    with pytest.raises(KeyError, match="compare_classifiers"):
+        plot_intervals(pd.DataFrame({"accuracy": [0.5]}))
