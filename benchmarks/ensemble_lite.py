@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from results import RESULTS, write_result
+from results import load_test_probs, write_result
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
 from artlib.features import scores
@@ -44,13 +44,9 @@ def main() -> None:
     task = test.tasks[0]
     probs, labels, out = [], None, {"dataset": "cnpaint", "runs": {}}
     for run in args.runs:
-        saved = RESULTS / f"{run}_test_probs.npz"
-        if saved.exists():
-            with np.load(saved) as npz:
-                kind = args.kind if f"probs_{args.kind}" in npz else "mirror"
-                if list(npz["path"]) != list(test.frame["path"]):
-                    raise RuntimeError(f"{saved} holds other test images or another order than {args.data_root}")
-                run_probs, run_labels = npz[f"probs_{kind}"], npz["label"]
+        saved = load_test_probs(run, list(test.frame["path"]), args.kind)
+        if saved is not None:
+            run_probs, run_labels, kind = saved
         else:
             kind = "mirror"
             model = load_weights(create_model("efficientnet_" + run.split("_")[0], test.num_classes),

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "outputs" / "benchmarks"
 
@@ -15,3 +17,17 @@ def write_result(name: str, data: dict) -> Path:
     path.write_text(json.dumps(data, indent=1))
     print(json.dumps(data, indent=1))
     return path
+
+
+def load_test_probs(run: str, paths: list[str], kind: str = "views") -> tuple[np.ndarray, np.ndarray, str] | None:
+    """The test probabilities pretrained_lite.py saved for ``run`` (``probs_<kind>``, else the mirror TTA
+    ones), their labels and the kind read; ``None`` when the run saved none. ``paths``: the test folder's
+    image paths, in order; a file that holds other images or another order is refused."""
+    saved = RESULTS / f"{run}_test_probs.npz"
+    if not saved.exists():
+        return None
+    with np.load(saved) as npz:
+        if list(npz["path"]) != list(paths):
+            raise RuntimeError(f"{saved} holds other test images, or another order, than the test folder")
+        kind = kind if f"probs_{kind}" in npz else "mirror"
+        return npz[f"probs_{kind}"], npz["label"], kind
