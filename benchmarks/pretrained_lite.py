@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--unfreeze-at", type=int, nargs="+", default=[1, 1, 2, 2, 3, 3],
+    parser.add_argument("--unfreeze-at", type=int, nargs="+", default=[1, 1, 1, 2, 2, 2, 3, 3, 3],
                         help="epoch (0-based) at which each backbone group opens, top group first")
     parser.add_argument("--layer-decay", type=float, default=1.0,
                         help="discriminative rates: backbone group i (top first) trains at lr * decay ** (i + 1)")

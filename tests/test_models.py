@@ -142,11 +142,11 @@ def test_layerwise_lr_groups_decay_from_the_head_down():
 
 
 @pytest.mark.parametrize("name", ["efficientnet_b0", "efficientnet_lite1", "efficientnet_lite2"])
-def test_every_efficientnet_has_six_unfreeze_groups(name):
-    """Head conv, four chunks of blocks, stem, whatever the depth (B0 and Lite0 16 blocks, Lite1 and Lite2 21)."""
+def test_every_efficientnet_has_nine_unfreeze_groups(name):
+    """Head conv, the 7 stages, stem, whatever the depth (B0 and Lite0 16 blocks, Lite1 and Lite2 21)."""
     backbone = create_model(name, {"a": 3}).backbone
     groups = backbone.unfreeze_groups()
-    assert len(groups) == 6 and all(groups)
+    assert len(groups) == 9 and all(groups)
     assert sum(len(g) for g in groups) == len(list(backbone.parameters()))
 
 
@@ -164,3 +164,95 @@ def test_input_normalization_follows_the_weights():
     assert torch.allclose(lite(image=white)["image"], torch.ones(3, 32, 32), atol=1e-3)
     assert torch.allclose(lite(image=black)["image"], -torch.ones(3, 32, 32), atol=1e-3)
     assert not torch.allclose(eval_transform(32)(image=white)["image"], torch.ones(3, 32, 32), atol=0.1)
+
+
+def _randomise_norms(net: nn.Module) -> nn.Module:
+    """Non-trivial BN statistics and affine weights (the last BN of each block included)."""
+    gen = torch.Generator().manual_seed(0)
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.rand(m.num_features, generator=gen) * 0.2 - 0.1)
+            m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+    return net.eval()
+
+
+def _official_rla_forward(net: RLAResNet, x: torch.Tensor) -> torch.Tensor:
+    """The forward pass of the official resnet_rla.py, restated on artlib's modules.
+
+    As there, ``y = out`` is taken before ``out += identity; out = relu(out)``, both in place, so
+    ``y`` is the block output by aliasing.
+    """
+    x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+    h = torch.zeros(x.shape[0], net.rla_channel, *x.shape[2:])
+    for blocks, bns, conv_out, recurrent in zip(net.stages, net.stage_bns, net.conv_outs, net.recurrent):
+        for block, bn in zip(blocks, bns):
+            identity = x
+            out = torch.relu(block.bn1(block.conv1(torch.cat([x, h], 1))))
+            out = torch.relu(block.bn2(block.conv2(out)))
+            out = block.bn3(block.conv3(out))
+            y = out
+            if block.downsample is not None:
+                identity = block.downsample(identity)
+            if block.pool_h is not None:
+                h = block.pool_h(h)
+            out += identity
+            out = torch.relu_(out)
+            x = out
+            h = recurrent(torch.tanh(bn(h + conv_out(y))))
+    h = torch.relu(net.bn_h(h))
+    return net.pool(torch.cat([x, h], 1)).flatten(1)
+
+
+def test_rla_matches_the_official_forward_with_the_same_weights():
+    torch.manual_seed(0)
+    net = _randomise_norms(RLAResNet((2, 2, 2, 2), rla_channel=8, base_width=16))
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        reference = _official_rla_forward(net, x)
+        torch.testing.assert_close(net(x), reference, atol=1e-5, rtol=1e-5)
+        residual = RLAResNet((2, 2, 2, 2), rla_channel=8, base_width=16, rla_input="residual")
+        residual.load_state_dict(net.state_dict())
+        assert not torch.allclose(residual.eval()(x), reference, atol=1e-3)  # the old feed differs
+    with pytest.raises(ValueError, match="rla_input"):
+        RLAResNet(rla_input="input", **TINY)
+
+
+def test_rla_hidden_state_carries_input_signal_at_initialisation():
+    """With zero-initialised residual branches the official feed (block output) still informs h."""
+    x = torch.randn(2, 3, 64, 64)
+    for rla_input, informed in (("output", True), ("residual", False)):
+        torch.manual_seed(0)
+        net = RLAResNet(zero_init_residual=True, rla_input=rla_input, **TINY).eval()
+        with torch.no_grad():
+            _, h = net.forward_maps(x)
+        assert bool((h[0] - h[1]).abs().max() > 1e-4) is informed
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_rla_every_parameter_gets_a_gradient(cell):
+    """No unused module (DistributedDataParallel's 'Expected to have finished reduction' otherwise)."""
+    net = RLAResNet(cell=cell, **TINY)
+    net(torch.randn(2, 3, 64, 64)).sum().backward()
+    unused = [n for n, p in net.named_parameters() if p.grad is None]
+    assert not unused
+    assert (net.bn_h is not None) == (cell == "rnn")
+
+
+def test_rla_recurrent_cells_follow_the_official_ones():
+    gru = RLAResNet(cell="gru", **TINY).recurrent[0]
+    assert sum(isinstance(m, nn.GroupNorm) and m.num_groups == 1 for m in gru.modules()) == 3
+    lstm = RLAResNet(cell="lstm", **TINY).recurrent[0]
+    assert lstm.gates.bias is None
+    # official defaults: zero-initialised last BN for the GRU/LSTM variants, not for the plain one
+    assert float(RLAResNet(cell="gru", **TINY).stages[0][0].bn3.weight.abs().sum()) == 0
+    assert float(RLAResNet(cell="rnn", **TINY).stages[0][0].bn3.weight.abs().sum()) > 0
+
+
+def test_efficientnet_unfreeze_groups_follow_its_seven_stages():
+    backbone = create_model("efficientnet_b0", {"a": 3}).backbone
+    assert [len(stage) for stage in backbone.stages()] == [1, 2, 2, 3, 3, 4, 1]
+    groups = backbone.unfreeze_groups()
+    assert len(groups) == 9  # head conv, 7 stages from the top, stem
+    last_stage = {id(p) for b in backbone.stages()[-1] for p in b.parameters()}
+    assert {id(p) for p in groups[1]} == last_stage

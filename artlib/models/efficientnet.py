@@ -35,14 +35,25 @@ class EfficientNetBackbone(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
 
+    def stages(self) -> list[list[nn.Module]]:
+        """The MBConv blocks grouped into the network's stages (7 for B0-B7 and Lite0-4).
+
+        A stage starts at a block that changes the channel count; its repeats keep it.
+        """
+        stages: list[list[nn.Module]] = []
+        for block in self.net._blocks:
+            args = block._block_args
+            if not stages or args.input_filters != args.output_filters:
+                stages.append([])
+            stages[-1].append(block)
+        return stages
+
     def unfreeze_groups(self) -> list[list[nn.Parameter]]:
-        """Parameter groups from the top (head conv) down to the stem, for progressive unfreezing."""
+        """Parameter groups from the top (head conv) down to the stem, for progressive unfreezing:
+        the head, each of the stages from the last to the first, then the stem."""
         n = self.net
-        blocks = list(n._blocks)
-        bounds = [round(i * len(blocks) / 4) for i in range(5)]  # four chunks of blocks, whatever the depth
-        chunks = [blocks[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
         groups = [list(n._conv_head.parameters()) + list(n._bn1.parameters())]
-        groups += [[p for b in chunk for p in b.parameters()] for chunk in reversed(chunks)]
+        groups += [[p for b in stage for p in b.parameters()] for stage in reversed(self.stages())]
         groups.append(list(n._conv_stem.parameters()) + list(n._bn0.parameters()))
         return groups
 

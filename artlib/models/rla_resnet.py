@@ -2,12 +2,18 @@
 
 Each bottleneck reads ``cat(x, h)`` where ``h`` is a small (``rla_channel``)
 hidden state carried along the depth of the network. After every block its
-residual-branch output ``y`` is squeezed by the stage's shared 1x1 ``conv_out``,
-normalised by the block's own BN, and fed to the stage's shared recurrent cell:
+output ``y`` is squeezed by the stage's shared 1x1 ``conv_out``, normalised by
+the block's own BN, and fed to the stage's shared recurrent cell:
 
-* ``rnn``  (official): ``h = conv3x3(tanh(bn(h + conv_out(y))))``
-* ``gru``:  ``h = ConvGRU(tanh(bn(conv_out(y))), h)``
-* ``lstm``: ``h, c = ConvLSTM(tanh(bn(conv_out(y))), (h, c))``
+* ``rnn``  (official ``resnet_rla.py``): ``h = conv3x3(tanh(bn(h + conv_out(y))))``, and ``relu(bn_h(h))`` at the end
+* ``gru``  (official ``resnet_rla_gru.py``): ``h = ConvGRU(tanh(bn(conv_out(y))), h)``, gates GroupNorm-ed
+* ``lstm`` (official ``resnet_rla_lstm.py``): ``h, c = ConvLSTM(tanh(bn(conv_out(y))), (h, c))``, gates without bias
+
+``y`` is the block *output* (after the residual add and ReLU), as in the official code, where
+``y = out; out += identity; out = relu(out)`` aliases ``y`` to the output in place. ``rla_input="residual"``
+feeds the residual branch instead (earlier artlib versions; that branch is exactly zero at initialisation when
+``zero_init_residual`` is on, so ``h`` then starts without any input signal).
+``zero_init_residual=None`` follows the official default of each cell (off for ``rnn``, on for ``gru``/``lstm``).
 
 ``h`` is average-pooled where a block downsamples; the features are
 ``pool(cat[x, h])``. Differences from the official code: ``h`` is created on
@@ -36,25 +42,31 @@ def conv3x3(c_in: int, c_out: int, stride: int = 1, bias: bool = False) -> nn.Co
 
 
 class ConvGRUCell(nn.Module):
-    """Convolutional GRU cell (3x3 gates)."""
+    """Convolutional GRU cell as in the official RLA code: 3x3 gates, each GroupNorm-ed (one group).
+
+    ``h' = u * h + (1 - u) * tanh(norm(conv(cat[x, r * h])))`` with reset ``r`` and update ``u``.
+    """
 
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.gates = conv3x3(2 * channels, 2 * channels, bias=True)
         self.candidate = conv3x3(2 * channels, channels, bias=True)
+        self.reset_norm, self.update_norm, self.candidate_norm = (
+            nn.GroupNorm(1, channels, eps=1e-6) for _ in range(3))
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        r, z = torch.sigmoid(self.gates(torch.cat([x, h], 1))).chunk(2, 1)
-        n = torch.tanh(self.candidate(torch.cat([x, r * h], 1)))
-        return (1 - z) * n + z * h
+        r, u = self.gates(torch.cat([x, h], 1)).chunk(2, 1)
+        r, u = torch.sigmoid(self.reset_norm(r)), torch.sigmoid(self.update_norm(u))
+        n = torch.tanh(self.candidate_norm(self.candidate(torch.cat([x, r * h], 1))))
+        return u * h + (1 - u) * n
 
 
 class ConvLSTMCell(nn.Module):
-    """Convolutional LSTM cell (3x3 gates)."""
+    """Convolutional LSTM cell as in the official RLA code (3x3 gates, no bias)."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.gates = conv3x3(2 * channels, 4 * channels, bias=True)
+        self.gates = conv3x3(2 * channels, 4 * channels, bias=False)
 
     def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
         h, c = state
@@ -69,8 +81,9 @@ class RLABottleneck(nn.Module):
     expansion = 4
 
     def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
-                 rla_channel: int = 32, attention: str | None = None) -> None:
+                 rla_channel: int = 32, attention: str | None = None, rla_input: str = "output") -> None:
         super().__init__()
+        self.rla_input = rla_input
         width = planes
         self.conv1 = conv1x1(inplanes + rla_channel, width)
         self.bn1 = nn.BatchNorm2d(width)
@@ -90,17 +103,23 @@ class RLABottleneck(nn.Module):
         y = self.attn(self.bn3(self.conv3(out)))
         if self.downsample is not None:
             identity = self.downsample(identity)
-        return self.relu(y + identity), y
+        out = self.relu(y + identity)
+        return out, (out if self.rla_input == "output" else y)
 
 
 class RLAResNet(nn.Module):
     """RLA-ResNet feature extractor: image -> ``pool(cat[x, h])`` of ``out_features`` dims."""
 
     def __init__(self, layers: Sequence[int] = (3, 4, 6, 3), rla_channel: int = 32, cell: str = "rnn",
-                 attention: str | None = None, base_width: int = 64, zero_init_residual: bool = True) -> None:
+                 attention: str | None = None, base_width: int = 64, zero_init_residual: bool | None = None,
+                 rla_input: str = "output") -> None:
         super().__init__()
         if cell not in ("rnn", "gru", "lstm"):
             raise ValueError(f"cell must be 'rnn', 'gru' or 'lstm', got {cell!r}")
+        if rla_input not in ("output", "residual"):
+            raise ValueError(f"rla_input must be 'output' (official) or 'residual', got {rla_input!r}")
+        if zero_init_residual is None:  # the official code's default for this cell
+            zero_init_residual = cell != "rnn"
         if rla_channel < 1:
             raise ValueError("rla_channel must be >= 1")
         self.rla_channel, self.cell = rla_channel, cell
@@ -116,22 +135,24 @@ class RLAResNet(nn.Module):
             downsample = None
             if stride != 1 or self.inplanes != planes * RLABottleneck.expansion:
                 downsample = nn.Sequential(conv1x1(self.inplanes, planes * 4, stride), nn.BatchNorm2d(planes * 4))
-            stage = [RLABottleneck(self.inplanes, planes, stride, downsample, rla_channel, attention)]
+            stage = [RLABottleneck(self.inplanes, planes, stride, downsample, rla_channel, attention, rla_input)]
             self.inplanes = planes * 4
-            stage += [RLABottleneck(self.inplanes, planes, 1, None, rla_channel, attention) for _ in range(1, blocks)]
+            stage += [RLABottleneck(self.inplanes, planes, 1, None, rla_channel, attention, rla_input)
+                      for _ in range(1, blocks)]
             self.stages.append(nn.ModuleList(stage))
             self.stage_bns.append(nn.ModuleList(nn.BatchNorm2d(rla_channel) for _ in range(blocks)))
             self.conv_outs.append(conv1x1(planes * 4, rla_channel))
             self.recurrent.append({"rnn": lambda: conv3x3(rla_channel, rla_channel),
                                    "gru": lambda: ConvGRUCell(rla_channel),
                                    "lstm": lambda: ConvLSTMCell(rla_channel)}[cell]())
-        self.bn_h = nn.BatchNorm2d(rla_channel)
+        # only the plain RNN cell normalises h at the end; an unused module would break DDP's gradient reduction
+        self.bn_h = nn.BatchNorm2d(rla_channel) if cell == "rnn" else None
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.out_features = self.inplanes + rla_channel
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
+            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
         if zero_init_residual:
@@ -211,10 +232,11 @@ DEPTHS = {26: (2, 2, 2, 2), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36
 
 def rla_backbone(depth: int | None = 50, layers: Sequence[int] | None = None, rla_channel: int = 32,
                  cell: str = "rnn", attention: str | None = None, base_width: int = 64,
-                 torchvision_weights: str | dict | None = None) -> RLAResNet:
+                 torchvision_weights: str | dict | None = None, rla_input: str = "output",
+                 zero_init_residual: bool | None = None) -> RLAResNet:
     """Build an RLA-ResNet; ``torchvision_weights`` is a torchvision weights name (downloads) or a state dict."""
     layers = tuple(layers) if layers is not None else DEPTHS[depth]
-    net = RLAResNet(layers, rla_channel, cell, attention, base_width)
+    net = RLAResNet(layers, rla_channel, cell, attention, base_width, zero_init_residual, rla_input)
     if torchvision_weights is not None:
         if isinstance(torchvision_weights, str):
             import torchvision
@@ -232,9 +254,12 @@ def rla_backbone(depth: int | None = 50, layers: Sequence[int] | None = None, rl
 @register_model("rla_resnet")
 def rla_resnet(num_classes: dict[str, int], depth: int | None = 50, layers: Sequence[int] | None = None,
                rla_channel: int = 32, cell: str = "rnn", attention: str | None = None, base_width: int = 64,
-               torchvision_weights: str | dict | None = None, dropout: float = 0.2) -> MultiTaskClassifier:
-    """RLA-ResNet with heads. ``attention``: None | 'se' | 'eca' | 'cbam'; ``cell``: 'rnn' | 'gru' | 'lstm'."""
-    backbone = rla_backbone(depth, layers, rla_channel, cell, attention, base_width, torchvision_weights)
+               torchvision_weights: str | dict | None = None, dropout: float = 0.2, rla_input: str = "output",
+               zero_init_residual: bool | None = None) -> MultiTaskClassifier:
+    """RLA-ResNet with heads. ``attention``: None | 'se' | 'eca' | 'cbam'; ``cell``: 'rnn' | 'gru' | 'lstm';
+    ``rla_input``: 'output' (official: the block output feeds the hidden state) | 'residual'."""
+    backbone = rla_backbone(depth, layers, rla_channel, cell, attention, base_width, torchvision_weights,
+                            rla_input, zero_init_residual)
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 
 
