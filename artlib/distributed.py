@@ -78,7 +78,8 @@ def shard_loader(loader: DataLoader, seed: int = 0) -> DataLoader:
     """The same loader reading only this rank's share (shuffled if the original was)."""
     if isinstance(loader.sampler, DistributedSampler):
         return loader
-    sampler = DistributedSampler(loader.dataset, shuffle=isinstance(loader.sampler, RandomSampler), seed=seed,
+    shuffled = isinstance(loader.sampler, RandomSampler) or getattr(loader.sampler, "shuffle", False)
+    sampler = DistributedSampler(loader.dataset, shuffle=shuffled, seed=seed,
                                  drop_last=loader.drop_last)
     return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, num_workers=loader.num_workers,
                       collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,

@@ -195,6 +195,9 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     w1 = {k: v.clone() for k, v in trainer.net.named_parameters()}
     for k, v in trainer.ema.module.named_parameters():  # step 1: timm copies the weights
         assert torch.equal(v, w1[k])
+    ema1 = {k: v.clone() for k, v in trainer.ema.module.state_dict().items()}
+    best = load_checkpoint(tmp_path / "best.pt")["model"]  # epoch 1 is always the best so far
+    assert all(torch.equal(best[k], v) for k, v in ema1.items())
     trainer.fit(loader)
     decay = 1 - 2 ** -0.75  # timm's warm-up at step 2, below ema_decay
     for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters()):
@@ -207,8 +210,6 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     with torch.no_grad():
         expected = torch.softmax(trainer.ema.module.eval()(x)["label"], 1).numpy()
     assert np.allclose(got, expected, atol=1e-5)
-    best = load_checkpoint(tmp_path / "best.pt")["model"]
-    assert all(torch.equal(best[k], v) for k, v in trainer.ema.module.state_dict().items())
 
 
 def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
@@ -227,3 +228,60 @@ def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
     plain.fit(loader)
     with pytest.raises(ValueError, match="no EMA weights"):
         Trainer(_model(), cfg).resume(tmp_path / "p" / "last.pt")
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_resume_with_augmentation_is_bit_exact(splits, tmp_path, workers):
+    """Real albumentations augmentation, fresh loaders after the interruption (as in a new process)."""
+    def run(checkpoint_dir, until_epoch=None, resume_from=None):
+        loaders = make_loaders(splits.tables, image_size=32, batch_size=16, num_workers=workers)
+        torch.manual_seed(3)
+        model = create_model("simple_cnn", splits.train.num_classes, widths=(8, 16), dropout=0.3)
+        trainer = Trainer(model, TrainConfig(epochs=3, lr=3e-3, progress=False, patience=None),
+                          checkpoint_dir=checkpoint_dir)
+        history = trainer.fit(loaders["train"], loaders["val"], resume_from=resume_from, until_epoch=until_epoch)
+        return trainer, history
+
+    straight, straight_history = run(tmp_path / "a")
+    run(tmp_path / "b", until_epoch=1)
+    resumed, resumed_history = run(tmp_path / "b", resume_from=tmp_path / "b" / "last.pt")
+    assert list(resumed_history["train_loss"]) == list(straight_history["train_loss"])
+    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_training_augmentation_does_not_depend_on_worker_count(splits):
+    batches = []
+    for workers in (0, 2):
+        torch.manual_seed(5)
+        loader = make_loaders({"train": splits.train}, image_size=32, batch_size=8, num_workers=workers)["train"]
+        batches.append(next(iter(loader))[0])
+    assert torch.equal(*batches)
+    torch.manual_seed(6)  # another epoch seed: another order and other crops
+    assert not torch.equal(batches[0], next(iter(make_loaders({"train": splits.train}, 32, 8)["train"]))[0])
+
+
+def test_resume_from_best_or_a_broken_checkpoint_says_what_to_do(tmp_path):
+    from artlib.train import CheckpointError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path).fit(loader, until_epoch=1)
+    with pytest.raises(CheckpointError, match="best.pt.*resume from last.pt"):
+        Trainer(_model(), cfg).fit(loader, resume_from=tmp_path / "best.pt")
+    empty = tmp_path / "empty.pt"
+    empty.write_bytes(b"")
+    with pytest.raises(CheckpointError, match=r"empty.pt is empty \(0 bytes\).*delete it"):
+        Trainer(_model(), cfg).fit(loader, resume_from=empty)
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes((tmp_path / "last.pt").read_bytes()[:1000])
+    with pytest.raises(CheckpointError, match="truncated.pt cannot be read"):
+        load_checkpoint(truncated)
+
+
+def test_an_empty_validation_split_is_refused(splits):
+    loaders = make_loaders({"train": splits.train, "val": splits.val.subset([])}, image_size=32, batch_size=16)
+    trainer = Trainer(create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
+                      TrainConfig(epochs=1, progress=False))
+    with pytest.raises(ValueError, match="validation loader yielded no images"):
+        trainer.fit(loaders["train"], loaders["val"])

@@ -26,6 +26,8 @@ class ArtDataset(Dataset):
     list; compare the returned indices instead) and returns ``None``, which :func:`collate_skip_none` drops.
     ``decode_side``: large JPEGs are decoded at a reduced scale that keeps at least this many
     pixels on the shorter side (see :func:`load_rgb`'s ``reduce_to``); ``None`` decodes at full size.
+    A key ``(index, seed)`` (from :class:`~artlib.data.seeded.SeededShuffle`) seeds the transform for that
+    sample, so its augmentation is reproducible wherever and whenever it is loaded.
     """
 
     def __init__(self, table: ArtTable, transform: Callable | None = None, on_error: str = "raise",
@@ -52,7 +54,10 @@ class ArtDataset(Dataset):
         except TypeError:
             return self.transform(image)
 
-    def __getitem__(self, idx: int):
+    def __getitem__(self, key: int | tuple[int, int]):
+        idx, seed = key if isinstance(key, tuple) else (key, None)
+        if seed is not None and hasattr(self.transform, "set_random_seed"):
+            self.transform.set_random_seed(seed)
         path = self.paths[idx]
         try:
             image = load_rgb(path, reduce_to=self.decode_side)

@@ -8,6 +8,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .dataset import ArtDataset, collate_skip_none
+from .seeded import SeededShuffle
 from .device_augment import decode_transform
 from .table import ArtTable
 from .transforms import IMAGENET, Normalization, eval_transform, train_transform
@@ -23,8 +24,9 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
                  zoom_out: float = 0.0) -> dict[str, DataLoader]:
     """``train`` gets augmentation and shuffling; every other split the eval transform.
 
-    Shuffling draws from torch's global RNG (the Trainer reseeds it every epoch, so a
-    resumed run sees the same order); ``seed`` seeds the augmentation pipeline.
+    The training order and each training sample's augmentation seed come from torch's global RNG
+    (:class:`SeededShuffle`; the Trainer reseeds it every epoch), so a resumed run sees the same order
+    and the same augmentations, bit for bit, whatever the worker count; ``seed`` offsets those seeds.
     Unreadable images are logged and dropped from their batch (``on_error='skip'``).
     ``normalization`` must match the weights: pass ``input_normalization(model)``.
     ``device_augment=True``: every split yields fixed-size uint8 images (decode only); augment and
@@ -55,12 +57,11 @@ def make_loaders(tables: dict[str, ArtTable], image_size: int = 224, batch_size:
         else:
             transform = eval_transform(image_size, normalization=normalization,
                                        fit="letterbox" if letterbox else "crop", trim_margins=trim_margins)
-        if train and hasattr(transform, "set_random_seed"):
-            transform.set_random_seed(seed)
         decode_side = math.ceil(decode_scale * image_size) if decode_scale else None
         dataset = ArtDataset(table, transform, on_error=on_error, return_index=return_index, decode_side=decode_side)
         loaders[name] = DataLoader(
-            dataset, batch_size=batch_size, shuffle=train, drop_last=train and len(table) > batch_size,
+            dataset, batch_size=batch_size, sampler=SeededShuffle(len(dataset), seed=seed) if train else None,
+            drop_last=train and len(table) > batch_size,
             num_workers=num_workers, pin_memory=torch.cuda.is_available(), collate_fn=collate_skip_none,
             persistent_workers=num_workers > 0,
         )

@@ -1,6 +1,6 @@
 """Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing,
 layer-wise rates, MixUp/CutMix, weight EMA."""
-from .checkpoint import load_checkpoint, load_weights, save_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
 from .mixing import MixedBatch, MixUpCutMix, mixed_loss
@@ -11,4 +11,4 @@ from .unfreeze import ProgressiveUnfreezing
 
 __all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions",
            "ProgressiveUnfreezing", "TrainConfig", "Trainer", "inverse_frequency_weights", "layerwise_lr_groups",
-           "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "warmup_cosine"]
+           "CheckpointError", "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "warmup_cosine"]

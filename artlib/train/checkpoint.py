@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,44 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+class CheckpointError(RuntimeError):
+    """A checkpoint file is empty, truncated, not a checkpoint, or not the kind that was asked for."""
+
+
+#: What ``Trainer.resume`` needs; ``best.pt`` holds only the evaluated weights.
+RESUME_KEYS = ("model", "optimizer", "scheduler", "scaler", "epoch", "early_stopping", "history")
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint safely (``weights_only=True``: no arbitrary code on load)."""
+    """Load a checkpoint safely (``weights_only=True``: no arbitrary code on load).
+
+    An empty, truncated or foreign file raises :class:`CheckpointError` naming the file and what to do.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    size = path.stat().st_size
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except (EOFError, RuntimeError, pickle.UnpicklingError, OSError, ValueError) as exc:
+        what = "is empty (0 bytes)" if size == 0 else f"cannot be read ({size:,} bytes: truncated or not a checkpoint)"
+        raise CheckpointError(
+            f"checkpoint {path} {what}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}. "
+            "artlib writes checkpoints atomically, so this file was cut short by a full disk or a copy, or "
+            "comes from elsewhere: delete it and resume from another checkpoint (last.pt), or train again."
+        ) from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"checkpoint {path} holds a {type(state).__name__}, not a dict of state dicts")
+    return state
+
+
+def check_resumable(state: dict[str, Any], path: str | Path) -> None:
+    """Raise :class:`CheckpointError` unless ``state`` holds everything a resumed run needs."""
+    missing = [key for key in RESUME_KEYS if key not in state]
+    if missing:
+        hint = (" It is a best-weights file (best.pt: for load_best / evaluation); resume from last.pt in the "
+                "same folder." if "model" in state else "")
+        raise CheckpointError(f"cannot resume from {path}: it lacks {missing}.{hint}")
 
 
 def load_weights(model: torch.nn.Module, path: str | Path, strict: bool = True) -> torch.nn.Module:

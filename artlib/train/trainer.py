@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .. import distributed as ddp
 from ..metrics import classification_metrics
 from ..utils.runtime import resolve_device
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss
 from .mixing import MixUpCutMix, mixed_loss
@@ -206,7 +206,12 @@ class Trainer:
         self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
         self._wrap_distributed()  # callbacks may have frozen or unfrozen layers
         total, count = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
+        # A fresh DataLoader iterator draws its workers' base seed from the global RNG, a persistent one (later
+        # epochs) does not: undo that draw, so dropout and mixing draw the same numbers in a resumed run.
+        rng_state = torch.get_rng_state()
+        batches = iter(loader)
+        torch.set_rng_state(rng_state)
+        bar = tqdm(batches, total=len(loader), desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
                    disable=not self.config.progress)
         for batch in bar:
             if batch is None:
@@ -276,6 +281,11 @@ class Trainer:
 
     def _val_row(self, loader: DataLoader) -> dict[str, float]:
         preds, loss = self._predict(loader, with_loss=True)
+        if not preds.probs or not len(next(iter(preds.probs.values()))):
+            raise ValueError(f"the validation loader yielded no images ({len(loader.dataset)} rows): an empty "
+                             "validation split or only unreadable images; its loss and 'best' epoch would be "
+                             "meaningless. Give a larger dataset, other split fractions, or no val_loader "
+                             "(monitor='train_loss')")
         row = {"val_loss": loss}
         f1s = []
         for task in preds.probs:
@@ -387,6 +397,7 @@ class Trainer:
     def resume(self, path: str | Path) -> None:
         """Restore model, optimizer, schedule, scaler, epoch, early stopping and history."""
         state = load_checkpoint(path, map_location=self.device)
+        check_resumable(state, path)
         self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"]:
