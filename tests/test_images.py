@@ -146,3 +146,41 @@ def test_exif_orientation_and_icc_profile_together(tmp_path):
     _solid((255, 0, 0)).save(tmp_path / "both.png", exif=exif, icc_profile=_swapped_primaries_profile())
     arr = load_rgb(tmp_path / "both.png")
     assert arr.shape == (12, 8, 3) and arr[0, 0, 2] > 200
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG whose header claims ``width x height`` (no pixel data): a decompression bomb to Pillow."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+
+
+def test_oversized_image_is_reported_by_header_only_verification(tmp_path):
+    import pandas as pd
+
+    from artlib.data import ArtTable
+    from artlib.data.dataset import verify_images
+
+    Image.fromarray(_rgb()).save(tmp_path / "ok.png")
+    _png_header_only(tmp_path / "bomb.png", 20_000, 10_000)  # 200 MP: above Pillow's hard limit
+    with pytest.raises(ImageLoadError, match="too large"):
+        image_size(tmp_path / "bomb.png")
+    with pytest.raises(ImageLoadError, match="too large"):
+        load_rgb(tmp_path / "bomb.png")
+    table = ArtTable(pd.DataFrame({"path": ["ok.png", "bomb.png"], "label": [0, 0]}), {"label": ["a"]}, tmp_path)
+    report = verify_images(table, decode=False)
+    assert list(report.table.frame["path"]) == ["ok.png"]
+    assert report.bad["path"].tolist() == ["bomb.png"] and "too large" in report.bad["error"].iloc[0]
+
+
+def test_float_tiff_in_unit_range_keeps_its_brightness(tmp_path):
+    values = np.full((8, 8), 0.5, dtype=np.float32)
+    Image.fromarray(values, mode="F").save(tmp_path / "unit.tif")
+    assert abs(int(load_rgb(tmp_path / "unit.tif")[0, 0, 0]) - 128) <= 1
+    Image.fromarray(values * 200, mode="F").save(tmp_path / "byte_range.tif")
+    assert load_rgb(tmp_path / "byte_range.tif")[0, 0, 0] == 100

@@ -81,7 +81,10 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         return background
     if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         arr = np.asarray(img, dtype=np.float64)
-        hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
+        if img.mode == "F" and np.isfinite(arr).all() and arr.min() >= 0 and arr.max() <= 1.0:
+            hi = 1.0  # floating-point scans stored in [0, 1] (scientific/museum TIFFs)
+        else:
+            hi = 65535.0 if img.mode.startswith("I;16") or arr.max() > 255 else 255.0
         arr8 = np.clip(arr / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return Image.fromarray(arr8, mode="L").convert("RGB")
     return img.convert("RGB")
@@ -121,16 +124,21 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage:
             return np.asarray(rgb, dtype=np.uint8).copy()
     except ImageLoadError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow refuses to open above 2x its own limit
+        raise ImageLoadError(f"image too large: {path}: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
         raise ImageLoadError(f"cannot decode image {path}: {exc}") from exc
 
 
 def image_size(path: str | Path) -> tuple[int, int]:
     """Return ``(width, height)`` as displayed (EXIF orientation applied), from the header alone."""
     try:
-        with Image.open(path) as img:
-            w, h = img.size
-            return (h, w) if _orientation(img) in _TRANSPOSED else (w, h)
-    except (UnidentifiedImageError, OSError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the caller compares the size
+            with Image.open(path) as img:
+                w, h = img.size
+                return (h, w) if _orientation(img) in _TRANSPOSED else (w, h)
+    except Image.DecompressionBombError as exc:  # Pillow refuses to open above 2x its own limit
+        raise ImageLoadError(f"image too large: {path}: {exc}") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageLoadError(f"cannot read image header {path}: {exc}") from exc
