@@ -94,3 +94,67 @@ def test_csv_table_bad_column(tmp_path):
     pd.DataFrame({"file": ["a.jpg"], "y": ["x"]}).to_csv(tmp_path / "l.csv", index=False)
     with pytest.raises(KeyError, match="columns"):
         load_csv_table(tmp_path / "l.csv", ["style"])
+
+
+def _write(path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_csv_table_image_with_two_labels_is_dropped_and_repeats_kept_once(tmp_path, caplog):
+    csv_path = _write(tmp_path / "l.csv", "path,style\na.jpg,x\nb.jpg,y\nb.jpg,z\nc.jpg,x\nc.jpg,x\n")
+    with caplog.at_level("WARNING"):
+        table = load_csv_table(csv_path, ["style"])
+    assert table.frame["path"].tolist() == ["a.jpg", "c.jpg"]
+    assert "different labels" in caplog.text and "[3, 4]" in caplog.text
+
+
+def test_csv_table_rows_with_extra_or_missing_fields_are_named(tmp_path, caplog):
+    from artlib.data import MalformedRowsError
+
+    body = "".join(f"{i}.jpg,x,1900\n" for i in range(250))
+    csv_path = _write(tmp_path / "l.csv", "path,style,date\n" + body + "bad.jpg,x,1900,extra\nshort.jpg,x\n")
+    with caplog.at_level("WARNING"):
+        table = load_csv_table(csv_path, ["style"], keep_columns=["date"])
+    assert len(table) == 250 and "short.jpg" not in set(table.frame["path"])
+    assert "line 252: 4 fields, the header has 3" in caplog.text and "line 253: 2 fields" in caplog.text
+    with pytest.raises(MalformedRowsError, match="line 252"):
+        load_csv_table(csv_path, ["style"], on_bad_rows="raise")
+    caplog.clear()
+    few = _write(tmp_path / "few.csv", "path,style\na.jpg,x\nb.jpg\n")
+    with caplog.at_level("WARNING"):
+        assert load_csv_table(few, ["style"]).frame["path"].tolist() == ["a.jpg"]  # b.jpg is not labelled -1
+    assert "line 3: 1 fields" in caplog.text
+
+
+def test_csv_table_latin1_file_is_read_with_a_warning(tmp_path, caplog):
+    csv_path = _write(tmp_path / "l.csv", "path,artist\na.jpg,Gérôme\nb.jpg,Ingres\n", encoding="cp1252")
+    with caplog.at_level("WARNING"):
+        table = load_csv_table(csv_path, ["artist"])
+    assert table.classes["artist"] == ["Gérôme", "Ingres"]
+    assert "not UTF-8" in caplog.text and "line 2" in caplog.text
+
+
+def test_csv_table_without_rows_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="no data rows"):
+        load_csv_table(_write(tmp_path / "h.csv", "path,style\n"), ["style"])
+    with pytest.raises(ValueError, match="is empty"):
+        load_csv_table(_write(tmp_path / "e.csv", ""), ["style"])
+
+
+def test_csv_table_empty_label_is_missing_and_quoted_commas_work(tmp_path):
+    csv_path = _write(tmp_path / "l.csv", 'path,style,title\na.jpg,,"Still life, with fruit"\nb.jpg,y,Sea\n')
+    table = load_csv_table(csv_path, ["style"], keep_columns=["title"])
+    assert table.frame["style"].tolist() == [-1, 0]
+    assert table.frame["title"].iloc[0] == "Still life, with fruit"
+
+
+def test_split_folders_ignore_hidden_folders(tmp_path):
+    from PIL import Image
+
+    for split in ("train", "test", ".ipynb_checkpoints"):
+        (tmp_path / split / "a").mkdir(parents=True)
+        Image.new("RGB", (4, 4)).save(tmp_path / split / "a" / "x.png")
+    (tmp_path / "train" / ".ipynb_checkpoints").mkdir()
+    assert set(load_split_folders(tmp_path)) == {"train", "test"}
+    assert load_split_folders(tmp_path)["train"].classes == {"label": ["a"]}

@@ -43,3 +43,20 @@ def read_text_lines(path: str | Path) -> list[str]:
         raise FileNotFoundError(f"metadata file not found: {path}")
     text = path.read_bytes().decode("utf-8-sig", errors="strict")
     return text.splitlines()
+
+
+def read_text(path: str | Path, fallback: str = "cp1252") -> str:
+    """A text file as UTF-8 (BOM tolerated); a file that is not UTF-8 is read as ``fallback`` (Windows
+    Latin-1, what spreadsheet exports use) with a warning naming the file and the first line that is not."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"metadata file not found: {path}")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        text = data.decode(fallback, errors="replace") if fallback != "latin-1" else data.decode("latin-1")
+        log.warning("%s is not UTF-8 (byte 0x%02x on line %d): read as %s; re-save it as UTF-8 if names look wrong",
+                    path, data[exc.start], line, fallback)
+        return text

@@ -1,12 +1,15 @@
 """ImageFolder trees and generic ``path,label`` CSV files."""
 from __future__ import annotations
 
+import csv
+import io
 import logging
 from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 
+from .csv_rows import BadRows, read_text
 from .table import ArtTable, encode_labels
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,9 @@ def load_split_folders(root: str | Path, task: str = "label") -> dict[str, ArtTa
     Class lists are the union across splits so that codes agree.
     """
     root = Path(root)
-    splits = {d.name: load_image_folder(d, task) for d in sorted(root.iterdir()) if d.is_dir()}
+    # hidden folders (.ipynb_checkpoints, which JupyterLab creates in data folders; .git) are not splits
+    splits = {d.name: load_image_folder(d, task) for d in sorted(root.iterdir())
+              if d.is_dir() and not d.name.startswith(".")}
     if not splits:
         raise ValueError(f"{root} has no split folders")
     classes = sorted({c for t in splits.values() for c in t.classes[task]})
@@ -57,22 +62,59 @@ def load_split_folders(root: str | Path, task: str = "label") -> dict[str, ArtTa
 
 
 def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_column: str = "path",
-                   root: str | Path | None = None, keep_columns: Sequence[str] = ()) -> ArtTable:
+                   root: str | Path | None = None, keep_columns: Sequence[str] = (),
+                   on_bad_rows: str = "warn") -> ArtTable:
     """A CSV with an image path column and string or integer label columns.
 
-    ``root`` defaults to the CSV's folder. Rows with an empty path are dropped
-    with a warning; empty labels become missing (-1).
+    ``root`` defaults to the CSV's folder. Checked line by line, like the other parsers:
+
+    * a row with more or fewer fields than the header is skipped with a warning naming its line
+      (more than 1 % such rows, or any with ``on_bad_rows='raise'``: :class:`MalformedRowsError`);
+    * a row with an empty path is dropped with a warning; an empty label is a missing label (-1);
+    * an image listed twice with the same labels is kept once; with different labels, both rows are
+      dropped with a warning (which label is right cannot be known);
+    * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error.
     """
     csv_path = Path(csv_path)
-    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-    missing = [c for c in [path_column, *label_columns] if c not in raw.columns]
+    rows = list(csv.reader(io.StringIO(read_text(csv_path), newline="")))
+    if not rows:
+        raise ValueError(f"{csv_path} is empty: expected a header with {path_column!r} and {list(label_columns)}")
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in [path_column, *label_columns, *keep_columns] if c not in header]
     if missing:
-        raise KeyError(f"{csv_path}: columns {missing} not found; have {list(raw.columns)}")
-    empty = raw[path_column].str.strip() == ""
+        raise KeyError(f"{csv_path}: columns {missing} not found; have {header}")
+    bad = BadRows(str(csv_path))
+    records = []
+    for lineno, row in enumerate(rows[1:], 2):
+        if not any(field.strip() for field in row):
+            continue  # blank line
+        if len(row) != len(header):
+            bad.add(lineno, ",".join(row), f"{len(row)} fields, the header has {len(header)}")
+            continue
+        records.append(dict(zip(header, row), _line=lineno))
+    if not records:
+        raise ValueError(f"{csv_path} has a header but no data rows")
+    bad.check(total=len(records) + len(bad), on_bad_rows=on_bad_rows)
+    raw = pd.DataFrame(records)
+    raw[path_column] = raw[path_column].str.strip()
+    empty = raw[path_column] == ""
     if empty.any():
-        log.warning("%s: %d row(s) without an image path dropped", csv_path, int(empty.sum()))
-        raw = raw[~empty].reset_index(drop=True)
-    frame = pd.DataFrame({"path": raw[path_column].str.strip()})
+        log.warning("%s: %d row(s) without an image path dropped (lines %s)", csv_path, int(empty.sum()),
+                    raw.loc[empty, "_line"].tolist()[:5])
+        raw = raw[~empty]
+    labels = raw[list(label_columns)].apply(lambda col: col.str.strip())
+    raw = raw.assign(**{c: labels[c] for c in label_columns})
+    exact = raw.duplicated([path_column, *label_columns])
+    if exact.any():
+        log.info("%s: %d repeated row(s) kept once", csv_path, int(exact.sum()))
+        raw = raw[~exact]
+    conflicts = raw[path_column].duplicated(keep=False)
+    if conflicts.any():
+        log.warning("%s: %d image(s) listed with different labels; all their rows dropped (lines %s)", csv_path,
+                    raw.loc[conflicts, path_column].nunique(), raw.loc[conflicts, "_line"].tolist()[:6])
+        raw = raw[~conflicts]
+    raw = raw.reset_index(drop=True)
+    frame = pd.DataFrame({"path": raw[path_column]})
     classes = {}
     for col in label_columns:
         frame[col], classes[col] = encode_labels(raw[col].replace("", pd.NA))
