@@ -97,3 +97,36 @@ def test_without_leaves_out_named_rows_only():
     assert len(table.without([])) == 4
     with pytest.raises(KeyError, match="not in this table"):
         table.without(["a.jpg", "test/elsewhere.jpg"])  # a path from another split is an error, not a no-op
+
+
+def _label_table(counts: dict[str, int]) -> ArtTable:
+    names = sorted(counts)
+    codes = [code for code, name in enumerate(names) for _ in range(counts[name])]
+    frame = pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(codes))], "label": codes})
+    return ArtTable(frame, {"label": names})
+
+
+def test_a_single_image_class_does_not_turn_off_stratification(caplog):
+    table = _label_table({"a": 60, "b": 20, "c": 1})
+    for seed in range(5):
+        s = stratified_split(table, (0.8, 0.1, 0.1), seed=seed, group_duplicates=False)
+        for name in ("val", "test"):  # 8 or 9 rows: 3 a for each b, as in the whole table
+            counts = s[name].counts("label")
+            assert abs(counts["a"] - 3 * counts["b"]) <= 3 and counts["b"] == 2, (seed, name, counts.to_dict())
+        assert sum(len(s[n]) for n in ("train", "val", "test")) == 81
+    with caplog.at_level("WARNING"):
+        stratified_split(table, (0.8, 0.1, 0.1), seed=0, group_duplicates=False)
+    assert "too small to be stratified" in caplog.text and ": c" in caplog.text
+
+
+def test_many_small_classes_still_stratify_the_large_ones():
+    table = _label_table({"a": 50, "b": 50, **{f"r{i}": 2 for i in range(12)}})
+    s = stratified_split(table, (0.8, 0.1, 0.1), seed=0, group_duplicates=False)
+    val = s.val.counts("label")
+    assert abs(val["a"] - val["b"]) <= 1 and val["a"] >= 4
+
+
+def test_an_empty_split_is_reported_loudly(caplog):
+    with caplog.at_level("WARNING"):
+        s = stratified_split(_label_table({"a": 1, "b": 1}), (0.8, 0.1, 0.1), seed=0, group_duplicates=False)
+    assert len(s.val) == 0 and "EMPTY SPLIT(S) ['val']" in caplog.text
