@@ -70,19 +70,55 @@ class Settings:
         return path
 
 
+DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder", "csv")
+#: Datasets the generated fixture has; the others need ``ARTLIB_DATA``.
+FIXTURE_DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder")
+#: Integer settings and the smallest value each accepts.
+_MINIMUM = {"epochs": 1, "image_size": 16, "batch_size": 1, "num_workers": 0}
+
+
+def _env_int(name: str, minimum: int) -> int:
+    raw = os.environ[name]
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _validate(s: Settings) -> None:
+    """Refuse settings that cannot run, naming the variable or parameter."""
+    if s.dataset not in DATASETS:
+        raise ValueError(f"ARTLIB_DATASET must be one of {list(DATASETS)}, got {s.dataset!r}")
+    if s.data is None and s.dataset not in FIXTURE_DATASETS:
+        raise ValueError(f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA (and ARTLIB_META): the built-in fixture "
+                         f"only has {list(FIXTURE_DATASETS)}")
+    for key, minimum in _MINIMUM.items():
+        value = getattr(s, key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"{key} must be an integer >= {minimum}, got {value!r}")
+
+
 def settings(**overrides) -> Settings:
-    """Settings from ``ARTLIB_*`` variables, then ``overrides`` (a notebook's parameters cell)."""
+    """Settings from ``ARTLIB_*`` variables, then ``overrides`` (a notebook's parameters cell).
+
+    Unknown datasets, non-integer or non-positive sizes and a missing ``ARTLIB_DATA`` path raise
+    ``ValueError`` / ``FileNotFoundError`` naming the variable.
+    """
     env = os.environ
     profile = overrides.pop("profile", env.get("ARTLIB_PROFILE", "ci"))
     if profile not in PROFILES:
         raise ValueError(f"ARTLIB_PROFILE must be one of {sorted(PROFILES)}, got {profile!r}")
     values = dict(PROFILES[profile])
     for key in ("epochs", "image_size", "batch_size", "workers"):
+        field_name = "num_workers" if key == "workers" else key
         if f"ARTLIB_{key.upper()}" in env:
-            values["num_workers" if key == "workers" else key] = int(env[f"ARTLIB_{key.upper()}"])
+            values[field_name] = _env_int(f"ARTLIB_{key.upper()}", _MINIMUM[field_name])
     data = env.get("ARTLIB_DATA")
     s = Settings(
-        dataset=env.get("ARTLIB_DATASET", "wikiart"),
+        dataset=env.get("ARTLIB_DATASET", "wikiart").strip().lower(),
         data=Path(data).expanduser() if data else None,
         meta=Path(env["ARTLIB_META"]).expanduser() if env.get("ARTLIB_META") else None,
         tasks=[t.strip() for t in env["ARTLIB_TASKS"].split(",")] if env.get("ARTLIB_TASKS") else None,
@@ -91,8 +127,11 @@ def settings(**overrides) -> Settings:
         **values,
     )
     s = replace(s, **overrides)
+    _validate(s)
     if s.data is not None and not s.data.exists():
         raise FileNotFoundError(f"ARTLIB_DATA={s.data} does not exist")
+    if s.meta is not None and not s.meta.exists():
+        raise FileNotFoundError(f"ARTLIB_META={s.meta} does not exist")
     s.outputs.mkdir(parents=True, exist_ok=True)
     return s
 

@@ -30,6 +30,38 @@ def test_bad_settings(monkeypatch, tmp_path):
         settings()
 
 
+@pytest.mark.parametrize("variables, match", [
+    ({"ARTLIB_DATASET": "foo"}, "ARTLIB_DATASET must be one of"),
+    ({"ARTLIB_DATASET": "csv"}, "ARTLIB_DATASET=csv needs ARTLIB_DATA"),
+    ({"ARTLIB_EPOCHS": "abc"}, "ARTLIB_EPOCHS must be an integer >= 1, got 'abc'"),
+    ({"ARTLIB_EPOCHS": "0"}, "ARTLIB_EPOCHS must be >= 1, got 0"),
+    ({"ARTLIB_EPOCHS": "-3"}, "ARTLIB_EPOCHS must be >= 1"),
+    ({"ARTLIB_IMAGE_SIZE": "0"}, "ARTLIB_IMAGE_SIZE must be >= 16"),
+    ({"ARTLIB_BATCH_SIZE": "2.5"}, "ARTLIB_BATCH_SIZE must be an integer"),
+    ({"ARTLIB_WORKERS": "-1"}, "ARTLIB_WORKERS must be >= 0"),
+])
+def test_invalid_variables_are_named(monkeypatch, tmp_path, variables, match):
+    for var in ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_PROFILE", "ARTLIB_DATASET"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=match):
+        settings()
+
+
+def test_invalid_parameters_cell_values_are_refused(monkeypatch, tmp_path):
+    monkeypatch.delenv("ARTLIB_DATA", raising=False)
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1, got 0"):
+        settings(epochs=0)
+    with pytest.raises(ValueError, match="image_size"):
+        settings(image_size="224")
+    monkeypatch.setenv("ARTLIB_META", str(tmp_path / "no_meta"))
+    with pytest.raises(FileNotFoundError, match="ARTLIB_META"):
+        settings()
+
+
 def test_prepare_splits_on_real_split_folders(monkeypatch, tmp_path, shared):
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
     monkeypatch.setenv("ARTLIB_DATA", str(shared / "data" / "cnpaint"))
