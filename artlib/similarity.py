@@ -8,7 +8,9 @@ sentence-transformers encoder).
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -27,6 +29,11 @@ def _faiss():
 def normalize(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length, as float32 (cosine similarity = inner product)."""
     x = np.ascontiguousarray(x, dtype=np.float32)
+    if x.ndim != 2:
+        raise ValueError(f"expected a 2-D array of vectors, got shape {x.shape}")
+    finite = np.isfinite(x).all(axis=1)
+    if not finite.all():
+        raise ValueError(f"{int((~finite).sum())} vector(s) contain NaN or infinity, e.g. row {int(np.argmin(finite))}")
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     if (norms == 0).any():
         raise ValueError("zero vector(s) cannot be normalised for cosine search")
@@ -40,6 +47,8 @@ class SimilarityIndex:
                  nprobe: int = 16, seed: int = 0) -> None:
         faiss = _faiss()
         vectors = normalize(vectors)
+        if len(vectors) == 0:
+            raise ValueError("cannot build a similarity index from no vectors")
         if len(vectors) != len(ids):
             raise ValueError(f"{len(vectors)} vectors but {len(ids)} ids")
         if len(set(map(str, ids))) != len(ids):
@@ -68,6 +77,8 @@ class SimilarityIndex:
 
     def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """``(similarities, positions)`` of the ``k`` nearest stored vectors for each query row."""
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
         queries = np.atleast_2d(queries)
         if queries.shape[0] == 0:
             raise ValueError("empty query")
@@ -91,28 +102,67 @@ class SimilarityIndex:
         return self.query(self.vectors[self.position[key]], k, exclude=key)
 
     def save(self, folder: str | Path) -> Path:
-        """Write ``index.faiss``, ``vectors.npy`` and ``meta.json`` to ``folder``."""
+        """Write ``index.faiss``, ``vectors.npy`` and ``meta.json`` to ``folder``.
+
+        Each file is written under a temporary name and renamed into place, ``meta.json`` last; it
+        records the item count, the dimension and the SHA-256 of the other two files, so :meth:`load`
+        notices files from different saves or a save that was cut short.
+        """
         faiss = _faiss()
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(self.index, str(folder / "index.faiss"))
-        np.save(folder / "vectors.npy", self.vectors)
-        (folder / "meta.json").write_text(json.dumps({"ids": self.ids, "kind": self.kind, "dim": self.dim}))
+        token = f".tmp-{os.getpid()}"
+        index_tmp, vectors_tmp = folder / f"index.faiss{token}", folder / f"vectors{token}.npy"
+        try:
+            faiss.write_index(self.index, str(index_tmp))
+            np.save(vectors_tmp, self.vectors)
+            meta = {"ids": self.ids, "kind": self.kind, "dim": self.dim, "count": len(self.ids),
+                    "sha256": {"index.faiss": _sha256(index_tmp), "vectors.npy": _sha256(vectors_tmp)}}
+            os.replace(index_tmp, folder / "index.faiss")
+            os.replace(vectors_tmp, folder / "vectors.npy")
+            _write_atomic(folder / "meta.json", json.dumps(meta))
+        finally:
+            for tmp in (index_tmp, vectors_tmp):
+                tmp.unlink(missing_ok=True)
         return folder
 
     @classmethod
     def load(cls, folder: str | Path) -> "SimilarityIndex":
+        """Read an index written by :meth:`save`; files that do not belong together raise ``ValueError``."""
         faiss = _faiss()
         folder = Path(folder)
-        if not (folder / "meta.json").is_file():
-            raise FileNotFoundError(f"no saved index in {folder}")
+        for name in ("meta.json", "index.faiss", "vectors.npy"):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"no saved index in {folder}: {name} is missing")
         meta = json.loads((folder / "meta.json").read_text())
+        for name, digest in meta.get("sha256", {}).items():
+            if _sha256(folder / name) != digest:
+                raise ValueError(f"{folder / name} is not the file meta.json was saved with (checksum differs): "
+                                 "files from different saves, or an interrupted save; save the index again")
         self = cls.__new__(cls)
         self.ids, self.kind, self.dim = meta["ids"], meta["kind"], meta["dim"]
         self.position = {i: k for k, i in enumerate(self.ids)}
         self.index = faiss.read_index(str(folder / "index.faiss"))
         self.vectors = np.load(folder / "vectors.npy")
+        sizes = {"ids": len(self.ids), "index": self.index.ntotal, "vectors": len(self.vectors)}
+        if len(set(sizes.values())) != 1 or self.index.d != self.dim or self.vectors.shape[1] != self.dim:
+            raise ValueError(f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
+                             f"vectors {self.vectors.shape[1]}, meta {self.dim}")
         return self
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def load_title_encoder(device: str = "cpu"):

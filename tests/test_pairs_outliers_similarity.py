@@ -133,6 +133,32 @@ def test_index_bad_input():
         SimilarityIndex(np.zeros((2, 3)), ["a", "b"])
 
 
+def test_index_refuses_bad_k_empty_index_and_nan_queries():
+    index = SimilarityIndex(np.eye(4), ["a", "b", "c", "d"])
+    for k in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="k must be a positive integer"):
+            index.search(np.ones(4), k=k)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        index.query(np.array([1.0, np.nan, 0, 0]))
+    with pytest.raises(ValueError, match="NaN or infinity, e.g. row 1"):
+        SimilarityIndex(np.array([[1.0, 0], [np.inf, 1]]), ["a", "b"])
+    with pytest.raises(ValueError, match="no vectors"):
+        SimilarityIndex(np.zeros((0, 4)), [])
+
+
+def test_saved_index_files_must_belong_together(tmp_path):
+    rng = np.random.default_rng(0)
+    first = SimilarityIndex(rng.normal(size=(20, 8)), [f"a{i}" for i in range(20)]).save(tmp_path / "one")
+    second = SimilarityIndex(rng.normal(size=(20, 8)), [f"b{i}" for i in range(20)]).save(tmp_path / "two")
+    assert not list(first.glob("*.tmp*"))  # temporary files renamed into place
+    (first / "vectors.npy").write_bytes((second / "vectors.npy").read_bytes())  # same sizes, other vectors
+    with pytest.raises(ValueError, match="vectors.npy is not the file meta.json was saved with"):
+        SimilarityIndex.load(first)
+    (second / "index.faiss").unlink()
+    with pytest.raises(FileNotFoundError, match="index.faiss is missing"):
+        SimilarityIndex.load(second)
+
+
 def test_ivf_index_recall_against_exact():
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(50, 16))
