@@ -90,6 +90,29 @@ def test_batch_manifest_and_offline(server, tmp_path):
         download_many([{"url": f"http://127.0.0.1:{port}/x", "dest": tmp_path / "x"}], progress=False)
 
 
+def _dead_url() -> str:
+    with socket.socket() as s:  # a port nobody listens on: connection refused, as offline
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def test_offline_batch_with_more_jobs_than_workers_writes_its_manifest(tmp_path):
+    url = _dead_url()
+    jobs = [{"url": f"{url}/{i}.jpg", "dest": tmp_path / f"{i}.jpg"} for i in range(12)]
+    with pytest.raises(OfflineError, match="network"):
+        download_many(jobs, workers=2, per_second=None, manifest=tmp_path / "manifest.csv", progress=False)
+    manifest = pd.read_csv(tmp_path / "manifest.csv")
+    assert len(manifest) == 12 and set(manifest["status"]) == {"failed"}
+    assert manifest["error"].str.contains("offline|cannot reach", regex=True).all()
+
+
+def test_range_file_offline_is_an_offline_error():
+    from artlib.download import HTTPRangeFile
+
+    with pytest.raises(OfflineError, match="cannot reach"):
+        HTTPRangeFile(f"{_dead_url()}/wikiart.zip")
+
+
 def test_fetch_wikiart_subset_reads_only_chosen_members(server, tmp_path, fixture_paths):
     url, root, hits = server
     with zipfile.ZipFile(root / "wikiart.zip", "w") as z:

@@ -21,8 +21,9 @@ def download_many(jobs: Iterable[dict], workers: int = 8, per_second: float | No
 
     Returns (and writes to ``manifest`` as CSV, if given) one row per job with its
     status (``ok``, ``exists``, ``failed``) and error. Files that fail are listed,
-    never left half-written. If the first attempts show the network is down the
-    whole batch stops with :class:`OfflineError`.
+    never left half-written. If the first attempts show the network is down, the
+    jobs not yet started are cancelled, the manifest is written all the same, and (when
+    nothing was downloaded) the batch stops with :class:`OfflineError`.
     """
     jobs = list(jobs)
     limiter = RateLimiter(per_second)
@@ -34,6 +35,11 @@ def download_many(jobs: Iterable[dict], workers: int = 8, per_second: float | No
         with tqdm(total=len(futures), desc="downloading", unit="file", disable=not progress) as bar:
             for future in as_completed(futures):
                 job = futures[future]
+                if future.cancelled():  # never started: an earlier job found the network down
+                    results.append(FileResult(job["url"], str(job["dest"]), "failed",
+                                              error="not attempted: the host was unreachable (offline)"))
+                    bar.update()
+                    continue
                 try:
                     results.append(future.result())
                 except OfflineError as exc:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 import os
+import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .http import USER_AGENT, DownloadError
+from .http import USER_AGENT, DownloadError, OfflineError, _is_offline
 
 
 class HTTPRangeFile(io.RawIOBase):
@@ -26,11 +27,25 @@ class HTTPRangeFile(io.RawIOBase):
         self.pos = 0
         self.cache_start, self.cache = -1, b""
         request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with self._open(request) as response:
             length = response.headers.get("Content-Length")
             if response.headers.get("Accept-Ranges", "").lower() != "bytes" or not length:
                 raise DownloadError(f"{url} does not support range requests; download the whole archive instead")
             self.size = int(length)
+
+    def _open(self, request: urllib.request.Request):
+        """``urlopen`` with network failures as :class:`OfflineError` / :class:`DownloadError`."""
+        try:
+            return urllib.request.urlopen(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            raise DownloadError(f"{self.url}: HTTP {exc.code} {exc.reason}") from exc
+        except urllib.error.URLError as exc:
+            if _is_offline(exc):
+                raise OfflineError(f"cannot reach {self.url} ({exc.reason}); check the network connection or "
+                                   "download the archive by hand") from exc
+            raise DownloadError(f"{self.url}: network error: {exc.reason}") from exc
+        except (OSError, TimeoutError) as exc:
+            raise DownloadError(f"{self.url}: {type(exc).__name__}: {exc}") from exc
 
     def readable(self) -> bool:
         return True
@@ -48,7 +63,7 @@ class HTTPRangeFile(io.RawIOBase):
 
     def _range(self, start: int, end: int) -> bytes:
         request = urllib.request.Request(self.url, headers={"User-Agent": USER_AGENT, "Range": f"bytes={start}-{end}"})
-        with urllib.request.urlopen(request, timeout=self.timeout) as response:
+        with self._open(request) as response:
             if response.status != 206:
                 raise DownloadError(f"{self.url} ignored the range request (HTTP {response.status})")
             data = response.read()
