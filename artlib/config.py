@@ -8,19 +8,22 @@ Environment variables (all optional):
 ``ARTLIB_META``    metadata location (ArtGAN csv folder, ``train_info.csv``,
                    NGA folder, WGA csv, labels csv); defaults to ``ARTLIB_DATA``
 ``ARTLIB_TASKS``   comma-separated tasks to keep (e.g. ``style,genre``)
-``ARTLIB_PROFILE`` ``ci`` (tiny, CPU, minutes) or ``full`` (real training on a GPU)
+``ARTLIB_PROFILE`` ``ci`` (fixture, CPU, minutes), ``cpu`` (real data on 2 cores, < 1 h for 7.5k images)
+                   or ``full`` (real training on a GPU)
 ``ARTLIB_OUTPUTS`` where figures, tables and checkpoints go (default ``outputs/``)
 ``ARTLIB_EPOCHS``, ``ARTLIB_IMAGE_SIZE``, ``ARTLIB_BATCH_SIZE``, ``ARTLIB_WORKERS``: overrides
 =================  ==========================================================
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .data import (ArtTable, Splits, load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
+from . import run_status
+from .data import (ArtTable, Splits, drop_empty_classes, load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
                    load_split_folders, load_wga, load_wikiart, stratified_split)
 from .data.dataset import verify_images
 from .data.duplicates import drop_overlap
@@ -29,8 +32,19 @@ from .data.io import load_table, save_table
 log = logging.getLogger(__name__)
 
 PROFILES = {
-    "ci": {"image_size": 64, "batch_size": 32, "epochs": 6, "num_workers": 0},
-    "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1)},
+    # CI: the generated fixture on a CPU in minutes
+    "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
+           "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
+           "pairs_per_image": 6, "progress": False},
+    # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
+    # small from-scratch models on a share of the training images; the series in under an hour on 7.5k images
+    "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
+            "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
+            "pairs_per_image": 8, "progress": False},
+    # real training on a GPU
+    "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
+             "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
+             "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "progress": True},
 }
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -53,11 +67,19 @@ class Settings:
     tasks: list[str] | None = None
     profile: str = "ci"
     outputs: Path = field(default_factory=lambda: project_root() / "outputs")
-    image_size: int = 64
+    image_size: int = 64  # input size of models trained from scratch
     batch_size: int = 32
-    epochs: int = 6
+    epochs: int = 8  # epochs of models trained from scratch
     num_workers: int = 0
     seed: int = 0
+    pretrained_size: int = 96  # input size of pretrained (Lite) models, fine-tuned or frozen
+    pretrained_epochs: int = 6
+    train_fraction: float = 1.0  # share of the training split that from-scratch models train on
+    model_scale: str = "small"  # "small": compact architectures (CPU); "full": ResNet-50-class ones
+    hpo_trials: int = 4
+    hpo_epochs: int = 3
+    pairs_per_image: int = 6  # same-artist pairs drawn per painting
+    progress: bool = False
 
     @property
     def is_fixture(self) -> bool:
@@ -74,7 +96,8 @@ DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder", "csv")
 #: Datasets the generated fixture has; the others need ``ARTLIB_DATA``.
 FIXTURE_DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder")
 #: Integer settings and the smallest value each accepts.
-_MINIMUM = {"epochs": 1, "image_size": 16, "batch_size": 1, "num_workers": 0}
+_MINIMUM = {"epochs": 1, "image_size": 16, "batch_size": 1, "num_workers": 0, "pretrained_size": 16,
+            "pretrained_epochs": 1, "hpo_trials": 1, "hpo_epochs": 1, "pairs_per_image": 1}
 
 
 def _env_int(name: str, minimum: int) -> int:
@@ -99,6 +122,10 @@ def _validate(s: Settings) -> None:
         value = getattr(s, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ValueError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    if not 0 < s.train_fraction <= 1:
+        raise ValueError(f"train_fraction must be in (0, 1], got {s.train_fraction!r}")
+    if s.model_scale not in ("small", "full"):
+        raise ValueError(f"model_scale must be 'small' or 'full', got {s.model_scale!r}")
 
 
 def settings(**overrides) -> Settings:
@@ -116,6 +143,8 @@ def settings(**overrides) -> Settings:
         field_name = "num_workers" if key == "workers" else key
         if f"ARTLIB_{key.upper()}" in env:
             values[field_name] = _env_int(f"ARTLIB_{key.upper()}", _MINIMUM[field_name])
+            if key in ("epochs", "image_size"):  # one knob for from-scratch and pretrained models alike
+                values["pretrained_" + ("epochs" if key == "epochs" else "size")] = values[field_name]
     data = env.get("ARTLIB_DATA")
     s = Settings(
         dataset=env.get("ARTLIB_DATASET", "wikiart").strip().lower(),
@@ -180,12 +209,19 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
     return tables
 
 
+def source_signature(s: Settings) -> dict:
+    """What the splits were made from: saved splits of other data are never reused."""
+    return {"dataset": s.dataset, "data": str(s.data) if s.data else "fixture",
+            "meta": str(s.meta) if s.meta else None, "tasks": s.tasks, "seed": s.seed}
+
+
 def prepare_splits(s: Settings, verify: bool = True) -> Splits:
     """Build train/val/test, dropping unreadable images, and save them under ``outputs/splits``.
 
     A source that ships a train/val (or train/test) split keeps its held-out part
     as ``test`` and carves ``val`` (10 %) out of its training part; otherwise an
     80/10/10 split stratified on the first task. Duplicates never straddle splits.
+    Classes without any image in the loaded data are dropped (:func:`drop_empty_classes`).
     """
     source = load_source(s)
     if verify:
@@ -198,15 +234,40 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
         inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=s.seed)
         splits = Splits({"train": inner.train, "val": inner.val, "test": held_out}, inner.duplicates)
         leaked.to_csv(s.out("splits", "removed_test_copies.csv"), index=False)
+    splits = Splits(drop_empty_classes(splits.tables), splits.duplicates)
     for name, table in splits.tables.items():
         save_table(table, s.out("splits", name))
     splits.duplicates.to_csv(s.out("splits", "duplicates.csv"), index=False)
+    s.out("splits", "source.json").write_text(json.dumps(source_signature(s), indent=1))
     return splits
 
 
 def get_splits(s: Settings) -> dict[str, ArtTable]:
-    """Saved splits of notebook 00, or freshly prepared ones when none are saved."""
-    try:
-        return {name: load_table(s.outputs / "splits" / name) for name in SPLIT_NAMES}
-    except FileNotFoundError:
-        return prepare_splits(s).tables
+    """Saved splits of notebook 00 when they were made from the configured data, else fresh ones."""
+    folder = s.outputs / "splits"
+    saved = json.loads((folder / "source.json").read_text()) if (folder / "source.json").is_file() else None
+    tables = None
+    if saved == source_signature(s):
+        try:
+            tables = {name: load_table(folder / name) for name in SPLIT_NAMES}
+        except FileNotFoundError:
+            tables = None
+    elif saved is not None:
+        log.warning("saved splits in %s were made from %s, not from the configured %s: preparing new ones",
+                    folder, saved.get("data"), source_signature(s)["data"])
+    if tables is None:
+        tables = prepare_splits(s).tables
+    run_status.used_data(s, "splits " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()),
+                         sum(len(t) for t in tables.values()))
+    return tables
+
+
+def scratch_train(s: Settings, table: ArtTable, stratify: str | None = None) -> ArtTable:
+    """The share ``s.train_fraction`` of a training table that from-scratch models train on (stratified)."""
+    if s.train_fraction >= 1:
+        return table
+    part = stratified_split(table, (s.train_fraction, 1 - s.train_fraction), ("keep", "rest"),
+                            stratify=stratify, seed=s.seed, group_duplicates=False)
+    log.info("from-scratch models train on %d of %d training images (train_fraction=%s)",
+             len(part["keep"]), len(table), s.train_fraction)
+    return part["keep"]

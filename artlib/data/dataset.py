@@ -99,7 +99,12 @@ def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None =
 
     limit = max_pixels or MAX_IMAGE_PIXELS
     keep, bad = [], []
+    missing = 0
     for i, path in enumerate(table.image_paths()):
+        if not path.is_file():
+            missing += 1
+            bad.append({"path": table.frame["path"].iloc[i], "error": "missing file"})
+            continue
         try:
             if decode:
                 load_rgb(path, max_pixels=limit)
@@ -112,6 +117,9 @@ def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None =
             bad.append({"path": table.frame["path"].iloc[i], "error": str(exc)})
     report = VerifyReport(table.subset(np.asarray(keep, dtype=np.int64)),
                           pd.DataFrame(bad, columns=["path", "error"]))
-    if bad:
-        log.warning("%d of %d images unreadable and left out (see report.bad)", len(bad), len(table))
+    if missing:
+        log.warning("%d of %d listed images are not on disk and are left out (a partial download keeps only the "
+                    "files it fetched)", missing, len(table))
+    if len(bad) > missing:
+        log.warning("%d of %d images unreadable and left out (see report.bad)", len(bad) - missing, len(table))
     return report

@@ -98,6 +98,17 @@ class ArtTable:
         """Only the rows that have a label for ``task``."""
         return self.subset(self.frame[task].to_numpy() != MISSING)
 
+    def with_classes(self, classes: dict[str, list[str]]) -> "ArtTable":
+        """The same rows re-coded to ``classes`` (a subset of each task's names: rows of a dropped class lose
+        that label, -1)."""
+        frame = self.frame.copy()
+        for task, names in classes.items():
+            unknown = set(names) - set(self.classes[task])
+            if unknown:
+                raise KeyError(f"task {task!r} has no classes {sorted(unknown)}")
+            frame[task], _ = encode_labels(self.label_names(task), names)
+        return ArtTable(frame, {**self.classes, **classes}, self.root, self.name, dict(self.extra))
+
     def concat(self, other: "ArtTable") -> "ArtTable":
         """Rows of both tables; classes must match."""
         if other.classes != self.classes:
@@ -134,3 +145,32 @@ def encode_labels(values: pd.Series, classes: Sequence[str] | None = None) -> tu
     known = mapped.notna().to_numpy()
     codes[idx[known]] = mapped[known].astype(np.int64).to_numpy()
     return codes, list(classes)
+
+
+def drop_empty_classes(tables: dict[str, "ArtTable"]) -> dict[str, "ArtTable"]:
+    """Tables sharing classes, without the classes no table has an image of (re-coded, names kept).
+
+    A partial download (``fetch_wikiart(per_class=...)``) lists every class of the metadata; heads and
+    metrics should only see the classes the data has. Logs one line per task that lost classes.
+    """
+    import logging
+
+    first = next(iter(tables.values()))
+    keep = {}
+    for task in first.tasks:
+        counts = sum(t.counts(task).to_numpy() for t in tables.values())
+        names = [n for n, c in zip(first.classes[task], counts) if c > 0]
+        if len(names) < len(first.classes[task]):
+            dropped = [n for n, c in zip(first.classes[task], counts) if c == 0]
+            logging.getLogger(__name__).warning(
+                "task %r: %d of %d classes have no image in the loaded data and are dropped from heads and "
+                "metrics: %s%s", task, len(dropped), len(counts), ", ".join(dropped[:6]), " ..." if len(dropped) > 6 else "")
+            keep[task] = names
+    useless = [task for task, names in keep.items() if len(names) < 2]
+    if useless:
+        logging.getLogger(__name__).warning("task(s) %s left out: fewer than 2 classes have images", useless)
+    tasks = [t for t in first.tasks if t not in useless]
+    if not tasks:
+        raise ValueError("no task has images of at least 2 classes in the loaded data")
+    keep = {task: names for task, names in keep.items() if task in tasks}
+    return {name: t.select_tasks(tasks).with_classes(keep) for name, t in tables.items()}

@@ -23,6 +23,20 @@ log = logging.getLogger(__name__)
 TASKS = ("artist", "genre", "style")
 
 
+def file_name_fields(path: str) -> tuple[str, str]:
+    """Artist slug and readable title of an ArtGAN path.
+
+    ``Impressionism/claude-monet_water-lilies-1919.jpg`` -> ``('claude-monet', 'Water lilies 1919')``;
+    a name without ``_`` gives an empty artist and the whole stem as title.
+    """
+    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    artist, sep, title = stem.partition("_")
+    if not sep:
+        artist, title = "", stem
+    title = " ".join(title.replace("-", " ").replace("_", " ").split())
+    return artist, title[:1].upper() + title[1:]
+
+
 def read_class_list(path: str | Path) -> list[str]:
     """Parse an ArtGAN class file (``0 Albrecht_Durer`` per line) into names by index."""
     names: dict[int, str] = {}
@@ -101,7 +115,8 @@ def load_wikiart(meta_root: str | Path, split: str = "train", tasks: Sequence[st
     ``join='union'`` keeps every image listed by any task, with ``-1`` for the
     tasks that do not label it; ``join='intersection'`` keeps only images labelled
     for all ``tasks``. ``image_root`` is where ``Style/artist_title.jpg`` paths live
-    (defaults to ``meta_root``). The ``style_dir`` column holds the folder of each path.
+    (defaults to ``meta_root``). The ``style_dir`` column holds the folder of each path; ``artist_slug`` and
+    ``title`` come from the file name (:func:`file_name_fields`).
     """
     if join not in ("union", "intersection"):
         raise ValueError(f"join must be 'union' or 'intersection', got {join!r}")
@@ -115,6 +130,9 @@ def load_wikiart(meta_root: str | Path, split: str = "train", tasks: Sequence[st
     for task in tasks:
         merged[task] = merged[task].fillna(MISSING).astype(np.int64)
     merged["style_dir"] = merged["path"].str.split("/").str[0]
+    fields = [file_name_fields(p) for p in merged["path"]]
+    merged["artist_slug"] = [a for a, _ in fields]  # every image has one (the artist task covers ~35 %)
+    merged["title"] = [t for _, t in fields]
     merged = merged.sort_values("path").reset_index(drop=True)
     root = Path(image_root) if image_root is not None else Path(meta_root)
     return ArtTable(merged, classes, root, name=f"wikiart-{split}")

@@ -1,0 +1,64 @@
+"""Labels a notebook can derive from whatever the data has: artists for same-artist pairs, titles for search.
+
+Each function answers from the table itself, never from another dataset: ``None`` plus the reason when the
+data cannot give it, so the notebook can say so (see :mod:`artlib.run_status`).
+"""
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from .table import MISSING, ArtTable, encode_labels
+
+log = logging.getLogger(__name__)
+
+#: Where an artist name can come from, best first: WikiArt file names (every image), a WGA ``author``
+#: column, an ``artist`` task (Painter by Numbers, NGA, ArtGAN's 23-artist task, a CSV).
+ARTIST_SOURCES = ("artist_slug", "author", "artist")
+
+
+def _artist_names(table: ArtTable) -> tuple[pd.Series | None, str]:
+    for column in ARTIST_SOURCES:
+        if column in table.tasks:
+            return table.label_names(column), f"the '{column}' task"
+        if column in table.frame.columns:
+            values = table.frame[column].astype("string").str.strip()
+            if values.replace("", pd.NA).notna().mean() > 0.5:
+                return values, f"the '{column}' column"
+    return None, ""
+
+
+def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tuple[dict[str, ArtTable] | None, str]:
+    """One single-task ``artist`` table per split (shared classes: artists with >= ``min_works`` images over all
+    splits), and a sentence saying where the artists came from; ``(None, reason)`` when the data has none."""
+    first = next(iter(tables.values()))
+    names, origin = _artist_names(first)
+    if names is None:
+        return None, (f"the data has no artist label (looked for {', '.join(ARTIST_SOURCES)}; tasks: "
+                      f"{first.tasks}); same-artist pairs need one")
+    per_split = {name: _artist_names(t)[0] for name, t in tables.items()}
+    counts = pd.concat(per_split.values()).replace("", pd.NA).dropna().value_counts()
+    artists = sorted(counts[counts >= min_works].index)
+    if len(artists) < 2:
+        return None, (f"{origin} gives {len(counts)} artist(s), fewer than 2 with >= {min_works} images; "
+                      "lower min_works or give more data")
+    out = {}
+    for name, table in tables.items():
+        codes, _ = encode_labels(per_split[name], artists)
+        frame = table.frame.drop(columns=[c for c in ("artist",) if c in table.frame.columns]).assign(artist=codes)
+        keep = frame["artist"].to_numpy() != MISSING
+        out[name] = ArtTable(frame[keep].reset_index(drop=True), {"artist": artists}, table.root,
+                             f"{table.name}-artists", dict(table.extra))
+    images = sum(len(t) for t in out.values())
+    return out, f"{len(artists)} artists with >= {min_works} images from {origin}, {images} images"
+
+
+def titles(table: ArtTable) -> tuple[pd.Series | None, str]:
+    """The paintings' titles (WikiArt file names, NGA, PbN, WGA, a CSV ``title`` column), or ``(None, reason)``."""
+    if "title" not in table.frame.columns:
+        return None, f"the data has no 'title' column (columns: {list(table.frame.columns)})"
+    values = table.frame["title"].astype("string").fillna("").str.strip()
+    if (values != "").mean() < 0.5:
+        return None, f"only {(values != '').mean():.0%} of the images have a title"
+    return values, f"{int((values != '').sum())} titled images"
