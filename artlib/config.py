@@ -35,16 +35,17 @@ PROFILES = {
     # CI: the generated fixture on a CPU in minutes
     "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
            "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
-           "pairs_per_image": 6, "progress": False},
+           "pairs_per_image": 6, "pretrained_backbones": False, "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the series in under an hour on 7.5k images
     "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
             "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
-            "pairs_per_image": 8, "progress": False},
+            "pairs_per_image": 8, "pretrained_backbones": True, "progress": False},
     # real training on a GPU
     "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
              "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
-             "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "progress": True},
+             "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "pretrained_backbones": True,
+             "progress": True},
 }
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -79,6 +80,7 @@ class Settings:
     hpo_trials: int = 4
     hpo_epochs: int = 3
     pairs_per_image: int = 6  # same-artist pairs drawn per painting
+    pretrained_backbones: bool = False  # metric learning and comparisons start from pretrained Lite0
     progress: bool = False
 
     @property

@@ -1,20 +1,32 @@
-"""Run the numbered notebook series in order and keep the executed copies under ``outputs/notebooks``.
+"""Run the numbered notebook series in order and keep the executed copies under ``<outputs>/notebooks``.
 
     python -m artlib.run_notebooks                # all, on the fixture (or ARTLIB_DATA)
     python -m artlib.run_notebooks --only 00 03   # a selection by number prefix
+    python -m artlib.run_notebooks --html         # also an HTML copy of each executed notebook
+
+``<outputs>`` is ``ARTLIB_OUTPUTS`` (default ``outputs/``), so a real-data run never overwrites the fixture
+run's notebooks. The run ends with a summary table (notebook, seconds, status, the data it used, what it
+could not do on this data), written to ``<outputs>/notebooks/summary.csv``, and the headline results with
+their intervals in ``<outputs>/results/summary.md``.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from . import run_status
 from .config import project_root
+from .results import write_summary
 
 
 def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
@@ -24,41 +36,93 @@ def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
     return paths
 
 
-def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "python3") -> float:
-    """Execute ``path`` with its folder as working directory; write the result to ``out_dir``."""
+def default_outputs() -> Path:
+    return Path(os.environ["ARTLIB_OUTPUTS"]) if os.environ.get("ARTLIB_OUTPUTS") else project_root() / "outputs"
+
+
+def _quiet_kernel_start() -> None:
+    """The debugger's notice about frozen modules says nothing useful in a batch run."""
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+
+def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "python3", html: bool = False) -> float:
+    """Execute ``path`` with its folder as working directory; write the result (and its HTML) to ``out_dir``."""
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
+    from jupyter_client import KernelManager
+
+    # IPC (a Unix socket) rather than loopback TCP: nothing to encrypt, and no per-kernel warning about it
+    sockets = tempfile.mkdtemp(prefix="artlib-kernel-")  # an absolute socket path: the kernel runs elsewhere
+    km = (KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
+          if os.name == "posix" else KernelManager(kernel_name=kernel))
+    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
                             resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
     finally:
+        if km.has_kernel:  # a client given its kernel manager leaves the kernel to its owner
+            km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / path.name)
+        if html:
+            from nbconvert import HTMLExporter
+            body, _ = HTMLExporter().from_notebook_node(nb)
+            (out_dir / path.with_suffix(".html").name).write_text(body, encoding="utf-8")
     return time.perf_counter() - start
+
+
+def _describe(records: list[dict]) -> tuple[str, str]:
+    """The data a notebook used and what it could not do, from its run-status records."""
+    data = "; ".join(dict.fromkeys(f"{r['what']} ({r['source']})" for r in records if r["kind"] == "data"))
+    missing = "; ".join(f"NOT RUN: {r['what']}: {r['why']}" for r in records if r["kind"] == "unavailable")
+    return data, missing
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--notebooks", type=Path, default=project_root() / "notebooks")
-    parser.add_argument("--out", type=Path, default=project_root() / "outputs" / "notebooks")
+    parser.add_argument("--out", type=Path, default=None, help="executed notebooks (default <outputs>/notebooks)")
     parser.add_argument("--only", nargs="*", help="number prefixes to run, e.g. 00 03")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    parser.add_argument("--html", action="store_true", help="also export each executed notebook to HTML")
     args = parser.parse_args(argv)
+    outputs = default_outputs()
+    out_dir = args.out or outputs / "notebooks"
     paths = notebook_paths(args.notebooks, args.only)
     if not paths:
         print(f"no notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
-    failed = []
+    _quiet_kernel_start()
+    rows = []
     for path in paths:
         print(f"running {path.name} ...", flush=True)
+        name = path.stem
+        run_status.clear(outputs, name)
+        os.environ["ARTLIB_NOTEBOOK"] = name  # the kernel inherits it: run_status records land under this name
+        status, start = "ok", time.perf_counter()
         try:
-            seconds = run_notebook(path, args.out, args.timeout)
-            print(f"  ok in {seconds:.0f}s -> {args.out / path.name}", flush=True)
+            run_notebook(path, out_dir, args.timeout, html=args.html)
         except CellExecutionError as exc:
-            failed.append(path.name)
+            status = "FAILED"
             print(f"  FAILED: {str(exc).splitlines()[-1] if str(exc) else exc}", flush=True)
-    print(f"{len(paths) - len(failed)} passed, {len(failed)} failed")
+        finally:
+            os.environ.pop("ARTLIB_NOTEBOOK", None)
+        seconds = time.perf_counter() - start
+        data, missing = _describe(run_status.read(outputs, name))
+        if missing:
+            status = "ok, partly not run" if status == "ok" else status
+            print(f"  {missing}", flush=True)
+        print(f"  {status} in {seconds:.0f}s -> {out_dir / path.name}", flush=True)
+        rows.append({"notebook": name, "seconds": round(seconds), "status": status, "data used": data,
+                     "not run on this data": missing})
+    summary = pd.DataFrame(rows)
+    summary.to_csv(out_dir / "summary.csv", index=False)
+    with pd.option_context("display.max_colwidth", 90, "display.width", 250):
+        print("\n" + summary.to_string(index=False))
+    print(f"\ntotal {summary['seconds'].sum() / 60:.1f} min; results with intervals: {write_summary(outputs)}")
+    failed = int((summary["status"] == "FAILED").sum())
+    print(f"{len(paths) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 

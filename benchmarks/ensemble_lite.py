@@ -7,7 +7,8 @@ writes (``--kind views``: letterbox + long-side squares with mirror TTA, ``mirro
 TTA); a run without that file is scored again from its best checkpoint (outputs/checkpoints/<run>/best.pt)
 with its own input (letterbox when the run name contains ``_letterbox``) and mirror TTA. The ensemble
 averages the probabilities. No choice is made on the test set. The images every run gets wrong are listed
-(the candidates for wrong test labels). Results: outputs/benchmarks/ensemble_<runs>.json (``--name``, or a
+(the candidates for wrong test labels). Results: a row of outputs/benchmarks/cnpaint_ensembles.csv and the full
+record in outputs/runs/ensembles/ensemble_<runs>.json (``--name``, or a
 short hashed name when the run names joined are too long for a file name).
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from results import load_test_probs, write_result
+from results import ROOT, load_test_probs, upsert_row, write_result
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
 from artlib.features import scores
@@ -69,7 +70,14 @@ def main() -> None:
         test.frame["path"], labels, predicted, wrong.all(0)) if w]
     out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
-    write_result(result_name(args.runs, args.kind, args.name), out)
+    name = result_name(args.runs, args.kind, args.name)
+    write_result(name, out, folder=ROOT / "outputs" / "runs" / "ensembles")  # the full record, not committed
+    upsert_row(ROOT / "outputs" / "benchmarks" / "cnpaint_ensembles.csv", {
+        "name": name[len("ensemble_"):] if name.startswith("ensemble_") else name, "members": " + ".join(args.runs),
+        "kind": args.kind, "accuracy": out["ensemble"]["accuracy"], "macro_f1": out["ensemble"]["macro_f1"],
+        "accuracy_low": out["ensemble"]["accuracy_interval_95"][0],
+        "accuracy_high": out["ensemble"]["accuracy_interval_95"][1],
+        "wrong_in_every_run": len(out["wrong_in_every_run"]), "wrong_in_some_run": out["wrong_in_some_run"]})
 
 
 def result_name(runs: list[str], kind: str, name: str | None = None) -> str:

@@ -16,7 +16,7 @@ most suspicious training images of a ranking written by ``benchmarks/cnpaint_sus
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
-outputs/benchmarks/<run>.json, the misclassified test images to <run>_errors.csv/.png and the test
+outputs/benchmarks/<run>.json, the misclassified test images to outputs/runs/<run>/<run>_errors.csv/.png and the test
 probabilities to <run>_test_probs.npz (for benchmarks/ensemble_lite.py); the scored model with its card to
 outputs/checkpoints/<run>/classifier.pt (``python -m artlib.predict`` classifies new images with it).
 """
@@ -81,7 +81,8 @@ def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown:
     errors = pd.DataFrame({"path": rows["path"].to_numpy()[wrong], "given": [names[c] for c in given[wrong]],
                            "predicted": [names[c] for c in probs[wrong].argmax(1)],
                            "confidence": probs[wrong].max(1).round(3)})
-    out = ROOT / "outputs" / "benchmarks"
+    out = ROOT / "outputs" / "runs" / name  # per-run artifacts: regenerated, not committed
+    out.mkdir(parents=True, exist_ok=True)
     errors.to_csv(out / f"{name}_errors.csv", index=False)
     paths = [test.image_paths()[i] for i in preds.indices[wrong[:shown]]]
     fig = plot_image_grid([load_rgb(p) for p in paths],
@@ -220,7 +221,7 @@ def main() -> None:
             final.probs[task].argmax(1) == final.labels[task])[1:]],
         "best_val_macro_f1": None if args.refit else round(float(history["val_macro_f1"].max()), 4),
         "refit": args.refit,
-        "test_errors": f"outputs/benchmarks/{run}_errors.csv",
+        "test_errors": f"outputs/runs/{run}/{run}_errors.csv",
         "train_seconds": seconds and round(seconds, 1), "device": str(resolve_device()),
         "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
     }

@@ -159,18 +159,27 @@ def test_saved_index_files_must_belong_together(tmp_path):
         SimilarityIndex.load(second)
 
 
-def test_ivf_index_recall_against_exact():
+@pytest.mark.parametrize("kind, floor", [("ivf", 0.9), ("hnsw", 0.95)])
+def test_approximate_index_recall_against_exact(kind, floor, tmp_path):
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(50, 16))
     x = centres[rng.integers(0, 50, 20000)] + 0.5 * rng.normal(size=(20000, 16))
     ids = np.arange(len(x))
-    approx = SimilarityIndex(x, ids, kind="ivf", nprobe=8)
+    approx = SimilarityIndex(x, ids, kind=kind, nprobe=8)
     exact = SimilarityIndex(x, ids, kind="flat")
     queries = x[:200] + 0.05 * rng.normal(size=(200, 16))
-    _, a = approx.search(queries, 10)
     _, e = exact.search(queries, 10)
-    recall = np.mean([len(set(p) & set(q)) / 10 for p, q in zip(a, e)])
-    assert recall > 0.9
+    for index in (approx, SimilarityIndex.load(approx.save(tmp_path / kind))):
+        _, a = index.search(queries, 10)
+        recall = np.mean([len(set(p) & set(q)) / 10 for p, q in zip(a, e)])
+        assert recall > floor, (kind, recall)
+
+
+def test_auto_index_is_exact_when_small_and_a_graph_when_large(monkeypatch):
+    x = np.random.default_rng(0).normal(size=(300, 8))
+    assert SimilarityIndex(x, np.arange(300)).kind == "flat"
+    monkeypatch.setattr(SimilarityIndex, "EXACT_LIMIT", 200)
+    assert SimilarityIndex(x, np.arange(300)).kind == "hnsw"
 
 
 def test_title_encoder_offline_and_projection():

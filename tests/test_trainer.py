@@ -285,3 +285,20 @@ def test_an_empty_validation_split_is_refused(splits):
                       TrainConfig(epochs=1, progress=False))
     with pytest.raises(ValueError, match="validation loader yielded no images"):
         trainer.fit(loaders["train"], loaders["val"])
+
+
+def test_tensorboard_logs_scalars_hparams_and_confusion(splits, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    loaders = make_loaders(splits.tables, image_size=32, batch_size=16)
+    trainer = Trainer(create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
+                      TrainConfig(epochs=2, progress=False), log_dir=tmp_path / "runs" / "demo",
+                      class_names=splits.train.classes)
+    trainer.fit(loaders["train"], loaders["val"])
+    events = EventAccumulator(str(tmp_path / "runs" / "demo"), size_guidance={"images": 0}).Reload()
+    scalars = set(events.Tags()["scalars"])
+    assert {"loss/train", "loss/val", "lr", "val/macro_f1"} <= scalars
+    assert {f"val/{task}_accuracy" for task in splits.train.tasks} <= scalars
+    assert len(events.Scalars("loss/train")) == 2
+    assert {f"confusion/{task}" for task in splits.train.tasks} <= set(events.Tags()["images"])
+    assert events.PluginTagToContent("hparams")  # the run's settings and its best monitored value

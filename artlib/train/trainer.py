@@ -96,15 +96,21 @@ class Trainer:
     ``on_epoch_end(trainer, row)`` methods (progressive unfreezing, Optuna pruning).
     ``batch_transforms`` ``{"train": fn, "eval": fn}`` run on each batch once it is on the device
     (augmentation on the GPU, see :mod:`artlib.data.device_augment`).
+    ``log_dir`` (e.g. ``outputs/runs/<name>``) writes TensorBoard scalars, hyper-parameters and validation
+    confusion matrices (``class_names`` label them); callbacks may also define ``on_fit_end(trainer, val_loader)``.
     """
 
     def __init__(self, model: nn.Module, config: TrainConfig | None = None,
                  class_weights: dict[str, torch.Tensor] | None = None,
                  checkpoint_dir: str | Path | None = None,
                  param_groups: list[dict] | None = None, callbacks: list | None = None,
-                 batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None) -> None:
+                 batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None,
+                 log_dir: str | Path | None = None, class_names: dict[str, list[str]] | None = None) -> None:
         self.config = config or TrainConfig()
         self.callbacks = list(callbacks or [])
+        if log_dir is not None:  # TensorBoard: tensorboard --logdir <parent of log_dir>
+            from .tracking import TensorBoardLogger
+            self.callbacks.append(TensorBoardLogger(log_dir, class_names))
         self.distributed = ddp.init_distributed()
         self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
         self.net = model.to(self.device)  # the bare model: embed, head, state dicts
@@ -277,6 +283,8 @@ class Trainer:
                 log.info("early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor,
                          self.stopper.best)
                 break
+        if self.epoch >= self.config.epochs or self.stopper.should_stop:  # the run is over, not paused
+            self._call("on_fit_end", val_loader)
         return self.history_frame()
 
     def _val_row(self, loader: DataLoader) -> dict[str, float]:
