@@ -35,7 +35,7 @@ PROFILES = {
     # CI: the generated fixture on a CPU in minutes
     "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
            "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
-           "pairs_per_image": 6, "pretrained_backbones": False, "progress": False},
+           "pairs_per_image": 4, "pretrained_backbones": False, "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the series in under an hour on 7.5k images
     "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
@@ -241,6 +241,8 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
         save_table(table, s.out("splits", name))
     splits.duplicates.to_csv(s.out("splits", "duplicates.csv"), index=False)
     s.out("splits", "source.json").write_text(json.dumps(source_signature(s), indent=1))
+    run_status.used_data(s, "prepared splits " + " / ".join(f"{k} {len(t)}" for k, t in splits.tables.items()),
+                         sum(len(t) for t in splits.tables.values()))
     return splits
 
 
@@ -258,7 +260,7 @@ def get_splits(s: Settings) -> dict[str, ArtTable]:
         log.warning("saved splits in %s were made from %s, not from the configured %s: preparing new ones",
                     folder, saved.get("data"), source_signature(s)["data"])
     if tables is None:
-        tables = prepare_splits(s).tables
+        return prepare_splits(s).tables
     run_status.used_data(s, "splits " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()),
                          sum(len(t) for t in tables.values()))
     return tables
