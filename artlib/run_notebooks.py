@@ -29,6 +29,10 @@ from .config import project_root
 from .results import write_summary
 
 
+#: Settings that are paths, made absolute before the kernels start.
+PATH_VARIABLES = ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_OUTPUTS")
+
+
 def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
     paths = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
     if only:
@@ -87,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to HTML")
     args = parser.parse_args(argv)
+    for var in PATH_VARIABLES:  # kernels run in the notebooks' folder: relative paths mean the caller's folder
+        if os.environ.get(var):
+            os.environ[var] = str(Path(os.environ[var]).expanduser().resolve())
     outputs = default_outputs()
     out_dir = args.out or outputs / "notebooks"
     paths = notebook_paths(args.notebooks, args.only)

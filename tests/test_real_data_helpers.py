@@ -97,3 +97,19 @@ def test_saved_splits_of_other_data_are_not_reused(tmp_path, monkeypatch, fixtur
         second = get_splits(settings())
     assert "were made from fixture" in caplog.text
     assert second["train"].tasks == ["label"] and first["train"].tasks != ["label"]
+
+
+def test_run_notebooks_makes_relative_data_paths_absolute(tmp_path, monkeypatch):
+    """Kernels run in the notebooks' folder: a relative ARTLIB_DATA must mean the caller's folder."""
+    from artlib import run_notebooks
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mydata").mkdir()
+    monkeypatch.setenv("ARTLIB_DATA", "mydata")
+    monkeypatch.setenv("ARTLIB_OUTPUTS", "out")
+    empty = tmp_path / "no_notebooks"
+    empty.mkdir()
+    assert run_notebooks.main(["--notebooks", str(empty)]) == 2  # nothing to run
+    import os
+    assert os.environ["ARTLIB_DATA"] == str(tmp_path / "mydata")
+    assert os.environ["ARTLIB_OUTPUTS"] == str(tmp_path / "out")
