@@ -40,7 +40,7 @@ PROFILES = {
     # small from-scratch models on a share of the training images; the series in under an hour on 7.5k images
     "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
             "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
-            "pairs_per_image": 8, "pretrained_backbones": True, "progress": False},
+            "pairs_per_image": 2, "pretrained_backbones": True, "progress": False},
     # real training on a GPU
     "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
              "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
