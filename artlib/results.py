@@ -56,6 +56,8 @@ def _cell(row: dict, name: str) -> str:
     value = row.get(name)
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return "–"
+    if name == "n":
+        return str(int(value))
     low, high = row.get(f"{name}_low"), row.get(f"{name}_high")
     if low is None or high is None:
         return f"{value:.3f}" if isinstance(value, float) else str(value)

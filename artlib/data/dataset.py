@@ -103,7 +103,7 @@ def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None =
     for i, path in enumerate(table.image_paths()):
         if not path.is_file():
             missing += 1
-            bad.append({"path": table.frame["path"].iloc[i], "error": "missing file"})
+            bad.append({"path": table.frame["path"].iloc[i], "error": f"image file not found: {path}"})
             continue
         try:
             if decode:
