@@ -87,6 +87,11 @@ class Settings:
     def is_fixture(self) -> bool:
         return self.data is None
 
+    @property
+    def source_label(self) -> str:
+        """The data in a few words, as results and run records name it."""
+        return "generated fixture" if self.is_fixture else f"{self.dataset}: {self.data}"
+
     def out(self, *parts: str) -> Path:
         """A path under ``outputs`` whose parent folder exists."""
         path = self.outputs.joinpath(*parts)
@@ -241,29 +246,30 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
         save_table(table, s.out("splits", name))
     splits.duplicates.to_csv(s.out("splits", "duplicates.csv"), index=False)
     s.out("splits", "source.json").write_text(json.dumps(source_signature(s), indent=1))
-    run_status.used_data(s, "prepared splits " + " / ".join(f"{k} {len(t)}" for k, t in splits.tables.items()),
-                         sum(len(t) for t in splits.tables.values()))
+    _record_splits(s, "prepared splits", splits.tables)
     return splits
+
+
+def _record_splits(s: Settings, what: str, tables: dict[str, ArtTable]) -> None:
+    run_status.used_data(s, what + " " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()),
+                         sum(len(t) for t in tables.values()))
 
 
 def get_splits(s: Settings) -> dict[str, ArtTable]:
     """Saved splits of notebook 00 when they were made from the configured data, else fresh ones."""
     folder = s.outputs / "splits"
     saved = json.loads((folder / "source.json").read_text()) if (folder / "source.json").is_file() else None
-    tables = None
     if saved == source_signature(s):
         try:
             tables = {name: load_table(folder / name) for name in SPLIT_NAMES}
+            _record_splits(s, "splits", tables)
+            return tables
         except FileNotFoundError:
-            tables = None
+            pass
     elif saved is not None:
         log.warning("saved splits in %s were made from %s, not from the configured %s: preparing new ones",
                     folder, saved.get("data"), source_signature(s)["data"])
-    if tables is None:
-        return prepare_splits(s).tables
-    run_status.used_data(s, "splits " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()),
-                         sum(len(t) for t in tables.values()))
-    return tables
+    return prepare_splits(s).tables
 
 
 def scratch_train(s: Settings, table: ArtTable, stratify: str | None = None) -> ArtTable:

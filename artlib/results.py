@@ -44,8 +44,7 @@ def task_scores(labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray
 
 def save_result(cfg, key: str, title: str, table: pd.DataFrame, **info) -> Path:
     """Write ``<outputs>/results/<key>.json``: the table (rows = tasks or models) with what it was measured on."""
-    source = "generated fixture" if cfg.is_fixture else f"{cfg.dataset}: {cfg.data}"
-    record = {"key": key, "title": title, "data": source, "profile": cfg.profile,
+    record = {"key": key, "title": title, "data": cfg.source_label, "profile": cfg.profile,
               "rows": json.loads(table.reset_index().to_json(orient="records")), **info}
     path = cfg.out(RESULTS_DIR, f"{key}.json")
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str))

@@ -44,8 +44,7 @@ def clear(outputs: Path, notebook: str) -> None:
 
 def used_data(cfg, what: str, images: int, source: str | None = None) -> None:
     """Record that an analysis ran on ``images`` images of ``source`` (default: the configured data)."""
-    source = source or ("generated fixture" if cfg.is_fixture else f"{cfg.dataset}: {cfg.data}")
-    record(cfg.outputs, "data", what=what, source=source, images=int(images))
+    record(cfg.outputs, "data", what=what, source=source or cfg.source_label, images=int(images))
 
 
 def unavailable(cfg, what: str, why: str) -> None:

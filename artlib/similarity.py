@@ -9,7 +9,6 @@ sentence-transformers encoder).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from .utils.files import hash_file
 
 
 def _faiss():
@@ -126,7 +127,7 @@ class SimilarityIndex:
             faiss.write_index(self.index, str(index_tmp))
             np.save(vectors_tmp, self.vectors)
             meta = {"ids": self.ids, "kind": self.kind, "dim": self.dim, "count": len(self.ids),
-                    "sha256": {"index.faiss": _sha256(index_tmp), "vectors.npy": _sha256(vectors_tmp)}}
+                    "sha256": {"index.faiss": hash_file(index_tmp), "vectors.npy": hash_file(vectors_tmp)}}
             os.replace(index_tmp, folder / "index.faiss")
             os.replace(vectors_tmp, folder / "vectors.npy")
             _write_atomic(folder / "meta.json", json.dumps(meta))
@@ -145,7 +146,7 @@ class SimilarityIndex:
                 raise FileNotFoundError(f"no saved index in {folder}: {name} is missing")
         meta = json.loads((folder / "meta.json").read_text())
         for name, digest in meta.get("sha256", {}).items():
-            if _sha256(folder / name) != digest:
+            if hash_file(folder / name) != digest:
                 raise ValueError(f"{folder / name} is not the file meta.json was saved with (checksum differs): "
                                  "files from different saves, or an interrupted save; save the index again")
         self = cls.__new__(cls)
@@ -158,14 +159,6 @@ class SimilarityIndex:
             raise ValueError(f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
                              f"vectors {self.vectors.shape[1]}, meta {self.dim}")
         return self
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -38,16 +38,13 @@ class BadRows:
 
 def read_text_lines(path: str | Path) -> list[str]:
     """Lines of a text file, UTF-8 (BOM tolerated), with CR/LF endings removed."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"metadata file not found: {path}")
-    text = path.read_bytes().decode("utf-8-sig", errors="strict")
-    return text.splitlines()
+    return read_text(path, fallback=None).splitlines()
 
 
-def read_text(path: str | Path, fallback: str = "cp1252") -> str:
+def read_text(path: str | Path, fallback: str | None = "cp1252") -> str:
     """A text file as UTF-8 (BOM tolerated); a file that is not UTF-8 is read as ``fallback`` (Windows
-    Latin-1, what spreadsheet exports use) with a warning naming the file and the first line that is not."""
+    Latin-1, what spreadsheet exports use) with a warning naming the file and the first line that is not;
+    ``fallback=None`` raises :class:`UnicodeDecodeError` instead."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"metadata file not found: {path}")
@@ -55,8 +52,9 @@ def read_text(path: str | Path, fallback: str = "cp1252") -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if fallback is None:
+            raise
         line = data[: exc.start].count(b"\n") + 1
-        text = data.decode(fallback, errors="replace") if fallback != "latin-1" else data.decode("latin-1")
         log.warning("%s is not UTF-8 (byte 0x%02x on line %d): read as %s; re-save it as UTF-8 if names look wrong",
                     path, data[exc.start], line, fallback)
-        return text
+        return data.decode(fallback, errors="replace")

@@ -5,13 +5,9 @@ data cannot give it, so the notebook can say so (see :mod:`artlib.run_status`).
 """
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 
 from .table import MISSING, ArtTable, encode_labels
-
-log = logging.getLogger(__name__)
 
 #: Where an artist name can come from, best first: WikiArt file names (every image), a WGA ``author``
 #: column, an ``artist`` task (Painter by Numbers, NGA, ArtGAN's 23-artist task, a CSV).
@@ -32,12 +28,12 @@ def _artist_names(table: ArtTable) -> tuple[pd.Series | None, str]:
 def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tuple[dict[str, ArtTable] | None, str]:
     """One single-task ``artist`` table per split (shared classes: artists with >= ``min_works`` images over all
     splits), and a sentence saying where the artists came from; ``(None, reason)`` when the data has none."""
-    first = next(iter(tables.values()))
-    names, origin = _artist_names(first)
+    found = {name: _artist_names(t) for name, t in tables.items()}
+    names, origin = next(iter(found.values()))
     if names is None:
         return None, (f"the data has no artist label (looked for {', '.join(ARTIST_SOURCES)}; tasks: "
-                      f"{first.tasks}); same-artist pairs need one")
-    per_split = {name: _artist_names(t)[0] for name, t in tables.items()}
+                      f"{next(iter(tables.values())).tasks}); same-artist pairs need one")
+    per_split = {name: values for name, (values, _) in found.items()}
     counts = pd.concat(per_split.values()).replace("", pd.NA).dropna().value_counts()
     artists = sorted(counts[counts >= min_works].index)
     if len(artists) < 2:
@@ -46,7 +42,7 @@ def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tupl
     out = {}
     for name, table in tables.items():
         codes, _ = encode_labels(per_split[name], artists)
-        frame = table.frame.drop(columns=[c for c in ("artist",) if c in table.frame.columns]).assign(artist=codes)
+        frame = table.frame.drop(columns="artist", errors="ignore").assign(artist=codes)
         keep = frame["artist"].to_numpy() != MISSING
         out[name] = ArtTable(frame[keep].reset_index(drop=True), {"artist": artists}, table.root,
                              f"{table.name}-artists", dict(table.extra))

@@ -1,23 +1,19 @@
 """Exact-duplicate images by content hash."""
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from ..utils.files import hash_file
 from .table import ArtTable
 
 
 @lru_cache(maxsize=1_000_000)
 def _digest(path: str, mtime_ns: int, size: int) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+    return hash_file(path, "sha1")
 
 
 def file_digest(path: str | Path) -> str:

@@ -1,12 +1,15 @@
 """`ArtTable`: the one labelled-image table every parser returns."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 #: Code of a missing label in a task column.
 MISSING = -1
@@ -153,8 +156,6 @@ def drop_empty_classes(tables: dict[str, "ArtTable"]) -> dict[str, "ArtTable"]:
     A partial download (``fetch_wikiart(per_class=...)``) lists every class of the metadata; heads and
     metrics should only see the classes the data has. Logs one line per task that lost classes.
     """
-    import logging
-
     first = next(iter(tables.values()))
     keep = {}
     for task in first.tasks:
@@ -162,13 +163,13 @@ def drop_empty_classes(tables: dict[str, "ArtTable"]) -> dict[str, "ArtTable"]:
         names = [n for n, c in zip(first.classes[task], counts) if c > 0]
         if len(names) < len(first.classes[task]):
             dropped = [n for n, c in zip(first.classes[task], counts) if c == 0]
-            logging.getLogger(__name__).warning(
+            log.warning(
                 "task %r: %d of %d classes have no image in the loaded data and are dropped from heads and "
                 "metrics: %s%s", task, len(dropped), len(counts), ", ".join(dropped[:6]), " ..." if len(dropped) > 6 else "")
             keep[task] = names
     useless = [task for task, names in keep.items() if len(names) < 2]
     if useless:
-        logging.getLogger(__name__).warning("task(s) %s left out: fewer than 2 classes have images", useless)
+        log.warning("task(s) %s left out: fewer than 2 classes have images", useless)
     tasks = [t for t in first.tasks if t not in useless]
     if not tasks:
         raise ValueError("no task has images of at least 2 classes in the loaded data")

@@ -6,7 +6,6 @@ complete one. An interrupted ``.part`` is resumed with an HTTP ``Range`` request
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import logging
 import os
@@ -18,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from ..utils.files import hash_file
 
 log = logging.getLogger(__name__)
 
@@ -68,21 +69,13 @@ def _is_offline(exc: BaseException) -> bool:
     return isinstance(reason, (socket.gaierror, ConnectionRefusedError)) or "Name or service not known" in str(exc)
 
 
-def _digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _verify(path: Path, size: int | None, checksum: str | None) -> None:
     actual = path.stat().st_size
     if size is not None and actual != size:
         raise DownloadError(f"size mismatch for {path.name}: got {actual} bytes, expected {size}")
     if checksum:
         algorithm, _, expected = checksum.partition(":") if ":" in checksum else ("sha256", "", checksum)
-        got = _digest(path, algorithm)
+        got = hash_file(path, algorithm)
         if got != expected.lower():
             raise DownloadError(f"{algorithm} mismatch for {path.name}: {got} != {expected}")
 
