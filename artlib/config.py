@@ -35,17 +35,18 @@ PROFILES = {
     # CI: the generated fixture on a CPU in minutes
     "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
            "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
-           "pairs_per_image": 4, "pretrained_backbones": False, "progress": False},
+           "pairs_per_image": 4, "pretrained_backbones": False, "tta_views": ("letterbox", "start", "end"),
+           "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the series in under an hour on 7.5k images
     "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
             "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
-            "pairs_per_image": 2, "pretrained_backbones": True, "progress": False},
+            "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",), "progress": False},
     # real training on a GPU
     "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
              "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
              "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "pretrained_backbones": True,
-             "progress": True},
+             "tta_views": ("letterbox", "start", "end"), "progress": True},
 }
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -81,6 +82,7 @@ class Settings:
     hpo_epochs: int = 3
     pairs_per_image: int = 6  # same-artist pairs drawn per painting
     pretrained_backbones: bool = False  # metric learning and comparisons start from pretrained Lite0
+    tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # multi-view test-time augmentation (08)
     progress: bool = False
 
     @property
@@ -91,6 +93,11 @@ class Settings:
     def source_label(self) -> str:
         """The data in a few words, as results and run records name it."""
         return "generated fixture" if self.is_fixture else f"{self.dataset}: {self.data}"
+
+    @property
+    def feature_cache(self) -> Path:
+        """Where frozen-network features are kept per image (``extract_features(..., cache=)``)."""
+        return self.outputs / "cache" / "features"
 
     def out(self, *parts: str) -> Path:
         """A path under ``outputs`` whose parent folder exists."""
@@ -133,6 +140,10 @@ def _validate(s: Settings) -> None:
         raise ValueError(f"train_fraction must be in (0, 1], got {s.train_fraction!r}")
     if s.model_scale not in ("small", "full"):
         raise ValueError(f"model_scale must be 'small' or 'full', got {s.model_scale!r}")
+    from .data.tta import VIEWS
+    if isinstance(s.tta_views, str) or not s.tta_views or any(v not in VIEWS for v in s.tta_views):
+        raise ValueError(f"tta_views must be a non-empty sequence of {VIEWS}, got {s.tta_views!r}")
+    s.tta_views = tuple(s.tta_views)
 
 
 def settings(**overrides) -> Settings:

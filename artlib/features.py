@@ -1,6 +1,9 @@
 """Frozen features: extraction, 2-D maps, clustering scores and classical classifiers on top."""
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
@@ -12,26 +15,81 @@ from sklearn.metrics import (accuracy_score, adjusted_rand_score, normalized_mut
                              precision_recall_fscore_support)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset
 
+from .data.dataset import ArtDataset
+from .data.tta import MultiView
+from .feature_cache import FeatureCache, fingerprint, image_key
 from .utils.runtime import resolve_device
+
+log = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto") -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """``model.embed`` features of every sample and its labels (``-1`` = missing), in loader order."""
-    device = resolve_device(device)
-    model = model.to(device).eval()
-    feats, labels = [], {}
+def _embed_loader(model: nn.Module, loader: DataLoader, device) -> tuple[list, dict[str, list], list]:
+    feats, labels, indices = [], {}, []
     for batch in loader:
         if batch is None:
             continue
         feats.append(model.embed(batch[0].to(device)).float().cpu().numpy())
         for task, y in batch[1].items():
             labels.setdefault(task, []).append(y.numpy())
-    if not feats:
+        if len(batch) > 2:
+            indices.append(np.asarray(batch[2]))
+    return feats, labels, indices
+
+
+class _Indexed(Dataset):
+    """``(image, labels, index)`` of an :class:`ArtDataset` (``None`` for a skipped image)."""
+
+    def __init__(self, dataset: ArtDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, idx: int):
+        item = self.dataset[idx]
+        return None if item is None else (item[0], item[1], idx)
+
+
+def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
+                     cache: str | Path | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """``model.embed`` features of every sample and its labels (``-1`` = missing), in loader order.
+
+    ``cache`` (a folder): keep the features per image on disk (:mod:`artlib.feature_cache`) and
+    embed only the images not seen before with the same weights and transform. Needs an unshuffled
+    loader over an :class:`~artlib.data.ArtDataset` with a deterministic (evaluation) transform.
+    Unreadable images are left out, as without a cache.
+    """
+    device = resolve_device(device)
+    model = model.to(device).eval()
+    if cache is None:
+        feats, labels, _ = _embed_loader(model, loader, device)
+        if not feats:
+            raise ValueError("the loader yielded no samples")
+        return np.concatenate(feats), {t: np.concatenate(v) for t, v in labels.items()}
+    dataset = loader.dataset
+    if not isinstance(dataset, ArtDataset) or isinstance(dataset.transform, MultiView):
+        raise TypeError("extract_features(cache=...) needs a loader over an ArtDataset with one view per image")
+    if not isinstance(loader.sampler, SequentialSampler):
+        raise ValueError("extract_features(cache=...) needs an unshuffled loader (an evaluation split)")
+    store = FeatureCache(cache, fingerprint(model, dataset.transform, dataset.decode_side))
+    keys = [image_key(p) if Path(p).is_file() else None for p in dataset.paths]
+    missing = [i for i, k in enumerate(keys) if k is None or k not in store]  # absent files: the dataset decides
+    if missing:
+        sub = DataLoader(Subset(_Indexed(dataset), missing), batch_size=loader.batch_size,
+                         num_workers=loader.num_workers, collate_fn=loader.collate_fn)
+        feats, _, indices = _embed_loader(model, sub, device)
+        if feats:
+            rows = np.concatenate(indices)
+            store.add([keys[i] for i in rows], np.concatenate(feats))
+            store.save()
+    found = np.array([i for i, k in enumerate(keys) if k is not None and k in store], dtype=int)
+    log.info("features: %d of %d images embedded, the rest from %s", len(missing), len(keys), store.path)
+    if len(found) == 0:
         raise ValueError("the loader yielded no samples")
-    return np.concatenate(feats), {t: np.concatenate(v) for t, v in labels.items()}
+    return store.get([keys[i] for i in found]), {t: v[found] for t, v in dataset.labels.items()}
 
 
 def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:

@@ -57,6 +57,12 @@ def test_invalid_parameters_cell_values_are_refused(monkeypatch, tmp_path):
         settings(epochs=0)
     with pytest.raises(ValueError, match="image_size"):
         settings(image_size="224")
+    with pytest.raises(ValueError, match="tta_views"):
+        settings(tta_views="letterbox")  # a string is not a sequence of views
+    with pytest.raises(ValueError, match="tta_views"):
+        settings(tta_views=["letterbox", "diagonal"])
+    assert settings(tta_views=["crop", "end"]).tta_views == ("crop", "end")
+    assert settings(profile="cpu").tta_views == ("letterbox",)
     monkeypatch.setenv("ARTLIB_META", str(tmp_path / "no_meta"))
     with pytest.raises(FileNotFoundError, match="ARTLIB_META"):
         settings()

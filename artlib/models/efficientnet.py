@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from ..data.transforms import IMAGENET, INCEPTION, Normalization
+from .batchnorm import set_bn_momentum
 from .heads import classifier_builder
 from .registry import register_model
 from .weights import WeightsUnavailableError, fetch_or_explain
@@ -82,6 +83,8 @@ def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = Fals
         from efficientnet_pytorch import EfficientNet
         net = (fetch_or_explain(name, lambda: EfficientNet.from_pretrained(name)) if pretrained
                else EfficientNet.from_name(name))
+    if not pretrained:  # running statistics that keep up with a short training (see models.batchnorm)
+        set_bn_momentum(net)
     return EfficientNetBackbone(net, INCEPTION if lite else IMAGENET)
 
 

@@ -1,7 +1,8 @@
 """torchvision classifiers by name as feature extractors: AlexNet, VGG, ResNet, MobileNetV3, ...
 
 ``create_model('tv_resnet34', {...})`` etc.; ``pretrained=True`` downloads the
-torchvision weights (a clear error offline).
+torchvision weights (a clear error offline). Randomly initialised ones get BatchNorm momentum 0.1
+(:mod:`artlib.models.batchnorm`).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from .batchnorm import set_bn_momentum
 from .heads import classifier_builder
 from .registry import register_model
 from .weights import fetch_or_explain
@@ -29,6 +31,8 @@ class TorchvisionBackbone(nn.Module):
         weights = "DEFAULT" if pretrained else None
         net = fetch_or_explain(name, lambda: torchvision.models.get_model(name, weights=weights)) \
             if pretrained else torchvision.models.get_model(name, weights=None)
+        if not pretrained:  # running statistics that keep up with a short training (see models.batchnorm)
+            set_bn_momentum(net)
         if hasattr(net, "fc"):  # ResNets
             self.out_features = net.fc.in_features
             net.fc = nn.Identity()

@@ -1,0 +1,75 @@
+"""Frozen-network features kept on disk, one row per image, so that notebooks embedding the same
+paintings with the same network and preprocessing compute each of them once.
+
+A cache file belongs to one fingerprint: the SHA-256 of the backbone's weights and buffers, the
+transform (its ``repr``, which albumentations fills with every parameter) and the decode size. A row
+is keyed by the image path with its size and modification time, so an edited file is embedded anew.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch.nn as nn
+
+log = logging.getLogger(__name__)
+
+
+def fingerprint(model: nn.Module, transform, decode_side: int | None = None) -> str:
+    """16 hex digits naming (weights of ``model.backbone`` or ``model``, transform, decode size)."""
+    net = getattr(model, "backbone", model)  # heads are not part of the features (and start random)
+    digest = hashlib.sha256()
+    for name, tensor in net.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    digest.update(repr(transform).encode())
+    digest.update(repr(decode_side).encode())
+    return digest.hexdigest()[:16]
+
+
+def image_key(path: str | Path) -> str:
+    """``path|size|mtime_ns``: a changed file gets a new key."""
+    stat = os.stat(path)
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+class FeatureCache:
+    """Features of one fingerprint under ``folder/<fingerprint>.npz``."""
+
+    def __init__(self, folder: str | Path, key: str) -> None:
+        self.path = Path(folder) / f"{key}.npz"
+        self.rows: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            try:
+                with np.load(self.path, allow_pickle=False) as stored:
+                    self.rows = dict(zip(stored["keys"].tolist(), stored["features"]))
+            except (OSError, ValueError, KeyError) as exc:  # truncated or foreign file: start again
+                log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def get(self, keys: Sequence[str]) -> np.ndarray:
+        return np.stack([self.rows[k] for k in keys])
+
+    def add(self, keys: Sequence[str], features: np.ndarray) -> None:
+        if len(keys) != len(features):
+            raise ValueError(f"{len(keys)} keys but {len(features)} feature rows")
+        self.rows.update(zip(keys, np.asarray(features, dtype=np.float32)))
+
+    def save(self) -> Path:
+        """Write the file atomically (a temporary file renamed into place)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp.npz")
+        keys = list(self.rows)
+        np.savez(tmp, keys=np.asarray(keys, dtype=str),
+                 features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32))
+        os.replace(tmp, self.path)
+        return self.path
