@@ -90,6 +90,18 @@ def bootstrap_interval(metric: Callable[[np.ndarray, np.ndarray], float], y_true
     return Interval(float(metric(y_true, y_pred)), float(ci.low), float(ci.high))
 
 
+def mean_interval(values: np.ndarray, confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> Interval:
+    """The mean of per-item ``values`` (e.g. each query's precision@k) with a percentile-bootstrap interval."""
+    _check_confidence(confidence)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1 or values.size < 2:
+        raise ValueError(f"values must be 1-D with >= 2 items, got shape {values.shape}")
+    result = stats.bootstrap((values,), np.mean, vectorized=True, n_resamples=n_resamples,
+                             confidence_level=confidence, method="percentile", rng=np.random.default_rng(seed))
+    ci = result.confidence_interval
+    return Interval(float(values.mean()), float(ci.low), float(ci.high))
+
+
 def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> McNemarResult:
     """Exact McNemar test: do classifiers A and B, scored on the same images, differ in accuracy?
 

@@ -264,16 +264,23 @@ def text_to_image_scores(query_emb: np.ndarray, image_emb: np.ndarray, labels: n
                          k: int = 10) -> dict[str, float]:
     """Query an index of ``image_emb`` with row-aligned text queries (already in image space): how often the
     painting itself is among the ``k`` results (``recall@k``, chance ``k / n``), and the share of results that
-    share its label (``label precision@k``, chance: the label's frequency)."""
+    share its label (``label precision@k``, chance: the label's frequency). Each score comes with its 95 %
+    interval over the queries (``... low`` / ``... high``: Wilson for recall, bootstrap for precision)."""
+    from .significance import accuracy_interval, mean_interval
+
     index = SimilarityIndex(image_emb, [str(i) for i in range(len(image_emb))])
     _, pos = index.search(query_emb, k)
     own = np.arange(len(image_emb))[:, None]
-    scores = {f"recall@{k}": float((pos == own).any(1).mean()), f"recall@{k} chance": min(1.0, k / len(image_emb))}
+    found = accuracy_interval((pos == own).any(1))
+    scores = {f"recall@{k}": found.estimate, f"recall@{k} low": found.low, f"recall@{k} high": found.high,
+              f"recall@{k} chance": min(1.0, k / len(image_emb))}
     if labels is not None:
         labels = np.asarray(labels)
         known = labels >= 0
         hits = labels[pos[known]] == labels[known][:, None]
         freq = np.bincount(labels[known]) / known.sum()
-        scores.update({f"label precision@{k}": float(hits.mean()),
+        precision = mean_interval(hits.mean(1))
+        scores.update({f"label precision@{k}": precision.estimate, f"label precision@{k} low": precision.low,
+                       f"label precision@{k} high": precision.high,
                        f"label precision@{k} chance": float((freq[labels[known]]).mean())})
     return scores

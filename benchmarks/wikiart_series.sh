@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole notebook series on the real WikiArt sample (../shared, 7,509 paintings) with the `cpu` profile,
 # on its official split (ArtGAN train: training + validation; ArtGAN val: test). Executed notebooks land in
-# outputs/wikiart_sample/; the headline results with their 95 % intervals, the per-notebook wall times and
-# the data each notebook used are copied to outputs/results/wikiart_sample/ (committed).
+# outputs/wikiart_sample/; the headline results with their 95 % intervals and the data each notebook used are
+# copied to outputs/results/wikiart_sample/ (committed); wall_times.csv there keeps the latest measurement of
+# every notebook (a run with --only updates the notebooks it ran, with the date).
 #   bash benchmarks/wikiart_series.sh            # or with run_notebooks options: --only 08 11 --html
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ python -m artlib.run_notebooks "$@"
 status=$?
 dest=outputs/results/wikiart_sample
 mkdir -p "$dest"
-cp "$ARTLIB_OUTPUTS"/results/*.json "$ARTLIB_OUTPUTS"/results/summary.md "$ARTLIB_OUTPUTS"/notebooks/summary.csv "$dest"/
+cp "$ARTLIB_OUTPUTS"/results/*.json "$ARTLIB_OUTPUTS"/results/summary.md "$dest"/
+python benchmarks/merge_wall_times.py "$ARTLIB_OUTPUTS/notebooks/summary.csv" "$dest/wall_times.csv"
 echo "results: $dest/summary.md"
 exit $status

@@ -136,3 +136,26 @@ def test_plot_intervals_draws_one_bar_per_classifier():
     plt.close(fig)
     with pytest.raises(KeyError, match="compare_classifiers"):
         plot_intervals(pd.DataFrame({"accuracy": [0.5]}))
+
+
+def test_mean_interval_covers_the_mean_and_refuses_too_little():
+    from artlib.significance import mean_interval
+    values = np.random.default_rng(0).uniform(size=400)
+    est = mean_interval(values)
+    assert est.estimate == pytest.approx(values.mean()) and est.low < est.estimate < est.high
+    assert est.high - est.low < 0.08
+    with pytest.raises(ValueError, match=">= 2"):
+        mean_interval(np.array([0.5]))
+
+
+def test_text_to_image_scores_have_intervals_around_the_estimate():
+    from artlib.similarity import text_to_image_scores
+    rng = np.random.default_rng(0)
+    images = rng.normal(size=(300, 16)).astype(np.float32)
+    labels = rng.integers(0, 3, 300)
+    perfect = text_to_image_scores(images, images, labels, k=5)
+    assert perfect["recall@5"] == 1.0 and perfect["recall@5 low"] > 0.98
+    noisy = text_to_image_scores(images + rng.normal(scale=2.0, size=images.shape).astype(np.float32), images, labels, k=5)
+    for metric in ("recall@5", "label precision@5"):
+        assert noisy[f"{metric} low"] <= noisy[metric] <= noisy[f"{metric} high"]
+    assert perfect["recall@5"] > noisy["recall@5 high"]
