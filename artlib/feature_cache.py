@@ -16,6 +16,8 @@ from typing import Sequence
 import numpy as np
 import torch.nn as nn
 
+from .utils.files import atomic_write
+
 log = logging.getLogger(__name__)
 
 
@@ -31,9 +33,12 @@ def fingerprint(model: nn.Module, transform, decode_side: int | None = None) -> 
     return digest.hexdigest()[:16]
 
 
-def image_key(path: str | Path) -> str:
-    """``path|size|mtime_ns``: a changed file gets a new key."""
-    stat = os.stat(path)
+def image_key(path: str | Path) -> str | None:
+    """``path|size|mtime_ns``: a changed file gets a new key; ``None`` for a file that is not there."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
     return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
@@ -66,10 +71,8 @@ class FeatureCache:
 
     def save(self) -> Path:
         """Write the file atomically (a temporary file renamed into place)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp.npz")
         keys = list(self.rows)
-        np.savez(tmp, keys=np.asarray(keys, dtype=str),
-                 features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32))
-        os.replace(tmp, self.path)
+        with atomic_write(self.path, suffix=".npz") as tmp:
+            np.savez(tmp, keys=np.asarray(keys, dtype=str),
+                     features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32))
         return self.path

@@ -75,7 +75,7 @@ def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
     if not isinstance(loader.sampler, SequentialSampler):
         raise ValueError("extract_features(cache=...) needs an unshuffled loader (an evaluation split)")
     store = FeatureCache(cache, fingerprint(model, dataset.transform, dataset.decode_side))
-    keys = [image_key(p) if Path(p).is_file() else None for p in dataset.paths]
+    keys = [image_key(p) for p in dataset.paths]
     missing = [i for i, k in enumerate(keys) if k is None or k not in store]  # absent files: the dataset decides
     if missing:
         sub = DataLoader(Subset(_Indexed(dataset), missing), batch_size=loader.batch_size,

@@ -10,14 +10,13 @@ sentence-transformers encoder).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .utils.files import hash_file
+from .utils.files import atomic_write, hash_file
 
 
 def _faiss():
@@ -120,20 +119,14 @@ class SimilarityIndex:
         """
         faiss = _faiss()
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        token = f".tmp-{os.getpid()}"
-        index_tmp, vectors_tmp = folder / f"index.faiss{token}", folder / f"vectors{token}.npy"
-        try:
+        with atomic_write(folder / "index.faiss") as index_tmp, \
+                atomic_write(folder / "vectors.npy", suffix=".npy") as vectors_tmp:
             faiss.write_index(self.index, str(index_tmp))
             np.save(vectors_tmp, self.vectors)
             meta = {"ids": self.ids, "kind": self.kind, "dim": self.dim, "count": len(self.ids),
                     "sha256": {"index.faiss": hash_file(index_tmp), "vectors.npy": hash_file(vectors_tmp)}}
-            os.replace(index_tmp, folder / "index.faiss")
-            os.replace(vectors_tmp, folder / "vectors.npy")
-            _write_atomic(folder / "meta.json", json.dumps(meta))
-        finally:
-            for tmp in (index_tmp, vectors_tmp):
-                tmp.unlink(missing_ok=True)
+        with atomic_write(folder / "meta.json") as meta_tmp:  # last: it vouches for the two files above
+            meta_tmp.write_text(json.dumps(meta))
         return folder
 
     @classmethod
@@ -159,12 +152,6 @@ class SimilarityIndex:
             raise ValueError(f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
                              f"vectors {self.vectors.shape[1]}, meta {self.dim}")
         return self
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def load_title_encoder(device: str = "cpu"):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from ..utils.files import atomic_write
 from .table import ArtTable
 
 
@@ -15,9 +15,8 @@ def save_table(table: ArtTable, path: str | Path) -> Path:
     path = Path(path).with_suffix("")
     path.parent.mkdir(parents=True, exist_ok=True)
     csv_path, meta_path = path.with_suffix(".csv"), path.with_suffix(".json")
-    tmp = csv_path.with_suffix(".csv.tmp")
-    table.frame.to_csv(tmp, index=False)
-    os.replace(tmp, csv_path)
+    with atomic_write(csv_path) as tmp:
+        table.frame.to_csv(tmp, index=False)
     meta = {"classes": table.classes, "root": str(table.root) if table.root else None, "name": table.name}
     meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
     return csv_path
