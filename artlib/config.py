@@ -36,18 +36,25 @@ PROFILES = {
     "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
            "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
            "pairs_per_image": 4, "pretrained_backbones": False, "tta_views": ("letterbox", "start", "end"),
+           "siamese_models": ("simple_cnn:all:scratch", "simple_cnn:concat:scratch", "efficientnet_lite0:all:pretrained",
+                              "efficientnet_lite0:all:frozen"),
            "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the aim is the series in an hour on 7.5k images
     # (measured: 94 min, docs/benchmarks/wikiart.md)
-    "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 160,
+    "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 128,
             "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
-            "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",), "progress": False},
+            "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",),
+            # the seed's Siamese from scratch on the stated share, and the pretrained network as a frozen feature
+            # extractor with a Siamese head (fine-tuning it end to end on pairs: the `full` profile)
+            "siamese_models": ("simple_cnn:concat:scratch", "efficientnet_lite0:all:frozen"), "progress": False},
     # real training on a GPU
     "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
              "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
              "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "pretrained_backbones": True,
-             "tta_views": ("letterbox", "start", "end"), "progress": True},
+             "tta_views": ("letterbox", "start", "end"),
+             "siamese_models": ("tv_alexnet:concat:scratch", "tv_resnet34:all:pretrained",
+                                "efficientnet_lite0:all:pretrained", "efficientnet_lite0:all:frozen"), "progress": True},
 }
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -84,6 +91,8 @@ class Settings:
     pairs_per_image: int = 6  # same-artist pairs drawn per painting
     pretrained_backbones: bool = False  # metric learning and comparisons start from pretrained Lite0
     tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # multi-view test-time augmentation (08)
+    # same-artist Siamese models of notebook 12, "backbone:combine:training" (artlib.models.siamese.parse_siamese_spec)
+    siamese_models: tuple[str, ...] = ("simple_cnn:all:scratch", "efficientnet_lite0:all:frozen")
     progress: bool = False
 
     @property
@@ -145,6 +154,12 @@ def _validate(s: Settings) -> None:
     if isinstance(s.tta_views, str) or not s.tta_views or any(v not in VIEWS for v in s.tta_views):
         raise ValueError(f"tta_views must be a non-empty sequence of {VIEWS}, got {s.tta_views!r}")
     s.tta_views = tuple(s.tta_views)
+    from .models.siamese import parse_siamese_spec
+    if isinstance(s.siamese_models, str) or not s.siamese_models:
+        raise ValueError(f"siamese_models must be a non-empty sequence of 'backbone:combine:training', got {s.siamese_models!r}")
+    for spec in s.siamese_models:
+        parse_siamese_spec(spec)
+    s.siamese_models = tuple(s.siamese_models)
 
 
 def settings(**overrides) -> Settings:

@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset
 
 from .data.dataset import ArtDataset
+from .data.table import ArtTable
 from .data.tta import MultiView
 from .feature_cache import FeatureCache, fingerprint, image_key
 from .utils.runtime import resolve_device
@@ -90,6 +91,30 @@ def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
     if len(found) == 0:
         raise ValueError("the loader yielded no samples")
     return store.get([keys[i] for i in found]), {t: v[found] for t, v in dataset.labels.items()}
+
+
+def table_features(model: nn.Module, tables: dict[str, ArtTable], image_size: int, num_workers: int = 0,
+                   cache: str | Path | None = None, batch_size: int = 64,
+                   device: str = "auto") -> dict[str, np.ndarray]:
+    """``model.embed`` features of every image of each table, one row per table row, as at test time
+    (evaluation transform, the model's input normalisation, no shuffling; ``cache``: see
+    :func:`extract_features`). An image that cannot be read raises ``ValueError``: rows indexed by
+    position (pairs, labels) would otherwise be shifted. Tables checked by notebook 00 can all be read.
+    """
+    from .data.loaders import make_loaders
+    from .models import input_normalization
+
+    keys = {f"features:{name}": name for name in tables}  # never the augmented, shuffled "train" loader
+    loaders = make_loaders({key: tables[name] for key, name in keys.items()}, image_size, batch_size, num_workers,
+                           normalization=input_normalization(model))
+    out = {}
+    for key, name in keys.items():
+        feats, _ = extract_features(model, loaders[key], device=device, cache=cache)
+        if len(feats) != len(tables[name]):
+            raise ValueError(f"{len(tables[name]) - len(feats)} of {len(tables[name])} images of {name!r} could not "
+                             "be read: check the table with verify_images (notebook 00) first")
+        out[name] = feats
+    return out
 
 
 def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:

@@ -7,13 +7,30 @@ import torch.nn as nn
 from .registry import create_model
 
 COMBINATIONS = ("concat", "absdiff", "product", "all")
+#: How a Siamese backbone learns: from random weights, fine-tuned from pretrained ones, or frozen (a head on its features).
+TRAINING = ("scratch", "pretrained", "frozen")
+
+
+def parse_siamese_spec(spec: str) -> tuple[str, str, str]:
+    """``"backbone:combine:training"`` (e.g. ``"efficientnet_lite0:all:frozen"``) -> its three parts, checked."""
+    parts = spec.split(":") if isinstance(spec, str) else []
+    if len(parts) != 3 or not parts[0]:
+        raise ValueError(f"a Siamese model is 'backbone:combine:training', e.g. 'simple_cnn:concat:scratch'; got {spec!r}")
+    backbone, combine, training = parts
+    if combine not in COMBINATIONS:
+        raise ValueError(f"{spec!r}: combine must be one of {COMBINATIONS}")
+    if training not in TRAINING:
+        raise ValueError(f"{spec!r}: training must be one of {TRAINING}")
+    return backbone, combine, training
 
 
 class SiameseNet(nn.Module):
-    """Takes ``x`` of shape (B, 2, C, H, W): both images of each pair. Returns ``{'same': (B, 2) logits}``.
+    """Takes ``x`` of shape (B, 2, ...): both images (or both feature vectors) of each pair.
+    Returns ``{'same': (B, 2) logits}``.
 
     ``combine``: ``concat`` [a, b], ``absdiff`` |a - b|, ``product`` a * b, or ``all`` of them.
-    Two-class logits let the standard :class:`~artlib.train.Trainer` train it.
+    Two-class logits let the standard :class:`~artlib.train.Trainer` train it. With an ``nn.Identity``
+    backbone it is a head on precomputed features (:func:`siamese_on_features`).
     """
 
     def __init__(self, backbone: nn.Module, feature_dim: int, combine: str = "all", hidden: int = 256,
@@ -35,10 +52,24 @@ class SiameseNet(nn.Module):
         return torch.cat(parts, 1)
 
     def forward(self, pair: torch.Tensor) -> dict[str, torch.Tensor]:
-        if pair.dim() != 5 or pair.shape[1] != 2:
-            raise ValueError(f"expected (B, 2, C, H, W) pairs, got {tuple(pair.shape)}")
+        if pair.dim() < 3 or pair.shape[1] != 2:
+            raise ValueError(f"expected (B, 2, C, H, W) image pairs or (B, 2, D) feature pairs, got {tuple(pair.shape)}")
         feats = self.backbone(pair.flatten(0, 1)).view(pair.shape[0], 2, -1)
         return {"same": self.classifier(self.combined(feats[:, 0], feats[:, 1]))}
+
+    @torch.no_grad()
+    def same_probability(self, a: torch.Tensor, b: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
+        """P(same artist) for pairs of *embeddings* (``self.embed`` outputs, rows paired in order), in eval mode."""
+        if a.shape != b.shape or a.dim() != 2:
+            raise ValueError(f"expected two (N, D) embedding matrices of one shape, got {tuple(a.shape)}, {tuple(b.shape)}")
+        was_training = self.training
+        self.eval()
+        device = next(self.classifier.parameters()).device
+        out = [torch.softmax(self.classifier(self.combined(a[i:i + batch_size].to(device),
+                                                           b[i:i + batch_size].to(device))).float(), 1)[:, 1].cpu()
+               for i in range(0, len(a), batch_size)]
+        self.train(was_training)
+        return torch.cat(out) if out else torch.zeros(0)
 
 
 def siamese(backbone: str = "tv_resnet34", combine: str = "all", pretrained: bool = False, hidden: int = 256,
@@ -48,6 +79,12 @@ def siamese(backbone: str = "tv_resnet34", combine: str = "all", pretrained: boo
         backbone_kwargs["pretrained"] = True
     base = create_model(backbone, {"_": 2}, **backbone_kwargs)
     return SiameseNet(base.backbone, base.feature_dim, combine, hidden)
+
+
+def siamese_on_features(feature_dim: int, combine: str = "all", hidden: int = 256, dropout: float = 0.2) -> SiameseNet:
+    """A :class:`SiameseNet` head for pairs of precomputed features, e.g. frozen Lite0 embeddings
+    (:class:`artlib.data.pairs_dataset.FeaturePairDataset` feeds it)."""
+    return SiameseNet(nn.Identity(), feature_dim, combine, hidden, dropout)
 
 
 def classify_then_compare(probs_a: torch.Tensor, probs_b: torch.Tensor) -> torch.Tensor:

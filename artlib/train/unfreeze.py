@@ -9,6 +9,22 @@ import torch.nn as nn
 log = logging.getLogger(__name__)
 
 
+def unfreeze_schedule(num_groups: int, epochs: int) -> list[int]:
+    """The epoch at which each group opens, so that a run of ``epochs`` epochs trains the whole backbone.
+
+    Epoch 0 trains the heads; the groups then open evenly, top first, over the first half of the run, so the
+    second half fine-tunes everything: 3 epochs -> every group at epoch 1; 6 epochs and 9 groups ->
+    ``[1, 1, 1, 2, 2, 2, 3, 3, 3]``; 30 epochs -> one group every one or two epochs up to epoch 14. (One
+    group per epoch, ``1, 2, ..., num_groups``, leaves most of the network frozen in a short run.)
+    """
+    if num_groups < 1 or epochs < 1:
+        raise ValueError(f"need at least one group and one epoch, got {num_groups} groups, {epochs} epochs")
+    if epochs == 1:
+        return [0] * num_groups  # no epoch to spare for the heads alone
+    last = max(1, epochs // 2)
+    return [1 + (i * last) // num_groups for i in range(num_groups)]
+
+
 class ProgressiveUnfreezing:
     """Trainer callback. ``groups`` are backbone parameter lists ordered top (near the head) first.
 
