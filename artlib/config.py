@@ -41,7 +41,7 @@ PROFILES = {
            "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the aim is the series in an hour on 7.5k images
-    # (measured: 94 min, docs/benchmarks/wikiart.md)
+    # (measured 2026-12-01: 35.5 min, docs/benchmarks/wikiart.md)
     "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 128,
             "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
             "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",),
