@@ -1,7 +1,7 @@
 """Fine-tune a pretrained EfficientNet-Lite on real WikiArt (artist, genre and style at once) for longer than the
 notebook series' `cpu` profile affords, and score the official test split with 95 % intervals.
 
-    python benchmarks/wikiart_finetune.py --epochs 6 --image-size 160          # Lite0, about 25 min on 2 cores
+    python benchmarks/wikiart_finetune.py --epochs 6 --image-size 224          # Lite0: 29 min on 2 cores (160 px: 14)
     python benchmarks/wikiart_finetune.py --model efficientnet_lite1 --epochs 8 --image-size 224 --workers 8  # a GPU
 
 The data is the sample in ../shared (`--data`, `--meta`: any ArtGAN-layout WikiArt), split as notebook 00 splits it
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--outputs", type=Path, default=ROOT / "outputs" / "wikiart_sample",
                         help="where notebook 00's splits of this data are (made there when missing)")
     parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--image-size", type=int, default=160)
+    parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
