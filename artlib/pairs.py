@@ -60,6 +60,13 @@ def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "a
     feats, _ = extract_features(model, images, device=device)
     if len(feats) != len(images.dataset):
         raise ValueError(f"{len(images.dataset) - len(feats)} images could not be read: pair rows would be shifted")
-    feats = torch.as_tensor(feats)
+    return score_feature_pairs(model, feats, pairs)
+
+
+def score_feature_pairs(model, features: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
+    """P(same artist) of each pair from precomputed embeddings (one row per image of the table the pairs
+    index): ``model.embed`` outputs, or the frozen features a :func:`~artlib.models.siamese.siamese_on_features`
+    head was trained on."""
+    feats = torch.as_tensor(features)
     a, b = (torch.from_numpy(pairs[c].to_numpy(dtype=np.int64, copy=True)) for c in ("a", "b"))
     return model.same_probability(feats[a], feats[b]).numpy()

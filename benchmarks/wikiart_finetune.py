@@ -13,7 +13,6 @@ accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import time
 from pathlib import Path
@@ -51,9 +50,8 @@ def main() -> None:
     for path in (args.data, args.meta):
         if not path.exists():
             raise SystemExit(f"{path} does not exist: pass --data (ArtGAN-layout images) and --meta (its CSV folder)")
-    os.environ.update(ARTLIB_DATASET="wikiart", ARTLIB_DATA=str(args.data), ARTLIB_META=str(args.meta),
-                      ARTLIB_OUTPUTS=str(args.outputs))
-    cfg = settings(profile="cpu", seed=args.seed)
+    cfg = settings(profile="cpu", dataset="wikiart", data=args.data, meta=args.meta, outputs=args.outputs,
+                   seed=args.seed)
     seed_everything(args.seed)
     splits = get_splits(cfg)
     model = create_model(args.model, splits["train"].num_classes, pretrained=True, dropout=0.3)

@@ -10,5 +10,6 @@ from .trainer import Predictions, TrainConfig, Trainer
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
 
 __all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions",
-           "ProgressiveUnfreezing", "TrainConfig", "unfreeze_schedule", "Trainer", "inverse_frequency_weights", "layerwise_lr_groups",
-           "CheckpointError", "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "warmup_cosine"]
+           "ProgressiveUnfreezing", "TrainConfig", "Trainer", "inverse_frequency_weights", "layerwise_lr_groups",
+           "CheckpointError", "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "unfreeze_schedule",
+           "warmup_cosine"]
