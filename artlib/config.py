@@ -36,7 +36,7 @@ PROFILES = {
     "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
            "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
            "pairs_per_image": 4, "pretrained_backbones": False, "tta_views": ("letterbox", "start", "end"),
-           "siamese_models": ("simple_cnn:all:scratch", "simple_cnn:concat:scratch", "efficientnet_lite0:all:pretrained",
+           "siamese_models": ("simple_cnn_small:all:scratch", "simple_cnn_small:concat:scratch", "efficientnet_lite0:all:pretrained",
                               "efficientnet_lite0:all:frozen"),
            "progress": False},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
@@ -47,7 +47,7 @@ PROFILES = {
             "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",),
             # the seed's Siamese from scratch on the stated share, and the pretrained network as a frozen feature
             # extractor with a Siamese head (fine-tuning it end to end on pairs: the `full` profile)
-            "siamese_models": ("simple_cnn:concat:scratch", "efficientnet_lite0:all:frozen"), "progress": False},
+            "siamese_models": ("simple_cnn_small:concat:scratch", "efficientnet_lite0:all:frozen"), "progress": False},
     # real training on a GPU
     "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
              "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
@@ -92,7 +92,7 @@ class Settings:
     pretrained_backbones: bool = False  # metric learning and comparisons start from pretrained Lite0
     tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # multi-view test-time augmentation (08)
     # same-artist Siamese models of notebook 12, "backbone:combine:training" (artlib.models.siamese.parse_siamese_spec)
-    siamese_models: tuple[str, ...] = ("simple_cnn:all:scratch", "efficientnet_lite0:all:frozen")
+    siamese_models: tuple[str, ...] = ("simple_cnn_small:all:scratch", "efficientnet_lite0:all:frozen")
     progress: bool = False
 
     @property

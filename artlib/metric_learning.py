@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from pytorch_metric_learning import losses, miners, samplers
 from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
 from torch.utils.data import DataLoader
@@ -16,24 +15,10 @@ from tqdm.auto import tqdm
 from .data.dataset import ArtDataset, collate_skip_none
 from .data.table import ArtTable
 from .features import extract_features
+from .models.embedding import EmbeddingNet  # noqa: F401  (re-exported: its historical home)
 from .utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
-
-
-class EmbeddingNet(nn.Module):
-    """Backbone features -> linear projection -> L2-normalised embedding of ``dim`` dims."""
-
-    def __init__(self, backbone: nn.Module, feature_dim: int, dim: int = 128) -> None:
-        super().__init__()
-        self.backbone = backbone
-        self.proj = nn.Linear(feature_dim, dim)
-        self.dim = dim
-
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        return F.normalize(self.proj(self.backbone(x)), dim=1)
-
-    forward = embed
 
 
 def m_per_class_loader(table: ArtTable, task: str, transform, m: int = 4, batch_size: int = 32,

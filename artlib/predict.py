@@ -15,6 +15,8 @@ it feeds the model exactly as it was evaluated. It is a plain tensors-and-lists 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -22,15 +24,17 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 import torch.nn as nn
 
 from .data.folders import IMAGE_EXTENSIONS
 from .data.loaders import make_loaders
 from .data.table import MISSING, ArtTable
-from .data.transforms import Normalization
-from .data.tta import VIEWS
+from .data.transforms import Normalization, eval_transform
+from .data.tta import VIEWS, MultiView
 from .models import create_model, input_normalization
 from .train.checkpoint import load_checkpoint, save_checkpoint
+from .utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,14 @@ class ModelCard:
     flip_tta: bool = True
     model_kwargs: dict = field(default_factory=dict)
     trim_margins: bool = False
+    #: the data it was trained on (``artlib.artifacts.data_record``: label and signature of the source)
+    data: dict = field(default_factory=dict)
+    #: test scores per task with their 95 % intervals (``{task: {"accuracy": .., "accuracy_low": .., ...}}``)
+    scores: dict = field(default_factory=dict)
+    #: for a head on frozen features: the registered model whose pretrained ``embed`` makes its inputs
+    features_from: str | None = None
+    #: the notebook (or script) that trained it
+    made_by: str | None = None
 
     def __post_init__(self) -> None:
         self.views = tuple(self.views)
@@ -59,13 +71,38 @@ class ModelCard:
         # the weights come from the file: never ask create_model to fetch pretrained ones again
         self.model_kwargs = {k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")}
 
+    def to_dict(self) -> dict:
+        """Plain lists, dicts, strings and numbers (a ``weights_only`` checkpoint and JSON both hold it)."""
+        out = asdict(self)
+        out["views"] = list(self.views)
+        out["normalization"] = [list(part) for part in self.normalization]
+        out["model_kwargs"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.model_kwargs.items()}
+        return json.loads(json.dumps(out, default=_plain))  # numpy numbers -> Python numbers
+
+    @classmethod
+    def from_dict(cls, values: dict, source: str | Path = "the checkpoint") -> "ModelCard":
+        """The card of :meth:`to_dict`; a damaged card raises ``ValueError`` naming ``source``."""
+        try:
+            return cls(**values)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"the model card in {source} is damaged ({exc}): save the model again") from exc
+
+    @property
+    def num_classes(self) -> dict[str, int]:
+        return {task: len(names) for task, names in self.classes.items()}
+
     @classmethod
     def for_model(cls, model: nn.Module, name: str, classes: dict[str, list[str]], image_size: int,
                   views: Sequence[str] = ("crop",), flip_tta: bool = True, trim_margins: bool = False,
+                  scores: pd.DataFrame | dict | None = None, features_from: str | None = None,
                   **model_kwargs) -> "ModelCard":
-        """A card for ``model`` (built as ``create_model(name, ...)``), with the normalisation it declares."""
+        """A card for ``model`` (built as ``create_model(name, classes, **model_kwargs)``), with the
+        normalisation it declares; ``scores``: test scores per task (a :func:`artlib.results.task_scores` table)."""
+        if isinstance(scores, pd.DataFrame):
+            scores = scores.to_dict(orient="index")
         return cls(name, {t: list(c) for t, c in classes.items()}, image_size, input_normalization(model),
-                   tuple(views), flip_tta, model_kwargs, trim_margins)
+                   tuple(views), flip_tta, model_kwargs, trim_margins, scores=dict(scores or {}),
+                   features_from=features_from)
 
     def loader_options(self) -> dict:
         """:func:`make_loaders` keywords that feed the model as it was evaluated: one fitted view
@@ -76,8 +113,16 @@ class ModelCard:
 
     def build(self) -> nn.Module:
         """The model architecture of the card, with untrained weights."""
-        return create_model(self.model, {task: len(names) for task, names in self.classes.items()},
-                            **self.model_kwargs)
+        return create_model(self.model, self.num_classes, **self.model_kwargs)
+
+
+def _plain(value):
+    """JSON form of numpy scalars and arrays in a card (scores computed with numpy)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"a model card holds plain values, not {type(value).__name__}")
 
 
 def save_classifier(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
@@ -85,10 +130,7 @@ def save_classifier(path: str | Path, model: nn.Module, card: ModelCard) -> Path
     if set(card.build().state_dict()) != set(model.state_dict()):
         raise ValueError(f"model does not match its card: create_model({card.model!r}) with the card's "
                          f"classes {list(card.classes)} has other weights")
-    card_dict = asdict(card)
-    card_dict["views"] = list(card.views)
-    card_dict["normalization"] = [list(part) for part in card.normalization]
-    return save_checkpoint({"model": model.state_dict(), "card": card_dict}, path)
+    return save_checkpoint({"model": model.state_dict(), "card": card.to_dict()}, path)
 
 
 class Classifier:
@@ -98,6 +140,29 @@ class Classifier:
         from .train import TrainConfig, Trainer
         self.model, self.card = model, card
         self._trainer = Trainer(model, TrainConfig(device=device, progress=False))
+        self.device = resolve_device(device)
+
+    def transform(self, views: Sequence[str] | None = None):
+        """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
+        views = tuple(views or self.card.views)
+        if len(views) == 1 and views[0] in ("crop", "letterbox"):
+            return eval_transform(self.card.image_size, normalization=self.card.normalization, fit=views[0],
+                                  trim_margins=self.card.trim_margins)
+        return MultiView(views, self.card.image_size, self.card.normalization, trim_margins=self.card.trim_margins)
+
+    @torch.no_grad()
+    def probabilities(self, image: np.ndarray, views: Sequence[str] | None = None,
+                      flip: bool | None = None) -> dict[str, np.ndarray]:
+        """Class probabilities per task of one decoded RGB image (:func:`artlib.data.images.load_rgb` or
+        :func:`~artlib.data.images.decode_rgb`), averaged over the card's views (or ``views``) and, with
+        ``flip`` (default: the card's), over their mirror images, as :meth:`predict` scores files."""
+        x = self.transform(views)(image=image)["image"]
+        x = x if x.ndim == 4 else x[None]
+        if self.card.flip_tta if flip is None else flip:
+            x = torch.cat([x, torch.flip(x, dims=[-1])])
+        self.model.to(self.device).eval()
+        out = self.model(x.to(self.device))
+        return {task: torch.softmax(logits.float(), 1).mean(0).cpu().numpy() for task, logits in out.items()}
 
     def predict(self, images: Iterable[str | Path], top_k: int = 3, batch_size: int = 32,
                 num_workers: int = 0) -> pd.DataFrame:
@@ -132,9 +197,13 @@ def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
     if "card" not in state:
         raise ValueError(f"{path} has no model card: write it with artlib.predict.save_classifier "
                          "(a Trainer checkpoint holds the weights only)")
-    card = ModelCard(**state["card"])
+    card = ModelCard.from_dict(state["card"], path)
     model = card.build()
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as exc:
+        raise ValueError(f"the weights in {path} do not fit the model its card describes ({card.model}): "
+                         f"{str(exc).splitlines()[0]}") from exc
     return Classifier(model.eval(), card, device=device)
 
 
@@ -157,7 +226,8 @@ def expand_images(images: Iterable[str | Path]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Classify paintings with a checkpoint written by save_classifier.")
-    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("checkpoint", type=Path, help="a save_classifier file, or the name of a saved artefact "
+                        "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)")
     parser.add_argument("images", nargs="+", help="image files or folders (searched recursively)")
     parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print)")
     parser.add_argument("--top-k", type=int, default=3)
@@ -166,8 +236,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="auto")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    table = load_classifier(args.checkpoint, args.device).predict(args.images, args.top_k, args.batch_size,
-                                                                  args.workers)
+    if args.checkpoint.is_file() or args.checkpoint.suffix:
+        classifier = load_classifier(args.checkpoint, args.device)
+    else:  # an artefact name, e.g. "classifier" (notebook 08), in ARTLIB_OUTPUTS or outputs/
+        from .artifacts import load_classifier as load_artifact
+        from .config import project_root
+        outputs = Path(os.environ.get("ARTLIB_OUTPUTS") or project_root() / "outputs")
+        classifier = load_artifact(outputs, str(args.checkpoint), args.device)
+    table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.out, index=False)

@@ -25,6 +25,14 @@ def _artist_names(table: ArtTable) -> tuple[pd.Series | None, str]:
     return None, ""
 
 
+def artists(table: ArtTable) -> tuple[pd.Series | None, str]:
+    """Each painting's artist name from the best source the data has (:data:`ARTIST_SOURCES`), or ``(None, reason)``."""
+    names, origin = _artist_names(table)
+    if names is None:
+        return None, f"the data names no artist (no {', '.join(ARTIST_SOURCES)} task or column)"
+    return names, origin
+
+
 def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tuple[dict[str, ArtTable] | None, str]:
     """One single-task ``artist`` table per split (shared classes: artists with >= ``min_works`` images over all
     splits), and a sentence saying where the artists came from; ``(None, reason)`` when the data has none."""

@@ -38,7 +38,7 @@ def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
                                    renderingIntent=_PERCEPTUAL)
 
 
-def _to_srgb(img: Image.Image, path: Path) -> Image.Image:
+def _to_srgb(img: Image.Image, path: Path | str) -> Image.Image:
     """Convert pixels tagged with an embedded ICC profile (Adobe RGB, ProPhoto, CMYK press...) to sRGB.
 
     Without a profile the pixels are taken as sRGB. A profile that LittleCMS cannot read or that does
@@ -54,7 +54,7 @@ def _to_srgb(img: Image.Image, path: Path) -> Image.Image:
         return img
 
 
-def _upright(img: Image.Image, path: Path) -> Image.Image:
+def _upright(img: Image.Image, path: Path | str) -> Image.Image:
     """Apply the EXIF orientation tag (camera photographs of paintings); malformed EXIF is logged and ignored."""
     try:
         return ImageOps.exif_transpose(img)
@@ -105,29 +105,45 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage:
     path = Path(path)
     if not path.is_file():
         raise ImageLoadError(f"image file not found: {path}")
+    return _decode(path, path, max_pixels, color_manage, reduce_to)
+
+
+def decode_rgb(data: bytes, name: str = "the uploaded file", max_pixels: int = MAX_IMAGE_PIXELS,
+               color_manage: bool = True) -> np.ndarray:
+    """:func:`load_rgb` for the bytes of an image file (an upload): ``HxWx3`` uint8 sRGB, upright.
+
+    Empty, non-image, truncated and too-large data raise :class:`ImageLoadError` naming ``name``.
+    """
+    if not data:
+        raise ImageLoadError(f"{name} is empty (0 bytes)")
+    return _decode(io.BytesIO(bytes(data)), name, max_pixels, color_manage, None)
+
+
+def _decode(source, name, max_pixels: int, color_manage: bool, reduce_to: int | None) -> np.ndarray:
+    """Decode ``source`` (a path or a binary file object); errors name ``name``."""
     try:
-        with Image.open(path) as img:
+        with Image.open(source) as img:
             w, h = img.size
             if w * h > max_pixels:
                 raise ImageLoadError(
-                    f"image too large: {path} is {w}x{h} = {w * h:,} px > max_pixels={max_pixels:,}"
+                    f"image too large: {name} is {w}x{h} = {w * h:,} px > max_pixels={max_pixels:,}"
                 )
             if reduce_to and img.format == "JPEG" and min(w, h) >= 2 * reduce_to:
                 img.draft(None, (max(1, w * reduce_to // min(w, h)), max(1, h * reduce_to // min(w, h))))
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img.load()
-            img = _upright(img, path)  # before the ICC transform, whose output carries no EXIF
+            img = _upright(img, name)  # before the ICC transform, whose output carries no EXIF
             if color_manage:
-                img = _to_srgb(img, path)
+                img = _to_srgb(img, name)
             rgb = _to_rgb(img)
             return np.asarray(rgb, dtype=np.uint8).copy()
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow refuses to open above 2x its own limit
-        raise ImageLoadError(f"image too large: {path}: {exc}") from exc
+        raise ImageLoadError(f"image too large: {name}: {exc}") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-        raise ImageLoadError(f"cannot decode image {path}: {exc}") from exc
+        raise ImageLoadError(f"cannot decode image {name}: {exc}") from exc
 
 
 def image_size(path: str | Path) -> tuple[int, int]:

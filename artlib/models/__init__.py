@@ -2,7 +2,7 @@
 
 Every model returns ``{task: logits}`` and offers ``embed(x)`` for features.
 """
-from . import cnn_gru, efficientnet, rla_resnet, simple_cnn, torchvision_backbones  # noqa: F401  (registers)
+from . import cnn_gru, efficientnet, embedding, rla_resnet, siamese, simple_cnn, torchvision_backbones  # noqa: F401  (registers)
 from .heads import MultiTaskClassifier, MultiTaskHead
 from .normalization import input_normalization
 from .registry import create_model, list_models, register_model

@@ -272,3 +272,11 @@ def _variant(depth: int, attention: str | None):
 for _depth in (50, 101):
     for _attn in (None, "se", "eca", "cbam"):
         register_model(f"rla_resnet{_depth}" + (f"_{_attn}" if _attn else ""))(_variant(_depth, _attn))
+
+
+@register_model("rla_resnet_compact")
+def rla_resnet_compact(num_classes: dict[str, int], cell: str = "rnn", attention: str | None = None,
+                       dropout: float = 0.2, rla_input: str = "output") -> MultiTaskClassifier:
+    """One block per stage, base width 16, 16 RLA channels: the RLA recipe of the ``small`` model scale (CPU)."""
+    return rla_resnet(num_classes, layers=(1, 1, 1, 1), rla_channel=16, cell=cell, attention=attention,
+                      base_width=16, dropout=dropout, rla_input=rla_input)

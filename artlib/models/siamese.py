@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .registry import create_model
+from .registry import create_model, register_model
 
 COMBINATIONS = ("concat", "absdiff", "product", "all")
 #: How a Siamese backbone learns: from random weights, fine-tuned from pretrained ones, or frozen (a head on its features).
@@ -85,6 +85,37 @@ def siamese_on_features(feature_dim: int, combine: str = "all", hidden: int = 25
     """A :class:`SiameseNet` head for pairs of precomputed features, e.g. frozen Lite0 embeddings
     (:class:`artlib.data.pairs_dataset.FeaturePairDataset` feeds it)."""
     return SiameseNet(nn.Identity(), feature_dim, combine, hidden, dropout)
+
+
+class Standardize(nn.Module):
+    """``(x - mean) / scale`` with stored statistics (a fitted ``StandardScaler`` as a layer)."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("scale", torch.ones(dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.scale
+
+
+@register_model("siamese_head")
+def siamese_head(num_classes: dict[str, int], feature_dim: int, combine: str = "all", hidden: int = 256,
+                 dropout: float = 0.2) -> SiameseNet:
+    """A Siamese head that standardises raw frozen features itself: ``embed`` maps raw features to the
+    head's input, so a saved head scores pairs of raw features (``same_probability(embed(a), embed(b))``)."""
+    return SiameseNet(Standardize(feature_dim), feature_dim, combine, hidden, dropout)
+
+
+def standardized_head(head: SiameseNet, mean, scale) -> SiameseNet:
+    """The ``siamese_head`` equivalent of ``head`` (trained on features standardised by ``mean`` / ``scale``)."""
+    feature_dim = len(mean)
+    out = siamese_head({"same": 2}, feature_dim, head.combine, head.classifier[0].out_features,
+                       head.classifier[2].p)
+    out.classifier.load_state_dict(head.classifier.state_dict())
+    out.backbone.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+    out.backbone.scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
+    return out.eval()
 
 
 def classify_then_compare(probs_a: torch.Tensor, probs_b: torch.Tensor) -> torch.Tensor:

@@ -34,3 +34,20 @@ def simple_cnn(num_classes: dict[str, int], widths: tuple[int, ...] = (32, 64, 1
                dropout: float = 0.2) -> MultiTaskClassifier:
     backbone = SimpleCNNBackbone(tuple(widths))
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+
+
+#: Compact widths for CPU runs (the ``small`` model scale) and for quick hyper-parameter trials.
+SMALL_WIDTHS = (16, 32, 64, 128)
+TINY_WIDTHS = (8, 16, 32, 64)
+
+
+@register_model("simple_cnn_small")
+def simple_cnn_small(num_classes: dict[str, int], dropout: float = 0.2) -> MultiTaskClassifier:
+    """:func:`simple_cnn` with widths 16-128 (the compact baseline of the ``small`` model scale)."""
+    return simple_cnn(num_classes, SMALL_WIDTHS, dropout)
+
+
+@register_model("simple_cnn_tiny")
+def simple_cnn_tiny(num_classes: dict[str, int], dropout: float = 0.2) -> MultiTaskClassifier:
+    """:func:`simple_cnn` with widths 8-64 (hyper-parameter trials at the ``small`` scale)."""
+    return simple_cnn(num_classes, TINY_WIDTHS, dropout)

@@ -1,0 +1,303 @@
+"""What the explorer app knows and answers, without Streamlit: the artefacts of a run and the queries on them.
+
+    explorer = Explorer.open("outputs/")             # whatever the notebooks saved; the rest is a note
+    image = explorer.decode_upload(data, "x.jpg")     # ImageLoadError with a readable message for bad files
+    explorer.classify(image)                          # {task: top-3 table}
+    explorer.similar(image=image, k=8)                # nearest paintings with labels, scores, same-artist p
+
+Every artefact is optional: a missing one or one made from other data than the collection (the image
+index) becomes a :class:`Note` that says which notebook to run, never an exception on the page.
+"""
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+from .. import artifacts
+from ..data.images import ImageLoadError, decode_rgb, load_rgb
+from ..thumbnails import Thumbnails
+
+log = logging.getLogger(__name__)
+
+#: Uploads above Pillow's own decompression-bomb limit (about 89 MP) are refused.
+MAX_UPLOAD_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
+#: At most this many paintings on the map (a fixed random sample of larger collections).
+MAP_POINTS = 2000
+#: Choices of test-time views on the Classify page: label -> (views, mirror); None = the model card's.
+VIEW_CHOICES = {"as evaluated (model card)": None, "one view": (("letterbox",), False),
+                "one view + mirror": (("letterbox",), True),
+                "multi-view + mirror": (("letterbox", "start", "end"), True)}
+
+
+@dataclass
+class Note:
+    """Something the app cannot show, why, and what to do about it."""
+
+    topic: str  # "classifier", "image_index", "titles", "artists", ...
+    text: str
+    level: str = "warning"  # "warning" | "error" | "info"
+
+
+def default_outputs() -> Path:
+    """``ARTLIB_OUTPUTS`` or the checkout's ``outputs/`` (as the notebooks write it)."""
+    from ..config import project_root
+    return Path(os.environ.get("ARTLIB_OUTPUTS") or project_root() / "outputs")
+
+
+@dataclass
+class Explorer:
+    """The artefacts of one outputs folder and the queries the app's pages make on them."""
+
+    outputs: Path
+    classifier: object | None = None  # artlib.predict.Classifier
+    images: artifacts.IndexArtifact | None = None
+    titles: artifacts.IndexArtifact | None = None
+    same_artist: tuple[torch.nn.Module, object] | None = None
+    map: pd.DataFrame | None = None
+    suspects: tuple[pd.DataFrame, dict] | None = None
+    notes: list[Note] = field(default_factory=list)
+    load_seconds: float = 0.0
+    _embedder: torch.nn.Module | None = None
+    _encoder: object | None = None
+
+    # ------------------------------------------------------------------------------------------- loading
+    @classmethod
+    def open(cls, outputs: str | Path | None = None) -> "Explorer":
+        """Load every artefact the app uses from ``outputs`` (default :func:`default_outputs`)."""
+        start = time.perf_counter()
+        outputs = Path(outputs) if outputs else default_outputs()
+        self = cls(outputs)
+        if not (outputs / artifacts.ARTIFACTS_DIR).is_dir():
+            self.notes.append(Note("outputs", f"{outputs} holds no saved artefacts: the notebooks have not run "
+                                   "there. Run the main job first (python -m artlib.run_notebooks, with the "
+                                   "ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at its outputs "
+                                   "folder.", "error"))
+            return self
+        self.images = self._load("image_index", artifacts.load_index)
+        self.titles = self._load("title_index", artifacts.load_index) if self.images else None
+        self.classifier = self._load("classifier", lambda o, n: artifacts.load_classifier(o, n, device="cpu"))
+        self.same_artist = self._load("same_artist", artifacts.load_model)
+        self.map = self._load("map", lambda o, n: artifacts.load_frame(o, n))
+        self.suspects = self._load("suspects", artifacts.load_frame)
+        self._check_data()
+        self._check_collection()
+        self.load_seconds = time.perf_counter() - start
+        return self
+
+    def _load(self, name: str, loader):
+        try:
+            return loader(self.outputs, name)
+        except artifacts.ArtifactNotFoundError as exc:
+            self.notes.append(Note(name, str(exc)))
+        except (ValueError, OSError, KeyError, RuntimeError) as exc:  # damaged files: say which, go on
+            self.notes.append(Note(name, f"the {name} artefact cannot be read ({exc}); run "
+                                   f"{artifacts.maker(name) or 'its notebook'} again", "error"))
+        return None
+
+    def _check_data(self) -> None:
+        """Drop collection-bound artefacts made from other data than the image index; warn for the classifier."""
+        if self.images is None:
+            return
+        collection = self.images.data
+        label = collection.get("label", "?")
+        if self.classifier is not None and not artifacts.same_data(self.classifier.card.data, collection):
+            self.notes.append(Note("classifier", f"the classifier was trained on {self.classifier.card.data.get('label')!r}, "
+                                   f"the collection was indexed from {label!r}: its classes are not the collection's. "
+                                   "Run notebooks 08 and 14 with the same ARTLIB_* settings."))
+        checks = {"same_artist": (lambda: self.same_artist[1].data, "12_siamese_pairs"),
+                  "map": (lambda: self.map[1]["data"], "14_similarity"),
+                  "suspects": (lambda: self.suspects[1]["data"], "13_outliers"),
+                  "title_index": (lambda: self.titles.data, "14_similarity")}
+        attr = {"same_artist": "same_artist", "map": "map", "suspects": "suspects", "title_index": "titles"}
+        for name, (data_of, notebook) in checks.items():
+            if getattr(self, attr[name]) is None:
+                continue
+            try:
+                data = data_of()
+            except (KeyError, TypeError):
+                data = {}
+            if not artifacts.same_data(data, collection):
+                setattr(self, attr[name], None)
+                self.notes.append(Note(name, f"not used: the {name} artefact was made from "
+                                       f"{(data or {}).get('label', 'unknown data')!r}, the collection from {label!r}. "
+                                       f"Run notebook {notebook} on the collection's data.", "error"))
+        if self.same_artist is not None:
+            card, embedder = self.same_artist[1], self.images.embedder
+            if (card.features_from != embedder.get("model") or card.image_size != embedder.get("image_size")
+                    or self.images.features is None):
+                self.same_artist = None
+                self.notes.append(Note("same_artist", "not used: the same-artist model scores other features "
+                                       "than the image index stores; run notebooks 12 and 14 with one profile."))
+
+    def _check_collection(self) -> None:
+        if self.images is None:
+            return
+        items = self.images.items
+        if "title" not in items or self.titles is None:
+            self.notes.append(Note("titles", "the data has no titles: title search is not available, and "
+                                   "paintings are captioned by file name.", "info"))
+        if "artist_name" not in items:
+            self.notes.append(Note("artists", "the data names no artist: no same-artist probabilities.", "info"))
+        if not self.images.root.is_dir():
+            self.notes.append(Note("image_index", f"the collection's images are not at {self.images.root} any "
+                                   "more: thumbnails and collection queries cannot be shown. Run notebook 14 "
+                                   "again where the images are.", "error"))
+
+    def notes_for(self, *topics: str) -> list[Note]:
+        return [n for n in self.notes if n.topic in topics]
+
+    # ------------------------------------------------------------------------------------------ the collection
+    @property
+    def tasks(self) -> list[str]:
+        return self.images.tasks if self.images is not None else []
+
+    @property
+    def thumbnails(self) -> Thumbnails:
+        return Thumbnails(self.outputs / "cache" / "thumbnails")
+
+    def item(self, item_id: str) -> pd.Series:
+        """The collection's row of ``item_id``."""
+        position = self.images.index.position.get(str(item_id))
+        if position is None:
+            raise KeyError(f"no painting {item_id!r} in the collection")
+        return self.images.items.iloc[position]
+
+    def image_path(self, item_id: str) -> Path:
+        path = Path(self.item(item_id)["path"])
+        return path if path.is_absolute() else self.images.root / path
+
+    def caption(self, row: pd.Series) -> str:
+        """Title (or file name), and artist where known."""
+        title = row.get("title") if isinstance(row.get("title"), str) and row.get("title") else \
+            Path(str(row["path"])).stem
+        artist = row.get("artist_name")
+        return f"{title} — {artist}" if isinstance(artist, str) and artist else title
+
+    def thumbnail(self, item_id: str) -> bytes | None:
+        return self.thumbnails.get(self.image_path(item_id))
+
+    def thumbnail_uri(self, item_id: str | None = None, path: str | Path | None = None, side: int = 64) -> str | None:
+        """A small thumbnail of a collection item (or of an image file) as a ``data:`` URI, None if unreadable."""
+        data = Thumbnails(self.outputs / "cache" / "thumbnails", side=side).get(
+            self.image_path(item_id) if item_id is not None else path)
+        return None if data is None else "data:image/jpeg;base64," + base64.b64encode(data).decode()
+
+    # ------------------------------------------------------------------------------------------------ queries
+    @staticmethod
+    def decode_upload(data: bytes, name: str) -> np.ndarray:
+        """An uploaded file as RGB pixels; anything that is not a readable image of a sane size raises
+        :class:`ImageLoadError` with a message for the page."""
+        return decode_rgb(data, name, max_pixels=MAX_UPLOAD_PIXELS)
+
+    def collection_image(self, item_id: str) -> np.ndarray:
+        return load_rgb(self.image_path(item_id))
+
+    def classify(self, image: np.ndarray, views: str = "as evaluated (model card)",
+                 top_k: int = 3) -> dict[str, pd.DataFrame]:
+        """Top-``k`` classes per task with their probabilities."""
+        if self.classifier is None:
+            raise RuntimeError("no classifier: run notebook 08_efficientnet")
+        choice = VIEW_CHOICES[views]
+        probs = self.classifier.probabilities(image, *(choice or (None, None)))
+        out = {}
+        for task, p in probs.items():
+            names = self.classifier.card.classes[task]
+            best = np.argsort(-p)[:top_k]
+            out[task] = pd.DataFrame({"class": [names[i] for i in best], "probability": p[best]})
+        return out
+
+    def _query_embedder(self) -> torch.nn.Module:
+        if self._embedder is None:
+            from ..models import create_model
+            spec = self.images.embedder
+            self._embedder = create_model(spec["model"], {"_": 2}, pretrained=spec.get("pretrained", False)).eval()
+        return self._embedder
+
+    @torch.no_grad()
+    def embed(self, image: np.ndarray) -> np.ndarray:
+        """Raw features of an image, made as the index's were (model, size, normalisation, fit)."""
+        from ..data.transforms import eval_transform
+        spec = self.images.embedder
+        normalization = tuple(tuple(part) for part in spec["normalization"])
+        x = eval_transform(spec["image_size"], normalization=normalization, fit=spec.get("fit", "crop"))(image=image)["image"]
+        return self._query_embedder().embed(x[None]).float().numpy()
+
+    def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
+        """The ``k`` nearest paintings to an image or a collection item, with their labels and, where
+        notebook 12's model exists, the probability that each is by the same artist."""
+        if self.images is None:
+            raise RuntimeError("no image index: run notebook 14_similarity")
+        index = self.images.index
+        if item_id is not None:
+            query_raw = self.images.features[index.position[str(item_id)]][None] if self.images.features is not None else None
+            hits = index.query_id(item_id, k)
+        elif image is not None:
+            query_raw = self.embed(image)
+            hits = index.query(query_raw, k)
+        else:
+            raise ValueError("give an image or an item id")
+        positions = [index.position[i] for i in hits["id"]]
+        rows = self.images.items.iloc[positions].reset_index(drop=True)
+        out = pd.concat([hits.reset_index(drop=True), rows.drop(columns="id")], axis=1)
+        if self.same_artist is not None and query_raw is not None:
+            head = self.same_artist[0]
+            a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))
+            b = head.embed(torch.as_tensor(self.images.features[positions], dtype=torch.float32))
+            out["same_artist"] = head.same_probability(a, b).numpy()
+        return out
+
+    def _title_encoder(self):
+        if self._encoder is None:
+            from ..similarity import load_title_encoder
+            self._encoder = load_title_encoder()
+        return self._encoder
+
+    def search(self, text: str, k: int = 12, filters: dict[str, list[str]] | None = None) -> pd.DataFrame:
+        """Paintings whose titles are nearest to ``text`` (MiniLM), among those matching ``filters``
+        (``{task: [class names]}``; an empty list means any)."""
+        if self.titles is None:
+            raise RuntimeError("no title index: the data has no titles, or notebook 14 has not run")
+        if not text.strip():
+            raise ValueError("type a few words to search the titles for")
+        from ..similarity import embed_titles
+        items = self.titles.items
+        mask = np.ones(len(items), dtype=bool)
+        for task, wanted in (filters or {}).items():
+            if wanted:
+                mask &= items[task].isin(wanted).to_numpy()
+        if not mask.any():
+            return items.iloc[:0].assign(similarity=[], rank=[])
+        query = embed_titles([text], self._title_encoder())[0]
+        sims = self.titles.index.vectors[mask] @ query
+        order = np.argsort(-sims)[:k]
+        out = items[mask].iloc[order].reset_index(drop=True)
+        out.insert(1, "similarity", sims[order])
+        out.insert(2, "rank", np.arange(1, len(out) + 1))
+        return out
+
+    def map_points(self, color_by: str | None = None, limit: int = MAP_POINTS, seed: int = 0) -> pd.DataFrame:
+        """The 2-D map (UMAP of the image embeddings) joined with labels and captions, at most ``limit`` points."""
+        if self.map is None:
+            raise RuntimeError("no map: run notebook 14_similarity")
+        frame = self.map[0].astype({"id": str}).merge(self.images.items, on="id", how="inner")
+        if len(frame) > limit:
+            frame = frame.sample(limit, random_state=seed).sort_index()
+        frame["caption"] = [self.caption(row) for _, row in frame.iterrows()]
+        if color_by:
+            frame[color_by] = frame[color_by].fillna("(no label)")
+        return frame.reset_index(drop=True)
+
+    def suspect_table(self) -> tuple[pd.DataFrame, dict]:
+        """Notebook 13's ranking (most suspicious first) and its record (task, image root)."""
+        if self.suspects is None:
+            raise RuntimeError("no suspects: run notebook 13_outliers")
+        return self.suspects

@@ -1,0 +1,1 @@
+"""One module per page of the explorer app; each has ``render(explorer)``."""

@@ -1,0 +1,70 @@
+"""*Classify*: a painting in (uploaded or from the collection), the top-3 classes of each task out."""
+from __future__ import annotations
+
+import streamlit as st
+
+from artlib.app.explorer import VIEW_CHOICES, Explorer
+from artlib.app.pages.common import (SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload,
+                                     start_page)
+
+QUERY_IMAGE = "query_image"
+
+
+def model_card(ex: Explorer) -> None:
+    card = ex.classifier.card
+    with st.expander("Model card", expanded=False):
+        st.markdown(f"**{card.model}** fine-tuned on *{card.data.get('label', 'unknown data')}* "
+                    f"(made by notebook `{card.made_by or '?'}`), {card.image_size} px, views "
+                    f"{', '.join(card.views)}{' + mirror' if card.flip_tta else ''}")
+        rows = []
+        for task, s in card.scores.items():
+            if "accuracy" in s:
+                rows.append({"task": task, "test images": int(s.get("n", 0)),
+                             "accuracy": f"{s['accuracy']:.3f} ({s['accuracy_low']:.3f}-{s['accuracy_high']:.3f})",
+                             "macro-F1": f"{s.get('macro_f1', float('nan')):.3f}", "classes": len(card.classes[task])})
+        if rows:
+            st.caption("test accuracy with its 95 % interval")
+            st.table(rows)
+        else:
+            st.caption("the card has no test scores")
+
+
+def render(ex: Explorer) -> None:
+    start_page(ex, "Classify a painting", "classifier")
+    if ex.classifier is None:
+        return
+    source = st.radio("painting", ["upload", "from the collection"], horizontal=True,
+                      index=0 if ex.images is None else 1, key="classify_source")
+    image, given = None, None
+    if source == "upload":
+        uploaded = st.file_uploader("a painting (JPEG, PNG, TIFF, WebP)", type=UPLOAD_TYPES, key="classify_upload")
+        if uploaded is not None:
+            image = read_upload(uploaded)
+    elif ex.images is None:
+        st.info("No collection: notebook 14 has not run here. Upload a painting instead.")
+    else:
+        item_id = pick_item(ex, "classify_pick")
+        try:
+            image = ex.collection_image(item_id)
+        except Exception as exc:  # noqa: BLE001  (a missing or damaged collection file: say so)
+            st.error(f"The collection's image cannot be read: {exc}")
+        given = label_line(ex, ex.item(item_id))
+    views = st.selectbox("test-time views", list(VIEW_CHOICES), key="classify_views")
+    model_card(ex)
+    if image is None:
+        return
+    left, right = st.columns([1, 2])
+    left.image(image, caption=f"given: {given}" if given else None, width="stretch")
+    with right:
+        for task, top in ex.classify(image, views).items():
+            st.subheader(task)
+            for _, row in top.iterrows():
+                st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")
+    st.session_state[QUERY_IMAGE] = image
+    if st.button("Show similar paintings", key="classify_to_similar"):
+        st.session_state["similar_source"] = "the classified painting"
+        st.switch_page(SIMILAR_PAGE)
+
+
+if __name__ == "__main__":  # run by Streamlit as a page of the app
+    render(explorer())

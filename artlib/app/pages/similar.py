@@ -1,0 +1,48 @@
+"""*Similar*: the k nearest paintings of the collection, with labels, similarity and same-artist probability."""
+from __future__ import annotations
+
+import streamlit as st
+
+from artlib.app.explorer import Explorer
+from artlib.app.pages.classify import QUERY_IMAGE
+from artlib.app.pages.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
+
+SOURCES = ["from the collection", "upload", "the classified painting"]
+
+
+def render(ex: Explorer) -> None:
+    start_page(ex, "Similar paintings", "image_index", "same_artist", "artists")
+    if ex.images is None:
+        return
+    choices = SOURCES if QUERY_IMAGE in st.session_state else SOURCES[:2]
+    default = st.session_state.pop("similar_source", None)
+    source = st.radio("query", choices, horizontal=True, key="similar_source_radio",
+                      index=choices.index(default) if default in choices else 0)
+    k = st.slider("how many", 4, 24, 8, step=4, key="similar_k")
+    if source == "from the collection":
+        item_id = pick_item(ex, "similar_pick")
+        thumb = ex.thumbnail(item_id)
+        if thumb is not None:
+            st.image(thumb, caption=ex.caption(ex.item(item_id)), width=220)
+        hits = ex.similar(item_id=item_id, k=k)
+    else:
+        if source == "upload":
+            uploaded = st.file_uploader("a painting", type=UPLOAD_TYPES, key="similar_upload")
+            image = read_upload(uploaded) if uploaded is not None else None
+        else:
+            image = st.session_state[QUERY_IMAGE]
+        if image is None:
+            return
+        st.image(image, width=220)
+        try:
+            hits = ex.similar(image=image, k=k)
+        except Exception as exc:  # noqa: BLE001  (e.g. the embedding weights are not installed)
+            st.error(f"The painting cannot be embedded for search: {exc}")
+            return
+    if "same_artist" not in hits:
+        st.caption("No same-artist probabilities: notebook 12's model is not available for this collection.")
+    gallery(ex, hits)
+
+
+if __name__ == "__main__":  # run by Streamlit as a page of the app
+    render(explorer())

@@ -1,0 +1,68 @@
+"""Artefacts for the explorer app, made from the generated fixture in seconds (no notebook run)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+
+def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, same_artist: bool = True) -> dict:
+    """Save every artefact the app reads, as the notebooks do, for ``n`` readable fixture paintings."""
+    from artlib import artifacts
+    from artlib.config import settings
+    from artlib.data import load_wikiart
+    from artlib.data.dataset import verify_images
+    from artlib.features import table_features
+    from artlib.models import create_model
+    from artlib.models.siamese import siamese_head
+    from artlib.predict import Classifier, ModelCard
+    from artlib.results import task_scores
+    from artlib.similarity import SimilarityIndex, embed_titles, load_title_encoder
+
+    torch.manual_seed(0)
+    cfg = settings(outputs=outputs)
+    table = load_wikiart(fixture_paths.wikiart_csv, "train", image_root=fixture_paths.wikiart_images)
+    table = verify_images(table).table.subset(np.arange(n))
+    classifier = create_model("simple_cnn_tiny", table.num_classes).eval()
+    card = ModelCard.for_model(classifier, "simple_cnn_tiny", table.classes, 48, flip_tta=False)
+    probs = [Classifier(classifier, card, "cpu").probabilities(img) for img in
+             [__import__("artlib").data.load_rgb(p) for p in table.image_paths()[:12]]]
+    card.scores = task_scores({t: table.frame[t].to_numpy()[:12] for t in table.tasks},
+                              {t: np.stack([p[t] for p in probs]) for t in table.tasks}, n_resamples=50).to_dict("index")
+    artifacts.save_model(cfg, "classifier", classifier, card)
+
+    extractor = create_model("efficientnet_lite0", {"_": 2}, pretrained=True)
+    features = table_features(extractor, {"all": table}, 64)["all"]
+    ids = table.frame["path"].astype(str).tolist()
+    items = artifacts.collection_items(table, ids)
+    embedder = {"model": "efficientnet_lite0", "pretrained": True, "image_size": 64, "fit": "crop",
+                "normalization": [list(part) for part in extractor.backbone.input_normalization]}
+    artifacts.save_index(cfg, "image_index", SimilarityIndex(features, ids), items, table.root, embedder,
+                         tasks=table.tasks, features=features)
+    if titles:
+        title_emb = embed_titles(items["title"].fillna("untitled").tolist(), load_title_encoder())
+        artifacts.save_index(cfg, "title_index", SimilarityIndex(title_emb, ids), items, table.root,
+                             {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks)
+    if same_artist:
+        head = siamese_head({"same": 2}, features.shape[1]).eval()
+        head_card = ModelCard.for_model(extractor, "siamese_head", {"same": ["different artist", "same artist"]}, 64,
+                                        flip_tta=False, features_from="efficientnet_lite0",
+                                        feature_dim=features.shape[1], combine="all")
+        artifacts.save_model(cfg, "same_artist", head, head_card)
+    xy = features[:, :2] - features[:, :2].mean(0)
+    artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
+    task = table.tasks[0]
+    names = table.label_names(task)
+    suspects = pd.DataFrame({"path": ids, "given": names.to_numpy(), "predicted": names.to_numpy()[::-1],
+                             "score": np.linspace(1, 0, len(ids))})
+    artifacts.save_frame(cfg, "suspects", suspects, task=task, root=str(table.root))
+    return {"cfg": cfg, "table": table, "ids": ids}
+
+
+@pytest.fixture(scope="session")
+def app_outputs(tmp_path_factory, fixture_paths):
+    """An outputs folder with every artefact the app reads."""
+    outputs = tmp_path_factory.mktemp("app_outputs")
+    build_artifacts(outputs, fixture_paths)
+    return outputs
