@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     except ImportError:
         sys.exit("artlib-app needs Streamlit: pip install -e '.[app]'")
     sys.argv = ["streamlit", "run", str(SCRIPT), "--server.address", args.address, "--server.port", str(args.port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false", *streamlit_args]
+                "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "viewer", *streamlit_args]
     sys.exit(stcli.main())
 
 

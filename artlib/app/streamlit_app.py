@@ -1,14 +1,14 @@
 """The Streamlit script of ``artlib-app``: navigation and the sidebar; each page is a module of
-:mod:`artlib.app.pages` that Streamlit runs as a script (its ``render`` on the shared explorer)."""
+:mod:`artlib.app.views` that Streamlit runs as a script (its ``render`` on the shared explorer)."""
 from __future__ import annotations
 
 import streamlit as st
 
 from pathlib import Path
 
-from artlib.app.pages.common import SIMILAR_PAGE, explorer
+from artlib.app.views.common import SIMILAR_PAGE, explorer
 
-PAGES = Path(__file__).with_name("pages")
+PAGES = Path(__file__).with_name("views")
 
 st.set_page_config(page_title="artlib explorer", page_icon="🖼", layout="wide")
 ex = explorer()

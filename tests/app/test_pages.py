@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from artlib.app import SCRIPT  # noqa: E402
 
-PAGES = ["pages/classify.py", "pages/similar.py", "pages/search.py", "pages/map_page.py", "pages/suspects.py"]
+PAGES = ["views/classify.py", "views/similar.py", "views/search.py", "views/map_page.py", "views/suspects.py"]
 
 
 def app(outputs, monkeypatch, page: str | None = None) -> AppTest:
@@ -99,7 +99,7 @@ def test_cmyk_and_grayscale_uploads_are_classified(app_outputs, monkeypatch):
 
 
 def test_similar_shows_a_gallery_with_same_artist_probabilities(app_outputs, monkeypatch):
-    at = app(app_outputs, monkeypatch, "pages/similar.py")
+    at = app(app_outputs, monkeypatch, "views/similar.py")
     at.slider(key="similar_k").set_value(4).run()
     assert len(at.get("imgs")) >= 1 + 4 if at.get("imgs") else True
     page = texts(at)
@@ -107,7 +107,7 @@ def test_similar_shows_a_gallery_with_same_artist_probabilities(app_outputs, mon
 
 
 def test_similar_from_an_upload(app_outputs, monkeypatch):
-    at = app(app_outputs, monkeypatch, "pages/similar.py")
+    at = app(app_outputs, monkeypatch, "views/similar.py")
     at.radio(key="similar_source_radio").set_value("upload").run()
     at.file_uploader(key="similar_upload").set_value(("q.jpg", jpeg(), "image/jpeg")).run()
     assert not at.exception and not at.error
@@ -115,7 +115,7 @@ def test_similar_from_an_upload(app_outputs, monkeypatch):
 
 
 def test_search_filters_by_task(app_outputs, monkeypatch):
-    at = app(app_outputs, monkeypatch, "pages/search.py")
+    at = app(app_outputs, monkeypatch, "views/search.py")
     at.text_input(key="search_text").input("portrait of a young man").run()
     assert texts(at).count("similarity") == 12
     style = at.multiselect(key="search_filter_style")
@@ -127,10 +127,10 @@ def test_search_filters_by_task(app_outputs, monkeypatch):
 
 
 def test_map_and_suspects_show_the_collection(app_outputs, monkeypatch):
-    at = app(app_outputs, monkeypatch, "pages/map_page.py")
+    at = app(app_outputs, monkeypatch, "views/map_page.py")
     assert at.selectbox(key="map_color").options
     assert "Hover a point" in texts(at)
-    at = app(app_outputs, monkeypatch, "pages/suspects.py")
+    at = app(app_outputs, monkeypatch, "views/suspects.py")
     frame = at.dataframe[0].value
     assert list(frame.columns[:4]) == ["image", "path", "given", "predicted"]
     assert frame["image"].str.startswith("data:image/jpeg;base64,").all()
@@ -158,6 +158,6 @@ def test_artefacts_from_other_data_are_named(app_outputs, tmp_path, monkeypatch,
     at = app(other, monkeypatch)
     page = texts(at)
     assert "the classifier was trained on" in page and "notebooks 08 and 14" in page
-    at = app(other, monkeypatch, "pages/suspects.py")
+    at = app(other, monkeypatch, "views/suspects.py")
     assert any("not used" in e.value and "13_outliers" in e.value for e in at.error)
     assert not at.dataframe

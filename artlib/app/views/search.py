@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from artlib.app.explorer import Explorer
-from artlib.app.pages.common import explorer, gallery, start_page
+from artlib.app.views.common import explorer, gallery, start_page
 
 
 def render(ex: Explorer) -> None:

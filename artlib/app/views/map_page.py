@@ -5,7 +5,7 @@ import altair as alt
 import streamlit as st
 
 from artlib.app.explorer import MAP_POINTS, Explorer
-from artlib.app.pages.common import QUERY_ID, SIMILAR_PAGE, explorer, start_page
+from artlib.app.views.common import QUERY_ID, SIMILAR_PAGE, explorer, start_page
 
 
 @st.cache_data(show_spinner="Drawing the map...")

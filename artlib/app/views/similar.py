@@ -4,8 +4,8 @@ from __future__ import annotations
 import streamlit as st
 
 from artlib.app.explorer import Explorer
-from artlib.app.pages.classify import QUERY_IMAGE
-from artlib.app.pages.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
+from artlib.app.views.classify import QUERY_IMAGE
+from artlib.app.views.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
 
 SOURCES = ["from the collection", "upload", "the classified painting"]
 

@@ -12,7 +12,7 @@ from artlib.data.images import ImageLoadError
 #: Session key of the collection painting chosen on one page (Map, Classify) and shown on another (Similar).
 QUERY_ID = "query_id"
 #: The Similar page, relative to the main script (``st.switch_page`` / ``AppTest.switch_page`` take it).
-SIMILAR_PAGE = "pages/similar.py"
+SIMILAR_PAGE = "views/similar.py"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "gif"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from artlib.app.explorer import Explorer
-from artlib.app.pages.common import explorer, start_page
+from artlib.app.views.common import explorer, start_page
 
 
 def render(ex: Explorer) -> None:

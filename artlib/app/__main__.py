@@ -1,0 +1,3 @@
+from artlib.app import main
+
+main()
