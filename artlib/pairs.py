@@ -1,6 +1,8 @@
 """Same-artist pairs (Painter by Numbers style) that never mix training and test images."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import torch
@@ -9,6 +11,8 @@ from torch.utils.data import DataLoader
 from .data.splits import stratified_split
 from .data.table import ArtTable
 
+log = logging.getLogger(__name__)
+
 
 def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: float = 1.75,
                seed: int = 0) -> pd.DataFrame:
@@ -16,7 +20,9 @@ def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: fl
 
     Positives: up to ``k / (1 + neg_ratio)`` partners of the same class per image;
     negatives: random other-class partners, subsampled to ``neg_ratio`` negatives
-    per positive. Unordered duplicates are removed; rows without a label are skipped.
+    per positive. Unordered duplicates are removed; rows without a label are skipped. When fewer
+    different-class pairs exist than wanted (few artists, one artist), all of them are taken and a warning
+    says so: the loop always ends.
     """
     rng = np.random.default_rng(seed)
     labels = table.frame[task].to_numpy()
@@ -31,14 +37,31 @@ def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: fl
             pairs.add((min(i, j), max(i, j), 1))
     positives = len(pairs)
     wanted = int(round(neg_ratio * positives))
+    sizes = np.array([len(members) for members in by_class.values()], dtype=np.int64)
+    available = int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)  # distinct unordered different-class pairs
+    if wanted > available:
+        log.warning("make_pairs(%s): only %d distinct different-%s pairs exist among %d images of %d classes "
+                    "(largest %d); %d wanted: taking all of them", table.name, available, task, len(rows),
+                    len(sizes), sizes.max(initial=0), wanted)
+        wanted = available
     negatives = set()
-    while len(negatives) < wanted:
+    if wanted and available <= 4 * wanted:  # dense: draw from the full list (a bounded loop could stall)
+        a, b = np.triu_indices(len(rows), 1)
+        cross = labels[rows[a]] != labels[rows[b]]
+        a, b = rows[a[cross]], rows[b[cross]]
+        pick = rng.choice(len(a), size=wanted, replace=False)
+        negatives = {(int(a[p]), int(b[p]), 0) for p in pick}
+    for _ in range(1000):  # sparse: rejection sampling converges in a few rounds
+        if len(negatives) >= wanted:
+            break
         a, b = rng.choice(rows, size=(2, max(wanted, 64)))
         for i, j in zip(a, b):
             if labels[i] != labels[j]:
                 negatives.add((min(i, j), max(i, j), 0))
                 if len(negatives) >= wanted:
                     break
+    else:
+        raise RuntimeError(f"make_pairs: {len(negatives)} of {wanted} negative pairs after 1000 rounds")
     frame = pd.DataFrame(sorted(pairs | negatives), columns=["a", "b", "same"])
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 

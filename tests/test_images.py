@@ -184,3 +184,20 @@ def test_float_tiff_in_unit_range_keeps_its_brightness(tmp_path):
     assert abs(int(load_rgb(tmp_path / "unit.tif")[0, 0, 0]) - 128) <= 1
     Image.fromarray(values * 200, mode="F").save(tmp_path / "byte_range.tif")
     assert load_rgb(tmp_path / "byte_range.tif")[0, 0, 0] == 100
+
+
+def test_decode_rgb_reads_bytes_and_names_the_upload_in_errors():
+    import io
+
+    from PIL import Image
+
+    from artlib.data.images import ImageLoadError, decode_rgb
+    buffer = io.BytesIO()
+    Image.new("CMYK", (20, 10), (0, 200, 200, 0)).save(buffer, "JPEG")
+    rgb = decode_rgb(buffer.getvalue(), "scan.jpg")
+    assert rgb.shape == (10, 20, 3) and rgb.dtype == np.uint8 and rgb[..., 0].mean() > 200
+    for data, message in ((b"", "empty"), (b"plain text", "cannot decode"), (buffer.getvalue()[:200], "cannot decode")):
+        with pytest.raises(ImageLoadError, match=f"{message}.*" if message == "empty" else f"{message} image scan.jpg"):
+            decode_rgb(data, "scan.jpg")
+    with pytest.raises(ImageLoadError, match="too large"):
+        decode_rgb(buffer.getvalue(), "scan.jpg", max_pixels=100)

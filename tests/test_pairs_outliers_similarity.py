@@ -207,3 +207,19 @@ def test_embed_images_rejects_unreadable(tmp_path):
     model = create_model("simple_cnn", 2, widths=(4, 8))
     with pytest.raises(ImageLoadError):
         embed_images(model, [tmp_path / "bad.jpg"], eval_transform(32))
+
+
+@pytest.mark.parametrize("artists,negatives", [([0, 0, 0, 0, 1], 4), ([0, 0, 0, 0, 0], 0), ([0, 0, 1, 1, 2, 2], 5)])
+def test_make_pairs_ends_when_few_negative_pairs_exist(artists, negatives, caplog):
+    import pandas as pd
+
+    from artlib.data.table import ArtTable
+    from artlib.pairs import make_pairs
+    table = ArtTable(pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists}),
+                     {"artist": ["a", "b", "c", "d"]})
+    pairs = make_pairs(table, "artist", k=36)
+    assert (pairs["same"] == 0).sum() == negatives
+    assert not pairs.duplicated(["a", "b"]).any()
+    assert all(artists[a] != artists[b] for a, b in pairs.loc[pairs["same"] == 0, ["a", "b"]].to_numpy())
+    if len(set(artists)) < 3:
+        assert "taking all of them" in caplog.text

@@ -43,6 +43,23 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
     assert list(out["predicted"]) == [names[i] for i in expected.argmax(1)]
     assert np.allclose(out["confidence"], expected.max(1), atol=1e-4)
     assert out["top_k"].str.count(";").eq(1).all() and out["error"].isna().all()
+    # one decoded image in memory (the app's path) gets the probabilities the file path got
+    from artlib.data import load_rgb
+    classifier = load_classifier(tmp_path / "m.pt", device="cpu")
+    for path, row in zip(paths[:3], expected[:3]):
+        assert np.allclose(classifier.probabilities(load_rgb(path))[task], row, atol=1e-5)
+
+
+def test_cli_takes_an_artefact_name(folder, tmp_path, monkeypatch, capsys):
+    from artlib import artifacts
+    from artlib.config import settings
+    monkeypatch.delenv("ARTLIB_DATA", raising=False)
+    model = _model(folder)
+    artifacts.save_model(settings(outputs=tmp_path), "classifier", model,
+                         ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    main(["classifier", str(folder.image_paths()[0])])
+    assert folder.tasks[0] in capsys.readouterr().out
 
 
 def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths, tmp_path, capsys):

@@ -54,3 +54,10 @@ def cnn_gru(num_classes: dict[str, int], trunk: str = "simple", hidden: int = 12
     """CNN + bidirectional GRU, shared trunk, one head per task."""
     backbone = CNNGRUBackbone(trunk, hidden, layers, pretrained)
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+
+
+@register_model("cnn_gru_compact")
+def cnn_gru_compact(num_classes: dict[str, int], trunk: str = "simple", pretrained: bool = False,
+                    dropout: float = 0.2) -> MultiTaskClassifier:
+    """:func:`cnn_gru` with a 64-unit GRU: the recipe of the ``small`` model scale (CPU)."""
+    return cnn_gru(num_classes, trunk, hidden=64, pretrained=pretrained, dropout=dropout)

@@ -76,7 +76,7 @@ def gallery(ex: Explorer, frame: pd.DataFrame, score: str = "similarity", column
             with col:
                 thumb = ex.thumbnail(row["id"])
                 if thumb is not None:
-                    st.image(thumb, width="stretch")
+                    st.image(thumb, width="content")
                 else:
                     st.caption("(image not readable)")
                 text = f"**{ex.caption(row)}**  \n{label_line(ex, row)}  \n{score} {row[score]:.3f}"

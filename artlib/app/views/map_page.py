@@ -25,7 +25,7 @@ def render(ex: Explorer) -> None:
         st.caption(f"{len(frame):,} of {len(ex.images.items):,} paintings (a fixed random sample of {MAP_POINTS:,})")
     tooltip = ["caption", *([color_by] if color_by else []), "image"]
     chart = (alt.Chart(frame).mark_circle(size=45, opacity=0.8)
-             .encode(x=alt.X("x", axis=None), y=alt.Y("y", axis=None),
+             .encode(x=alt.X("x", axis=None, scale=alt.Scale(zero=False)), y=alt.Y("y", axis=None, scale=alt.Scale(zero=False)),
                      color=alt.Color(color_by, legend=alt.Legend(orient="bottom", columns=4)) if color_by else alt.value("#4c78a8"),
                      tooltip=tooltip)
              .add_params(alt.selection_point(name="pick", fields=["id"], on="click"))
