@@ -11,6 +11,7 @@ Environment variables (all optional):
 ``ARTLIB_PROFILE`` ``ci`` (fixture, CPU, minutes), ``cpu`` (real data on 2 cores, < 1 h for 7.5k images)
                    or ``full`` (real training on a GPU)
 ``ARTLIB_OUTPUTS`` where figures, tables and checkpoints go (default ``outputs/``)
+``ARTLIB_TITLE_COLUMN`` the column of a ``csv`` dataset that holds titles, when it is not called ``title``
 ``ARTLIB_EPOCHS``, ``ARTLIB_IMAGE_SIZE``, ``ARTLIB_BATCH_SIZE``, ``ARTLIB_WORKERS``: overrides
 =================  ==========================================================
 """
@@ -75,6 +76,7 @@ class Settings:
     data: Path | None = None
     meta: Path | None = None
     tasks: list[str] | None = None
+    title_column: str | None = None  # a csv dataset's title column, when it is not called "title"
     profile: str = "ci"
     outputs: Path = field(default_factory=lambda: project_root() / "outputs")
     image_size: int = 64  # input size of models trained from scratch
@@ -185,6 +187,7 @@ def settings(**overrides) -> Settings:
         data=Path(data).expanduser() if data else None,
         meta=Path(env["ARTLIB_META"]).expanduser() if env.get("ARTLIB_META") else None,
         tasks=[t.strip() for t in env["ARTLIB_TASKS"].split(",")] if env.get("ARTLIB_TASKS") else None,
+        title_column=env.get("ARTLIB_TITLE_COLUMN") or None,
         profile=profile,
         outputs=Path(env["ARTLIB_OUTPUTS"]) if env.get("ARTLIB_OUTPUTS") else project_root() / "outputs",
         **values,
@@ -235,7 +238,13 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
                   else {"all": load_image_folder(images)})
     elif dataset == "csv":
         tasks = s.tasks or ["label"]
-        tables = {"all": load_csv_table(meta, tasks, root=images if s.meta else None)}
+        table = load_csv_table(meta, tasks, root=images if s.meta else None)  # other columns kept as metadata
+        if s.title_column:
+            if s.title_column not in table.frame:
+                raise KeyError(f"ARTLIB_TITLE_COLUMN={s.title_column}: no such column in {meta} "
+                               f"(columns: {list(table.frame.columns)})")
+            table.frame["title"] = table.frame[s.title_column]
+        tables = {"all": table}
     else:
         raise ValueError(f"unknown ARTLIB_DATASET {dataset!r}")
     if s.tasks:

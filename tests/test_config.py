@@ -79,3 +79,34 @@ def test_prepare_splits_on_real_split_folders(monkeypatch, tmp_path, shared):
     assert (tmp_path / "splits" / "removed_test_copies.csv").is_file()
     loaded = get_splits(s)
     assert loaded["train"].frame["path"].tolist() == splits.train.frame["path"].tolist()
+
+
+def test_a_csv_dataset_keeps_its_other_columns_and_titles(tmp_path, monkeypatch):
+    """A museum CSV (path, period, artist, name, date): the non-task columns stay as metadata, so titles
+    and artists are found (notebooks 12 and 14), also when the title column has another name."""
+    from PIL import Image
+
+    from artlib.config import load_source, settings
+    from artlib.data.derived import artists, titles
+    rows = ["path,period,artist,name,date"]
+    for i in range(6):
+        Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(tmp_path / f"{i}.jpg")
+        rows.append(f"{i}.jpg,{'early' if i < 3 else 'late'},painter {i % 2},Work number {i},{1800 + i}")
+    (tmp_path / "museum.csv").write_text("\n".join(rows) + "\n")
+    for name in ("ARTLIB_PROFILE", "ARTLIB_OUTPUTS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ARTLIB_DATASET", "csv")
+    monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
+    monkeypatch.setenv("ARTLIB_META", str(tmp_path / "museum.csv"))
+    monkeypatch.setenv("ARTLIB_TASKS", "period")
+    table = load_source(settings(outputs=tmp_path / "out"))["all"]
+    assert {"artist", "name", "date"} <= set(table.frame.columns) and table.tasks == ["period"]
+    assert table.frame["date"].tolist() == [str(1800 + i) for i in range(6)]
+    assert artists(table)[0].tolist() == [f"painter {i % 2}" for i in range(6)]
+    assert titles(table)[0] is None  # no 'title' column: said, not guessed
+    monkeypatch.setenv("ARTLIB_TITLE_COLUMN", "name")
+    table = load_source(settings(outputs=tmp_path / "out"))["all"]
+    assert titles(table)[0].tolist() == [f"Work number {i}" for i in range(6)]
+    monkeypatch.setenv("ARTLIB_TITLE_COLUMN", "caption")
+    with pytest.raises(KeyError, match="ARTLIB_TITLE_COLUMN=caption"):
+        load_source(settings(outputs=tmp_path / "out"))

@@ -62,9 +62,12 @@ def load_split_folders(root: str | Path, task: str = "label") -> dict[str, ArtTa
 
 
 def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_column: str = "path",
-                   root: str | Path | None = None, keep_columns: Sequence[str] = (),
+                   root: str | Path | None = None, keep_columns: Sequence[str] | None = None,
                    on_bad_rows: str = "warn") -> ArtTable:
     """A CSV with an image path column and string or integer label columns.
+
+    ``keep_columns``: the other columns kept as metadata (title, date, artist names...); ``None`` keeps
+    every column that is neither the path nor a label.
 
     ``root`` defaults to the CSV's folder. Checked line by line, like the other parsers:
 
@@ -80,6 +83,8 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
     if not rows:
         raise ValueError(f"{csv_path} is empty: expected a header with {path_column!r} and {list(label_columns)}")
     header = [h.strip() for h in rows[0]]
+    if keep_columns is None:
+        keep_columns = [c for c in header if c and c not in (path_column, "path", "_line", *label_columns)]
     missing = [c for c in [path_column, *label_columns, *keep_columns] if c not in header]
     if missing:
         raise KeyError(f"{csv_path}: columns {missing} not found; have {header}")
@@ -119,5 +124,5 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
     for col in label_columns:
         frame[col], classes[col] = encode_labels(raw[col].replace("", pd.NA))
     for col in keep_columns:
-        frame[col] = raw[col]
+        frame[col] = raw[col].str.strip()
     return ArtTable(frame, classes, Path(root) if root else csv_path.parent, name=csv_path.stem)
