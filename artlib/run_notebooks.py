@@ -79,7 +79,8 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
 def _describe(records: list[dict]) -> tuple[str, str]:
     """The data a notebook used and what it could not do, from its run-status records."""
     data = "; ".join(dict.fromkeys(f"{r['what']} ({r['source']})" for r in records if r["kind"] == "data"))
-    missing = "; ".join(f"NOT RUN: {r['what']}: {r['why']}" for r in records if r["kind"] == "unavailable")
+    missing = "; ".join([f"NOT RUN: {r['what']}: {r['why']}" for r in records if r["kind"] == "unavailable"]
+                        + [f"HOPELESS: {r['what']}: {r['why']}" for r in records if r["kind"] == "sparse"])
     return data, missing
 
 

@@ -47,16 +47,39 @@ def used_data(cfg, what: str, images: int, source: str | None = None) -> None:
     record(cfg.outputs, "data", what=what, source=source or cfg.source_label, images=int(images))
 
 
-def unavailable(cfg, what: str, why: str) -> None:
-    """Show a banner that ``what`` cannot run on the configured data, and record it."""
-    source = "the generated fixture" if cfg.is_fixture else f"{cfg.dataset} data at {cfg.data}"
-    text = f"NOT RUN: {what}. {why} (data: {source})"
-    print("!" * 100 + f"\n!! {text}\n" + "!" * 100)
+def _banner(label: str, what: str, why: str, source: str) -> None:
+    print("!" * 100 + f"\n!! {label.upper()}: {what}. {why} (data: {source})\n" + "!" * 100)
+    title = f"{label}: {what}"
     try:
         from IPython.display import HTML, display
         display(HTML('<div style="border:4px solid #c0392b;background:#fdecea;padding:12px;font-size:1.1em">'
-                     f"<b>&#9888; Not run: {html.escape(what)}</b><br>{html.escape(why)}<br>"
+                     f"<b>&#9888; {html.escape(title)}</b><br>{html.escape(why)}<br>"
                      f"<small>data: {html.escape(source)}</small></div>"))
     except ImportError:
         pass
+
+
+def unavailable(cfg, what: str, why: str) -> None:
+    """Show a banner that ``what`` cannot run on the configured data, and record it."""
+    source = "the generated fixture" if cfg.is_fixture else f"{cfg.dataset} data at {cfg.data}"
+    _banner("Not run", what, why, source)
     record(cfg.outputs, "unavailable", what=what, why=why, source=source)
+
+
+def sparse_tasks(cfg, train, min_images: int = 5, share: float = 0.5) -> list[str]:
+    """Tasks of a training table (an :class:`~artlib.data.ArtTable`) most of whose classes have fewer than
+    ``min_images`` training images: their test scores say little. A banner and a record each (the run
+    summary lists them); returns their names."""
+    source = "the generated fixture" if cfg.is_fixture else f"{cfg.dataset} data at {cfg.data}"
+    weak = []
+    for task in train.tasks:
+        counts = train.counts(task)
+        few = int((counts < min_images).sum())
+        if few > share * len(counts):
+            why = (f"{few} of its {len(counts)} classes have fewer than {min_images} training images "
+                   f"({int((counts == 0).sum())} have none): the model cannot learn them and its scores on "
+                   f"this task mean little. Keep fewer classes (ARTLIB_TASKS, or merge rare ones) or add images.")
+            _banner("Hopeless task", task, why, source)
+            record(cfg.outputs, "sparse", what=f"the {task} task", why=why, source=source)
+            weak.append(task)
+    return weak
