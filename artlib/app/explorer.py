@@ -90,8 +90,19 @@ class Explorer:
         self.suspects = self._load("suspects", artifacts.load_frame)
         self._check_data()
         self._check_collection()
+        self._warm_up()
         self.load_seconds = time.perf_counter() - start
         return self
+
+    def _warm_up(self) -> None:
+        """Build the query embedder now, so the first uploaded painting answers as fast as the next ones."""
+        if self.images is None or "model" not in self.images.embedder:
+            return
+        try:
+            self._query_embedder()
+        except Exception as exc:  # noqa: BLE001  (e.g. weights not installed: only uploads cannot be searched)
+            self.notes.append(Note("image_index", f"uploaded paintings cannot be searched: the index's embedding "
+                                   f"model cannot be built here ({exc})."))
 
     def _load(self, name: str, loader):
         try:

@@ -1,0 +1,71 @@
+"""The explorer's queries without Streamlit: the answers the pages show."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from artlib.app.explorer import Explorer
+from artlib.data.images import ImageLoadError
+
+
+@pytest.fixture(scope="module")
+def ex(app_outputs):
+    return Explorer.open(app_outputs)
+
+
+def test_an_uploaded_collection_painting_finds_itself_first(ex):
+    item_id = ex.images.items["id"].iloc[5]
+    image = ex.decode_upload(ex.image_path(item_id).read_bytes(), "upload.jpg")
+    hits = ex.similar(image=image, k=5)
+    assert hits["id"].iloc[0] == item_id and hits["similarity"].iloc[0] > 0.999
+    assert hits["similarity"].is_monotonic_decreasing and len(hits) == 5
+    assert hits["same_artist"].between(0, 1).all()
+    by_id = ex.similar(item_id=item_id, k=4)
+    assert item_id not in set(by_id["id"]) and list(by_id["id"]) == list(hits["id"].iloc[1:5])
+    np.testing.assert_allclose(by_id["same_artist"], hits["same_artist"].iloc[1:5], atol=1e-4)
+
+
+def test_classify_gives_top3_per_task_that_sum_below_one(ex):
+    image = ex.collection_image(ex.images.items["id"].iloc[0])
+    for views in ("as evaluated (model card)", "multi-view + mirror"):
+        out = ex.classify(image, views)
+        assert set(out) == set(ex.classifier.card.classes)
+        for top in out.values():
+            assert len(top) == 3 and top["probability"].is_monotonic_decreasing and top["probability"].sum() <= 1.0001
+
+
+def test_search_ranks_titles_and_honours_filters(ex):
+    hits = ex.search("landscape with a windmill", k=5)
+    assert "windmill" in hits["title"].iloc[0].lower()
+    style = ex.titles.items["style"].dropna().iloc[0]
+    filtered = ex.search("landscape", k=48, filters={"style": [style]})
+    assert (filtered["style"] == style).all() and len(filtered) == (ex.titles.items["style"] == style).sum()
+    assert ex.search("x", filters={"style": ["no such style"]}).empty
+    with pytest.raises(ValueError, match="type a few words"):
+        ex.search("   ")
+
+
+def test_map_and_suspects_cover_the_collection(ex):
+    points = ex.map_points("genre", limit=20)
+    assert len(points) == 20 and points["caption"].str.len().gt(0).all() and not points["genre"].isna().any()
+    frame, meta = ex.suspect_table()
+    assert meta["info"]["task"] in ex.tasks and len(frame) == len(ex.images.items)
+
+
+def test_bad_uploads_raise_readable_errors():
+    with pytest.raises(ImageLoadError, match="empty"):
+        Explorer.decode_upload(b"", "x.jpg")
+    with pytest.raises(ImageLoadError, match="cannot decode image notes.txt"):
+        Explorer.decode_upload(b"hello", "notes.txt")
+
+
+def test_a_run_without_titles_or_same_artist_model_says_so(tmp_path, fixture_paths):
+    from tests.app.conftest import build_artifacts
+    build_artifacts(tmp_path, fixture_paths, n=24, titles=False, same_artist=False)
+    ex = Explorer.open(tmp_path)
+    topics = {note.topic for note in ex.notes}
+    assert {"title_index", "same_artist"} <= topics and ex.titles is None
+    assert "12_siamese_pairs" in next(n.text for n in ex.notes if n.topic == "same_artist")
+    assert "same_artist" not in ex.similar(item_id=ex.images.items["id"].iloc[0], k=3)
+    with pytest.raises(RuntimeError, match="no title index"):
+        ex.search("portrait")
