@@ -12,17 +12,21 @@ their intervals in ``<outputs>/results/summary.md``.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from . import run_status
 from .config import project_root
@@ -49,8 +53,57 @@ def _quiet_kernel_start() -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
+class _Stopped(BaseException):
+    """Raised in the main thread by the watchdog's signal (nbclient catches ordinary exceptions)."""
+
+
+def _stop(signum, frame) -> None:
+    raise _Stopped()
+
+
+class _Watchdog(threading.Thread):
+    """Stops a notebook's execution (SIGUSR1 to this process: the kernel client ignores SIGINT) when its
+    kernel dies or a cell runs over ``timeout`` seconds: nbclient, given a kernel manager of its caller,
+    notices neither."""
+
+    def __init__(self, km, timeout: float) -> None:
+        super().__init__(daemon=True)
+        self.km, self.timeout = km, timeout
+        self.cell_started: float | None = None
+        self.reason: str | None = None
+        self.done = threading.Event()
+
+    def on_cell_execute(self, **_) -> None:
+        self.cell_started = time.monotonic()
+        if threading.current_thread() is threading.main_thread():  # nbclient's own handlers ignore the signals
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, _interrupt)
+
+    def on_cell_executed(self, **_) -> None:  # (nbclient's on_cell_complete comes as soon as the cell is sent)
+        self.cell_started = None
+
+    def run(self) -> None:
+        # signals go to the main thread (where their handlers run, and where a blocked wait must be woken)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
+        while not self.done.wait(0.5):
+            if self.reason:  # set by the runner's SIGTERM handler
+                pass
+            elif self.km.has_kernel and not self.km.is_alive():
+                self.reason = "dead"
+            elif self.cell_started is not None and time.monotonic() - self.cell_started > self.timeout:
+                self.reason = "timeout"
+            if self.reason:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+                return
+
+
 def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "python3", html: bool = False) -> float:
-    """Execute ``path`` with its folder as working directory; write the result (and its HTML) to ``out_dir``."""
+    """Execute ``path`` with its folder as working directory; write the result (and its HTML) to ``out_dir``,
+    also when it stops early (the copy shows how far it got).
+
+    Raises nbclient's ``CellExecutionError`` (a cell raised), ``CellTimeoutError`` (a cell ran over ``timeout``
+    seconds) or ``DeadKernelError`` (the kernel died, e.g. killed for memory), the last two within a second.
+    """
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     from jupyter_client import KernelManager
@@ -59,11 +112,25 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
     sockets = tempfile.mkdtemp(prefix="artlib-kernel-")  # an absolute socket path: the kernel runs elsewhere
     km = (KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
           if os.name == "posix" else KernelManager(kernel_name=kernel))
+    watchdog = _Watchdog(km, timeout)
     client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_execute=watchdog.on_cell_execute, on_cell_executed=watchdog.on_cell_executed)
+    previous = signal.signal(signal.SIGUSR1, _stop)
+    _RUNNING[:] = [watchdog]
+    watchdog.start()
     try:
         client.execute()
+    except (_Stopped, asyncio.CancelledError):
+        if watchdog.reason == "dead":
+            raise DeadKernelError("the kernel died") from None
+        if watchdog.reason == "timeout":
+            raise CellTimeoutError(f"a cell ran over {timeout} s") from None
+        raise KeyboardInterrupt("stopped") from None
     finally:
+        watchdog.done.set()
+        _RUNNING.clear()
+        signal.signal(signal.SIGUSR1, previous)
         if km.has_kernel:  # a client given its kernel manager leaves the kernel to its owner
             km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
@@ -74,6 +141,21 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
             body, _ = HTMLExporter().from_notebook_node(nb)
             (out_dir / path.with_suffix(".html").name).write_text(body, encoding="utf-8")
     return time.perf_counter() - start
+
+
+_INTERRUPTED: list[int] = []  # the signals received
+_RUNNING: list[_Watchdog] = []  # the watchdog of the notebook running now
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM / Ctrl-C: stop the running notebook through its watchdog (which the kernel client cannot
+    swallow). Python runs this handler when the main thread next runs Python code: a cell that waits in
+    the kernel finishes first, and no further cell or notebook starts."""
+    _INTERRUPTED.append(signum)
+    if _RUNNING:
+        _RUNNING[0].reason = _RUNNING[0].reason or "interrupted"
+    else:
+        raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _describe(records: list[dict]) -> tuple[str, str]:
@@ -102,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no notebooks found in {args.notebooks}", file=sys.stderr)
         return 2
     _quiet_kernel_start()
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the tasks of a stopped notebook's client
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` / a scheduler's stop: shut the kernel down, write the summary
     rows = []
     for path in paths:
         print(f"running {path.name} ...", flush=True)
@@ -114,8 +198,20 @@ def main(argv: list[str] | None = None) -> int:
         except CellExecutionError as exc:
             status = "FAILED"
             print(f"  FAILED: {str(exc).splitlines()[-1] if str(exc) else exc}", flush=True)
+        except CellTimeoutError:
+            status = f"TIMEOUT: a cell ran over {args.timeout} s"
+        except DeadKernelError:
+            status = "KERNEL DIED (killed, e.g. for memory)"
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            status = "INTERRUPTED"
+        except (OSError, ValueError) as exc:  # not a notebook (not JSON), an unreadable file
+            status = f"FAILED: cannot read the notebook ({type(exc).__name__}: {exc})"
+        except Exception as exc:  # noqa: BLE001  (the runner reports and goes on to the next notebook)
+            status = f"FAILED: {type(exc).__name__}: {exc}"
         finally:
             os.environ.pop("ARTLIB_NOTEBOOK", None)
+        if _INTERRUPTED:  # however the stop surfaced (a dead kernel, a cancelled task)
+            status = "INTERRUPTED"
         seconds = time.perf_counter() - start
         data, missing = _describe(run_status.read(outputs, name))
         if missing:
@@ -124,13 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {status} in {seconds:.0f}s -> {out_dir / path.name}", flush=True)
         rows.append({"notebook": name, "seconds": round(seconds), "status": status, "data used": data,
                      "not run on this data": missing})
+        if status == "INTERRUPTED":
+            break
     summary = pd.DataFrame(rows)
     summary.to_csv(out_dir / "summary.csv", index=False)
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):
         print("\n" + summary.to_string(index=False))
     print(f"\ntotal {summary['seconds'].sum() / 60:.1f} min; results with intervals: {write_summary(outputs)}")
-    failed = int((summary["status"] == "FAILED").sum())
-    print(f"{len(paths) - failed} passed, {failed} failed")
+    failed = int((~summary["status"].str.startswith("ok")).sum())
+    print(f"{len(summary) - failed} passed, {failed} failed" + (f", {len(paths) - len(summary)} not started"
+                                                                 if len(summary) < len(paths) else ""))
+    if (summary["status"] == "INTERRUPTED").any():
+        return 130
     return 1 if failed else 0
 
 

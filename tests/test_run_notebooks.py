@@ -1,0 +1,53 @@
+"""The series runner notices what goes wrong, says so in its summary and goes on (or stops when told)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pandas as pd
+from nbformat.v4 import new_code_cell, new_notebook
+
+
+def _notebooks(folder, cells: dict[str, str]) -> None:
+    folder.mkdir()
+    for name, code in cells.items():
+        if code is None:
+            (folder / f"{name}.ipynb").write_text("not json")
+        else:
+            nbformat.write(new_notebook(cells=[new_code_cell(code)]), folder / f"{name}.ipynb")
+
+
+def _run(folder, outputs, *args) -> subprocess.Popen:
+    env = {**os.environ, "ARTLIB_OUTPUTS": str(outputs)}
+    return subprocess.Popen([sys.executable, "-m", "artlib.run_notebooks", "--notebooks", str(folder), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_timeout_dead_kernel_and_broken_file_are_reported_and_the_rest_runs(tmp_path):
+    _notebooks(tmp_path / "nb", {"01_slow": "import time\ntime.sleep(60)", "02_killed": "import os\nos.kill(os.getpid(), 9)",
+                                 "03_fine": "print('fine')", "04_broken": None})
+    start = time.monotonic()
+    proc = _run(tmp_path / "nb", tmp_path / "out", "--timeout", "3")
+    output, _ = proc.communicate(timeout=150)
+    assert proc.returncode == 1, output
+    assert time.monotonic() - start < 60  # the 60 s cell was stopped at its limit
+    status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
+    assert status["01_slow"].startswith("TIMEOUT") and status["02_killed"].startswith("KERNEL DIED")
+    assert status["03_fine"] == "ok" and status["04_broken"].startswith("FAILED: cannot read the notebook")
+    assert "1 passed, 3 failed" in output
+
+
+def test_sigterm_stops_the_run_with_a_summary(tmp_path):
+    _notebooks(tmp_path / "nb", {"01_slow": "import time\ntime.sleep(15)", "02_slow": "import time\ntime.sleep(15)",
+                                 "03_next": "print(1)"})
+    proc = _run(tmp_path / "nb", tmp_path / "out")
+    time.sleep(10)  # the kernel is up and in the cell
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=60)  # after the running cell: no further notebook
+    assert proc.returncode == 130, output
+    status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
+    assert status.to_dict() == {"01_slow": "INTERRUPTED"} and "2 not started" in output
