@@ -130,9 +130,7 @@ def save_model(cfg, name: str, model: nn.Module, card: ModelCard) -> Path:
     stamp = _stamp(cfg)
     card.data = card.data or stamp["data"]
     card.made_by = card.made_by or stamp["made_by"]
-    if set(card.build().state_dict()) != set(model.state_dict()):
-        raise ValueError(f"model does not match its card: create_model({card.model!r}, **{card.model_kwargs}) "
-                         "has other weights")
+    card.check(model)
     path = _path(cfg, "models", name)
     save_checkpoint({"model": model.state_dict(), "card": card.to_dict()}, path)
     _write_json(path.with_suffix(".json"), {**card.to_dict(), "saved_at": stamp["saved_at"]})
@@ -157,13 +155,7 @@ def load_model(where, name: str, device: str = "cpu", data: dict | None = None) 
         raise ValueError(f"{path} is not a saved artefact (no model card): run {maker(name) or 'its notebook'} again")
     card = ModelCard.from_dict(state["card"], path)
     _check_data(card.data, data, where, "model", name)
-    model = card.build()
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError as exc:
-        raise ValueError(f"the weights in {path} do not fit the model its card describes ({card.model}): "
-                         f"{str(exc).splitlines()[0]}") from exc
-    return model.to(device).eval(), card
+    return card.rebuild(state["model"], path).to(device), card
 
 
 def load_classifier(where, name: str = "classifier", device: str = "auto", data: dict | None = None) -> Classifier:

@@ -115,6 +115,22 @@ class ModelCard:
         """The model architecture of the card, with untrained weights."""
         return create_model(self.model, self.num_classes, **self.model_kwargs)
 
+    def rebuild(self, weights: dict, source: str | Path = "the checkpoint") -> nn.Module:
+        """The card's model with ``weights`` loaded, in eval mode; weights of another shape raise ``ValueError``."""
+        model = self.build()
+        try:
+            model.load_state_dict(weights)
+        except RuntimeError as exc:
+            raise ValueError(f"the weights in {source} do not fit the model its card describes ({self.model}): "
+                             f"{str(exc).splitlines()[0]}") from exc
+        return model.eval()
+
+    def check(self, model: nn.Module) -> None:
+        """Refuse to save ``model`` under a card that would rebuild another architecture."""
+        if set(self.build().state_dict()) != set(model.state_dict()):
+            raise ValueError(f"model does not match its card: create_model({self.model!r}, **{self.model_kwargs}) "
+                             f"with the card's classes {list(self.classes)} has other weights")
+
 
 def _plain(value):
     """JSON form of numpy scalars and arrays in a card (scores computed with numpy)."""
@@ -127,9 +143,7 @@ def _plain(value):
 
 def save_classifier(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
     """Write ``model``'s weights with its card (atomically); :func:`load_classifier` reads it back."""
-    if set(card.build().state_dict()) != set(model.state_dict()):
-        raise ValueError(f"model does not match its card: create_model({card.model!r}) with the card's "
-                         f"classes {list(card.classes)} has other weights")
+    card.check(model)
     return save_checkpoint({"model": model.state_dict(), "card": card.to_dict()}, path)
 
 
@@ -198,13 +212,7 @@ def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
         raise ValueError(f"{path} has no model card: write it with artlib.predict.save_classifier "
                          "(a Trainer checkpoint holds the weights only)")
     card = ModelCard.from_dict(state["card"], path)
-    model = card.build()
-    try:
-        model.load_state_dict(state["model"])
-    except RuntimeError as exc:
-        raise ValueError(f"the weights in {path} do not fit the model its card describes ({card.model}): "
-                         f"{str(exc).splitlines()[0]}") from exc
-    return Classifier(model.eval(), card, device=device)
+    return Classifier(card.rebuild(state["model"], path), card, device=device)
 
 
 def expand_images(images: Iterable[str | Path]) -> list[Path]:
