@@ -164,6 +164,22 @@ def load_classifier(where, name: str = "classifier", device: str = "auto", data:
     return Classifier(model, card, device=device)
 
 
+def save_siamese_head(cfg, name: str, head: nn.Module, backbone: str, scaler, image_size: int,
+                      scores: dict | None = None) -> Path:
+    """Save a Siamese head trained on standardised frozen features of ``backbone`` (pretrained, at
+    ``image_size``) as a ``siamese_head`` that standardises raw features itself (``scaler``: the fitted
+    ``StandardScaler``), so whoever loads it scores pairs of raw features."""
+    from .models import create_model
+    from .models.siamese import standardized_head
+
+    saved = standardized_head(head, scaler.mean_, scaler.scale_)
+    card = ModelCard.for_model(create_model(backbone, {"same": 2}), "siamese_head",
+                               {"same": ["different artist", "same artist"]}, image_size, flip_tta=False,
+                               features_from=backbone, scores={"same": dict(scores or {})},
+                               feature_dim=saved.backbone.mean.numel(), combine=saved.combine)
+    return save_model(cfg, name, saved, card)
+
+
 # ---------------------------------------------------------------------------------------------- indexes
 @dataclass
 class IndexArtifact:
@@ -229,6 +245,25 @@ def save_index(cfg, name: str, index, items: pd.DataFrame, root: str | Path, emb
     meta = {**_stamp(cfg), "root": str(Path(root).resolve()), "embedder": embedder, "count": len(items),
             "tasks": list(tasks or [])}
     return _write_json(folder / "artifact.json", meta).parent  # last: it vouches for the files above
+
+
+def save_collection(cfg, table, ids: list[str], image_index, features: np.ndarray, model: str, image_size: int,
+                    normalization, title_index=None, thumbnails: bool = True) -> dict[str, Path]:
+    """Save a collection's image index (``image_index``, made from ``features`` of the pretrained ``model``
+    at ``image_size``, centre crop) and title index by name, with every painting's labels, title and path,
+    and make its thumbnails (:class:`artlib.thumbnails.Thumbnails`) for galleries."""
+    items = collection_items(table, ids)
+    embedder = {"model": model, "pretrained": True, "image_size": image_size, "fit": "crop",
+                "normalization": [list(part) for part in normalization]}
+    saved = {"image_index": save_index(cfg, "image_index", image_index, items, table.root, embedder,
+                                       tasks=table.tasks, features=features)}
+    if title_index is not None:
+        saved["title_index"] = save_index(cfg, "title_index", title_index, items, table.root,
+                                          {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks)
+    if thumbnails:
+        from .thumbnails import Thumbnails
+        Thumbnails(outputs_of(cfg) / "cache" / "thumbnails").build(table.image_paths())
+    return saved
 
 
 def load_index(where, name: str) -> IndexArtifact:

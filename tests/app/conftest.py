@@ -15,7 +15,7 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
     from artlib.data.dataset import verify_images
     from artlib.features import table_features
     from artlib.models import create_model
-    from artlib.models.siamese import siamese_head
+    from artlib.models.siamese import siamese_on_features
     from artlib.predict import Classifier, ModelCard
     from artlib.results import task_scores
     from artlib.similarity import SimilarityIndex, embed_titles, load_title_encoder
@@ -35,21 +35,17 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
     extractor = create_model("efficientnet_lite0", {"_": 2}, pretrained=True)
     features = table_features(extractor, {"all": table}, 64)["all"]
     ids = table.frame["path"].astype(str).tolist()
-    items = artifacts.collection_items(table, ids)
-    embedder = {"model": "efficientnet_lite0", "pretrained": True, "image_size": 64, "fit": "crop",
-                "normalization": [list(part) for part in extractor.backbone.input_normalization]}
-    artifacts.save_index(cfg, "image_index", SimilarityIndex(features, ids), items, table.root, embedder,
-                         tasks=table.tasks, features=features)
+    title_index = None
     if titles:
-        title_emb = embed_titles(items["title"].fillna("untitled").tolist(), load_title_encoder())
-        artifacts.save_index(cfg, "title_index", SimilarityIndex(title_emb, ids), items, table.root,
-                             {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks)
+        title_emb = embed_titles(table.frame["title"].fillna("untitled").tolist(), load_title_encoder())
+        title_index = SimilarityIndex(title_emb, ids)
+    artifacts.save_collection(cfg, table, ids, SimilarityIndex(features, ids), features, "efficientnet_lite0", 64,
+                              extractor.backbone.input_normalization, title_index)
     if same_artist:
-        head = siamese_head({"same": 2}, features.shape[1]).eval()
-        head_card = ModelCard.for_model(extractor, "siamese_head", {"same": ["different artist", "same artist"]}, 64,
-                                        flip_tta=False, features_from="efficientnet_lite0",
-                                        feature_dim=features.shape[1], combine="all")
-        artifacts.save_model(cfg, "same_artist", head, head_card)
+        from sklearn.preprocessing import StandardScaler
+        head = siamese_on_features(features.shape[1]).eval()
+        artifacts.save_siamese_head(cfg, "same_artist", head, "efficientnet_lite0", StandardScaler().fit(features), 64,
+                                    {"roc_auc": 0.5})
     xy = features[:, :2] - features[:, :2].mean(0)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
     task = table.tasks[0]
