@@ -186,7 +186,14 @@ class Explorer:
         path = Path(self.item(item_id)["path"])
         return path if path.is_absolute() else self.images.root / path
 
-    def caption(self, row: pd.Series) -> str:
+    @property
+    def captions(self) -> dict[str, str]:
+        """Every collection painting's caption by id (made once)."""
+        if getattr(self, "_captions", None) is None:
+            self._captions = {row["id"]: self.caption(row) for row in self.images.items.to_dict("records")}
+        return self._captions
+
+    def caption(self, row) -> str:
         """Title (or file name), and artist where known."""
         title = row.get("title") if isinstance(row.get("title"), str) and row.get("title") else \
             Path(str(row["path"])).stem

@@ -59,7 +59,7 @@ def pick_item(ex: Explorer, key: str) -> str:
     ids = items["id"].tolist()
     current = st.session_state.get(QUERY_ID)
     chosen = st.selectbox("painting from the collection", ids, index=ids.index(current) if current in ids else 0,
-                          format_func=lambda i: ex.caption(ex.item(i)), key=key)
+                          format_func=ex.captions.__getitem__, key=key)
     st.session_state[QUERY_ID] = chosen
     return chosen
 
