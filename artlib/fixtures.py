@@ -340,6 +340,11 @@ def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: b
     if not overwrite and marker.is_file() and json.loads(marker.read_text()) == stamp:
         return fx
     if root.exists():
+        if not root.is_dir():
+            raise FileExistsError(f"{root} is a file: give make_fixture a folder")
+        if any(root.iterdir()) and not marker.is_file():  # never delete what is not a fixture
+            raise FileExistsError(f"{root} is not empty and holds no fixture (no fixture.json): choose an empty "
+                                  "or new folder; artlib only replaces a fixture it wrote")
         shutil.rmtree(root)
     root.mkdir(parents=True)
     rng = np.random.default_rng(seed)

@@ -72,3 +72,17 @@ def test_defects_include_a_sideways_photo_and_a_colour_profile(tmp_path, caplog)
         managed = load_rgb(tagged[0])
     assert "ICC" not in caplog.text                        # the profile was read and applied
     assert np.abs(managed.astype(int) - load_rgb(tagged[0], color_manage=False)).max() <= 3
+
+
+def test_make_fixture_never_deletes_a_folder_that_is_not_a_fixture(tmp_path):
+    import pytest
+
+    from artlib.fixtures import make_fixture
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("years of work")
+    with pytest.raises(FileExistsError, match="holds no fixture"):
+        make_fixture(tmp_path / "mine", n_works=40, overwrite=True)
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "years of work"
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError, match="is a file"):
+        make_fixture(tmp_path / "file", n_works=40)
