@@ -96,7 +96,9 @@ class SimilarityIndex:
         return self.index.search(normalize(queries), min(k, len(self)))
 
     def query(self, vector: np.ndarray, k: int = 10, exclude: str | None = None) -> pd.DataFrame:
-        """The ``k`` nearest ids for one vector as ``id, similarity, rank``."""
+        """The ``k`` nearest ids for one vector as ``id, similarity, rank`` (several: :meth:`search`)."""
+        if np.ndim(vector) == 2 and len(vector) != 1:
+            raise ValueError(f"query takes one vector, got {len(vector)} rows: use search() for several")
         sims, pos = self.search(vector, k + (exclude is not None))
         rows = [(self.ids[p], float(s)) for s, p in zip(sims[0], pos[0]) if p >= 0 and self.ids[p] != exclude]
         frame = pd.DataFrame(rows[:k], columns=["id", "similarity"])
@@ -166,8 +168,8 @@ def load_title_encoder(device: str = "cpu"):
 
 def embed_titles(titles: Sequence[str], encoder=None, batch_size: int = 64) -> np.ndarray:
     """Unit-length sentence embeddings of ``titles`` (384-d for MiniLM); empty titles are an error."""
-    titles = [str(t) for t in titles]
-    empty = [i for i, t in enumerate(titles) if not t.strip()]
+    titles = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in titles]
+    empty = [i for i, t in enumerate(titles) if not t.strip()]  # None and NaN too: never the text "None"
     if empty:
         raise ValueError(f"{len(empty)} empty title(s), e.g. at row {empty[0]}")
     encoder = encoder or load_title_encoder()

@@ -223,3 +223,13 @@ def test_make_pairs_ends_when_few_negative_pairs_exist(artists, negatives, caplo
     assert all(artists[a] != artists[b] for a, b in pairs.loc[pairs["same"] == 0, ["a", "b"]].to_numpy())
     if len(set(artists)) < 3:
         assert "taking all of them" in caplog.text
+
+
+def test_query_refuses_several_rows_and_titles_refuse_none():
+    index = SimilarityIndex(np.eye(4, dtype=np.float32), list("abcd"))
+    with pytest.raises(ValueError, match="one vector, got 2 rows"):
+        index.query(np.eye(4, dtype=np.float32)[:2])
+    assert index.query(np.eye(4, dtype=np.float32)[:1], k=1)["id"].tolist() == ["a"]
+    for bad in (None, float("nan")):
+        with pytest.raises(ValueError, match="empty title"):
+            embed_titles(["a title", bad], encoder=object())
