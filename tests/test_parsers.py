@@ -158,3 +158,14 @@ def test_split_folders_ignore_hidden_folders(tmp_path):
     (tmp_path / "train" / ".ipynb_checkpoints").mkdir()
     assert set(load_split_folders(tmp_path)) == {"train", "test"}
     assert load_split_folders(tmp_path)["train"].classes == {"label": ["a"]}
+
+
+def test_csv_paths_are_spelt_one_way_and_stay_inside_the_image_folder(tmp_path, caplog):
+    rows = ["path,style", "0.jpg,a", "./0.jpg,b", "sub\\1.jpg,a", "../outside.jpg,a", "../../etc/passwd,b", "2.jpg,b"]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    table = load_csv_table(tmp_path / "t.csv", ["style"], on_bad_rows="warn")
+    assert table.frame["path"].tolist() == ["sub/1.jpg", "2.jpg"]  # 0.jpg == ./0.jpg with two labels: both dropped
+    assert "leaves the image folder" in caplog.text and "different labels" in caplog.text
+    (tmp_path / "d.csv").write_text("path,style,style\n0.jpg,a,b\n")
+    with pytest.raises(ValueError, match=r"names \['style'\] more than once"):
+        load_csv_table(tmp_path / "d.csv", ["style"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import posixpath
 from pathlib import Path
 from typing import Sequence
 
@@ -61,6 +62,14 @@ def load_split_folders(root: str | Path, task: str = "label") -> dict[str, ArtTa
     return out
 
 
+def _clean_path(path: str) -> str:
+    """A CSV's image path in one spelling: forward slashes, no ``.`` parts (``./0.jpg`` is ``0.jpg``)."""
+    if not path:
+        return path
+    cleaned = posixpath.normpath(path.replace("\\", "/"))
+    return "" if cleaned == "." else cleaned
+
+
 def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_column: str = "path",
                    root: str | Path | None = None, keep_columns: Sequence[str] | None = None,
                    on_bad_rows: str = "warn") -> ArtTable:
@@ -76,13 +85,20 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
     * a row with an empty path is dropped with a warning; an empty label is a missing label (-1);
     * an image listed twice with the same labels is kept once; with different labels, both rows are
       dropped with a warning (which label is right cannot be known);
-    * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error.
+    * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error;
+    * paths are spelt one way (``./0.jpg`` is ``0.jpg``; Windows backslashes become slashes); a relative path
+      that leaves the image folder (``../x.jpg``) is dropped with a warning; a header naming a column twice
+      is an error.
     """
     csv_path = Path(csv_path)
     rows = list(csv.reader(io.StringIO(read_text(csv_path), newline="")))
     if not rows:
         raise ValueError(f"{csv_path} is empty: expected a header with {path_column!r} and {list(label_columns)}")
     header = [h.strip() for h in rows[0]]
+    repeated = sorted({h for h in header if h and header.count(h) > 1})
+    if repeated:
+        raise ValueError(f"{csv_path}: the header names {repeated} more than once: which column is meant "
+                         "cannot be known; rename them")
     if keep_columns is None:
         keep_columns = [c for c in header if c and c not in (path_column, "path", "_line", *label_columns)]
     missing = [c for c in [path_column, *label_columns, *keep_columns] if c not in header]
@@ -101,7 +117,7 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
         raise ValueError(f"{csv_path} has a header but no data rows")
     bad.check(total=len(records) + len(bad), on_bad_rows=on_bad_rows)
     raw = pd.DataFrame(records)
-    raw[path_column] = raw[path_column].str.strip()
+    raw[path_column] = raw[path_column].str.strip().map(_clean_path)  # "./a.jpg", "a\\b.jpg" -> "a.jpg", "a/b.jpg"
     empty = raw[path_column] == ""
     if empty.any():
         log.warning("%s: %d row(s) without an image path dropped (lines %s)", csv_path, int(empty.sum()),
@@ -118,6 +134,12 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
         log.warning("%s: %d image(s) listed with different labels; all their rows dropped (lines %s)", csv_path,
                     raw.loc[conflicts, path_column].nunique(), raw.loc[conflicts, "_line"].tolist()[:6])
         raw = raw[~conflicts]
+    base = Path(root) if root else csv_path.parent
+    outside = raw[path_column].map(lambda p: not Path(p).is_absolute() and p.split("/")[0] == "..")
+    if outside.any():
+        log.warning("%s: %d row(s) whose path leaves the image folder %s dropped (lines %s, e.g. %r)", csv_path,
+                    int(outside.sum()), base, raw.loc[outside, "_line"].tolist()[:5], raw.loc[outside, path_column].iloc[0])
+        raw = raw[~outside]
     raw = raw.reset_index(drop=True)
     frame = pd.DataFrame({"path": raw[path_column]})
     classes = {}
