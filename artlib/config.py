@@ -234,8 +234,8 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
         tables = {"all": load_wga(meta, s.tasks or ("type", "school", "timeframe"), image_dir=images)}
     elif dataset == "imagefolder":
         subdirs = {d.name for d in Path(images).iterdir() if d.is_dir()}
-        tables = (load_split_folders(images) if {"train", "test"} <= subdirs
-                  else {"all": load_image_folder(images)})
+        split_folders = "train" in subdirs and bool(subdirs & {"val", "test"})  # train/ + val/ or test/
+        tables = load_split_folders(images) if split_folders else {"all": load_image_folder(images)}
     elif dataset == "csv":
         tasks = s.tasks or ["label"]
         table = load_csv_table(meta, tasks, root=images if s.meta else None)  # other columns kept as metadata

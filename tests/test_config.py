@@ -110,3 +110,19 @@ def test_a_csv_dataset_keeps_its_other_columns_and_titles(tmp_path, monkeypatch)
     monkeypatch.setenv("ARTLIB_TITLE_COLUMN", "caption")
     with pytest.raises(KeyError, match="ARTLIB_TITLE_COLUMN=caption"):
         load_source(settings(outputs=tmp_path / "out"))
+
+
+def test_an_image_folder_with_train_and_val_is_split_not_two_classes(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from artlib.config import load_source, settings
+    for split in ("train", "val"):
+        for label in ("cats", "dogs"):
+            (tmp_path / split / label).mkdir(parents=True)
+            Image.new("RGB", (8, 8)).save(tmp_path / split / label / "a.jpg")
+    for name in ("ARTLIB_PROFILE", "ARTLIB_OUTPUTS", "ARTLIB_META", "ARTLIB_TASKS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
+    monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
+    tables = load_source(settings(outputs=tmp_path / "out"))
+    assert set(tables) == {"train", "val"} and tables["train"].classes["label"] == ["cats", "dogs"]
