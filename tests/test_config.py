@@ -124,5 +124,5 @@ def test_an_image_folder_with_train_and_val_is_split_not_two_classes(tmp_path, m
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
     monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
-    tables = load_source(settings(outputs=tmp_path / "out"))
+    tables = load_source(settings(outputs=tmp_path.parent / f"{tmp_path.name}_out"))
     assert set(tables) == {"train", "val"} and tables["train"].classes["label"] == ["cats", "dogs"]
