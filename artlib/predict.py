@@ -151,10 +151,9 @@ class Classifier:
     """A trained model with its card: :meth:`predict` on image files or folders."""
 
     def __init__(self, model: nn.Module, card: ModelCard, device: str = "auto") -> None:
-        from .train import TrainConfig, Trainer
         self.model, self.card = model, card
-        self._trainer = Trainer(model, TrainConfig(device=device, progress=False))
         self.device = resolve_device(device)
+        self._trainer = None  # made on the first predict() on files (the Trainer's imports take seconds)
 
     def transform(self, views: Sequence[str] | None = None):
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
@@ -189,6 +188,9 @@ class Classifier:
                                        **{task: MISSING for task in self.card.classes}}), self.card.classes)
         loader = make_loaders({"images": table}, self.card.image_size, batch_size, num_workers, return_index=True,
                               **self.card.loader_options())["images"]  # unreadable images are skipped and logged
+        if self._trainer is None:
+            from .train import TrainConfig, Trainer
+            self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
         preds = self._trainer.predict(loader, flip_tta=self.card.flip_tta)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
         rows = []

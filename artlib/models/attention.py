@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import torch.nn as nn
-from timm.layers import create_attn
 
 ATTENTIONS = (None, "se", "eca", "cbam")
 
@@ -13,4 +12,5 @@ def create_attention(kind: str | None, channels: int) -> nn.Module:
         return nn.Identity()
     if kind not in ATTENTIONS:
         raise ValueError(f"unknown attention {kind!r}; choose from none, se, eca, cbam")
+    from timm.layers import create_attn  # imported when needed: timm takes seconds to import
     return create_attn(kind, channels)

@@ -10,7 +10,6 @@ from functools import partial
 
 import torch
 import torch.nn as nn
-import torchvision
 
 from .batchnorm import set_bn_momentum
 from .heads import classifier_builder
@@ -28,6 +27,8 @@ class TorchvisionBackbone(nn.Module):
         super().__init__()
         if name not in TORCHVISION_NAMES:
             raise KeyError(f"unsupported torchvision backbone {name!r}; choose from {TORCHVISION_NAMES}")
+        import torchvision  # imported when needed: it takes seconds to import
+
         weights = "DEFAULT" if pretrained else None
         net = fetch_or_explain(name, lambda: torchvision.models.get_model(name, weights=weights)) \
             if pretrained else torchvision.models.get_model(name, weights=None)

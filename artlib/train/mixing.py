@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from timm.data.mixup import cutmix_bbox_and_lam
 
 
 @dataclass
@@ -64,6 +63,7 @@ class MixUpCutMix:
         lam = float(torch.distributions.Beta(alpha, alpha).sample())
         if mode == "mixup":
             return MixedBatch(lam * images + (1.0 - lam) * images[permutation], permutation, lam, mode)
+        from timm.data.mixup import cutmix_bbox_and_lam  # imported when needed: timm is slow to import
         (top, bottom, left, right), lam = cutmix_bbox_and_lam(images.shape, lam)
         mixed = images.clone()
         mixed[..., top:bottom, left:right] = images[permutation][..., top:bottom, left:right]

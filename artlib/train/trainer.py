@@ -13,7 +13,6 @@ import pandas as pd
 import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader
-from timm.utils import ModelEmaV3
 from tqdm.auto import tqdm
 
 from .. import distributed as ddp
@@ -127,6 +126,7 @@ class Trainer:
         self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
         # timm's EMA with its decay warm-up (power 3/4, for short runs): min(ema_decay, 1 - (1 + step) ** -0.75)
+        from timm.utils import ModelEmaV3  # imported when needed: timm is slow to import
         self.ema = (ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
                     if self.config.ema_decay else None)
         self.mixer = (MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
