@@ -22,7 +22,7 @@ def render(ex: Explorer) -> None:
     root = Path((meta.get("info") or {}).get("root") or ".")
     top.insert(0, "image", [ex.thumbnail_uri(path=p if Path(p).is_absolute() else root / p) for p in top["path"]])
     columns = [c for c in ("image", "path", "given", "predicted", "score") if c in top]
-    st.dataframe(top[columns], hide_index=True, row_height=72,
+    st.dataframe(top[columns], hide_index=True, row_height=72, height=38 + 73 * min(len(top), 10),
                  column_config={"image": st.column_config.ImageColumn("painting", width="small"),
                                 "score": st.column_config.NumberColumn("suspicion", format="%.3f")})
     st.download_button("Download the whole ranking (CSV)", frame.to_csv(index=False).encode(),
