@@ -1,7 +1,7 @@
 """Frozen-network features kept on disk, one row per image, so that notebooks embedding the same
 paintings with the same network and preprocessing compute each of them once.
 
-A cache file belongs to one fingerprint: the SHA-256 of the backbone's weights and buffers, the
+A cache file belongs to one fingerprint: the SHA-256 of the weights and buffers ``embed`` uses, the
 transform (its ``repr``, which albumentations fills with every parameter) and the decode size. A row
 is keyed by the image path with its size and modification time, so an edited file is embedded anew.
 """
@@ -21,11 +21,21 @@ from .utils.files import atomic_write
 log = logging.getLogger(__name__)
 
 
+#: State-dict prefixes of classification heads, which ``embed`` does not use (MultiTaskClassifier's ``head``,
+#: SiameseNet's ``classifier``): models that differ only there share features.
+HEAD_PREFIXES = ("head.", "classifier.")
+
+
 def fingerprint(model: nn.Module, transform, decode_side: int | None = None) -> str:
-    """16 hex digits naming (weights of ``model.backbone`` or ``model``, transform, decode size)."""
-    net = getattr(model, "backbone", model)  # heads are not part of the features (and start random)
+    """16 hex digits naming (the weights ``model.embed`` uses, transform, decode size).
+
+    Every parameter and buffer counts except those of classification heads (:data:`HEAD_PREFIXES`):
+    two embedding networks on one backbone with different projections get different fingerprints.
+    """
     digest = hashlib.sha256()
-    for name, tensor in net.state_dict().items():
+    for name, tensor in model.state_dict().items():
+        if name.startswith(HEAD_PREFIXES):
+            continue
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     digest.update(repr(transform).encode())

@@ -99,3 +99,16 @@ def test_a_corrupt_cache_file_is_rebuilt(table, tmp_path, caplog):
     features, _ = extract_features(model, loader, cache=tmp_path)
     assert "unreadable feature cache" in caplog.text and model.seen == len(table)
     assert len(FeatureCache(tmp_path, key)) == len(features)
+
+
+def test_the_fingerprint_covers_what_embed_uses_not_the_heads():
+    from artlib.data.transforms import eval_transform
+    from artlib.models.embedding import EmbeddingNet
+    torch.manual_seed(0)
+    base = create_model("simple_cnn", {"genre": 3}, widths=(8, 8))
+    transform = eval_transform(32)
+    a, b = EmbeddingNet(base.backbone, 8, 4), EmbeddingNet(base.backbone, 8, 4)  # one backbone, two projections
+    assert fingerprint(a, transform) != fingerprint(b, transform)
+    other_heads = create_model("simple_cnn", {"genre": 3, "style": 5}, widths=(8, 8))
+    other_heads.backbone.load_state_dict(base.backbone.state_dict())
+    assert fingerprint(other_heads, transform) == fingerprint(base, transform)  # heads are not features
