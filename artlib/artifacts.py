@@ -176,7 +176,8 @@ def save_siamese_head(cfg, name: str, head: nn.Module, backbone: str, scaler, im
     card = ModelCard.for_model(create_model(backbone, {"same": 2}), "siamese_head",
                                {"same": ["different artist", "same artist"]}, image_size, flip_tta=False,
                                features_from=backbone, scores={"same": dict(scores or {})},
-                               feature_dim=saved.backbone.mean.numel(), combine=saved.combine)
+                               feature_dim=saved.backbone.mean.numel(), combine=saved.combine,
+                               hidden=saved.classifier[0].out_features)
     return save_model(cfg, name, saved, card)
 
 
@@ -261,8 +262,8 @@ def save_collection(cfg, table, ids: list[str], image_index, features: np.ndarra
         saved["title_index"] = save_index(cfg, "title_index", title_index, items, table.root,
                                           {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks)
     if thumbnails:
-        from .thumbnails import Thumbnails
-        Thumbnails(outputs_of(cfg) / "cache" / "thumbnails").build(table.image_paths())
+        from .thumbnails import collection_thumbnails
+        collection_thumbnails(outputs_of(cfg)).build(table.image_paths())
     return saved
 
 

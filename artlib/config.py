@@ -68,6 +68,11 @@ def project_root() -> Path:
     return Path.cwd()
 
 
+def default_outputs() -> Path:
+    """``ARTLIB_OUTPUTS`` or the checkout's ``outputs/``: where the notebooks write, and tools read."""
+    return Path(os.environ["ARTLIB_OUTPUTS"]) if os.environ.get("ARTLIB_OUTPUTS") else project_root() / "outputs"
+
+
 @dataclass
 class Settings:
     """Where the data is, what to train on, and how hard."""
@@ -189,7 +194,7 @@ def settings(**overrides) -> Settings:
         tasks=[t.strip() for t in env["ARTLIB_TASKS"].split(",")] if env.get("ARTLIB_TASKS") else None,
         title_column=env.get("ARTLIB_TITLE_COLUMN") or None,
         profile=profile,
-        outputs=Path(env["ARTLIB_OUTPUTS"]) if env.get("ARTLIB_OUTPUTS") else project_root() / "outputs",
+        outputs=default_outputs(),
         **values,
     )
     s = replace(s, **overrides)

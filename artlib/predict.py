@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -250,9 +249,8 @@ def main(argv: list[str] | None = None) -> None:
         classifier = load_classifier(args.checkpoint, args.device)
     else:  # an artefact name, e.g. "classifier" (notebook 08), in ARTLIB_OUTPUTS or outputs/
         from .artifacts import load_classifier as load_artifact
-        from .config import project_root
-        outputs = Path(os.environ.get("ARTLIB_OUTPUTS") or project_root() / "outputs")
-        classifier = load_artifact(outputs, str(args.checkpoint), args.device)
+        from .config import default_outputs
+        classifier = load_artifact(default_outputs(), str(args.checkpoint), args.device)
     table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

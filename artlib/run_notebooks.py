@@ -29,7 +29,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from . import run_status
-from .config import project_root
+from .config import default_outputs, project_root
 from .results import write_summary
 
 
@@ -42,10 +42,6 @@ def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
     if only:
         paths = [p for p in paths if any(p.name.startswith(o) for o in only)]
     return paths
-
-
-def default_outputs() -> Path:
-    return Path(os.environ["ARTLIB_OUTPUTS"]) if os.environ.get("ARTLIB_OUTPUTS") else project_root() / "outputs"
 
 
 def _quiet_kernel_start() -> None:
@@ -86,12 +82,11 @@ class _Watchdog(threading.Thread):
         # signals go to the main thread (where their handlers run, and where a blocked wait must be woken)
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
         while not self.done.wait(0.5):
-            if self.reason:  # set by the runner's SIGTERM handler
-                pass
-            elif self.km.has_kernel and not self.km.is_alive():
-                self.reason = "dead"
-            elif self.cell_started is not None and time.monotonic() - self.cell_started > self.timeout:
-                self.reason = "timeout"
+            if not self.reason:  # (the runner's SIGTERM handler may have set it)
+                if self.km.has_kernel and not self.km.is_alive():
+                    self.reason = "dead"
+                elif self.cell_started is not None and time.monotonic() - self.cell_started > self.timeout:
+                    self.reason = "timeout"
             if self.reason:
                 signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
                 return

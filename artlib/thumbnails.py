@@ -20,6 +20,11 @@ from .utils.files import atomic_write
 log = logging.getLogger(__name__)
 
 
+def collection_thumbnails(outputs: str | Path, side: int = 160) -> "Thumbnails":
+    """The thumbnails of a run's outputs folder (``<outputs>/cache/thumbnails/<side>``)."""
+    return Thumbnails(Path(outputs) / "cache" / "thumbnails", side)
+
+
 class Thumbnails:
     """JPEG thumbnails whose longer side is ``side`` pixels, in ``folder/<side>/``."""
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +22,9 @@ import torch
 from PIL import Image
 
 from .. import artifacts
+from ..config import default_outputs
 from ..data.images import ImageLoadError, decode_rgb, load_rgb
-from ..thumbnails import Thumbnails
+from ..thumbnails import collection_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,6 @@ class Note:
     level: str = "warning"  # "warning" | "error" | "info"
 
 
-def default_outputs() -> Path:
-    """``ARTLIB_OUTPUTS`` or the checkout's ``outputs/`` (as the notebooks write it)."""
-    from ..config import project_root
-    return Path(os.environ.get("ARTLIB_OUTPUTS") or project_root() / "outputs")
-
-
 @dataclass
 class Explorer:
     """The artefacts of one outputs folder and the queries the app's pages make on them."""
@@ -62,7 +56,7 @@ class Explorer:
     images: artifacts.IndexArtifact | None = None
     titles: artifacts.IndexArtifact | None = None
     same_artist: tuple[torch.nn.Module, object] | None = None
-    map: pd.DataFrame | None = None
+    map: tuple[pd.DataFrame, dict] | None = None
     suspects: tuple[pd.DataFrame, dict] | None = None
     notes: list[Note] = field(default_factory=list)
     load_seconds: float = 0.0
@@ -86,7 +80,7 @@ class Explorer:
         self.titles = self._load("title_index", artifacts.load_index) if self.images else None
         self.classifier = self._load("classifier", lambda o, n: artifacts.load_classifier(o, n, device="cpu"))
         self.same_artist = self._load("same_artist", artifacts.load_model)
-        self.map = self._load("map", lambda o, n: artifacts.load_frame(o, n))
+        self.map = self._load("map", artifacts.load_frame)
         self.suspects = self._load("suspects", artifacts.load_frame)
         self._check_data()
         self._check_collection()
@@ -124,23 +118,19 @@ class Explorer:
             self.notes.append(Note("classifier", f"the classifier was trained on {self.classifier.card.data.get('label')!r}, "
                                    f"the collection was indexed from {label!r}: its classes are not the collection's. "
                                    "Run notebooks 08 and 14 with the same ARTLIB_* settings."))
-        checks = {"same_artist": (lambda: self.same_artist[1].data, "12_siamese_pairs"),
-                  "map": (lambda: self.map[1]["data"], "14_similarity"),
-                  "suspects": (lambda: self.suspects[1]["data"], "13_outliers"),
-                  "title_index": (lambda: self.titles.data, "14_similarity")}
-        attr = {"same_artist": "same_artist", "map": "map", "suspects": "suspects", "title_index": "titles"}
-        for name, (data_of, notebook) in checks.items():
-            if getattr(self, attr[name]) is None:
+        recorded = {"same_artist": lambda card: card.data, "map": lambda saved: saved.get("data"),
+                    "suspects": lambda saved: saved.get("data"), "titles": lambda index: index.data}
+        for attr, data_of in recorded.items():  # attribute -> where its artefact records its data
+            value = getattr(self, attr)
+            if value is None:
                 continue
-            try:
-                data = data_of()
-            except (KeyError, TypeError):
-                data = {}
+            data = data_of(value[1] if isinstance(value, tuple) else value) or {}
             if not artifacts.same_data(data, collection):
-                setattr(self, attr[name], None)
+                name = "title_index" if attr == "titles" else attr
+                setattr(self, attr, None)
                 self.notes.append(Note(name, f"not used: the {name} artefact was made from "
-                                       f"{(data or {}).get('label', 'unknown data')!r}, the collection from {label!r}. "
-                                       f"Run notebook {notebook} on the collection's data.", "error"))
+                                       f"{data.get('label', 'unknown data')!r}, the collection from {label!r}. "
+                                       f"Run notebook {artifacts.maker(name)} on the collection's data.", "error"))
         if self.same_artist is not None:
             card, embedder = self.same_artist[1], self.images.embedder
             if (card.features_from != embedder.get("model") or card.image_size != embedder.get("image_size")
@@ -171,9 +161,6 @@ class Explorer:
     def tasks(self) -> list[str]:
         return self.images.tasks if self.images is not None else []
 
-    @property
-    def thumbnails(self) -> Thumbnails:
-        return Thumbnails(self.outputs / "cache" / "thumbnails")
 
     def item(self, item_id: str) -> pd.Series:
         """The collection's row of ``item_id``."""
@@ -201,11 +188,11 @@ class Explorer:
         return f"{title} — {artist}" if isinstance(artist, str) and artist else title
 
     def thumbnail(self, item_id: str) -> bytes | None:
-        return self.thumbnails.get(self.image_path(item_id))
+        return collection_thumbnails(self.outputs).get(self.image_path(item_id))
 
     def thumbnail_uri(self, item_id: str | None = None, path: str | Path | None = None, side: int = 64) -> str | None:
         """A small thumbnail of a collection item (or of an image file) as a ``data:`` URI, None if unreadable."""
-        data = Thumbnails(self.outputs / "cache" / "thumbnails", side=side).get(
+        data = collection_thumbnails(self.outputs, side).get(
             self.image_path(item_id) if item_id is not None else path)
         return None if data is None else "data:image/jpeg;base64," + base64.b64encode(data).decode()
 
@@ -309,7 +296,7 @@ class Explorer:
         frame = self.map[0].astype({"id": str}).merge(self.images.items, on="id", how="inner")
         if len(frame) > limit:
             frame = frame.sample(limit, random_state=seed).sort_index()
-        frame["caption"] = [self.caption(row) for _, row in frame.iterrows()]
+        frame["caption"] = frame["id"].map(self.captions)
         if color_by:
             frame[color_by] = frame[color_by].fillna("(no label)")
         return frame.reset_index(drop=True)

@@ -2,11 +2,11 @@
 :mod:`artlib.app.views` that Streamlit runs as a script (its ``render`` on the shared explorer)."""
 from __future__ import annotations
 
-import streamlit as st
-
 from pathlib import Path
 
-from artlib.app.views.common import SIMILAR_PAGE, explorer
+import streamlit as st
+
+from artlib.app.views.common import explorer
 
 PAGES = Path(__file__).with_name("views")
 
@@ -18,7 +18,7 @@ if ex.images is not None:
     st.sidebar.caption(f"collection: {ex.images.data.get('label', '?')} · {len(ex.images.items):,} paintings")
 
 pages = [st.Page(PAGES / "classify.py", title="Classify", url_path="classify", default=True),
-         st.Page(PAGES / SIMILAR_PAGE.split("/")[-1], title="Similar", url_path="similar"),
+         st.Page(PAGES / "similar.py", title="Similar", url_path="similar"),
          st.Page(PAGES / "search.py", title="Search", url_path="search"),
          st.Page(PAGES / "map_page.py", title="Map", url_path="map"),
          st.Page(PAGES / "suspects.py", title="Suspects", url_path="suspects")]

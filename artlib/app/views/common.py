@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from artlib import artifacts
-from artlib.app.explorer import Explorer, default_outputs
+from artlib.app.explorer import Explorer
+from artlib.config import default_outputs
 from artlib.data.images import ImageLoadError
 
 #: Session key of the collection painting chosen on one page (Map, Classify) and shown on another (Similar).
