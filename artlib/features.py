@@ -117,6 +117,15 @@ def table_features(model: nn.Module, tables: dict[str, ArtTable], image_size: in
     return out
 
 
+def standardized_features(model: nn.Module, tables: dict[str, ArtTable], image_size: int, num_workers: int = 0,
+                          cache: str | Path | None = None, fit_on: str = "train") -> tuple[dict[str, np.ndarray], StandardScaler]:
+    """:func:`table_features` of every table, standardised by a ``StandardScaler`` fitted on ``fit_on``'s;
+    returns them (float32) and the scaler (a head trained on them needs it to score raw features)."""
+    feats = table_features(model, tables, image_size, num_workers, cache=cache)
+    scaler = StandardScaler().fit(feats[fit_on])
+    return {k: scaler.transform(v).astype(np.float32) for k, v in feats.items()}, scaler
+
+
 def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
     """UMAP projection to 2-D (cosine metric)."""
     import umap

@@ -71,7 +71,19 @@ def pair_splits(table: ArtTable, task: str = "artist", fractions=(0.7, 0.15, 0.1
     """Split the *images* first (stratified by ``task``), then pair within each split,
     so no test pair shares an image with a training pair."""
     splits = stratified_split(table.labelled(task), fractions, ("train", "val", "test"), stratify=task, seed=seed)
-    return {name: (t, make_pairs(t, task, k, neg_ratio, seed + i)) for i, (name, t) in enumerate(splits.tables.items())}
+    return pairs_by_split(splits.tables, task, k, neg_ratio, seed)
+
+
+def pairs_by_split(tables: dict[str, ArtTable], task: str = "artist", k: int = 36, neg_ratio: float = 1.75,
+                   seed: int = 0) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
+    """:func:`make_pairs` within each already split table (seed + its position): ``{split: (table, pairs)}``."""
+    return {name: (t, make_pairs(t, task, k, neg_ratio, seed + i)) for i, (name, t) in enumerate(tables.items())}
+
+
+def pair_counts(splits: dict[str, tuple[ArtTable, pd.DataFrame]]) -> pd.DataFrame:
+    """Images, pairs and the share of same-artist pairs per split."""
+    return pd.DataFrame({name: {"images": len(t), "pairs": len(p), "positive share": p["same"].mean()}
+                         for name, (t, p) in splits.items()}).T
 
 
 def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "auto") -> np.ndarray:
@@ -86,6 +98,19 @@ def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "a
     return score_feature_pairs(model, feats, pairs)
 
 
+def score_table_pairs(model, table: ArtTable, pairs: pd.DataFrame, image_size: int, num_workers: int = 0,
+                      device: str = "auto") -> np.ndarray:
+    """:func:`score_pairs` over the paintings of ``table`` seen as at test time (its evaluation transform, the
+    model's input normalisation)."""
+    from .data.dataset import ArtDataset
+    from .data.transforms import eval_transform
+    from .models import input_normalization
+
+    images = DataLoader(ArtDataset(table, eval_transform(image_size, normalization=input_normalization(model))),
+                        batch_size=64, num_workers=num_workers)
+    return score_pairs(model, images, pairs, device)
+
+
 def score_feature_pairs(model, features: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
     """P(same artist) of each pair from precomputed embeddings (one row per image of the table the pairs
     index): ``model.embed`` outputs, or the frozen features a :func:`~artlib.models.siamese.siamese_on_features`
@@ -93,3 +118,27 @@ def score_feature_pairs(model, features: np.ndarray, pairs: pd.DataFrame) -> np.
     feats = torch.as_tensor(features)
     a, b = (torch.from_numpy(pairs[c].to_numpy(dtype=np.int64, copy=True)) for c in ("a", "b"))
     return model.same_probability(feats[a], feats[b]).numpy()
+
+
+def compare_probabilities(probs: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
+    """Classify-then-compare scores of ``pairs`` from per-image class probabilities (rows of the table
+    the pairs index): the dot product of the two paintings' artist distributions."""
+    from .models.siamese import classify_then_compare
+
+    probs = torch.as_tensor(np.asarray(probs))
+    a, b = (torch.from_numpy(pairs[c].to_numpy(dtype=np.int64, copy=True)) for c in ("a", "b"))
+    return classify_then_compare(probs[a], probs[b]).numpy()
+
+
+def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int = 500, seed: int = 0) -> pd.DataFrame:
+    """Per model: ROC AUC with its 95 % bootstrap interval, average precision and the positive share of the pairs."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from .significance import bootstrap_interval
+
+    rows = {}
+    for name, s in scores.items():
+        auc = bootstrap_interval(roc_auc_score, same, s, n_resamples=n_resamples, seed=seed)
+        rows[name] = {"roc_auc": auc.estimate, "roc_auc_low": auc.low, "roc_auc_high": auc.high,
+                      "average_precision": average_precision_score(same, s), "positive_share": same.mean()}
+    return pd.DataFrame(rows).T.rename_axis("model")

@@ -177,3 +177,34 @@ def plot_intervals(table: pd.DataFrame, metric: str = "accuracy", target: float 
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def plot_embedding_maps(maps: dict[str, np.ndarray], hue: pd.Series, hue_name: str) -> plt.Figure:
+    """2-D maps (e.g. UMAP of image and title embeddings) side by side, points coloured by ``hue``
+    (a legend when it has at most 12 values)."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(5.5 * len(maps), 4.5), squeeze=False)
+    for ax, (name, xy) in zip(axes[0], maps.items()):
+        sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=hue, s=12, ax=ax, legend=ax is axes[0][-1] and hue.nunique() <= 12)
+        ax.set_title(f"{name} embeddings (UMAP), colour: {hue_name}")
+    return fig
+
+
+def plot_pair_curves(same: np.ndarray, scores: dict[str, np.ndarray]) -> plt.Figure:
+    """ROC, precision-recall and calibration curves of same/different scores, one line per model."""
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    for name, s in scores.items():
+        fpr, tpr, _ = roc_curve(same, s)
+        axes[0].plot(fpr, tpr, label=name)
+        prec, rec, _ = precision_recall_curve(same, s)
+        axes[1].plot(rec, prec, label=name)
+        frac, mean = calibration_curve(same, np.clip(s, 0, 1), n_bins=8)
+        axes[2].plot(mean, frac, marker="o", label=name)
+    axes[0].plot([0, 1], [0, 1], "k:"); axes[0].set_title("ROC"); axes[0].set_xlabel("false positive rate")
+    axes[1].set_title("precision-recall"); axes[1].set_xlabel("recall")
+    axes[2].plot([0, 1], [0, 1], "k:"); axes[2].set_title("calibration"); axes[2].set_xlabel("predicted probability")
+    for ax in axes:
+        ax.legend(fontsize=8)
+    return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from .dataset import ArtDataset
 from .table import ArtTable
@@ -46,3 +46,23 @@ class FeaturePairDataset(Dataset):
     def __getitem__(self, idx: int):
         a, b, same = self.pairs[idx]
         return self.features[[int(a), int(b)]], {"same": torch.tensor(int(same))}
+
+
+def pair_loaders(splits: dict[str, tuple[ArtTable, pd.DataFrame]], image_size: int, normalization,
+                 batch_size: int = 32, num_workers: int = 0, strength: float = 0.5) -> dict[str, DataLoader]:
+    """Image-pair loaders for an end-to-end Siamese model, ``{split: (table, pairs)}`` -> loaders: ``train``
+    augmented (``strength``) and shuffled, the others with the evaluation transform; ``normalization``
+    as the model's weights expect (:func:`artlib.models.input_normalization`)."""
+    from .transforms import eval_transform, train_transform
+
+    return {name: DataLoader(PairDataset(t, p, train_transform(image_size, strength, normalization=normalization)
+                                         if name == "train" else eval_transform(image_size, normalization=normalization)),
+                             batch_size=batch_size, shuffle=name == "train", num_workers=num_workers)
+            for name, (t, p) in splits.items()}
+
+
+def feature_pair_loaders(features: dict[str, np.ndarray], pairs: dict[str, pd.DataFrame],
+                         batch_size: int = 256) -> dict[str, DataLoader]:
+    """Loaders of feature pairs per split (``train`` shuffled) for a head on frozen features."""
+    return {k: DataLoader(FeaturePairDataset(features[k], p), batch_size=batch_size, shuffle=k == "train")
+            for k, p in pairs.items()}
