@@ -302,3 +302,88 @@ def test_tensorboard_logs_scalars_hparams_and_confusion(splits, tmp_path):
     assert len(events.Scalars("loss/train")) == 2
     assert {f"confusion/{task}" for task in splits.train.tasks} <= set(events.Tags()["images"])
     assert events.PluginTagToContent("hparams")  # the run's settings and its best monitored value
+
+
+def test_two_runs_into_one_checkpoint_folder_are_refused(tmp_path):
+    from artlib.utils import FolderBusyError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    errors = []
+
+    class StartAnotherRun:  # a second training into the same folder while the first is running
+        def on_epoch_end(self, trainer, row):
+            try:
+                Trainer(_model(), cfg, checkpoint_dir=tmp_path).fit(loader)
+            except FolderBusyError as exc:
+                errors.append(str(exc))
+
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path, callbacks=[StartAnotherRun()]).fit(loader)
+    assert len(errors) == 2 and "in use by a training run already running (pid" in errors[0]
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path).fit(loader)  # the lock went with the first run
+
+
+def test_load_best_refuses_the_weights_of_a_later_run(tmp_path):
+    from artlib.train import CheckpointError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=1, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    first = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
+    first.fit(loader)
+    first.load_best()  # its own weights
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path).fit(loader)  # another run, later, same folder
+    with pytest.raises(CheckpointError, match="written by another training run"):
+        first.load_best()
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path).load_best()  # a fresh trainer only loading: allowed
+
+
+def test_a_diverging_run_stops_before_saving_its_weights(tmp_path):
+    from artlib.train import TrainingDivergedError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+
+    class Explode:  # what a far too high learning rate does, in one step
+        def on_epoch_start(self, trainer):
+            if trainer.epoch == 1:
+                with torch.no_grad():
+                    for p in trainer.net.parameters():
+                        p.mul_(1e12)
+
+    trainer = Trainer(_model(), cfg, checkpoint_dir=tmp_path, callbacks=[Explode()])
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch 2: train_loss.*Lower the learning rate"):
+        trainer.fit(loader)
+    assert load_checkpoint(tmp_path / "best.pt")["epoch"] == 1  # the last good weights survive
+    assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 1
+
+
+def test_resuming_with_a_changed_learning_rate_warns_that_it_is_not_used(tmp_path):
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    Trainer(_model(), cfg, checkpoint_dir=tmp_path).fit(loader, until_epoch=1)
+    changed = TrainConfig(epochs=2, lr=1e-3, monitor="train_loss", progress=False, patience=None)
+    with pytest.warns(UserWarning, match=r"lr: 0.01 -> 0.001.*keep the checkpoint's \['lr'\].*NOT used"):
+        Trainer(_model(), changed, checkpoint_dir=tmp_path).fit(loader, resume_from=tmp_path / "last.pt")
+    with pytest.warns(UserWarning, match=r"epochs: 2 -> 3.*apply from the next epoch"):
+        Trainer(_model(), TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False, patience=None),
+                checkpoint_dir=tmp_path).fit(loader, resume_from=tmp_path / "last.pt")
+
+
+def test_a_full_disk_while_saving_says_so_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    from artlib.train import CheckpointError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None)
+    trainer = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
+    trainer.fit(loader, until_epoch=1)
+    before = (tmp_path / "last.pt").read_bytes()
+
+    def full_disk(obj, f, *args, **kwargs):  # what torch's zip writer raises on ENOSPC
+        raise RuntimeError("[enforce fail at inline_container.cc:778] . PytorchStreamWriter failed writing file "
+                           "data/3: file write failed")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(CheckpointError, match=r"last.pt: the disk is full .*previous last.pt \(if any\) is intact"):
+        trainer.fit(loader)
+    assert (tmp_path / "last.pt").read_bytes() == before
+    assert not list(tmp_path.glob("*.tmp-*"))

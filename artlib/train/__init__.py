@@ -6,10 +6,10 @@ from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
 from .mixing import MixedBatch, MixUpCutMix, mixed_loss
 from .param_groups import layerwise_lr_groups
 from .schedule import warmup_cosine
-from .trainer import Predictions, TrainConfig, Trainer
+from .trainer import Predictions, TrainConfig, Trainer, TrainingDivergedError
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
 
 __all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions",
-           "ProgressiveUnfreezing", "TrainConfig", "Trainer", "inverse_frequency_weights", "layerwise_lr_groups",
+           "ProgressiveUnfreezing", "TrainConfig", "Trainer", "TrainingDivergedError", "inverse_frequency_weights", "layerwise_lr_groups",
            "CheckpointError", "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "unfreeze_schedule",
            "warmup_cosine"]

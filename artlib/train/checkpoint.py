@@ -1,7 +1,9 @@
 """Atomic, tensors-only checkpoints, loaded with ``weights_only=True``."""
 from __future__ import annotations
 
+import errno
 import pickle
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +12,32 @@ import torch
 from ..utils.files import atomic_write
 
 
-def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
-    """Write ``state`` to ``path`` atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
-    with atomic_write(path) as tmp:
-        torch.save(state, tmp)
-    return path
-
-
 class CheckpointError(RuntimeError):
     """A checkpoint file is empty, truncated, not a checkpoint, or not the kind that was asked for."""
+
+
+#: What torch says when its zip writer runs out of room (it does not pass on the OSError).
+_WRITE_FAILED = ("file write failed", "unexpected pos", "No space left")
+
+
+def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
+    """Write ``state`` to ``path`` atomically (temp file in the same folder, then rename).
+
+    A full disk raises :class:`CheckpointError` saying so; the previous file at ``path`` is left whole.
+    """
+    path = Path(path)
+    try:
+        with atomic_write(path) as tmp:
+            torch.save(state, tmp)
+    except (OSError, RuntimeError) as exc:
+        if getattr(exc, "errno", None) != errno.ENOSPC and not any(m in str(exc) for m in _WRITE_FAILED):
+            raise
+        free = shutil.disk_usage(path.parent).free
+        raise CheckpointError(
+            f"could not write the checkpoint {path}: the disk is full ({free / 2**20:,.0f} MiB free). "
+            f"The previous {path.name} (if any) is intact. Free some space, or point the outputs folder at "
+            "a larger disk, then resume from last.pt.") from exc
+    return path
 
 
 #: What ``Trainer.resume`` needs; ``best.pt`` holds only the evaluated weights.

@@ -4,7 +4,10 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
+import uuid
+import warnings
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -17,14 +20,24 @@ from tqdm.auto import tqdm
 
 from .. import distributed as ddp
 from ..metrics import classification_metrics
+from ..utils.locks import exclusive_folder
 from ..utils.runtime import resolve_device
-from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
+from .checkpoint import CheckpointError, check_resumable, load_checkpoint, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss
 from .mixing import MixUpCutMix, mixed_loss
 from .schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
+
+#: A loss this many times the first epoch's (or above it when the first was < 1) means the run diverged.
+DIVERGENCE_FACTOR = 1e4
+#: Settings that a resumed run takes from the checkpoint (optimizer and schedule state), whatever the config says.
+RESUME_FIXED = ("lr", "weight_decay", "optimizer", "momentum")
+
+
+class TrainingDivergedError(RuntimeError):
+    """The loss became NaN / infinite or grew by orders of magnitude: the weights are no longer usable."""
 
 
 @dataclass
@@ -143,6 +156,8 @@ class Trainer:
         self.scheduler = None
         self.epoch = 0
         self.history: list[dict] = []
+        self.run_id = uuid.uuid4().hex  # written into the checkpoints: load_best refuses another run's best.pt
+        self._saved = False
 
     # -- helpers -------------------------------------------------------------
     @property
@@ -258,6 +273,15 @@ class Trainer:
         self._ensure_scheduler(len(train_loader))
         if resume_from is not None:
             self.resume(resume_from)
+        lock = (exclusive_folder(self.checkpoint_dir, "a training run")
+                if self.checkpoint_dir is not None and ddp.is_main() else nullcontext())
+        with lock:
+            self._fit_epochs(train_loader, val_loader, until_epoch)
+        if self.epoch >= self.config.epochs or self.stopper.should_stop:  # the run is over, not paused
+            self._call("on_fit_end", val_loader)
+        return self.history_frame()
+
+    def _fit_epochs(self, train_loader: DataLoader, val_loader: DataLoader | None, until_epoch: int | None) -> None:
         stop_at = min(self.config.epochs, until_epoch or self.config.epochs)
         while self.epoch < stop_at:
             torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout/mixing on resume
@@ -275,6 +299,7 @@ class Trainer:
             if self.config.monitor not in row:
                 raise ValueError(f"monitor {self.config.monitor!r} is not in the history columns {list(row)}; "
                                  "pass a val_loader or set monitor='train_loss'")
+            self._check_divergence(row)
             is_best = self.stopper.step(float(row[self.config.monitor]))
             self._save(is_best)
             self._call("on_epoch_end", row)
@@ -283,9 +308,20 @@ class Trainer:
                 log.info("early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor,
                          self.stopper.best)
                 break
-        if self.epoch >= self.config.epochs or self.stopper.should_stop:  # the run is over, not paused
-            self._call("on_fit_end", val_loader)
-        return self.history_frame()
+
+    def _check_divergence(self, row: dict[str, float]) -> None:
+        """Stop with :class:`TrainingDivergedError` before a NaN or exploded loss is saved as best."""
+        first = self.history[0]
+        for key in ("train_loss", "val_loss"):
+            if key not in row:
+                continue
+            value, start = float(row[key]), float(first.get(key, row[key]))
+            if not math.isfinite(value) or (math.isfinite(start) and value > DIVERGENCE_FACTOR * max(start, 1.0)):
+                where = f" in {self.checkpoint_dir}" if self.checkpoint_dir else ""
+                raise TrainingDivergedError(
+                    f"training diverged at epoch {self.epoch}: {key} = {value:.4g} (epoch 1: {start:.4g}). The "
+                    f"weights are no longer usable and were not saved; the last good checkpoints{where} are kept. "
+                    f"Lower the learning rate (lr = {self.config.lr:g}), set grad_clip, or turn off AMP.")
 
     def _val_row(self, loader: DataLoader) -> dict[str, float]:
         preds, loss = self._predict(loader, with_loss=True)
@@ -390,6 +426,7 @@ class Trainer:
             "early_stopping": self.stopper.state_dict(),
             "history": self.history,
             "config": asdict(self.config),
+            "run_id": self.run_id,
         }
 
     def _save(self, is_best: bool) -> None:
@@ -397,9 +434,10 @@ class Trainer:
             return
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
-            save_checkpoint({"model": self.eval_net.state_dict(), "epoch": self.epoch,
+            save_checkpoint({"model": self.eval_net.state_dict(), "epoch": self.epoch, "run_id": self.run_id,
                              "monitor": self.config.monitor, "value": self.stopper.best},
                             self.checkpoint_dir / "best.pt")
+        self._saved = True
         self.history_frame().to_csv(self.checkpoint_dir / "history.csv", index=False)
 
     def resume(self, path: str | Path) -> None:
@@ -418,7 +456,27 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.stopper.load_state_dict(state["early_stopping"])
         self.history = list(state["history"])
+        self.run_id = str(state.get("run_id", self.run_id))  # the same run, continued
+        self._warn_changed_settings(state.get("config", {}), path)
         log.info("resumed from %s at epoch %d", path, self.epoch)
+
+    def _warn_changed_settings(self, saved: dict, path: str | Path) -> None:
+        """Warn for each setting that differs from the checkpoint's; say which ones the resume ignores."""
+        now = asdict(self.config)
+        changed = {k: (saved[k], now[k]) for k in saved if k in now and saved[k] != now[k]
+                   and k not in ("progress", "device")}
+        if not changed:
+            return
+        fixed = [k for k in changed if k in RESUME_FIXED]
+        listed = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items())
+        message = (f"resuming {path} with settings that differ from the checkpoint's ({listed}). "
+                   + (f"The resumed optimizer and schedule keep the checkpoint's {fixed}: the new values are NOT "
+                      "used (trainer.config now holds the checkpoint's); start a new run (another checkpoint folder) to "
+                      "train with them." if fixed else
+                      "The new values apply from the next epoch."))
+        log.warning(message)
+        warnings.warn(message, stacklevel=3)
+        self.config = replace(self.config, **{k: saved[k] for k in fixed})  # the config says what is used
 
     def load_best(self) -> nn.Module:
         """Load ``best.pt`` weights into the model and return it."""
@@ -427,6 +485,10 @@ class Trainer:
         if self.distributed:
             torch.distributed.barrier()  # rank 0 has finished writing
         state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
+        if self._saved and state.get("run_id", self.run_id) != self.run_id:
+            raise CheckpointError(
+                f"{self.checkpoint_dir / 'best.pt'} was written by another training run after this one saved "
+                "there: loading it would evaluate the other run's weights. Give each run its own checkpoint_dir.")
         self.net.load_state_dict(state["model"])
         if self.ema is not None:  # best.pt holds the evaluated (EMA) weights: evaluate those
             self.ema.module.load_state_dict(state["model"])
