@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -201,3 +202,15 @@ def test_decode_rgb_reads_bytes_and_names_the_upload_in_errors():
             decode_rgb(data, "scan.jpg")
     with pytest.raises(ImageLoadError, match="too large"):
         decode_rgb(buffer.getvalue(), "scan.jpg", max_pixels=100)
+
+
+def test_a_file_name_too_long_for_the_file_system_is_an_image_load_error(tmp_path):
+    from artlib.data.dataset import verify_images
+    from artlib.data.table import ArtTable
+
+    with pytest.raises(ImageLoadError, match=r"File name too long \(300-character file name\); rename the file"):
+        load_rgb(tmp_path / ("a" * 296 + ".jpg"))
+    Image.new("RGB", (8, 8)).save(tmp_path / "ok.jpg")
+    table = ArtTable(pd.DataFrame({"path": ["ok.jpg", "a" * 296 + ".jpg"], "label": [0, 0]}), {"label": ["x"]},
+                     tmp_path)
+    assert verify_images(table).table.frame["path"].tolist() == ["ok.jpg"]  # one error row, not an abort

@@ -169,3 +169,32 @@ def test_csv_paths_are_spelt_one_way_and_stay_inside_the_image_folder(tmp_path, 
     (tmp_path / "d.csv").write_text("path,style,style\n0.jpg,a,b\n")
     with pytest.raises(ValueError, match=r"names \['style'\] more than once"):
         load_csv_table(tmp_path / "d.csv", ["style"])
+
+
+def test_image_folder_skips_hidden_files_and_says_what_it_skips(tmp_path, caplog):
+    from PIL import Image
+
+    for name in ("a/x.png", "a/.ipynb_checkpoints/x-checkpoint.png", "a/.hidden.png", "b/y.webp", "b/z.avif",
+                 "loose.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (4, 4)).save(tmp_path / name)
+    (tmp_path / "b" / "notes.txt").write_text("not a painting")
+    (tmp_path / "b" / "scan.heic").write_bytes(b"\0")
+    with caplog.at_level("WARNING"):
+        table = load_image_folder(tmp_path)
+    assert sorted(table.frame["path"]) == ["a/x.png", "b/y.webp", "b/z.avif"]
+    assert "1 file(s) directly in the root belong to no class" in caplog.text
+    assert "2 file(s) in class folders are not images by their extension and are skipped" in caplog.text
+    assert ".txt" in caplog.text and ".heic" in caplog.text
+
+
+def test_labels_spelt_several_ways_are_named_in_a_warning(tmp_path, caplog):
+    rows = ["path,style,period", "0.jpg,Impressionism,1", "1.jpg,impressionism,01", "2.jpg,IMPRESSIONISM,1.0",
+            "3.jpg,Cubism,2"]
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
+    with caplog.at_level("WARNING"):
+        table = load_csv_table(tmp_path / "t.csv", ["style", "period"])
+    assert len(table.classes["style"]) == 4  # kept apart: only the user knows whether they are one class
+    assert "column 'style': 1 label(s) are spelt several ways" in caplog.text
+    assert "'IMPRESSIONISM' / 'Impressionism' / 'impressionism'" in caplog.text
+    assert "column 'period': 1 label(s)" in caplog.text and "'01' / '1' / '1.0'" in caplog.text

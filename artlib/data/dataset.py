@@ -101,7 +101,11 @@ def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None =
     keep, bad = [], []
     missing = 0
     for i, path in enumerate(table.image_paths()):
-        if not path.is_file():
+        try:
+            exists = path.is_file()
+        except OSError:  # e.g. a file name too long for the file system: load_rgb names the problem
+            exists = True
+        if not exists:
             missing += 1
             bad.append({"path": table.frame["path"].iloc[i], "error": f"image file not found: {path}"})
             continue

@@ -5,6 +5,7 @@ import csv
 import io
 import logging
 import posixpath
+from collections import Counter
 from pathlib import Path
 from typing import Sequence
 
@@ -15,14 +16,21 @@ from .table import ArtTable, encode_labels
 
 log = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif")
+
+
+def _is_hidden(path: Path, below: Path) -> bool:
+    """A hidden file, or one inside a hidden folder (``.ipynb_checkpoints``, ``.git``) under ``below``."""
+    return any(part.startswith(".") for part in path.relative_to(below).parts)
 
 
 def load_image_folder(root: str | Path, task: str = "label",
                       extensions: Sequence[str] = IMAGE_EXTENSIONS) -> ArtTable:
     """``root/<class>/<image>`` as a single-task table (classes sorted by folder name).
 
-    Files with other extensions are ignored; an empty class folder is an error.
+    Hidden files and folders (``.ipynb_checkpoints``, which JupyterLab makes, ``.DS_Store``) are skipped;
+    files with other extensions and loose files in ``root`` are skipped with a warning that counts them;
+    an empty class folder is an error.
     """
     root = Path(root)
     if not root.is_dir():
@@ -30,13 +38,27 @@ def load_image_folder(root: str | Path, task: str = "label",
     class_dirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith("."))
     if not class_dirs:
         raise ValueError(f"{root} has no class sub-folders (expected root/<class>/<image>)")
-    rows = []
+    loose = [p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
+    if loose:
+        log.warning("%s: %d file(s) directly in the root belong to no class and are skipped (e.g. %s); put "
+                    "them in a class folder", root, len(loose), sorted(loose)[:3])
+    rows, skipped = [], Counter()
     for code, class_dir in enumerate(class_dirs):
-        files = sorted(p for p in class_dir.rglob("*")
-                       if p.is_file() and p.suffix.lower() in extensions)
+        files = []
+        for p in sorted(class_dir.rglob("*")):
+            if not p.is_file() or _is_hidden(p, class_dir):
+                continue
+            if p.suffix.lower() in extensions:
+                files.append(p)
+            else:
+                skipped[p.suffix.lower() or "(no extension)"] += 1
         if not files:
             raise ValueError(f"class folder {class_dir} holds no images with {tuple(extensions)}")
         rows += [{"path": str(p.relative_to(root)), task: code} for p in files]
+    if skipped:
+        log.warning("%s: %d file(s) in class folders are not images by their extension and are skipped (%s); "
+                    "images with other extensions: pass extensions=", root, sum(skipped.values()),
+                    ", ".join(f"{n} {ext}" for ext, n in skipped.most_common()))
     frame = pd.DataFrame(rows)
     return ArtTable(frame, {task: [d.name for d in class_dirs]}, root, name=root.name)
 

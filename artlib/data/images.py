@@ -103,7 +103,13 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage:
     file, or one with more than ``max_pixels`` pixels (decompression bomb).
     """
     path = Path(path)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a name too long for the file system, a path it cannot stat
+        raise ImageLoadError(f"cannot open {str(path)[:120]}{'...' if len(str(path)) > 120 else ''}: "
+                             f"{exc.strerror or exc} ({len(path.name)}-character file name); rename the file"
+                             ) from exc
+    if not found:
         raise ImageLoadError(f"image file not found: {path}")
     return _decode(path, path, max_pixels, color_manage, reduce_to)
 

@@ -135,12 +135,41 @@ class ArtTable:
         return pd.DataFrame(rows).set_index("task")
 
 
+def _spelling_key(name: str) -> str:
+    """One key for spellings of a label: case and spacing folded, ``1`` / ``01`` / ``1.0`` one number."""
+    folded = " ".join(str(name).replace("_", " ").split()).casefold()
+    try:
+        number = float(folded)
+    except ValueError:
+        return folded
+    return repr(number) if np.isfinite(number) else folded
+
+
+def spelling_variants(names: Sequence[str]) -> list[list[str]]:
+    """Groups of class names that differ only in case, spacing or how a number is written."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(_spelling_key(name), []).append(name)
+    return [sorted(g) for g in groups.values() if len(g) > 1]
+
+
+def warn_spelling_variants(names: Sequence[str], column: str) -> None:
+    """Log a warning when some classes look like one label spelt several ways (they stay separate classes)."""
+    variants = spelling_variants(names)
+    if variants:
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in variants[:5])
+        log.warning("column %r: %d label(s) are spelt several ways and become separate classes: %s%s. If they "
+                    "are one class, write them one way in the data", column, len(variants), shown,
+                    " ..." if len(variants) > 5 else "")
+
+
 def encode_labels(values: pd.Series, classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
     """Map string labels to codes (``-1`` for NaN/empty); classes sorted unless given."""
     clean = values.astype("string").str.strip()
     present = clean.notna() & (clean != "")
     if classes is None:
         classes = sorted(clean[present].unique().tolist())
+        warn_spelling_variants(classes, str(values.name or "label"))
     lookup = {c: i for i, c in enumerate(classes)}
     codes = np.full(len(values), MISSING, dtype=np.int64)
     idx = np.flatnonzero(present.to_numpy())

@@ -46,6 +46,12 @@ def read_class_list(path: str | Path) -> list[str]:
         idx, _, name = line.strip().partition(" ")
         if not idx.isdigit() or not name.strip():
             raise ValueError(f"{path}:{lineno}: expected '<index> <name>', got {line!r}")
+        if int(idx) in names:
+            raise ValueError(f"{path}:{lineno}: class index {int(idx)} is listed twice ({names[int(idx)]!r} and "
+                             f"{name.strip()!r}): one of the classes would vanish; fix the class file")
+        if name.strip() in names.values():
+            raise ValueError(f"{path}:{lineno}: class name {name.strip()!r} is listed twice: two indices would "
+                             "be one class; fix the class file")
         names[int(idx)] = name.strip()
     if sorted(names) != list(range(len(names))):
         raise ValueError(f"{path}: class indices are not 0..{len(names) - 1}")
