@@ -70,7 +70,14 @@ def project_root() -> Path:
 
 def default_outputs() -> Path:
     """``ARTLIB_OUTPUTS`` or the checkout's ``outputs/``: where the notebooks write, and tools read."""
-    return Path(os.environ["ARTLIB_OUTPUTS"]) if os.environ.get("ARTLIB_OUTPUTS") else project_root() / "outputs"
+    if not os.environ.get("ARTLIB_OUTPUTS"):
+        return project_root() / "outputs"
+    path = Path(os.environ["ARTLIB_OUTPUTS"]).expanduser()
+    blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise NotADirectoryError(f"ARTLIB_OUTPUTS={path}: {blocker} is a file, not a folder; point ARTLIB_OUTPUTS "
+                                 "at a folder (it is made when missing)")
+    return path
 
 
 @dataclass

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -182,7 +183,7 @@ class Classifier:
         images get one row with ``error`` set (logged, never a made-up prediction)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
-        paths = expand_images(images)
+        paths, problems = find_images(images)
         table = ArtTable(pd.DataFrame({"path": [str(p) for p in paths],
                                        **{task: MISSING for task in self.card.classes}}), self.card.classes)
         loader = make_loaders({"images": table}, self.card.image_size, batch_size, num_workers, return_index=True,
@@ -202,6 +203,8 @@ class Classifier:
         seen = set(indices.tolist())
         rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
                   "error": "unreadable image (see the log)"} for i, p in enumerate(paths) if i not in seen]
+        rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
+                  "error": why} for p, why in problems]
         columns = ["path", "task", "predicted", "confidence", "top_k", "error"]
         return pd.DataFrame(rows, columns=columns)
 
@@ -216,21 +219,46 @@ def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
     return Classifier(card.rebuild(state["model"], path), card, device=device)
 
 
-def expand_images(images: Iterable[str | Path]) -> list[Path]:
-    """Files as given; folders expanded (recursively, sorted) to their image files. Missing paths raise."""
-    out: list[Path] = []
+def find_images(images: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files as given; folders expanded (recursively, sorted) to their image files; and what was not taken.
+
+    Hidden files and folders (``.ipynb_checkpoints``, ``.DS_Store``) are left out without a word; in a folder,
+    a file of another type and a link to nothing are returned as ``(path, why)`` problems, so that each gets
+    a row of its own. A missing path given by name raises ``FileNotFoundError``.
+    """
+    found: list[Path] = []
+    problems: list[tuple[Path, str]] = []
     for item in images:
         item = Path(item)
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-            if not found:
+            inside = []
+            for p in sorted(item.rglob("*")):
+                if any(part.startswith(".") for part in p.relative_to(item).parts):
+                    continue
+                if p.is_symlink() and not p.exists():
+                    problems.append((p, f"a link to nothing ({os.readlink(p)})"))
+                elif p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS:
+                    inside.append(p)
+                elif p.is_file():
+                    problems.append((p, f"not an image type ({p.suffix or 'no extension'})"))
+            if not inside:
                 log.warning("no image files under %s", item)
-            out += found
+            found += inside
         elif item.exists():
-            out.append(item)
+            found.append(item)
+        elif item.is_symlink():
+            problems.append((item, f"a link to nothing ({os.readlink(item)})"))
         else:
             raise FileNotFoundError(f"no such image or folder: {item}")
-    return out
+    return found, problems
+
+
+def expand_images(images: Iterable[str | Path]) -> list[Path]:
+    """The image files of :func:`find_images` (what it left out is logged)."""
+    found, problems = find_images(images)
+    for path, why in problems:
+        log.warning("skipped %s: %s", path, why)
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:

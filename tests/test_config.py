@@ -126,3 +126,11 @@ def test_an_image_folder_with_train_and_val_is_split_not_two_classes(tmp_path, m
     monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
     tables = load_source(settings(outputs=tmp_path.parent / f"{tmp_path.name}_out"))
     assert set(tables) == {"train", "val"} and tables["train"].classes["label"] == ["cats", "dogs"]
+
+
+@pytest.mark.parametrize("below", ["", "sub"])
+def test_outputs_pointing_at_a_file_is_named(monkeypatch, tmp_path, below):
+    (tmp_path / "results.txt").write_text("a file")
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "results.txt" / below))
+    with pytest.raises(NotADirectoryError, match=r"results.txt is a file, not a folder; point ARTLIB_OUTPUTS"):
+        settings()

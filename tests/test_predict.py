@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from artlib.data.loaders import make_loaders
 from artlib.data.transforms import eval_transform
 from artlib.data.tta import MultiView
 from artlib.models import create_model, input_normalization
-from artlib.predict import ModelCard, expand_images, load_classifier, main, save_classifier
+from artlib.predict import Classifier, ModelCard, expand_images, load_classifier, main, save_classifier
 from artlib.train import Trainer, TrainConfig, save_checkpoint
 
 
@@ -112,3 +114,24 @@ def test_card_never_asks_for_downloaded_weights(folder):
     with pytest.raises(ValueError, match="top_k"):
         from artlib.predict import Classifier
         Classifier(model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32), device="cpu").predict([], top_k=0)
+
+
+def test_a_folder_gives_an_error_row_for_other_types_and_dangling_links(folder, fixture_paths, tmp_path):
+    import shutil
+
+    model = _model(folder)
+    classifier = Classifier(model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32), device="cpu")
+    images = tmp_path / "imgs"
+    (images / ".ipynb_checkpoints").mkdir(parents=True)
+    painting = folder.image_paths()[0]
+    shutil.copy(painting, images / "a.jpg")
+    shutil.copy(painting, images / ".ipynb_checkpoints" / "a-checkpoint.jpg")
+    shutil.copy(painting, images / ".hidden.jpg")
+    (images / "scan.heic").write_bytes(b"\0\0")
+    (images / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    out = classifier.predict([images])
+    assert sorted(out["path"].map(lambda p: Path(p).name).unique()) == ["a.jpg", "gone.jpg", "scan.heic"]
+    errors = out.set_index(out["path"].map(lambda p: Path(p).name))["error"]
+    assert errors["scan.heic"] == "not an image type (.heic)"
+    assert errors["gone.jpg"].startswith("a link to nothing")
+    assert out.loc[out["path"].str.endswith("a.jpg"), "error"].isna().all()
