@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zipfile
 from pathlib import Path
 from typing import Sequence
 
@@ -62,7 +63,7 @@ class FeatureCache:
             try:
                 with np.load(self.path, allow_pickle=False) as stored:
                     self.rows = dict(zip(stored["keys"].tolist(), stored["features"]))
-            except (OSError, ValueError, KeyError) as exc:  # truncated or foreign file: start again
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # truncated or foreign: start again
                 log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
 
     def __contains__(self, key: str) -> bool:

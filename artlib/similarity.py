@@ -139,7 +139,7 @@ class SimilarityIndex:
         for name in ("meta.json", "index.faiss", "vectors.npy"):
             if not (folder / name).is_file():
                 raise FileNotFoundError(f"no saved index in {folder}: {name} is missing")
-        meta = json.loads((folder / "meta.json").read_text())
+        meta = _read_meta(folder / "meta.json")
         for name, digest in meta.get("sha256", {}).items():
             if hash_file(folder / name) != digest:
                 raise ValueError(f"{folder / name} is not the file meta.json was saved with (checksum differs): "
@@ -154,6 +154,18 @@ class SimilarityIndex:
             raise ValueError(f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
                              f"vectors {self.vectors.shape[1]}, meta {self.dim}")
         return self
+
+
+def _read_meta(path: Path) -> dict:
+    """``meta.json`` of a saved index; a damaged one raises ``ValueError`` naming the file and what to do."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is damaged ({exc}): save the index again (notebook 14 makes it)") from exc
+    missing = [k for k in ("ids", "kind", "dim") if not isinstance(meta, dict) or k not in meta]
+    if missing:
+        raise ValueError(f"{path} is damaged: it lacks {missing}; save the index again (notebook 14 makes it)")
+    return meta
 
 
 def load_title_encoder(device: str = "cpu"):

@@ -99,6 +99,14 @@ def test_a_corrupt_cache_file_is_rebuilt(table, tmp_path, caplog):
     features, _ = extract_features(model, loader, cache=tmp_path)
     assert "unreadable feature cache" in caplog.text and model.seen == len(table)
     assert len(FeatureCache(tmp_path, key)) == len(features)
+    whole = (tmp_path / f"{key}.npz").read_bytes()  # a zip cut short: BadZipFile inside np.load
+    (tmp_path / f"{key}.npz").write_bytes(whole[: len(whole) // 2])
+    caplog.clear()
+    model.seen = 0
+    again, _ = extract_features(model, loader, cache=tmp_path)
+    assert "it will be rewritten" in caplog.text and model.seen == len(table)
+    np.testing.assert_allclose(again, features, atol=1e-6)
+    assert len(FeatureCache(tmp_path, key)) == len(features)
 
 
 def test_the_fingerprint_covers_what_embed_uses_not_the_heads():

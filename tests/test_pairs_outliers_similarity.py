@@ -265,3 +265,13 @@ def test_label_retrieval_scores_each_task_on_its_labelled_paintings():
     assert out["genre precision@3"] == expected["precision@3"] and out["genre recall@3"] == expected["recall@3"]
     assert set(out) == {"style precision@3", "style recall@3", "genre precision@3", "genre recall@3"}
     assert set(label_retrieval(vectors, ids, table, k=8)) == {"style precision@8", "style recall@8"}  # 9 genre labels <= k + 1
+
+
+@pytest.mark.parametrize("damage, match", [("{not json", "meta.json is damaged"),
+                                           ('{"kind": "flat", "dim": 8}', r"lacks \['ids'\]"),
+                                           ("[1, 2]", r"lacks \['ids', 'kind', 'dim'\]")])
+def test_a_damaged_index_meta_file_is_named(tmp_path, damage, match):
+    saved = SimilarityIndex(np.random.default_rng(0).normal(size=(5, 8)), list("abcde")).save(tmp_path / "i")
+    (saved / "meta.json").write_text(damage)
+    with pytest.raises(ValueError, match=match):
+        SimilarityIndex.load(saved)
