@@ -330,9 +330,19 @@ def _write_imagefolder(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: Fix
         _save_jpeg(images[row.work], fx.imagefolder / row.genre / row.file)
 
 
+#: The fewest paintings a fixture can have: its defects take 9 training rows.
+MIN_FIXTURE_WORKS = 10
+
+
 def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: bool = True,
                  overwrite: bool = False) -> FixturePaths:
-    """Write the fixture under ``root`` (reused when already written with the same settings)."""
+    """Write the fixture under ``root`` (reused when already written with the same settings).
+
+    ``n_works`` is at least :data:`MIN_FIXTURE_WORKS` (its defects and splits need that many paintings).
+    """
+    if int(n_works) < MIN_FIXTURE_WORKS:
+        raise ValueError(f"n_works={n_works}: the fixture needs at least {MIN_FIXTURE_WORKS} paintings (its "
+                         "planted defects and three splits draw from them); 360 is the default")
     root = Path(root)
     fx = FixturePaths.under(root, n_works)
     stamp = {"n_works": n_works, "seed": seed, "defects": defects, "version": 2}
@@ -370,6 +380,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-defects", action="store_true")
     args = parser.parse_args(argv)
+    if args.n_works < MIN_FIXTURE_WORKS:
+        parser.error(f"--n-works must be at least {MIN_FIXTURE_WORKS} (got {args.n_works})")
     start = time.perf_counter()
     fx = make_fixture(args.root, args.n_works, args.seed, not args.no_defects, overwrite=True)
     print(json.dumps({k: str(v) for k, v in asdict(fx).items()}, indent=1))

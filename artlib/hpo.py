@@ -30,14 +30,56 @@ def storage_url(path_or_url: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
+def study_name(name: str, data: dict | None) -> str:
+    """``name`` keyed by the data (``artifacts.data_record``): trials on other data never mix in."""
+    return f"{name}@{data['signature'][:12]}" if data and data.get("signature") else name
+
+
 def create_study(name: str, storage: str | Path, direction: str = "maximize", seed: int = 0,
-                 n_startup_trials: int = 5, n_warmup_steps: int = 1) -> optuna.Study:
-    """Create or reopen study ``name`` with a seeded TPE sampler and a median pruner."""
-    return optuna.create_study(
-        study_name=name, storage=storage_url(storage), direction=direction, load_if_exists=True,
+                 n_startup_trials: int = 5, n_warmup_steps: int = 1, data: dict | None = None) -> optuna.Study:
+    """Create or reopen study ``name`` with a seeded TPE sampler and a median pruner.
+
+    ``data`` (a :func:`artlib.artifacts.data_record`) keys the study by the data's signature
+    (see :func:`study_name`) and is stored on it; a study holding another data record is refused.
+    """
+    study = optuna.create_study(
+        study_name=study_name(name, data), storage=storage_url(storage), direction=direction, load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials, n_warmup_steps=n_warmup_steps),
     )
+    if data:
+        stored = study.user_attrs.get("data")
+        if stored is None:
+            study.set_user_attr("data", data)
+        elif stored.get("signature") != data.get("signature"):
+            raise ValueError(f"study {study.study_name!r} in {storage} holds trials on other data "
+                             f"({stored.get('label')}); give this study another name")
+    return study
+
+
+#: Batch sizes the classifier search tries, where the training split holds at least that many images.
+BATCH_CHOICES = (16, 32, 64)
+
+
+def batch_choices(n_train: int) -> list[int]:
+    """The :data:`BATCH_CHOICES` a training split of ``n_train`` images fills at least twice (or its half)."""
+    if n_train < 2:
+        raise ValueError(f"the training split has {n_train} image(s): too few to search hyper-parameters")
+    fitting = [b for b in BATCH_CHOICES if 2 * b <= n_train]
+    return fitting or [max(1, n_train // 2)]
+
+
+def metric_batch(n_labelled: int, n_classes: int, m: int) -> tuple[int, int]:
+    """``(m, batch_size)`` for an m-per-class batch of up to 8 classes that the split fills at least once.
+
+    ``m`` shrinks (to 2 at least) when the split is too small; too few images or classes raise ``ValueError``.
+    """
+    for m_try in range(m, 1, -1):
+        classes = min(n_classes, 8, n_labelled // m_try)
+        if classes >= 2:
+            return m_try, m_try * classes
+    raise ValueError(f"{n_labelled} labelled training image(s) in {n_classes} class(es): metric learning needs "
+                     "batches of at least 2 classes x 2 images")
 
 
 class OptunaPruning:
@@ -62,7 +104,7 @@ def classifier_objective(tables: dict[str, ArtTable], model_name: str = "simple_
     """
     def objective(trial: optuna.Trial) -> float:
         lr = trial.suggest_float("lr", 1e-4, 1e-2, log=True)
-        batch_size = trial.suggest_categorical("batch_size", [16, 32, 64])
+        batch_size = trial.suggest_categorical("batch_size", batch_choices(len(tables["train"])))
         weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
         mix_prob = trial.suggest_float("mix_prob", 0.0, 1.0)
@@ -96,8 +138,10 @@ def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str 
         m = trial.suggest_categorical("m", [4, 8])
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
         torch.manual_seed(seed)
+        labelled = tables["train"].labelled(task)
         n_classes = tables["train"].num_classes[task]
-        batch_size = m * min(n_classes, 8)
+        m, batch_size = metric_batch(len(labelled), int(labelled.frame[task].nunique()), m)
+        trial.set_user_attr("m_used", m)  # smaller than the suggested m when the split is small
         classifier = create_model(backbone_name, {task: n_classes}, **(backbone_kwargs or {}))
         norm = input_normalization(classifier)
         train = m_per_class_loader(tables["train"], task, train_transform(image_size, strength, normalization=norm),

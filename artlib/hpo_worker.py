@@ -4,7 +4,9 @@
     python -m artlib.hpo_worker --study metric-style --objective metric --task style \\
         --storage postgresql://user:pw@host/artlib --trials 10
 
-Data and profile come from the ``ARTLIB_*`` variables (see :mod:`artlib.config`).
+Data and profile come from the ``ARTLIB_*`` variables (see :mod:`artlib.config`); the study's name is keyed
+by the data (``--study classifier-wikiart`` becomes ``classifier-wikiart@<signature>``), so workers on the
+same data share it and trials on other data never mix in.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import argparse
 
 import optuna
 
+from .artifacts import data_record
 from .config import get_splits, settings
 from .hpo import classifier_objective, create_study, metric_objective
 
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0, help="sampler seed; give each worker its own")
     args = parser.parse_args(argv)
+    if args.trials < 1:
+        parser.error(f"--trials must be at least 1 (got {args.trials})")
     cfg = settings()
     splits = get_splits(cfg)
     epochs = args.epochs or (3 if cfg.profile == "ci" else 12)
@@ -36,11 +41,12 @@ def main(argv: list[str] | None = None) -> None:
     else:
         objective = metric_objective(splits, args.task or splits["train"].tasks[0], args.model, small, epochs,
                                      cfg.image_size, cfg.seed)
-    study = create_study(args.study, args.storage, seed=args.seed)
+    study = create_study(args.study, args.storage, seed=args.seed, data=data_record(cfg))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=args.trials)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    print(f"study {args.study}: {len(study.trials)} trials ({len(done)} complete), best {study.best_value:.4f}")
+    best = f"best {study.best_value:.4f}" if done else "no complete trial yet (all pruned or failed)"
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(done)} complete), {best}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 import hashlib
 import time
 
+import pytest
+
 from artlib.fixtures import make_fixture
 
 
@@ -86,3 +88,15 @@ def test_make_fixture_never_deletes_a_folder_that_is_not_a_fixture(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):
         make_fixture(tmp_path / "file", n_works=40)
+
+
+@pytest.mark.parametrize("n_works", [0, 5, 9])
+def test_too_few_works_is_a_clear_error(tmp_path, n_works, capsys):
+    from artlib.fixtures import main
+
+    with pytest.raises(ValueError, match=f"n_works={n_works}: the fixture needs at least 10 paintings"):
+        make_fixture(tmp_path / "fx", n_works=n_works)
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "fx"), "--n-works", str(n_works)])
+    assert exit_.value.code == 2 and "--n-works must be at least 10" in capsys.readouterr().err
+    make_fixture(tmp_path / "ten", n_works=10)  # the floor itself works
