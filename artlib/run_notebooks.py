@@ -31,6 +31,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from . import run_status
 from .config import default_outputs, project_root
 from .results import write_summary
+from .utils.locks import FolderBusyError, exclusive_folder
 
 
 #: Settings that are paths, made absolute before the kernels start.
@@ -181,6 +182,16 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_kernel_start()
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the tasks of a stopped notebook's client
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` / a scheduler's stop: shut the kernel down, write the summary
+    try:
+        with exclusive_folder(outputs, "another notebook run (run_notebooks)", lock_name=".run_notebooks.lock"):
+            return _run_series(paths, out_dir, outputs, args.timeout, args.html)
+    except FolderBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, html: bool) -> int:
+    """Run ``paths`` in order, print and write the summary; the exit code of :func:`main`."""
     rows = []
     for path in paths:
         print(f"running {path.name} ...", flush=True)
@@ -189,12 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["ARTLIB_NOTEBOOK"] = name  # the kernel inherits it: run_status records land under this name
         status, start = "ok", time.perf_counter()
         try:
-            run_notebook(path, out_dir, args.timeout, html=args.html)
+            run_notebook(path, out_dir, timeout, html=html)
         except CellExecutionError as exc:
             status = "FAILED"
             print(f"  FAILED: {str(exc).splitlines()[-1] if str(exc) else exc}", flush=True)
         except CellTimeoutError:
-            status = f"TIMEOUT: a cell ran over {args.timeout} s"
+            status = f"TIMEOUT: a cell ran over {timeout} s"
         except DeadKernelError:
             status = "KERNEL DIED (killed, e.g. for memory)"
         except (KeyboardInterrupt, asyncio.CancelledError):

@@ -51,3 +51,18 @@ def test_sigterm_stops_the_run_with_a_summary(tmp_path):
     assert proc.returncode == 130, output
     status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
     assert status.to_dict() == {"01_slow": "INTERRUPTED"} and "2 not started" in output
+
+
+def test_a_second_run_into_the_same_outputs_is_refused(tmp_path):
+    _notebooks(tmp_path / "nb", {"01_slow": "import time\ntime.sleep(12)"})
+    first = _run(tmp_path / "nb", tmp_path / "out")
+    time.sleep(6)  # the first run holds the outputs folder
+    second = _run(tmp_path / "nb", tmp_path / "out")
+    output, _ = second.communicate(timeout=60)
+    assert second.returncode == 2 and "is in use by another notebook run (run_notebooks)" in output, output
+    first_output, _ = first.communicate(timeout=60)
+    assert first.returncode == 0, first_output
+    status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv")
+    assert status["status"].tolist() == ["ok"]  # one run's record, not a mix
+    third = _run(tmp_path / "nb", tmp_path / "other")  # another outputs folder runs alongside
+    assert third.wait(timeout=60) == 0
