@@ -24,8 +24,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import run_status
-from .data import (ArtTable, Splits, drop_empty_classes, load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
-                   load_split_folders, load_wga, load_wikiart, stratified_split)
+from .data import (
+    ArtTable,
+    Splits,
+    drop_empty_classes,
+    load_csv_table,
+    load_image_folder,
+    load_nga,
+    load_painter_by_numbers,
+    load_split_folders,
+    load_wga,
+    load_wikiart,
+    stratified_split,
+)
 from .data.dataset import verify_images
 from .data.duplicates import drop_overlap
 from .data.io import load_table, save_table

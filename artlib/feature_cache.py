@@ -11,8 +11,8 @@ import hashlib
 import logging
 import os
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch.nn as nn
@@ -62,7 +62,7 @@ class FeatureCache:
         if self.path.is_file():
             try:
                 with np.load(self.path, allow_pickle=False) as stored:
-                    self.rows = dict(zip(stored["keys"].tolist(), stored["features"]))
+                    self.rows = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # truncated or foreign: start again
                 log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
 
@@ -78,7 +78,7 @@ class FeatureCache:
     def add(self, keys: Sequence[str], features: np.ndarray) -> None:
         if len(keys) != len(features):
             raise ValueError(f"{len(keys)} keys but {len(features)} feature rows")
-        self.rows.update(zip(keys, np.asarray(features, dtype=np.float32)))
+        self.rows.update(zip(keys, np.asarray(features, dtype=np.float32), strict=True))
 
     def save(self) -> Path:
         """Write the file atomically (a temporary file renamed into place)."""

@@ -11,8 +11,12 @@ import torch.nn as nn
 from sklearn.cluster import KMeans
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import (accuracy_score, adjusted_rand_score, normalized_mutual_info_score,
-                             precision_recall_fscore_support)
+from sklearn.metrics import (
+    accuracy_score,
+    adjusted_rand_score,
+    normalized_mutual_info_score,
+    precision_recall_fscore_support,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch.utils.data import DataLoader, Dataset, SequentialSampler, Subset

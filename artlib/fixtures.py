@@ -72,7 +72,7 @@ class FixturePaths:
     n_works: int
 
     @classmethod
-    def under(cls, root: Path, n_works: int) -> "FixturePaths":
+    def under(cls, root: Path, n_works: int) -> FixturePaths:
         return cls(root, root / "wikiart", root / "wikiart_csv", root / "pbn" / "train_info.csv",
                    root / "pbn" / "train", root / "nga", root / "wga" / "paintings.csv",
                    root / "imagefolder", n_works)
@@ -172,7 +172,7 @@ def make_catalogue(n_works: int, seed: int = 0) -> pd.DataFrame:
             "genre_listed": bool(rng.random() < 0.92), "val": bool(rng.random() < 0.2),
         })
     cat = pd.DataFrame(rows)
-    cat["file"] = [f"{_slug(a)}_{_slug(t)}-{i}.jpg" for a, t, i in zip(cat.artist_name, cat.title, cat.work)]
+    cat["file"] = [f"{_slug(a)}_{_slug(t)}-{i}.jpg" for a, t, i in zip(cat.artist_name, cat.title, cat.work, strict=True)]
     return cat
 
 
@@ -200,12 +200,12 @@ def _write_wikiart(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: Fixture
         art = part["artist_idx"] >= 0
         _write_lines(csv / "Artist" / f"artist_{split}",
                      ["(Path to image),, (Groundtruth class) ", ""]
-                     + [f"{p},,{a}" for p, a in zip(rel[art], part["artist_idx"][art])], "\n")
+                     + [f"{p},,{a}" for p, a in zip(rel[art], part["artist_idx"][art], strict=True)], "\n")
         gen = part["genre_listed"]
         _write_lines(csv / "Genre" / f"genre_{split}.csv",
-                     [f"{p},{GENRES.index(g)}" for p, g in zip(rel[gen], part["genre"][gen])], "\r\n")
+                     [f"{p},{GENRES.index(g)}" for p, g in zip(rel[gen], part["genre"][gen], strict=True)], "\r\n")
         _write_lines(csv / "Style" / f"style_{split}.csv",
-                     [f"{p},{STYLES.index(s)}" for p, s in zip(rel, part["style"])], "\r\n")
+                     [f"{p},{STYLES.index(s)}" for p, s in zip(rel, part["style"], strict=True)], "\r\n")
 
 
 def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Generator, seed: int) -> None:
@@ -245,7 +245,7 @@ def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Gen
 def _write_pbn(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePaths, rng: np.random.Generator) -> None:
     ids = rng.permutation(np.arange(10_000, 10_000 + 3 * len(cat)))[: len(cat)]
     rows = []
-    for row, pid in zip(cat.itertuples(), ids):
+    for row, pid in zip(cat.itertuples(), ids, strict=True):
         fname = f"{pid}.jpg"
         _save_jpeg(images[row.work], fx.pbn_images / fname)
         r = rng.random()

@@ -7,15 +7,18 @@ can fill it at once.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import optuna
 
 from .data.loaders import make_loaders
 from .data.table import ArtTable
-from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 from .data.transforms import train_transform
+from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 from .models import create_model, input_normalization
 from .train import TrainConfig, Trainer, inverse_frequency_weights
 
@@ -32,7 +35,10 @@ def storage_url(path_or_url: str | Path) -> str:
 
 def study_name(name: str, data: dict | None) -> str:
     """``name`` keyed by the data (``artifacts.data_record``): trials on other data never mix in."""
-    return f"{name}@{data['signature'][:12]}" if data and data.get("signature") else name
+    if not data or not data.get("signature"):
+        return name
+    digest = hashlib.sha1(json.dumps(data["signature"], sort_keys=True, default=str).encode()).hexdigest()
+    return f"{name}@{digest[:12]}"
 
 
 def create_study(name: str, storage: str | Path, direction: str = "maximize", seed: int = 0,
@@ -160,7 +166,7 @@ def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str 
     return objective
 
 
-def trials_frame(study: optuna.Study) -> "pd.DataFrame":  # noqa: F821
+def trials_frame(study: optuna.Study) -> pd.DataFrame:  # noqa: F821
     """Trials as a DataFrame: number, state, value, params."""
     cols = ["number", "state", "value", "duration"]
     frame = study.trials_dataframe()

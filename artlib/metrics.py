@@ -4,12 +4,18 @@ Labels of ``-1`` (missing) are ignored everywhere.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import (accuracy_score, classification_report, confusion_matrix,
-                             precision_recall_fscore_support, roc_auc_score, top_k_accuracy_score)
+from sklearn.metrics import (
+    accuracy_score,
+    classification_report,
+    confusion_matrix,
+    precision_recall_fscore_support,
+    roc_auc_score,
+    top_k_accuracy_score,
+)
 
 
 def _labelled(y_true: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -55,7 +55,7 @@ def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: fl
         if len(negatives) >= wanted:
             break
         a, b = rng.choice(rows, size=(2, max(wanted, 64)))
-        for i, j in zip(a, b):
+        for i, j in zip(a, b, strict=True):
             if labels[i] != labels[j]:
                 negatives.add((min(i, j), max(i, j), 0))
                 if len(negatives) >= wanted:

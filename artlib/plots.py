@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,7 +26,7 @@ def plot_class_balance(table: ArtTable, tasks: Sequence[str] | None = None, top:
     """Bar chart of images per class for each task (largest ``top`` classes)."""
     tasks = list(tasks or table.tasks)
     fig, axes = plt.subplots(1, len(tasks), figsize=(5 * len(tasks), 4), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    for ax, task in zip(axes[0], tasks, strict=False):
         counts = table.counts(task).sort_values(ascending=False).head(top)
         sns.barplot(x=counts.to_numpy(), y=[str(i) for i in counts.index], ax=ax, color="steelblue")
         missing = int((table.frame[task] < 0).sum())
@@ -183,7 +183,7 @@ def plot_embedding_maps(maps: dict[str, np.ndarray], hue: pd.Series, hue_name: s
     """2-D maps (e.g. UMAP of image and title embeddings) side by side, points coloured by ``hue``
     (a legend when it has at most 12 values)."""
     fig, axes = plt.subplots(1, len(maps), figsize=(5.5 * len(maps), 4.5), squeeze=False)
-    for ax, (name, xy) in zip(axes[0], maps.items()):
+    for ax, (name, xy) in zip(axes[0], maps.items(), strict=False):
         sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=hue, s=12, ax=ax, legend=ax is axes[0][-1] and hue.nunique() <= 12)
         ax.set_title(f"{name} embeddings (UMAP), colour: {hue_name}")
     return fig
@@ -202,9 +202,11 @@ def plot_pair_curves(same: np.ndarray, scores: dict[str, np.ndarray]) -> plt.Fig
         axes[1].plot(rec, prec, label=name)
         frac, mean = calibration_curve(same, np.clip(s, 0, 1), n_bins=8)
         axes[2].plot(mean, frac, marker="o", label=name)
-    axes[0].plot([0, 1], [0, 1], "k:"); axes[0].set_title("ROC"); axes[0].set_xlabel("false positive rate")
-    axes[1].set_title("precision-recall"); axes[1].set_xlabel("recall")
-    axes[2].plot([0, 1], [0, 1], "k:"); axes[2].set_title("calibration"); axes[2].set_xlabel("predicted probability")
+    axes[0].plot([0, 1], [0, 1], "k:")
+    axes[2].plot([0, 1], [0, 1], "k:")
+    axes[0].set(title="ROC", xlabel="false positive rate")
+    axes[1].set(title="precision-recall", xlabel="recall")
+    axes[2].set(title="calibration", xlabel="predicted probability")
     for ax in axes:
         ax.legend(fontsize=8)
     return fig

@@ -18,9 +18,9 @@ import argparse
 import json
 import logging
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -80,7 +80,7 @@ class ModelCard:
         return json.loads(json.dumps(out, default=_plain))  # numpy numbers -> Python numbers
 
     @classmethod
-    def from_dict(cls, values: dict, source: str | Path = "the checkpoint") -> "ModelCard":
+    def from_dict(cls, values: dict, source: str | Path = "the checkpoint") -> ModelCard:
         """The card of :meth:`to_dict`; a damaged card raises ``ValueError`` naming ``source``."""
         try:
             return cls(**values)
@@ -95,7 +95,7 @@ class ModelCard:
     def for_model(cls, model: nn.Module, name: str, classes: dict[str, list[str]], image_size: int,
                   views: Sequence[str] = ("crop",), flip_tta: bool = True, trim_margins: bool = False,
                   scores: pd.DataFrame | dict | None = None, features_from: str | None = None,
-                  **model_kwargs) -> "ModelCard":
+                  **model_kwargs) -> ModelCard:
         """A card for ``model`` (built as ``create_model(name, classes, **model_kwargs)``), with the
         normalisation it declares; ``scores``: test scores per task (a :func:`artlib.results.task_scores` table)."""
         if isinstance(scores, pd.DataFrame):
@@ -196,7 +196,7 @@ class Classifier:
         rows = []
         for task, names in self.card.classes.items():
             probs = preds.probs.get(task, np.zeros((0, len(names))))
-            for i, p, best in zip(indices, probs, np.argsort(-probs, axis=1)[:, :top_k]):
+            for i, p, best in zip(indices, probs, np.argsort(-probs, axis=1)[:, :top_k], strict=True):
                 rows.append({"path": str(paths[i]), "task": task, "predicted": names[best[0]],
                              "confidence": round(float(p[best[0]]), 4),
                              "top_k": "; ".join(f"{names[c]} {p[c]:.3f}" for c in best), "error": None})

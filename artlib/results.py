@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -31,13 +31,13 @@ def task_scores(labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray
             continue
         pred = p.argmax(1)
         row = {"n": len(y)}
-        row.update(zip(("accuracy", "accuracy_low", "accuracy_high"), accuracy_interval(pred == y)))
+        row.update(zip(("accuracy", "accuracy_low", "accuracy_high"), accuracy_interval(pred == y), strict=True))
         if top_k and p.shape[1] > top_k:
             top = np.argsort(-p, axis=1)[:, :top_k]
             row.update(zip((f"top{top_k}", f"top{top_k}_low", f"top{top_k}_high"),
-                           accuracy_interval((top == y[:, None]).any(1))))
+                           accuracy_interval((top == y[:, None]).any(1)), strict=True))
         row.update(zip(("macro_f1", "macro_f1_low", "macro_f1_high"),
-                       bootstrap_interval(macro_f1, y, pred, n_resamples=n_resamples)))
+                       bootstrap_interval(macro_f1, y, pred, n_resamples=n_resamples), strict=True))
         rows[task] = row
     return pd.DataFrame(rows).T.rename_axis("task")
 

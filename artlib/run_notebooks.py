@@ -33,7 +33,6 @@ from .config import default_outputs, project_root
 from .results import write_summary
 from .utils.locks import FolderBusyError, exclusive_folder
 
-
 #: Settings that are paths, made absolute before the kernels start.
 PATH_VARIABLES = ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_OUTPUTS")
 

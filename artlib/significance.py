@@ -14,7 +14,8 @@ Labels of ``-1`` (missing) are left out, as everywhere in :mod:`artlib.metrics`.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd

@@ -10,8 +10,8 @@ sentence-transformers encoder).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -100,7 +100,7 @@ class SimilarityIndex:
         if np.ndim(vector) == 2 and len(vector) != 1:
             raise ValueError(f"query takes one vector, got {len(vector)} rows: use search() for several")
         sims, pos = self.search(vector, k + (exclude is not None))
-        rows = [(self.ids[p], float(s)) for s, p in zip(sims[0], pos[0]) if p >= 0 and self.ids[p] != exclude]
+        rows = [(self.ids[p], float(s)) for s, p in zip(sims[0], pos[0], strict=True) if p >= 0 and self.ids[p] != exclude]
         frame = pd.DataFrame(rows[:k], columns=["id", "similarity"])
         frame["rank"] = np.arange(1, len(frame) + 1)
         return frame
@@ -132,7 +132,7 @@ class SimilarityIndex:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> "SimilarityIndex":
+    def load(cls, folder: str | Path) -> SimilarityIndex:
         """Read an index written by :meth:`save`; files that do not belong together raise ``ValueError``."""
         faiss = _faiss()
         folder = Path(folder)

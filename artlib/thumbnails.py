@@ -8,8 +8,8 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from PIL import Image
 
@@ -20,7 +20,7 @@ from .utils.files import atomic_write
 log = logging.getLogger(__name__)
 
 
-def collection_thumbnails(outputs: str | Path, side: int = 160) -> "Thumbnails":
+def collection_thumbnails(outputs: str | Path, side: int = 160) -> Thumbnails:
     """The thumbnails of a run's outputs folder (``<outputs>/cache/thumbnails/<side>``)."""
     return Thumbnails(Path(outputs) / "cache" / "thumbnails", side)
 

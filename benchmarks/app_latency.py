@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]

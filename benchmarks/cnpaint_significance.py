@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from results import RESULTS, load_test_probs, write_result
+
 from artlib.data import load_split_folders, margin_stats
 from artlib.plots import plot_intervals, save_figure
 from artlib.significance import compare_classifiers

@@ -17,7 +17,6 @@ import argparse
 import json
 from pathlib import Path
 
-
 from artlib.data import load_split_folders
 from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
@@ -58,7 +57,7 @@ def main() -> None:
     top.round(4).to_csv(out / f"cnpaint_suspects{suffix}.csv", index=False)
     grid = top.head(12)
     fig = plot_image_grid([load_rgb(args.data_root / p) for p in grid["path"]],
-                          [f"given {g} / pred {p}" for g, p in zip(grid["given"], grid["predicted"])], cols=6,
+                          [f"given {g} / pred {p}" for g, p in zip(grid["given"], grid["predicted"], strict=True)], cols=6,
                           size=2.2)
     save_figure(fig, out / f"cnpaint_suspects{suffix}.png", dpi=80)
     noise = compare_detectors(feats, y, rate=0.05, ks=(25, 100))

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-
 from results import write_result
+
 from artlib.data.images import load_rgb
 
 ROOT = Path(__file__).resolve().parents[1]

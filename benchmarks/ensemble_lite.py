@@ -18,8 +18,8 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-
 from results import ROOT, load_test_probs, upsert_row, write_result
+
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
 from artlib.features import scores
@@ -67,7 +67,7 @@ def main() -> None:
     wrong = np.stack([p.argmax(1) != labels for p in probs])
     names = test.classes[task]
     out["wrong_in_every_run"] = [f"{path} ({names[g]} -> {names[p]})" for path, g, p, w in zip(
-        test.frame["path"], labels, predicted, wrong.all(0)) if w]
+        test.frame["path"], labels, predicted, wrong.all(0), strict=True) if w]
     out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
     name = result_name(args.runs, args.kind, args.name)

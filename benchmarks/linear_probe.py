@@ -13,11 +13,11 @@ import argparse
 import time
 from pathlib import Path
 
+from results import write_result
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from results import write_result
 from artlib.data import load_split_folders
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders

@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 import torch
+from results import write_result
 from torch.utils.data import DataLoader
 
-from results import write_result
 from artlib.data import load_split_folders
 from artlib.data.cache import build_resized_cache
 from artlib.data.dataset import ArtDataset, collate_skip_none

@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-
 from results import write_result
+
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
@@ -86,7 +86,7 @@ def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown:
     errors.to_csv(out / f"{name}_errors.csv", index=False)
     paths = [test.image_paths()[i] for i in preds.indices[wrong[:shown]]]
     fig = plot_image_grid([load_rgb(p) for p in paths],
-                          [f"{g} -> {q}" for g, q in zip(errors["given"][:shown], errors["predicted"][:shown])],
+                          [f"{g} -> {q}" for g, q in zip(errors["given"][:shown], errors["predicted"][:shown], strict=True)],
                           cols=8, size=1.8)
     save_figure(fig, out / f"{name}_errors.png")
 

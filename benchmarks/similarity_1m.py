@@ -16,10 +16,9 @@ import time
 
 import faiss
 import numpy as np
-
 from results import write_result
-from artlib.similarity import SimilarityIndex, normalize
 
+from artlib.similarity import SimilarityIndex, normalize
 
 
 def main() -> None:
@@ -72,7 +71,7 @@ def main() -> None:
             for q in queries[:200]:
                 index.search(q[None], args.k)
             single_ms = (time.perf_counter() - start) / 200 * 1000
-            recall = np.mean([len(set(f) & set(t)) / args.k for f, t in zip(found, truth)])
+            recall = np.mean([len(set(f) & set(t)) / args.k for f, t in zip(found, truth, strict=True)])
             out[kind]["by_breadth"].append({knob: value, f"recall@{args.k}": round(float(recall), 4),
                                             "ms_per_query_batched": round(batch_ms, 3),
                                             "ms_per_query_single": round(single_ms, 3)})

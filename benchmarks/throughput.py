@@ -16,10 +16,9 @@ import time
 
 import torch
 import torch.nn as nn
-
 from results import write_result
-from artlib.models import create_model
 
+from artlib.models import create_model
 
 MODELS = {
     "torchvision resnet50 (reference)": ("tv_resnet50", {}),

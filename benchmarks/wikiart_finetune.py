@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import torch
-
 from results import write_result
+
 from artlib.config import get_splits, settings
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization

@@ -42,7 +42,7 @@ start = [p.detach().clone() for p in model.backbone.parameters()]
 unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=[1, 2])
 trainer = Trainer(model, TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False), callbacks=[unfreeze])
 trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True))
-moved = all(not torch.equal(a, b) for a, b in zip(start, model.backbone.parameters()))
+moved = all(not torch.equal(a, b) for a, b in zip(start, model.backbone.parameters(), strict=True))
 checksum = sum(float(p.detach().double().sum()) for p in trainer.net.parameters())
 (out / f"unfreeze_rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {moved}")
 ddp.shutdown_distributed()

@@ -5,12 +5,21 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+from http_fixture_server import serve
 
 from artlib.data import load_nga, load_wga, load_wikiart
-from artlib.download import (OfflineError, download_file, download_many, drop_failed, fetch_nga_images,
-                             fetch_nga_tables, fetch_wga_images, fetch_wikiart, unpack_painter_by_numbers)
+from artlib.download import (
+    OfflineError,
+    download_file,
+    download_many,
+    drop_failed,
+    fetch_nga_images,
+    fetch_nga_tables,
+    fetch_wga_images,
+    fetch_wikiart,
+    unpack_painter_by_numbers,
+)
 from artlib.download.remote_zip import HTTPRangeFile
-from http_fixture_server import serve
 
 
 @pytest.fixture()
@@ -80,7 +89,7 @@ def test_batch_manifest_and_offline(server, tmp_path):
             {"url": f"{url}/drop/blob.bin", "dest": tmp_path / "d.bin"}]
     manifest = download_many(jobs, workers=3, per_second=None, manifest=tmp_path / "manifest.csv", progress=False,
                              backoff=0.01)
-    status = dict(zip(manifest["url"].str.rsplit("/", n=2).str[-2:].str.join("/"), manifest["status"]))
+    status = dict(zip(manifest["url"].str.rsplit("/", n=2).str[-2:].str.join("/"), manifest["status"], strict=True))
     assert status == {"files/blob.bin": "ok", "files/missing.jpg": "failed", "drop/blob.bin": "ok"}
     assert pd.read_csv(tmp_path / "manifest.csv").shape[0] == 3
     with socket.socket() as s:  # a port nobody listens on: connection refused, as offline
@@ -145,7 +154,7 @@ def test_fetch_nga_tables_and_images(server, tmp_path, fixture_paths):
     table = load_nga(dest)
     # serve a few IIIF images: <uuid>/full/!64,64/0/default.jpg -> flat files
     frame = table.frame.head(4).copy()
-    for k, (oid, iiif) in enumerate(zip(frame["objectid"], frame["iiifurl"])):
+    for k, (oid, iiif) in enumerate(zip(frame["objectid"], frame["iiifurl"], strict=True)):
         name = f"iiif{k}"
         if k < 3:
             (root / f"{name}").mkdir()

@@ -21,7 +21,7 @@ def test_rgb_jpeg_roundtrip(tmp_path):
 def test_every_mode_becomes_rgb(tmp_path, mode):
     img = Image.fromarray(_rgb())
     if mode == "I;16":
-        img = Image.fromarray((np.asarray(img.convert("L"), dtype=np.uint16) * 257))
+        img = Image.fromarray(np.asarray(img.convert("L"), dtype=np.uint16) * 257)
     else:
         img = img.convert(mode)
     path = tmp_path / ("x.jpg" if mode in ("CMYK", "L") else "x.png")

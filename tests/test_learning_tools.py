@@ -110,8 +110,8 @@ def test_classifier_objective_trains_with_the_suggested_mixing(genre_splits):
 
 def test_a_study_is_keyed_by_its_data(tmp_path):
     storage = storage_url(tmp_path / "studies.db")
-    data_a = {"label": "wikiart: /a", "signature": "a" * 40}
-    data_b = {"label": "csv: /b", "signature": "b" * 40}
+    data_a = {"label": "wikiart: /a", "signature": {"dataset": "wikiart", "data": "/a", "seed": 0}}  # data_record
+    data_b = {"label": "csv: /b", "signature": {"dataset": "csv", "data": "/b", "seed": 0}}
     first = create_study("classifier-wikiart-ci", storage, data=data_a)
     first.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     other = create_study("classifier-wikiart-ci", storage, data=data_b)  # same name, other data

@@ -185,8 +185,8 @@ def _official_rla_forward(net: RLAResNet, x: torch.Tensor) -> torch.Tensor:
     """
     x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
     h = torch.zeros(x.shape[0], net.rla_channel, *x.shape[2:])
-    for blocks, bns, conv_out, recurrent in zip(net.stages, net.stage_bns, net.conv_outs, net.recurrent):
-        for block, bn in zip(blocks, bns):
+    for blocks, bns, conv_out, recurrent in zip(net.stages, net.stage_bns, net.conv_outs, net.recurrent, strict=True):
+        for block, bn in zip(blocks, bns, strict=True):
             identity = x
             out = torch.relu(block.bn1(block.conv1(torch.cat([x, h], 1))))
             out = torch.relu(block.bn2(block.conv2(out)))

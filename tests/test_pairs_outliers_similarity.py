@@ -11,8 +11,14 @@ from artlib.models import create_model
 from artlib.models.siamese import SiameseNet, classify_then_compare, siamese
 from artlib.outliers import cleaning_effect, compare_detectors, inject_label_noise, suspicion_scores
 from artlib.pairs import make_pairs, pair_splits
-from artlib.similarity import (SimilarityIndex, embed_titles, fit_title_projection, load_title_encoder,
-                               precision_recall_at_k, proxy_agreement)
+from artlib.similarity import (
+    SimilarityIndex,
+    embed_titles,
+    fit_title_projection,
+    load_title_encoder,
+    precision_recall_at_k,
+    proxy_agreement,
+)
 
 
 def _table(n=60, classes=4):
@@ -171,7 +177,7 @@ def test_approximate_index_recall_against_exact(kind, floor, tmp_path):
     _, e = exact.search(queries, 10)
     for index in (approx, SimilarityIndex.load(approx.save(tmp_path / kind))):
         _, a = index.search(queries, 10)
-        recall = np.mean([len(set(p) & set(q)) / 10 for p, q in zip(a, e)])
+        recall = np.mean([len(set(p) & set(q)) / 10 for p, q in zip(a, e, strict=True)])
         assert recall > floor, (kind, recall)
 
 

@@ -2,8 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from artlib.data import (load_csv_table, load_image_folder, load_nga, load_painter_by_numbers,
-                         load_split_folders, load_wga, parse_year)
+from artlib.data import (
+    load_csv_table,
+    load_image_folder,
+    load_nga,
+    load_painter_by_numbers,
+    load_split_folders,
+    load_wga,
+    parse_year,
+)
 from artlib.data.nga import first_terms, primary_artists, read_nga_csv
 from artlib.data.wga import link_to_path
 

@@ -12,7 +12,7 @@ from artlib.data.transforms import eval_transform
 from artlib.data.tta import MultiView
 from artlib.models import create_model, input_normalization
 from artlib.predict import Classifier, ModelCard, expand_images, load_classifier, main, save_classifier
-from artlib.train import Trainer, TrainConfig, save_checkpoint
+from artlib.train import TrainConfig, Trainer, save_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
     # one decoded image in memory (the app's path) gets the probabilities the file path got
     from artlib.data import load_rgb
     classifier = load_classifier(tmp_path / "m.pt", device="cpu")
-    for path, row in zip(paths[:3], expected[:3]):
+    for path, row in zip(paths[:3], expected[:3], strict=True):
         assert np.allclose(classifier.probabilities(load_rgb(path))[task], row, atol=1e-5)
 
 

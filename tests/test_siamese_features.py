@@ -13,7 +13,7 @@ from artlib.features import table_features
 from artlib.models import create_model
 from artlib.models.siamese import parse_siamese_spec, siamese, siamese_on_features
 from artlib.pairs import make_pairs, score_pairs
-from artlib.train import Trainer, TrainConfig, unfreeze_schedule
+from artlib.train import TrainConfig, Trainer, unfreeze_schedule
 
 
 def test_parse_siamese_spec_accepts_three_parts_and_names_what_is_wrong():

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from artlib.significance import (Interval, accuracy_interval, bootstrap_interval, compare_classifiers, macro_f1,
-                                 mcnemar)
+from artlib.significance import Interval, accuracy_interval, bootstrap_interval, compare_classifiers, macro_f1, mcnemar
 
 
 def test_wilson_interval_matches_the_closed_form():

@@ -1,7 +1,6 @@
 import math
 
 import numpy as np
-
 import pytest
 import torch
 import torch.nn as nn
@@ -11,8 +10,15 @@ from artlib.data import load_wikiart, stratified_split
 from artlib.data.dataset import verify_images
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, list_models
-from artlib.train import (EarlyStopping, MaskedMultiTaskLoss, TrainConfig, Trainer, inverse_frequency_weights,
-                          load_checkpoint, warmup_cosine)
+from artlib.train import (
+    EarlyStopping,
+    MaskedMultiTaskLoss,
+    TrainConfig,
+    Trainer,
+    inverse_frequency_weights,
+    load_checkpoint,
+    warmup_cosine,
+)
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +62,7 @@ def test_warmup_cosine_shape():
         opt.step()
         sched.step()
     assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:])) and lrs[-1] == pytest.approx(0.1, abs=0.01)
+    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False)) and lrs[-1] == pytest.approx(0.1, abs=0.01)
 
 
 def test_early_stopping():
@@ -117,7 +123,7 @@ def test_resume_equals_uninterrupted(tmp_path):
     resumed = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
     history = resumed.fit(loader, resume_from=tmp_path / "last.pt")
     assert list(history["epoch"]) == [1, 2, 3, 4]
-    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values()):
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
 
@@ -200,9 +206,9 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     assert all(torch.equal(best[k], v) for k, v in ema1.items())
     trainer.fit(loader)
     decay = 1 - 2 ** -0.75  # timm's warm-up at step 2, below ema_decay
-    for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters()):
+    for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters(), strict=True):
         assert torch.allclose(ema, decay * w1[k] + (1 - decay) * w2, atol=1e-6)
-    pairs = zip(trainer.ema.module.parameters(), trainer.net.parameters())
+    pairs = zip(trainer.ema.module.parameters(), trainer.net.parameters(), strict=True)
     assert any(not torch.equal(a, b) for a, b in pairs)
     # predictions come from the EMA weights, and best.pt holds them
     got = trainer.predict(DataLoader(loader.dataset, batch_size=16)).probs["label"]
@@ -221,7 +227,7 @@ def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
     interrupted.fit(loader, until_epoch=1)
     resumed = Trainer(_model(), cfg)
     resumed.fit(loader, resume_from=tmp_path / "ema" / "last.pt")
-    for a, b in zip(straight.ema.module.state_dict().values(), resumed.ema.module.state_dict().values()):
+    for a, b in zip(straight.ema.module.state_dict().values(), resumed.ema.module.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     plain = Trainer(_model(), TrainConfig(epochs=1, monitor="train_loss", progress=False),
                     checkpoint_dir=tmp_path / "p")
@@ -246,7 +252,7 @@ def test_resume_with_augmentation_is_bit_exact(splits, tmp_path, workers):
     run(tmp_path / "b", until_epoch=1)
     resumed, resumed_history = run(tmp_path / "b", resume_from=tmp_path / "b" / "last.pt")
     assert list(resumed_history["train_loss"]) == list(straight_history["train_loss"])
-    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values()):
+    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 
 

@@ -23,7 +23,7 @@ from PIL import Image
 
 from .. import artifacts
 from ..config import default_outputs
-from ..data.images import ImageLoadError, decode_rgb, load_rgb
+from ..data.images import decode_rgb, load_rgb
 from ..thumbnails import collection_thumbnails
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Explorer:
 
     # ------------------------------------------------------------------------------------------- loading
     @classmethod
-    def open(cls, outputs: str | Path | None = None) -> "Explorer":
+    def open(cls, outputs: str | Path | None = None) -> Explorer:
         """Load every artefact the app uses from ``outputs`` (default :func:`default_outputs`)."""
         start = time.perf_counter()
         outputs = Path(outputs) if outputs else default_outputs()

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 from tqdm.auto import tqdm

@@ -12,8 +12,8 @@ import os
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .http import USER_AGENT, DownloadError, OfflineError, _is_offline
 

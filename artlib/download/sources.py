@@ -12,8 +12,8 @@ import shutil
 import subprocess
 import zipfile
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -105,14 +105,14 @@ def fetch_nga_images(table: ArtTable, size: int = 640, workers: int = 8, per_sec
     """
     root = table.root or Path(".")
     frame = table.frame[table.frame["iiifurl"].astype(str).str.len() > 0]
-    jobs = [{"url": iiif_image_url(u, size), "dest": root / p} for u, p in zip(frame["iiifurl"], frame["path"])]
+    jobs = [{"url": iiif_image_url(u, size), "dest": root / p} for u, p in zip(frame["iiifurl"], frame["path"], strict=True)]
     return download_many(jobs, workers, per_second, manifest=root / "manifest_images.csv", **kwargs)
 
 
 def fetch_wga_images(table: ArtTable, workers: int = 8, per_second: float = 2.0, **kwargs) -> pd.DataFrame:
     """Download the WGA images of a :func:`load_wga` table (its ``url`` column) to the table's paths."""
     root = table.root or Path(".")
-    jobs = [{"url": u, "dest": root / p} for u, p in zip(table.frame["url"], table.frame["path"])]
+    jobs = [{"url": u, "dest": root / p} for u, p in zip(table.frame["url"], table.frame["path"], strict=True)]
     return download_many(jobs, workers, per_second, manifest=root / "manifest_images.csv", **kwargs)
 
 

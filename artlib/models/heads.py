@@ -1,7 +1,7 @@
 """Multitask heads and the backbone + heads wrapper every artlib classifier uses."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn as nn

@@ -1,7 +1,7 @@
 """String factory for models: ``create_model('simple_cnn', num_classes={'style': 27})``."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch.nn as nn
 

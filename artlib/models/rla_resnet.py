@@ -23,7 +23,7 @@ attention (SE / ECA / CBAM) comes from timm by name, and
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -165,8 +165,8 @@ class RLAResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         h = x.new_zeros(x.shape[0], self.rla_channel, x.shape[2], x.shape[3])
         c = torch.zeros_like(h) if self.cell == "lstm" else None
-        for blocks, bns, conv_out, recurrent in zip(self.stages, self.stage_bns, self.conv_outs, self.recurrent):
-            for block, bn in zip(blocks, bns):
+        for blocks, bns, conv_out, recurrent in zip(self.stages, self.stage_bns, self.conv_outs, self.recurrent, strict=True):
+            for block, bn in zip(blocks, bns, strict=True):
                 x, y = block(x, h)
                 if block.pool_h is not None:
                     h = block.pool_h(h)

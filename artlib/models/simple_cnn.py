@@ -21,7 +21,7 @@ class SimpleCNNBackbone(nn.Module):
     def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)) -> None:
         super().__init__()
         chans = (3, *widths)
-        self.features = nn.Sequential(*[conv_block(a, b) for a, b in zip(chans, chans[1:])])
+        self.features = nn.Sequential(*[conv_block(a, b) for a, b in zip(chans, chans[1:], strict=False)])
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.out_features = widths[-1]
 

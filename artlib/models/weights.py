@@ -1,7 +1,8 @@
 """Getting pretrained weights, with a clear message when they cannot be had offline."""
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 

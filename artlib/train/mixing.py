@@ -7,8 +7,8 @@ box actually pasted); batches are mixed as a whole, as timm's ``Mixup(mode="batc
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 

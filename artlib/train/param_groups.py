@@ -1,7 +1,7 @@
 """Discriminative learning rates: lower rates for backbone layers further from the head."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch.nn as nn
 

@@ -6,10 +6,10 @@ import math
 import time
 import uuid
 import warnings
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pandas as pd

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def hash_file(path: str | Path, algorithm: str = "sha256") -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from artlib.app.explorer import VIEW_CHOICES, Explorer
-from artlib.app.views.common import (SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload,
-                                     start_page)
+from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload, start_page
 
 QUERY_IMAGE = "query_image"
 

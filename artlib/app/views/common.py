@@ -73,7 +73,7 @@ def label_line(ex: Explorer, row: pd.Series) -> str:
 def gallery(ex: Explorer, frame: pd.DataFrame, score: str = "similarity", columns: int = 4) -> None:
     """Thumbnails with caption, labels and scores, ``columns`` per row."""
     for start in range(0, len(frame), columns):
-        for col, (_, row) in zip(st.columns(columns), frame.iloc[start:start + columns].iterrows()):
+        for col, (_, row) in zip(st.columns(columns), frame.iloc[start:start + columns].iterrows(), strict=False):
             with col:
                 thumb = ex.thumbnail(row["id"])
                 if thumb is not None:

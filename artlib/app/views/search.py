@@ -15,7 +15,7 @@ def render(ex: Explorer) -> None:
     items = ex.titles.items
     filters = {}
     columns = st.columns(max(1, len(ex.tasks)))
-    for column, task in zip(columns, ex.tasks):
+    for column, task in zip(columns, ex.tasks, strict=False):
         options = sorted(items[task].dropna().unique().tolist())
         filters[task] = column.multiselect(task, options, key=f"search_filter_{task}")
     k = st.slider("how many", 4, 48, 12, step=4, key="search_k")
