@@ -13,6 +13,7 @@ with a readable ``<name>.json`` copy of the card; ``index/<name>/`` (a
 ``tables/<name>.csv`` with ``<name>.json``. A missing artefact raises :class:`ArtifactNotFoundError`,
 which names the notebook that makes it.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -20,7 +21,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from . import run_status
 from .predict import Classifier, ModelCard
 from .train.checkpoint import load_checkpoint, save_checkpoint
 from .utils.files import atomic_write
+
+if TYPE_CHECKING:
+    from .models.siamese import SiameseNet
 
 ARTIFACTS_DIR = "artifacts"
 
@@ -60,11 +64,18 @@ class ArtifactNotFoundError(FileNotFoundError):
 
     def __init__(self, name: str, outputs: Path, kind: str, made_from: str | None = None) -> None:
         notebook = maker(name)
-        how = (f"run notebook {notebook} (python -m artlib.run_notebooks --only {notebook[:2]}, with the same "
-               "ARTLIB_* settings)" if notebook else "save it with artlib.artifacts")
+        how = (
+            f"run notebook {notebook} (python -m artlib.run_notebooks --only {notebook[:2]}, with the same "
+            "ARTLIB_* settings)"
+            if notebook
+            else "save it with artlib.artifacts"
+        )
         where = Path(outputs) / ARTIFACTS_DIR
-        what = (f"the {kind} artefact {name!r} in {where} was made from {made_from}, not from the configured data"
-                if made_from else f"no {kind} artefact {name!r} in {where}")
+        what = (
+            f"the {kind} artefact {name!r} in {where} was made from {made_from}, not from the configured data"
+            if made_from
+            else f"no {kind} artefact {name!r} in {where}"
+        )
         super().__init__(f"{what}: {how}")
         self.name, self.notebook = name, notebook
 
@@ -95,6 +106,7 @@ def _require(path: Path, where, kind: str, name: str) -> Path:
 def data_record(cfg) -> dict:
     """The data an artefact was made from: a label for people and the signature that splits are keyed by."""
     from .config import source_signature
+
     return {"label": cfg.source_label, "signature": source_signature(cfg)}
 
 
@@ -104,8 +116,11 @@ def same_data(a: dict, b: dict) -> bool:
 
 
 def _stamp(cfg) -> dict:
-    return {"data": data_record(cfg), "made_by": run_status.notebook_name(),
-            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    return {
+        "data": data_record(cfg),
+        "made_by": run_status.notebook_name(),
+        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
 
 
 def _read_json(path: Path) -> dict:
@@ -164,8 +179,9 @@ def load_classifier(where, name: str = "classifier", device: str = "auto", data:
     return Classifier(model, card, device=device)
 
 
-def save_siamese_head(cfg, name: str, head: nn.Module, backbone: str, scaler, image_size: int,
-                      scores: dict | None = None) -> Path:
+def save_siamese_head(
+    cfg, name: str, head: SiameseNet, backbone: str, scaler, image_size: int, scores: dict | None = None
+) -> Path:
     """Save a Siamese head trained on standardised frozen features of ``backbone`` (pretrained, at
     ``image_size``) as a ``siamese_head`` that standardises raw features itself (``scaler``: the fitted
     ``StandardScaler``), so whoever loads it scores pairs of raw features."""
@@ -173,11 +189,18 @@ def save_siamese_head(cfg, name: str, head: nn.Module, backbone: str, scaler, im
     from .models.siamese import standardized_head
 
     saved = standardized_head(head, scaler.mean_, scaler.scale_)
-    card = ModelCard.for_model(create_model(backbone, {"same": 2}), "siamese_head",
-                               {"same": ["different artist", "same artist"]}, image_size, flip_tta=False,
-                               features_from=backbone, scores={"same": dict(scores or {})},
-                               feature_dim=saved.backbone.mean.numel(), combine=saved.combine,
-                               hidden=saved.classifier[0].out_features)
+    card = ModelCard.for_model(
+        create_model(backbone, {"same": 2}),
+        "siamese_head",
+        {"same": ["different artist", "same artist"]},
+        image_size,
+        flip_tta=False,
+        features_from=backbone,
+        scores={"same": dict(scores or {})},
+        feature_dim=saved.feature_dim,
+        combine=saved.combine,
+        hidden=saved.hidden,
+    )
     return save_model(cfg, name, saved, card)
 
 
@@ -224,8 +247,16 @@ def collection_items(table, ids: list[str]) -> pd.DataFrame:
     return items
 
 
-def save_index(cfg, name: str, index, items: pd.DataFrame, root: str | Path, embedder: dict,
-               tasks: list[str] | None = None, features: np.ndarray | None = None) -> Path:
+def save_index(
+    cfg,
+    name: str,
+    index,
+    items: pd.DataFrame,
+    root: str | Path,
+    embedder: dict,
+    tasks: list[str] | None = None,
+    features: np.ndarray | None = None,
+) -> Path:
     """Save ``index`` with its ``items`` (same order as the index's ids) and how the vectors were made;
     ``features``: the vectors before cosine normalisation (a model on raw features needs them)."""
     if "id" not in items or "path" not in items:
@@ -243,26 +274,51 @@ def save_index(cfg, name: str, index, items: pd.DataFrame, root: str | Path, emb
             np.save(tmp, np.asarray(features, dtype=np.float32))
     else:
         (folder / "features.npy").unlink(missing_ok=True)
-    meta = {**_stamp(cfg), "root": str(Path(root).resolve()), "embedder": embedder, "count": len(items),
-            "tasks": list(tasks or [])}
+    meta = {
+        **_stamp(cfg),
+        "root": str(Path(root).resolve()),
+        "embedder": embedder,
+        "count": len(items),
+        "tasks": list(tasks or []),
+    }
     return _write_json(folder / "artifact.json", meta).parent  # last: it vouches for the files above
 
 
-def save_collection(cfg, table, ids: list[str], image_index, features: np.ndarray, model: str, image_size: int,
-                    normalization, title_index=None, thumbnails: bool = True) -> dict[str, Path]:
+def save_collection(
+    cfg,
+    table,
+    ids: list[str],
+    image_index,
+    features: np.ndarray,
+    model: str,
+    image_size: int,
+    normalization,
+    title_index=None,
+    thumbnails: bool = True,
+) -> dict[str, Path]:
     """Save a collection's image index (``image_index``, made from ``features`` of the pretrained ``model``
     at ``image_size``, centre crop) and title index by name, with every painting's labels, title and path,
     and make its thumbnails (:class:`artlib.thumbnails.Thumbnails`) for galleries."""
     items = collection_items(table, ids)
-    embedder = {"model": model, "pretrained": True, "image_size": image_size, "fit": "crop",
-                "normalization": [list(part) for part in normalization]}
-    saved = {"image_index": save_index(cfg, "image_index", image_index, items, table.root, embedder,
-                                       tasks=table.tasks, features=features)}
+    embedder = {
+        "model": model,
+        "pretrained": True,
+        "image_size": image_size,
+        "fit": "crop",
+        "normalization": [list(part) for part in normalization],
+    }
+    saved = {
+        "image_index": save_index(
+            cfg, "image_index", image_index, items, table.root, embedder, tasks=table.tasks, features=features
+        )
+    }
     if title_index is not None:
-        saved["title_index"] = save_index(cfg, "title_index", title_index, items, table.root,
-                                          {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks)
+        saved["title_index"] = save_index(
+            cfg, "title_index", title_index, items, table.root, {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks
+        )
     if thumbnails:
         from .thumbnails import collection_thumbnails
+
         collection_thumbnails(outputs_of(cfg)).build(table.image_paths())
     return saved
 
@@ -273,18 +329,24 @@ def load_index(where, name: str) -> IndexArtifact:
 
     folder = _require(_path(where, "index", name), where, "index", name)
     if not (folder / "artifact.json").is_file():
-        raise ValueError(f"{folder} holds no complete index artefact (artifact.json missing: an interrupted "
-                         f"save): run {maker(name) or 'its notebook'} again")
+        raise ValueError(
+            f"{folder} holds no complete index artefact (artifact.json missing: an interrupted "
+            f"save): run {maker(name) or 'its notebook'} again"
+        )
     meta = _read_json(folder / "artifact.json")
     index = SimilarityIndex.load(folder)
     items = pd.read_csv(folder / "items.csv", dtype={"id": str}, keep_default_na=False, na_values=[""])
     if items["id"].tolist() != index.ids:
-        raise ValueError(f"{folder}: items.csv does not list the index's ids (files from different saves): "
-                         f"run {maker(name) or 'its notebook'} again")
+        raise ValueError(
+            f"{folder}: items.csv does not list the index's ids (files from different saves): "
+            f"run {maker(name) or 'its notebook'} again"
+        )
     features = np.load(folder / "features.npy") if (folder / "features.npy").is_file() else None
     if features is not None and features.shape[0] != len(index):
-        raise ValueError(f"{folder}: features.npy has {features.shape[0]} rows for {len(index)} items: "
-                         f"run {maker(name) or 'its notebook'} again")
+        raise ValueError(
+            f"{folder}: features.npy has {features.shape[0]} rows for {len(index)} items: "
+            f"run {maker(name) or 'its notebook'} again"
+        )
     return IndexArtifact(index, items, meta, features)
 
 
@@ -335,6 +397,13 @@ def list_artifacts(where) -> pd.DataFrame:
             else:
                 continue
             meta = _read_json(record) if record.is_file() else {}
-            rows.append({"kind": kind, "name": name, "made_by": meta.get("made_by"),
-                         "data": (meta.get("data") or {}).get("label"), "saved_at": meta.get("saved_at")})
+            rows.append(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "made_by": meta.get("made_by"),
+                    "data": (meta.get("data") or {}).get("label"),
+                    "saved_at": meta.get("saved_at"),
+                }
+            )
     return pd.DataFrame(rows, columns=["kind", "name", "made_by", "data", "saved_at"])

@@ -12,9 +12,12 @@ Environment variables (all optional):
                    or ``full`` (real training on a GPU)
 ``ARTLIB_OUTPUTS`` where figures, tables and checkpoints go (default ``outputs/``)
 ``ARTLIB_TITLE_COLUMN`` the column of a ``csv`` dataset that holds titles, when it is not called ``title``
-``ARTLIB_EPOCHS``, ``ARTLIB_IMAGE_SIZE``, ``ARTLIB_BATCH_SIZE``, ``ARTLIB_WORKERS``: overrides
+``ARTLIB_EPOCHS``, ``ARTLIB_IMAGE_SIZE``, ``ARTLIB_BATCH_SIZE``, ``ARTLIB_WORKERS``,
+``ARTLIB_PRETRAINED_EPOCHS``, ``ARTLIB_PRETRAINED_SIZE``, ``ARTLIB_HPO_TRIALS``, ``ARTLIB_HPO_EPOCHS``,
+``ARTLIB_PAIRS_PER_IMAGE``: integer overrides of the profile (:data:`INT_VARIABLES`)
 =================  ==========================================================
 """
+
 from __future__ import annotations
 
 import json
@@ -22,6 +25,7 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from . import run_status
 from .data import (
@@ -45,28 +49,73 @@ log = logging.getLogger(__name__)
 
 PROFILES = {
     # CI: the generated fixture on a CPU in minutes
-    "ci": {"image_size": 64, "batch_size": 32, "epochs": 8, "num_workers": 0, "pretrained_size": 96,
-           "pretrained_epochs": 6, "train_fraction": 1.0, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 3,
-           "pairs_per_image": 4, "pretrained_backbones": False, "tta_views": ("letterbox", "start", "end"),
-           "siamese_models": ("simple_cnn_small:all:scratch", "simple_cnn_small:concat:scratch", "efficientnet_lite0:all:pretrained",
-                              "efficientnet_lite0:all:frozen"),
-           "progress": False},
+    "ci": {
+        "image_size": 64,
+        "batch_size": 32,
+        "epochs": 8,
+        "num_workers": 0,
+        "pretrained_size": 96,
+        "pretrained_epochs": 6,
+        "train_fraction": 1.0,
+        "model_scale": "small",
+        "hpo_trials": 4,
+        "hpo_epochs": 3,
+        "pairs_per_image": 4,
+        "pretrained_backbones": False,
+        "tta_views": ("letterbox", "start", "end"),
+        "siamese_models": (
+            "simple_cnn_small:all:scratch",
+            "simple_cnn_small:concat:scratch",
+            "efficientnet_lite0:all:pretrained",
+            "efficientnet_lite0:all:frozen",
+        ),
+        "progress": False,
+    },
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the aim is the series in an hour on 7.5k images
     # (measured 2026-12-01: 35.5 min, docs/benchmarks/wikiart.md)
-    "cpu": {"image_size": 96, "batch_size": 32, "epochs": 4, "num_workers": 2, "pretrained_size": 128,
-            "pretrained_epochs": 3, "train_fraction": 0.3, "model_scale": "small", "hpo_trials": 4, "hpo_epochs": 2,
-            "pairs_per_image": 2, "pretrained_backbones": True, "tta_views": ("letterbox",),
-            # the seed's Siamese from scratch on the stated share, and the pretrained network as a frozen feature
-            # extractor with a Siamese head (fine-tuning it end to end on pairs: the `full` profile)
-            "siamese_models": ("simple_cnn_small:concat:scratch", "efficientnet_lite0:all:frozen"), "progress": False},
+    "cpu": {
+        "image_size": 96,
+        "batch_size": 32,
+        "epochs": 4,
+        "num_workers": 2,
+        "pretrained_size": 128,
+        "pretrained_epochs": 3,
+        "train_fraction": 0.3,
+        "model_scale": "small",
+        "hpo_trials": 4,
+        "hpo_epochs": 2,
+        "pairs_per_image": 2,
+        "pretrained_backbones": True,
+        "tta_views": ("letterbox",),
+        # the seed's Siamese from scratch on the stated share, and the pretrained network as a frozen feature
+        # extractor with a Siamese head (fine-tuning it end to end on pairs: the `full` profile)
+        "siamese_models": ("simple_cnn_small:concat:scratch", "efficientnet_lite0:all:frozen"),
+        "progress": False,
+    },
     # real training on a GPU
-    "full": {"image_size": 224, "batch_size": 64, "epochs": 30, "num_workers": min(8, os.cpu_count() or 1),
-             "pretrained_size": 224, "pretrained_epochs": 30, "train_fraction": 1.0, "model_scale": "full",
-             "hpo_trials": 30, "hpo_epochs": 12, "pairs_per_image": 36, "pretrained_backbones": True,
-             "tta_views": ("letterbox", "start", "end"),
-             "siamese_models": ("tv_alexnet:concat:scratch", "tv_resnet34:all:pretrained",
-                                "efficientnet_lite0:all:pretrained", "efficientnet_lite0:all:frozen"), "progress": True},
+    "full": {
+        "image_size": 224,
+        "batch_size": 64,
+        "epochs": 30,
+        "num_workers": min(8, os.cpu_count() or 1),
+        "pretrained_size": 224,
+        "pretrained_epochs": 30,
+        "train_fraction": 1.0,
+        "model_scale": "full",
+        "hpo_trials": 30,
+        "hpo_epochs": 12,
+        "pairs_per_image": 36,
+        "pretrained_backbones": True,
+        "tta_views": ("letterbox", "start", "end"),
+        "siamese_models": (
+            "tv_alexnet:concat:scratch",
+            "tv_resnet34:all:pretrained",
+            "efficientnet_lite0:all:pretrained",
+            "efficientnet_lite0:all:frozen",
+        ),
+        "progress": True,
+    },
 }
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -86,8 +135,10 @@ def default_outputs() -> Path:
     path = Path(os.environ["ARTLIB_OUTPUTS"]).expanduser()
     blocker = next((p for p in (path, *path.parents) if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
-        raise NotADirectoryError(f"ARTLIB_OUTPUTS={path}: {blocker} is a file, not a folder; point ARTLIB_OUTPUTS "
-                                 "at a folder (it is made when missing)")
+        raise NotADirectoryError(
+            f"ARTLIB_OUTPUTS={path}: {blocker} is a file, not a folder; point ARTLIB_OUTPUTS "
+            "at a folder (it is made when missing)"
+        )
     return path
 
 
@@ -145,8 +196,20 @@ DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder", "csv")
 #: Datasets the generated fixture has; the others need ``ARTLIB_DATA``.
 FIXTURE_DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder")
 #: Integer settings and the smallest value each accepts.
-_MINIMUM = {"epochs": 1, "image_size": 16, "batch_size": 1, "num_workers": 0, "pretrained_size": 16,
-            "pretrained_epochs": 1, "hpo_trials": 1, "hpo_epochs": 1, "pairs_per_image": 1}
+_MINIMUM = {
+    "epochs": 1,
+    "image_size": 16,
+    "batch_size": 1,
+    "num_workers": 0,
+    "pretrained_size": 16,
+    "pretrained_epochs": 1,
+    "hpo_trials": 1,
+    "hpo_epochs": 1,
+    "pairs_per_image": 1,
+}
+#: The integer settings an ``ARTLIB_*`` variable overrides (``ARTLIB_EPOCHS`` and ``ARTLIB_IMAGE_SIZE`` set the
+#: pretrained models' too, unless ``ARTLIB_PRETRAINED_EPOCHS`` / ``ARTLIB_PRETRAINED_SIZE`` say otherwise).
+INT_VARIABLES = {name: f"ARTLIB_{'WORKERS' if name == 'num_workers' else name.upper()}" for name in _MINIMUM}
 
 
 def _env_int(name: str, minimum: int) -> int:
@@ -165,8 +228,10 @@ def _validate(s: Settings) -> None:
     if s.dataset not in DATASETS:
         raise ValueError(f"ARTLIB_DATASET must be one of {list(DATASETS)}, got {s.dataset!r}")
     if s.data is None and s.dataset not in FIXTURE_DATASETS:
-        raise ValueError(f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA (and ARTLIB_META): the built-in fixture "
-                         f"only has {list(FIXTURE_DATASETS)}")
+        raise ValueError(
+            f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA (and ARTLIB_META): the built-in fixture "
+            f"only has {list(FIXTURE_DATASETS)}"
+        )
     for key, minimum in _MINIMUM.items():
         value = getattr(s, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
@@ -176,12 +241,16 @@ def _validate(s: Settings) -> None:
     if s.model_scale not in ("small", "full"):
         raise ValueError(f"model_scale must be 'small' or 'full', got {s.model_scale!r}")
     from .data.tta import VIEWS
+
     if isinstance(s.tta_views, str) or not s.tta_views or any(v not in VIEWS for v in s.tta_views):
         raise ValueError(f"tta_views must be a non-empty sequence of {VIEWS}, got {s.tta_views!r}")
     s.tta_views = tuple(s.tta_views)
     from .models.siamese import parse_siamese_spec
+
     if isinstance(s.siamese_models, str) or not s.siamese_models:
-        raise ValueError(f"siamese_models must be a non-empty sequence of 'backbone:combine:training', got {s.siamese_models!r}")
+        raise ValueError(
+            f"siamese_models must be a non-empty sequence of 'backbone:combine:training', got {s.siamese_models!r}"
+        )
     for spec in s.siamese_models:
         parse_siamese_spec(spec)
     s.siamese_models = tuple(s.siamese_models)
@@ -197,13 +266,12 @@ def settings(**overrides) -> Settings:
     profile = overrides.pop("profile", env.get("ARTLIB_PROFILE", "ci"))
     if profile not in PROFILES:
         raise ValueError(f"ARTLIB_PROFILE must be one of {sorted(PROFILES)}, got {profile!r}")
-    values = dict(PROFILES[profile])
-    for key in ("epochs", "image_size", "batch_size", "workers"):
-        field_name = "num_workers" if key == "workers" else key
-        if f"ARTLIB_{key.upper()}" in env:
-            values[field_name] = _env_int(f"ARTLIB_{key.upper()}", _MINIMUM[field_name])
-            if key in ("epochs", "image_size"):  # one knob for from-scratch and pretrained models alike
-                values["pretrained_" + ("epochs" if key == "epochs" else "size")] = values[field_name]
+    values: dict[str, Any] = dict(PROFILES[profile])
+    for field_name, variable in INT_VARIABLES.items():
+        if variable in env:
+            values[field_name] = _env_int(variable, _MINIMUM[field_name])
+            if field_name in ("epochs", "image_size"):  # one knob for from-scratch and pretrained models alike
+                values["pretrained_" + ("epochs" if field_name == "epochs" else "size")] = values[field_name]
     data = env.get("ARTLIB_DATA")
     s = Settings(
         dataset=env.get("ARTLIB_DATASET", "wikiart").strip().lower(),
@@ -228,17 +296,20 @@ def settings(**overrides) -> Settings:
 def fixture_paths(s: Settings):
     """Write (once) and return the synthetic fixture under ``data/fixture``."""
     from .fixtures import make_fixture
+
     return make_fixture(project_root() / "data" / "fixture")
 
 
 def source_paths(s: Settings) -> tuple[str, Path, Path]:
     """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
-    if not s.is_fixture:
+    if s.data is not None:
         return s.dataset, s.data, s.meta or s.data
     fx = fixture_paths(s)
     return s.dataset, *{
-        "wikiart": (fx.wikiart_images, fx.wikiart_csv), "pbn": (fx.pbn_images, fx.pbn_csv),
-        "nga": (fx.nga, fx.nga), "wga": (fx.wga_csv.parent / "images", fx.wga_csv),
+        "wikiart": (fx.wikiart_images, fx.wikiart_csv),
+        "pbn": (fx.pbn_images, fx.pbn_csv),
+        "nga": (fx.nga, fx.nga),
+        "wga": (fx.wga_csv.parent / "images", fx.wga_csv),
         "imagefolder": (fx.imagefolder, fx.imagefolder),
     }[s.dataset]
 
@@ -249,8 +320,11 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
     if dataset == "wikiart":
         tables = {split: load_wikiart(meta, split, image_root=images) for split in ("train", "val")}
     elif dataset == "pbn":
-        tables = {"all": load_painter_by_numbers(meta, s.tasks or ("artist", "style", "genre"), image_dir=images,
-                                                 min_images=1 if s.is_fixture else 10)}
+        tables = {
+            "all": load_painter_by_numbers(
+                meta, s.tasks or ("artist", "style", "genre"), image_dir=images, min_images=1 if s.is_fixture else 10
+            )
+        }
     elif dataset == "nga":
         tables = {"all": load_nga(meta, s.tasks or ("style", "school", "artist"), image_dir=images)}
     elif dataset == "wga":
@@ -264,8 +338,10 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
         table = load_csv_table(meta, tasks, root=images if s.meta else None)  # other columns kept as metadata
         if s.title_column:
             if s.title_column not in table.frame:
-                raise KeyError(f"ARTLIB_TITLE_COLUMN={s.title_column}: no such column in {meta} "
-                               f"(columns: {list(table.frame.columns)})")
+                raise KeyError(
+                    f"ARTLIB_TITLE_COLUMN={s.title_column}: no such column in {meta} "
+                    f"(columns: {list(table.frame.columns)})"
+                )
             table.frame["title"] = table.frame[s.title_column]
         tables = {"all": table}
     else:
@@ -277,8 +353,13 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
 
 def source_signature(s: Settings) -> dict:
     """What the splits were made from: saved splits of other data are never reused."""
-    return {"dataset": s.dataset, "data": str(s.data) if s.data else "fixture",
-            "meta": str(s.meta) if s.meta else None, "tasks": s.tasks, "seed": s.seed}
+    return {
+        "dataset": s.dataset,
+        "data": str(s.data) if s.data else "fixture",
+        "meta": str(s.meta) if s.meta else None,
+        "tasks": s.tasks,
+        "seed": s.seed,
+    }
 
 
 def prepare_splits(s: Settings, verify: bool = True) -> Splits:
@@ -295,7 +376,7 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
     if "all" in source:
         splits = stratified_split(source["all"], (0.8, 0.1, 0.1), SPLIT_NAMES, seed=s.seed)
     else:
-        held_out = source.get("test", source.get("val"))
+        held_out = source["test"] if "test" in source else source["val"]
         train, leaked = drop_overlap(source["train"], held_out)
         inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=s.seed)
         splits = Splits({"train": inner.train, "val": inner.val, "test": held_out}, inner.duplicates)
@@ -310,8 +391,9 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
 
 
 def _record_splits(s: Settings, what: str, tables: dict[str, ArtTable]) -> None:
-    run_status.used_data(s, what + " " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()),
-                         sum(len(t) for t in tables.values()))
+    run_status.used_data(
+        s, what + " " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()), sum(len(t) for t in tables.values())
+    )
 
 
 def get_splits(s: Settings) -> dict[str, ArtTable]:
@@ -326,8 +408,12 @@ def get_splits(s: Settings) -> dict[str, ArtTable]:
         except FileNotFoundError:
             pass
     elif saved is not None:
-        log.warning("saved splits in %s were made from %s, not from the configured %s: preparing new ones",
-                    folder, saved.get("data"), source_signature(s)["data"])
+        log.warning(
+            "saved splits in %s were made from %s, not from the configured %s: preparing new ones",
+            folder,
+            saved.get("data"),
+            source_signature(s)["data"],
+        )
     return prepare_splits(s).tables
 
 
@@ -335,8 +421,18 @@ def scratch_train(s: Settings, table: ArtTable, stratify: str | None = None) -> 
     """The share ``s.train_fraction`` of a training table that from-scratch models train on (stratified)."""
     if s.train_fraction >= 1:
         return table
-    part = stratified_split(table, (s.train_fraction, 1 - s.train_fraction), ("keep", "rest"),
-                            stratify=stratify, seed=s.seed, group_duplicates=False)
-    log.info("from-scratch models train on %d of %d training images (train_fraction=%s)",
-             len(part["keep"]), len(table), s.train_fraction)
+    part = stratified_split(
+        table,
+        (s.train_fraction, 1 - s.train_fraction),
+        ("keep", "rest"),
+        stratify=stratify,
+        seed=s.seed,
+        group_duplicates=False,
+    )
+    log.info(
+        "from-scratch models train on %d of %d training images (train_fraction=%s)",
+        len(part["keep"]),
+        len(table),
+        s.train_fraction,
+    )
     return part["keep"]

@@ -9,6 +9,7 @@ validates and writes checkpoints on rank 0 only. End the script with
 :func:`shutdown_distributed` (every rank waits for the others, then leaves the group);
 a script that does not is still torn down at exit, without the wait.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -79,11 +80,19 @@ def shard_loader(loader: DataLoader, seed: int = 0) -> DataLoader:
     if isinstance(loader.sampler, DistributedSampler):
         return loader
     shuffled = isinstance(loader.sampler, RandomSampler) or getattr(loader.sampler, "shuffle", False)
-    sampler = DistributedSampler(loader.dataset, shuffle=shuffled, seed=seed,
-                                 drop_last=loader.drop_last)
-    return DataLoader(loader.dataset, batch_size=loader.batch_size, sampler=sampler, num_workers=loader.num_workers,
-                      collate_fn=loader.collate_fn, pin_memory=loader.pin_memory, drop_last=loader.drop_last,
-                      persistent_workers=loader.num_workers > 0)
+    sampler: DistributedSampler = DistributedSampler(
+        loader.dataset, shuffle=shuffled, seed=seed, drop_last=loader.drop_last
+    )
+    return DataLoader(
+        loader.dataset,
+        batch_size=loader.batch_size,
+        sampler=sampler,
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+        drop_last=loader.drop_last,
+        persistent_workers=loader.num_workers > 0,
+    )
 
 
 def mean_over_ranks(value: float, device: torch.device) -> float:

@@ -5,6 +5,7 @@ A cache file belongs to one fingerprint: the SHA-256 of the weights and buffers 
 transform (its ``repr``, which albumentations fills with every parameter) and the decode size. A row
 is keyed by the image path with its size and modification time, so an edited file is embedded anew.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,7 +64,13 @@ class FeatureCache:
             try:
                 with np.load(self.path, allow_pickle=False) as stored:
                     self.rows = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:  # truncated or foreign: start again
+            except (
+                OSError,
+                ValueError,
+                KeyError,
+                EOFError,
+                zipfile.BadZipFile,
+            ) as exc:  # truncated or foreign: start again
                 log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
 
     def __contains__(self, key: str) -> bool:
@@ -84,6 +91,9 @@ class FeatureCache:
         """Write the file atomically (a temporary file renamed into place)."""
         keys = list(self.rows)
         with atomic_write(self.path, suffix=".npz") as tmp:
-            np.savez(tmp, keys=np.asarray(keys, dtype=str),
-                     features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32))
+            np.savez(
+                tmp,
+                keys=np.asarray(keys, dtype=str),
+                features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32),
+            )
         return self.path

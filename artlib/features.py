@@ -1,4 +1,5 @@
 """Frozen features: extraction, 2-D maps, clustering scores and classical classifiers on top."""
+
 from __future__ import annotations
 
 import logging
@@ -25,6 +26,7 @@ from .data.dataset import ArtDataset
 from .data.table import ArtTable
 from .data.tta import MultiView
 from .feature_cache import FeatureCache, fingerprint, image_key
+from .models.heads import embed_with
 from .utils.runtime import resolve_device
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,13 @@ log = logging.getLogger(__name__)
 
 @torch.no_grad()
 def _embed_loader(model: nn.Module, loader: DataLoader, device) -> tuple[list, dict[str, list], list]:
-    feats, labels, indices = [], {}, []
+    feats: list[np.ndarray] = []
+    labels: dict[str, list[np.ndarray]] = {}
+    indices: list[np.ndarray] = []
     for batch in loader:
         if batch is None:
             continue
-        feats.append(model.embed(batch[0].to(device)).float().cpu().numpy())
+        feats.append(embed_with(model, batch[0].to(device)).float().cpu().numpy())
         for task, y in batch[1].items():
             labels.setdefault(task, []).append(y.numpy())
         if len(batch) > 2:
@@ -58,8 +62,9 @@ class _Indexed(Dataset):
         return None if item is None else (item[0], item[1], idx)
 
 
-def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
-                     cache: str | Path | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def extract_features(
+    model: nn.Module, loader: DataLoader, device: str | torch.device = "auto", cache: str | Path | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``model.embed`` features of every sample and its labels (``-1`` = missing), in loader order.
 
     ``cache`` (a folder): keep the features per image on disk (:mod:`artlib.feature_cache`) and
@@ -83,8 +88,12 @@ def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
     keys = [image_key(p) for p in dataset.paths]
     missing = [i for i, k in enumerate(keys) if k is None or k not in store]  # absent files: the dataset decides
     if missing:
-        sub = DataLoader(Subset(_Indexed(dataset), missing), batch_size=loader.batch_size,
-                         num_workers=loader.num_workers, collate_fn=loader.collate_fn)
+        sub = DataLoader(
+            Subset(_Indexed(dataset), missing),
+            batch_size=loader.batch_size,
+            num_workers=loader.num_workers,
+            collate_fn=loader.collate_fn,
+        )
         feats, _, indices = _embed_loader(model, sub, device)
         if feats:
             rows = np.concatenate(indices)
@@ -97,9 +106,15 @@ def extract_features(model: nn.Module, loader: DataLoader, device: str = "auto",
     return store.get([keys[i] for i in found]), {t: v[found] for t, v in dataset.labels.items()}
 
 
-def table_features(model: nn.Module, tables: dict[str, ArtTable], image_size: int, num_workers: int = 0,
-                   cache: str | Path | None = None, batch_size: int = 64,
-                   device: str = "auto") -> dict[str, np.ndarray]:
+def table_features(
+    model: nn.Module,
+    tables: dict[str, ArtTable],
+    image_size: int,
+    num_workers: int = 0,
+    cache: str | Path | None = None,
+    batch_size: int = 64,
+    device: str | torch.device = "auto",
+) -> dict[str, np.ndarray]:
     """``model.embed`` features of every image of each table, one row per table row, as at test time
     (evaluation transform, the model's input normalisation, no shuffling; ``cache``: see
     :func:`extract_features`). An image that cannot be read raises ``ValueError``: rows indexed by
@@ -109,20 +124,33 @@ def table_features(model: nn.Module, tables: dict[str, ArtTable], image_size: in
     from .models import input_normalization
 
     keys = {f"features:{name}": name for name in tables}  # never the augmented, shuffled "train" loader
-    loaders = make_loaders({key: tables[name] for key, name in keys.items()}, image_size, batch_size, num_workers,
-                           normalization=input_normalization(model))
+    loaders = make_loaders(
+        {key: tables[name] for key, name in keys.items()},
+        image_size,
+        batch_size,
+        num_workers,
+        normalization=input_normalization(model),
+    )
     out = {}
     for key, name in keys.items():
         feats, _ = extract_features(model, loaders[key], device=device, cache=cache)
         if len(feats) != len(tables[name]):
-            raise ValueError(f"{len(tables[name]) - len(feats)} of {len(tables[name])} images of {name!r} could not "
-                             "be read: check the table with verify_images (notebook 00) first")
+            raise ValueError(
+                f"{len(tables[name]) - len(feats)} of {len(tables[name])} images of {name!r} could not "
+                "be read: check the table with verify_images (notebook 00) first"
+            )
         out[name] = feats
     return out
 
 
-def standardized_features(model: nn.Module, tables: dict[str, ArtTable], image_size: int, num_workers: int = 0,
-                          cache: str | Path | None = None, fit_on: str = "train") -> tuple[dict[str, np.ndarray], StandardScaler]:
+def standardized_features(
+    model: nn.Module,
+    tables: dict[str, ArtTable],
+    image_size: int,
+    num_workers: int = 0,
+    cache: str | Path | None = None,
+    fit_on: str = "train",
+) -> tuple[dict[str, np.ndarray], StandardScaler]:
     """:func:`table_features` of every table, standardised by a ``StandardScaler`` fitted on ``fit_on``'s;
     returns them (float32) and the scaler (a head trained on them needs it to score raw features)."""
     feats = table_features(model, tables, image_size, num_workers, cache=cache)
@@ -135,7 +163,9 @@ def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.nd
     import umap
 
     n_neighbors = min(n_neighbors, len(features) - 1)
-    return umap.UMAP(n_components=2, n_neighbors=n_neighbors, metric="cosine", random_state=seed).fit_transform(features)
+    return umap.UMAP(n_components=2, n_neighbors=n_neighbors, metric="cosine", random_state=seed).fit_transform(
+        features
+    )
 
 
 def cluster_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict[str, float]:
@@ -143,22 +173,30 @@ def cluster_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> d
     mask = labels >= 0
     k = len(np.unique(labels[mask]))
     clusters = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(features[mask])
-    return {"k": k, "ARI": float(adjusted_rand_score(labels[mask], clusters)),
-            "NMI": float(normalized_mutual_info_score(labels[mask], clusters))}
+    return {
+        "k": k,
+        "ARI": float(adjusted_rand_score(labels[mask], clusters)),
+        "NMI": float(normalized_mutual_info_score(labels[mask], clusters)),
+    }
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     """Accuracy and macro precision / recall / F1 (labels ``-1`` ignored)."""
     mask = y_true >= 0
     p, r, f, _ = precision_recall_fscore_support(y_true[mask], y_pred[mask], average="macro", zero_division=0)
-    return {"accuracy": float(accuracy_score(y_true[mask], y_pred[mask])), "macro_f1": float(f),
-            "macro_precision": float(p), "macro_recall": float(r)}
+    return {
+        "accuracy": float(accuracy_score(y_true[mask], y_pred[mask])),
+        "macro_f1": float(f),
+        "macro_precision": float(p),
+        "macro_recall": float(r),
+    }
 
 
 CLASSIFIERS = {
     "logistic_regression": lambda seed: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5)),
-    "gradient_boosting": lambda seed: HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1,
-                                                                     early_stopping=False, random_state=seed),
+    "gradient_boosting": lambda seed: HistGradientBoostingClassifier(
+        max_iter=200, learning_rate=0.1, early_stopping=False, random_state=seed
+    ),
 }
 
 
@@ -189,11 +227,11 @@ def comparison_table(results: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.Da
 
 
 @torch.no_grad()
-def embed_images(model: nn.Module, paths, transform, device: str = "auto") -> np.ndarray:
+def embed_images(model: nn.Module, paths, transform, device: str | torch.device = "auto") -> np.ndarray:
     """``model.embed`` of image files (e.g. a query painting); an unreadable file raises ImageLoadError."""
     from .data.images import load_rgb
 
     device = resolve_device(device)
     model = model.to(device).eval()
     batch = torch.stack([transform(image=load_rgb(p))["image"] for p in paths])
-    return model.embed(batch.to(device)).float().cpu().numpy()
+    return embed_with(model, batch.to(device)).float().cpu().numpy()

@@ -18,6 +18,7 @@ truncated JPEG, a missing file, a malformed CSV row, CMYK / grayscale / RGBA /
 16-bit images, byte-identical duplicates, a photograph stored sideways with an
 EXIF orientation tag, and an image with an embedded ICC colour profile.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,13 +40,15 @@ GENRE_WEIGHTS = [0.4, 0.3, 0.2, 0.1]
 OTHER_ARTISTS = ["Anonymous_Master", "Jan_van_Goyen", "Berthe_Morisot"]
 
 # Four base colours per artist: the palette is the artist's signature.
-PALETTES = np.array([
-    [[0.55, 0.75, 0.95], [0.35, 0.65, 0.40], [0.95, 0.85, 0.60], [0.85, 0.55, 0.70]],  # light, pastel
-    [[0.20, 0.12, 0.05], [0.55, 0.35, 0.10], [0.85, 0.70, 0.40], [0.08, 0.06, 0.04]],  # dark browns
-    [[0.10, 0.25, 0.55], [0.90, 0.88, 0.80], [0.35, 0.55, 0.75], [0.05, 0.10, 0.30]],  # Prussian blue
-    [[0.90, 0.15, 0.15], [0.10, 0.20, 0.85], [0.98, 0.85, 0.10], [0.10, 0.10, 0.10]],  # primaries
-    [[0.85, 0.65, 0.10], [0.40, 0.30, 0.05], [0.20, 0.45, 0.30], [0.95, 0.90, 0.60]],  # gold
-])
+PALETTES = np.array(
+    [
+        [[0.55, 0.75, 0.95], [0.35, 0.65, 0.40], [0.95, 0.85, 0.60], [0.85, 0.55, 0.70]],  # light, pastel
+        [[0.20, 0.12, 0.05], [0.55, 0.35, 0.10], [0.85, 0.70, 0.40], [0.08, 0.06, 0.04]],  # dark browns
+        [[0.10, 0.25, 0.55], [0.90, 0.88, 0.80], [0.35, 0.55, 0.75], [0.05, 0.10, 0.30]],  # Prussian blue
+        [[0.90, 0.15, 0.15], [0.10, 0.20, 0.85], [0.98, 0.85, 0.10], [0.10, 0.10, 0.10]],  # primaries
+        [[0.85, 0.65, 0.10], [0.40, 0.30, 0.05], [0.20, 0.45, 0.30], [0.95, 0.90, 0.60]],  # gold
+    ]
+)
 OTHER_PALETTE = np.array([[0.5, 0.5, 0.5], [0.4, 0.45, 0.4], [0.6, 0.55, 0.5], [0.3, 0.3, 0.35]])
 
 TITLE_WORDS = {
@@ -73,12 +76,21 @@ class FixturePaths:
 
     @classmethod
     def under(cls, root: Path, n_works: int) -> FixturePaths:
-        return cls(root, root / "wikiart", root / "wikiart_csv", root / "pbn" / "train_info.csv",
-                   root / "pbn" / "train", root / "nga", root / "wga" / "paintings.csv",
-                   root / "imagefolder", n_works)
+        return cls(
+            root,
+            root / "wikiart",
+            root / "wikiart_csv",
+            root / "pbn" / "train_info.csv",
+            root / "pbn" / "train",
+            root / "nga",
+            root / "wga" / "paintings.csv",
+            root / "imagefolder",
+            n_works,
+        )
 
 
 # -- rendering ----------------------------------------------------------------
+
 
 def _composition(genre: str, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     """Map of palette indices (0..3) laying out the genre's composition."""
@@ -99,7 +111,7 @@ def _composition(genre: str, h: int, w: int, rng: np.random.Generator) -> np.nda
         region[y > table] = 1
         for _ in range(3):
             ox, oy, r = rng.uniform(0.2, 0.8), table - rng.uniform(0.02, 0.1), rng.uniform(0.08, 0.14)
-            region[(x - ox) ** 2 + (y - oy) ** 2 < r ** 2] = 2 + rng.integers(0, 2)
+            region[(x - ox) ** 2 + (y - oy) ** 2 < r**2] = 2 + rng.integers(0, 2)
     else:  # religious: symmetric arch with a central figure
         region[:] = 2
         arch = (np.abs(x - 0.5) < 0.32) & (y > 0.25 - 0.25 * np.sqrt(np.clip(1 - ((x - 0.5) / 0.32) ** 2, 0, 1)))
@@ -144,6 +156,7 @@ def render_work(artist: int, style: str, genre: str, size: tuple[int, int], rng:
 
 # -- catalogue ----------------------------------------------------------------
 
+
 def _slug(text: str) -> str:
     return "".join(c.lower() if c.isalnum() else "-" for c in text).strip("-").replace("--", "-")
 
@@ -164,19 +177,30 @@ def make_catalogue(n_works: int, seed: int = 0) -> pd.DataFrame:
         if g == "landscape":
             title += f" near {PLACES[rng.integers(len(PLACES))]}"
         name = ARTISTS[artist[i]] if artist[i] >= 0 else OTHER_ARTISTS[other[i]]
-        rows.append({
-            "work": i, "artist_idx": int(artist[i]), "artist_name": name,
-            "style": STYLES[style[i]], "genre": g, "title": title,
-            "year": int(1500 + 80 * style[i] + rng.integers(0, 300)),
-            "width": int(rng.integers(64, 129)), "height": int(rng.integers(64, 129)),
-            "genre_listed": bool(rng.random() < 0.92), "val": bool(rng.random() < 0.2),
-        })
+        rows.append(
+            {
+                "work": i,
+                "artist_idx": int(artist[i]),
+                "artist_name": name,
+                "style": STYLES[style[i]],
+                "genre": g,
+                "title": title,
+                "year": int(1500 + 80 * style[i] + rng.integers(0, 300)),
+                "width": int(rng.integers(64, 129)),
+                "height": int(rng.integers(64, 129)),
+                "genre_listed": bool(rng.random() < 0.92),
+                "val": bool(rng.random() < 0.2),
+            }
+        )
     cat = pd.DataFrame(rows)
-    cat["file"] = [f"{_slug(a)}_{_slug(t)}-{i}.jpg" for a, t, i in zip(cat.artist_name, cat.title, cat.work, strict=True)]
+    cat["file"] = [
+        f"{_slug(a)}_{_slug(t)}-{i}.jpg" for a, t, i in zip(cat.artist_name, cat.title, cat.work, strict=True)
+    ]
     return cat
 
 
 # -- writers ------------------------------------------------------------------
+
 
 def _save_jpeg(image: np.ndarray, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,14 +222,23 @@ def _write_wikiart(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: Fixture
     for split, part in (("train", cat[~cat["val"]]), ("val", cat[cat["val"]])):
         rel = part["style"] + "/" + part["file"]
         art = part["artist_idx"] >= 0
-        _write_lines(csv / "Artist" / f"artist_{split}",
-                     ["(Path to image),, (Groundtruth class) ", ""]
-                     + [f"{p},,{a}" for p, a in zip(rel[art], part["artist_idx"][art], strict=True)], "\n")
+        _write_lines(
+            csv / "Artist" / f"artist_{split}",
+            ["(Path to image),, (Groundtruth class) ", ""]
+            + [f"{p},,{a}" for p, a in zip(rel[art], part["artist_idx"][art], strict=True)],
+            "\n",
+        )
         gen = part["genre_listed"]
-        _write_lines(csv / "Genre" / f"genre_{split}.csv",
-                     [f"{p},{GENRES.index(g)}" for p, g in zip(rel[gen], part["genre"][gen], strict=True)], "\r\n")
-        _write_lines(csv / "Style" / f"style_{split}.csv",
-                     [f"{p},{STYLES.index(s)}" for p, s in zip(rel, part["style"], strict=True)], "\r\n")
+        _write_lines(
+            csv / "Genre" / f"genre_{split}.csv",
+            [f"{p},{GENRES.index(g)}" for p, g in zip(rel[gen], part["genre"][gen], strict=True)],
+            "\r\n",
+        )
+        _write_lines(
+            csv / "Style" / f"style_{split}.csv",
+            [f"{p},{STYLES.index(s)}" for p, s in zip(rel, part["style"], strict=True)],
+            "\r\n",
+        )
 
 
 def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Generator, seed: int) -> None:
@@ -213,15 +246,15 @@ def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Gen
     train = cat[~cat["val"]]
     picks = train.sample(7, random_state=int(rng.integers(1 << 31)))
     paths = [fx.wikiart_images / r.style / r.file for r in picks.itertuples()]
-    data = paths[0].read_bytes()                      # truncated download
+    data = paths[0].read_bytes()  # truncated download
     paths[0].write_bytes(data[: len(data) // 2])
-    paths[1].unlink()                                 # listed but missing
-    Image.open(paths[2]).convert("CMYK").save(paths[2], quality=90)        # CMYK JPEG
-    Image.open(paths[3]).convert("L").save(paths[3], quality=90)           # grayscale
+    paths[1].unlink()  # listed but missing
+    Image.open(paths[2]).convert("CMYK").save(paths[2], quality=90)  # CMYK JPEG
+    Image.open(paths[3]).convert("L").save(paths[3], quality=90)  # grayscale
     rgba = Image.open(paths[4]).convert("RGBA")
     rgba.putalpha(200)
-    rgba.save(paths[4], format="PNG")                 # PNG with alpha behind a .jpg name
-    gray16 = (np.asarray(Image.open(paths[5]).convert("L"), dtype=np.uint16) * 257)
+    rgba.save(paths[4], format="PNG")  # PNG with alpha behind a .jpg name
+    gray16 = np.asarray(Image.open(paths[5]).convert("L"), dtype=np.uint16) * 257
     Image.fromarray(gray16).save(paths[5], format="PNG")  # 16-bit grayscale
     # byte-identical copy of one work under a second name (as WikiArt's "(1)" files)
     src = paths[6]
@@ -230,15 +263,17 @@ def _add_wikiart_defects(cat: pd.DataFrame, fx: FixturePaths, rng: np.random.Gen
     style_file = fx.wikiart_csv / "Style" / "style_train.csv"
     with open(style_file, "ab") as fh:
         fh.write(f"{picks.iloc[6]['style']}/{dup.name},{STYLES.index(picks.iloc[6]['style'])}\r\n".encode())
-        fh.write(b"Realism/row-without-a-label.jpg\r\n")   # malformed row
+        fh.write(b"Realism/row-without-a-label.jpg\r\n")  # malformed row
     # drawn apart from ``rng`` so that the other formats' images stay as they were before these two
-    rotated, tagged = [fx.wikiart_images / r.style / r.file
-                       for r in train.drop(picks.index).sample(2, random_state=seed + 1).itertuples()]
+    rotated, tagged = [
+        fx.wikiart_images / r.style / r.file
+        for r in train.drop(picks.index).sample(2, random_state=seed + 1).itertuples()
+    ]
     exif = Image.Exif()
-    exif[0x0112] = 6                                  # camera held sideways: shown rotated 90 degrees clockwise
+    exif[0x0112] = 6  # camera held sideways: shown rotated 90 degrees clockwise
     Image.open(rotated).transpose(Image.Transpose.ROTATE_90).save(rotated, quality=90, exif=exif)
     srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
-    srgb[24:36] = bytes(12)                           # the header's creation time, so the fixture is reproducible
+    srgb[24:36] = bytes(12)  # the header's creation time, so the fixture is reproducible
     Image.open(tagged).save(tagged, quality=90, icc_profile=bytes(srgb))  # colour-managed export
 
 
@@ -250,22 +285,66 @@ def _write_pbn(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePath
         _save_jpeg(images[row.work], fx.pbn_images / fname)
         r = rng.random()
         date = f"{row.year}.0" if r < 0.6 else (f"c.{row.year}" if r < 0.8 else "")
-        rows.append({"filename": fname, "artist": hashlib.md5(row.artist_name.encode()).hexdigest(),
-                     "title": row.title, "style": row.style.replace("_", " "),
-                     "genre": row.genre.replace("_", " ") if row.genre_listed else "", "date": date})
+        rows.append(
+            {
+                "filename": fname,
+                "artist": hashlib.md5(row.artist_name.encode()).hexdigest(),
+                "title": row.title,
+                "style": row.style.replace("_", " "),
+                "genre": row.genre.replace("_", " ") if row.genre_listed else "",
+                "date": date,
+            }
+        )
     fx.pbn_csv.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(fx.pbn_csv, index=False)
 
 
 NGA_OBJECT_COLUMNS = [
-    "objectid", "accessioned", "accessionnum", "locationid", "title", "displaydate", "beginyear", "endyear",
-    "visualbrowsertimespan", "medium", "dimensions", "inscription", "markings", "attributioninverted",
-    "attribution", "provenancetext", "creditline", "classification", "subclassification",
-    "visualbrowserclassification", "parentid", "isvirtual", "departmentabbr", "portfolio", "series", "volume",
-    "watermarks", "lastdetectedmodification", "wikidataid", "customprinturl",
+    "objectid",
+    "accessioned",
+    "accessionnum",
+    "locationid",
+    "title",
+    "displaydate",
+    "beginyear",
+    "endyear",
+    "visualbrowsertimespan",
+    "medium",
+    "dimensions",
+    "inscription",
+    "markings",
+    "attributioninverted",
+    "attribution",
+    "provenancetext",
+    "creditline",
+    "classification",
+    "subclassification",
+    "visualbrowserclassification",
+    "parentid",
+    "isvirtual",
+    "departmentabbr",
+    "portfolio",
+    "series",
+    "volume",
+    "watermarks",
+    "lastdetectedmodification",
+    "wikidataid",
+    "customprinturl",
 ]
-NGA_IMAGE_COLUMNS = ["uuid", "iiifurl", "iiifthumburl", "viewtype", "sequence", "width", "height", "maxpixels",
-                     "created", "modified", "depictstmsobjectid", "assistivetext"]
+NGA_IMAGE_COLUMNS = [
+    "uuid",
+    "iiifurl",
+    "iiifthumburl",
+    "viewtype",
+    "sequence",
+    "width",
+    "height",
+    "maxpixels",
+    "created",
+    "modified",
+    "depictstmsobjectid",
+    "assistivetext",
+]
 NGA_SCHOOLS = {"Impressionism": "French", "Cubism": "Spanish", "Realism": "Dutch"}
 NGA_STYLE_TERMS = {"Impressionism": "Impressionist", "Cubism": "Cubist", "Realism": "Realist"}
 
@@ -276,31 +355,76 @@ def _write_nga(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePath
     for row in cat.itertuples():
         oid = str(1000 + row.work)
         base = dict.fromkeys(NGA_OBJECT_COLUMNS, "")
-        base.update(objectid=oid, accessioned="1", accessionnum=f"1937.1.{row.work}", title=row.title,
-                    displaydate=str(row.year), beginyear=str(row.year), endyear=str(row.year),
-                    medium="oil on canvas", attribution=row.artist_name.replace("_", " "),
-                    attributioninverted=row.artist_name.replace("_", ", "), classification="Painting",
-                    visualbrowserclassification="painting", departmentabbr="CG-E", isvirtual="0")
+        base.update(
+            objectid=oid,
+            accessioned="1",
+            accessionnum=f"1937.1.{row.work}",
+            title=row.title,
+            displaydate=str(row.year),
+            beginyear=str(row.year),
+            endyear=str(row.year),
+            medium="oil on canvas",
+            attribution=row.artist_name.replace("_", " "),
+            attributioninverted=row.artist_name.replace("_", ", "),
+            classification="Painting",
+            visualbrowserclassification="painting",
+            departmentabbr="CG-E",
+            isvirtual="0",
+        )
         objects.append(base)
         uuid = hashlib.md5(oid.encode()).hexdigest()
-        pubs.append({**dict.fromkeys(NGA_IMAGE_COLUMNS, ""), "uuid": uuid,
-                     "iiifurl": f"https://api.nga.gov/iiif/{uuid}",
-                     "iiifthumburl": f"https://api.nga.gov/iiif/{uuid}/full/!200,200/0/default.jpg",
-                     "viewtype": "primary", "sequence": "0", "width": str(row.width),
-                     "height": str(row.height), "depictstmsobjectid": oid})
-        for termtype, term in (("Style", NGA_STYLE_TERMS[row.style]), ("School", NGA_SCHOOLS[row.style]),
-                               ("Theme", row.genre.replace("_", " ")), ("Keyword", row.title.split()[-1])):
+        pubs.append(
+            {
+                **dict.fromkeys(NGA_IMAGE_COLUMNS, ""),
+                "uuid": uuid,
+                "iiifurl": f"https://api.nga.gov/iiif/{uuid}",
+                "iiifthumburl": f"https://api.nga.gov/iiif/{uuid}/full/!200,200/0/default.jpg",
+                "viewtype": "primary",
+                "sequence": "0",
+                "width": str(row.width),
+                "height": str(row.height),
+                "depictstmsobjectid": oid,
+            }
+        )
+        for termtype, term in (
+            ("Style", NGA_STYLE_TERMS[row.style]),
+            ("School", NGA_SCHOOLS[row.style]),
+            ("Theme", row.genre.replace("_", " ")),
+            ("Keyword", row.title.split()[-1]),
+        ):
             term_id += 1
-            terms.append({"termid": str(term_id), "objectid": oid, "termtype": termtype, "term": term,
-                          "visualbrowsertheme": "", "visualbrowserstyle": ""})
-        constituents.append({"objectid": oid, "constituentid": str(500 + max(row.artist_idx, 0)),
-                             "displayorder": "1", "roletype": "artist", "role": "painter"})
-        constituents.append({"objectid": oid, "constituentid": "9999", "displayorder": "1",
-                             "roletype": "donor", "role": "donor"})
+            terms.append(
+                {
+                    "termid": str(term_id),
+                    "objectid": oid,
+                    "termtype": termtype,
+                    "term": term,
+                    "visualbrowsertheme": "",
+                    "visualbrowserstyle": "",
+                }
+            )
+        constituents.append(
+            {
+                "objectid": oid,
+                "constituentid": str(500 + max(row.artist_idx, 0)),
+                "displayorder": "1",
+                "roletype": "artist",
+                "role": "painter",
+            }
+        )
+        constituents.append(
+            {"objectid": oid, "constituentid": "9999", "displayorder": "1", "roletype": "donor", "role": "donor"}
+        )
         _save_jpeg(images[row.work], fx.nga / "images" / f"{oid}.jpg")
     for k in range(3):  # non-paintings, to be filtered out
-        objects.append({**dict.fromkeys(NGA_OBJECT_COLUMNS, ""), "objectid": str(90_000 + k),
-                        "title": f"Study Sheet {k}", "classification": "Print"})
+        objects.append(
+            {
+                **dict.fromkeys(NGA_OBJECT_COLUMNS, ""),
+                "objectid": str(90_000 + k),
+                "title": f"Study Sheet {k}",
+                "classification": "Print",
+            }
+        )
     fx.nga.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(objects, columns=NGA_OBJECT_COLUMNS).to_csv(fx.nga / "objects.csv", index=False)
     pd.DataFrame(pubs, columns=NGA_IMAGE_COLUMNS).to_csv(fx.nga / "published_images.csv", index=False)
@@ -308,8 +432,12 @@ def _write_nga(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePath
     pd.DataFrame(constituents).to_csv(fx.nga / "objects_constituents.csv", index=False)
 
 
-WGA_TYPES = {"landscape": "landscape", "portrait": "portrait", "still_life": "still-life",
-             "religious_painting": "religious"}
+WGA_TYPES = {
+    "landscape": "landscape",
+    "portrait": "portrait",
+    "still_life": "still-life",
+    "religious_painting": "religious",
+}
 
 
 def _write_wga(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePaths) -> None:
@@ -318,10 +446,18 @@ def _write_wga(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: FixturePath
         rel = f"{row.artist_name[0].lower()}/{_slug(row.artist_name)}/{row.file}"
         _save_jpeg(images[row.work], fx.wga_csv.parent / "images" / rel)
         start = (row.year - 1) // 50 * 50 + 1
-        rows.append({"jpg_link": f"http://www.wga.hu/art/{rel}", "AUTHOR": row.artist_name.replace("_", " ").upper(),
-                     "TITLE": row.title, "TECHNIQUE": "Oil on canvas", "LOCATION": "Private collection",
-                     "TYPE": WGA_TYPES[row.genre], "SCHOOL": NGA_SCHOOLS[row.style],
-                     "TIMEFRAME": f"{start}-{start + 49}"})
+        rows.append(
+            {
+                "jpg_link": f"http://www.wga.hu/art/{rel}",
+                "AUTHOR": row.artist_name.replace("_", " ").upper(),
+                "TITLE": row.title,
+                "TECHNIQUE": "Oil on canvas",
+                "LOCATION": "Private collection",
+                "TYPE": WGA_TYPES[row.genre],
+                "SCHOOL": NGA_SCHOOLS[row.style],
+                "TIMEFRAME": f"{start}-{start + 49}",
+            }
+        )
     pd.DataFrame(rows).to_csv(fx.wga_csv, index=False)
 
 
@@ -334,15 +470,18 @@ def _write_imagefolder(cat: pd.DataFrame, images: dict[int, np.ndarray], fx: Fix
 MIN_FIXTURE_WORKS = 10
 
 
-def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: bool = True,
-                 overwrite: bool = False) -> FixturePaths:
+def make_fixture(
+    root: str | Path, n_works: int = 360, seed: int = 0, defects: bool = True, overwrite: bool = False
+) -> FixturePaths:
     """Write the fixture under ``root`` (reused when already written with the same settings).
 
     ``n_works`` is at least :data:`MIN_FIXTURE_WORKS` (its defects and splits need that many paintings).
     """
     if int(n_works) < MIN_FIXTURE_WORKS:
-        raise ValueError(f"n_works={n_works}: the fixture needs at least {MIN_FIXTURE_WORKS} paintings (its "
-                         "planted defects and three splits draw from them); 360 is the default")
+        raise ValueError(
+            f"n_works={n_works}: the fixture needs at least {MIN_FIXTURE_WORKS} paintings (its "
+            "planted defects and three splits draw from them); 360 is the default"
+        )
     root = Path(root)
     fx = FixturePaths.under(root, n_works)
     stamp = {"n_works": n_works, "seed": seed, "defects": defects, "version": 2}
@@ -353,14 +492,18 @@ def make_fixture(root: str | Path, n_works: int = 360, seed: int = 0, defects: b
         if not root.is_dir():
             raise FileExistsError(f"{root} is a file: give make_fixture a folder")
         if any(root.iterdir()) and not marker.is_file():  # never delete what is not a fixture
-            raise FileExistsError(f"{root} is not empty and holds no fixture (no fixture.json): choose an empty "
-                                  "or new folder; artlib only replaces a fixture it wrote")
+            raise FileExistsError(
+                f"{root} is not empty and holds no fixture (no fixture.json): choose an empty "
+                "or new folder; artlib only replaces a fixture it wrote"
+            )
         shutil.rmtree(root)
     root.mkdir(parents=True)
     rng = np.random.default_rng(seed)
     cat = make_catalogue(n_works, seed)
-    images = {row.work: render_work(row.artist_idx, row.style, row.genre, (row.width, row.height), rng)
-              for row in cat.itertuples()}
+    images = {
+        row.work: render_work(row.artist_idx, row.style, row.genre, (row.width, row.height), rng)
+        for row in cat.itertuples()
+    }
     _write_wikiart(cat, images, fx)
     if defects:
         _add_wikiart_defects(cat, fx, rng, seed)

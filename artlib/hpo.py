@@ -5,21 +5,23 @@ SQLAlchemy URL such as ``postgresql://user:pw@host/db``), so it resumes after an
 interruption and several workers (``optuna`` processes on one or many machines)
 can fill it at once.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
-
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import optuna
+import pandas as pd
 
 from .data.loaders import make_loaders
 from .data.table import ArtTable
 from .data.transforms import train_transform
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
-from .models import create_model, input_normalization
+from .models import create_classifier, create_model, input_normalization
 from .train import TrainConfig, Trainer, inverse_frequency_weights
 
 
@@ -41,15 +43,25 @@ def study_name(name: str, data: dict | None) -> str:
     return f"{name}@{digest[:12]}"
 
 
-def create_study(name: str, storage: str | Path, direction: str = "maximize", seed: int = 0,
-                 n_startup_trials: int = 5, n_warmup_steps: int = 1, data: dict | None = None) -> optuna.Study:
+def create_study(
+    name: str,
+    storage: str | Path,
+    direction: Literal["minimize", "maximize"] = "maximize",
+    seed: int = 0,
+    n_startup_trials: int = 5,
+    n_warmup_steps: int = 1,
+    data: dict | None = None,
+) -> optuna.Study:
     """Create or reopen study ``name`` with a seeded TPE sampler and a median pruner.
 
     ``data`` (a :func:`artlib.artifacts.data_record`) keys the study by the data's signature
     (see :func:`study_name`) and is stored on it; a study holding another data record is refused.
     """
     study = optuna.create_study(
-        study_name=study_name(name, data), storage=storage_url(storage), direction=direction, load_if_exists=True,
+        study_name=study_name(name, data),
+        storage=storage_url(storage),
+        direction=direction,
+        load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials, n_warmup_steps=n_warmup_steps),
     )
@@ -58,8 +70,10 @@ def create_study(name: str, storage: str | Path, direction: str = "maximize", se
         if stored is None:
             study.set_user_attr("data", data)
         elif stored.get("signature") != data.get("signature"):
-            raise ValueError(f"study {study.study_name!r} in {storage} holds trials on other data "
-                             f"({stored.get('label')}); give this study another name")
+            raise ValueError(
+                f"study {study.study_name!r} in {storage} holds trials on other data "
+                f"({stored.get('label')}); give this study another name"
+            )
     return study
 
 
@@ -84,8 +98,10 @@ def metric_batch(n_labelled: int, n_classes: int, m: int) -> tuple[int, int]:
         classes = min(n_classes, 8, n_labelled // m_try)
         if classes >= 2:
             return m_try, m_try * classes
-    raise ValueError(f"{n_labelled} labelled training image(s) in {n_classes} class(es): metric learning needs "
-                     "batches of at least 2 classes x 2 images")
+    raise ValueError(
+        f"{n_labelled} labelled training image(s) in {n_classes} class(es): metric learning needs "
+        "batches of at least 2 classes x 2 images"
+    )
 
 
 class OptunaPruning:
@@ -100,14 +116,21 @@ class OptunaPruning:
             raise optuna.TrialPruned(f"pruned at epoch {row['epoch']}")
 
 
-def classifier_objective(tables: dict[str, ArtTable], model_name: str = "simple_cnn", model_kwargs: dict | None = None,
-                         epochs: int = 4, image_size: int = 64, num_workers: int = 0,
-                         seed: int = 0) -> Callable[[optuna.Trial], float]:
+def classifier_objective(
+    tables: dict[str, ArtTable],
+    model_name: str = "simple_cnn",
+    model_kwargs: dict | None = None,
+    epochs: int = 4,
+    image_size: int = 64,
+    num_workers: int = 0,
+    seed: int = 0,
+) -> Callable[[optuna.Trial], float]:
     """Objective: best validation macro-F1 (mean over tasks) of a direct classifier.
 
     Searches lr, batch size, weight decay, augmentation strength and the share of training
     batches mixed by MixUp/CutMix (``mix_prob``; 0 = none).
     """
+
     def objective(trial: optuna.Trial) -> float:
         lr = trial.suggest_float("lr", 1e-4, 1e-2, log=True)
         batch_size = trial.suggest_categorical("batch_size", batch_choices(len(tables["train"])))
@@ -115,25 +138,52 @@ def classifier_objective(tables: dict[str, ArtTable], model_name: str = "simple_
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
         mix_prob = trial.suggest_float("mix_prob", 0.0, 1.0)
         model = create_model(model_name, tables["train"].num_classes, **(model_kwargs or {}))
-        loaders = make_loaders({"train": tables["train"], "val": tables["val"]}, image_size, batch_size,
-                               num_workers, strength, seed, normalization=input_normalization(model))
-        config = TrainConfig(epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_epochs=min(1, epochs - 1),
-                             mixup_alpha=0.2, cutmix_alpha=1.0, mix_prob=mix_prob,
-                             monitor="val_macro_f1", mode="max", patience=None, seed=seed, progress=False)
-        trainer = Trainer(model, config, class_weights=inverse_frequency_weights(tables["train"]),
-                          callbacks=[OptunaPruning(trial)])
+        loaders = make_loaders(
+            {"train": tables["train"], "val": tables["val"]},
+            image_size,
+            batch_size,
+            num_workers,
+            strength,
+            seed,
+            normalization=input_normalization(model),
+        )
+        config = TrainConfig(
+            epochs=epochs,
+            lr=lr,
+            weight_decay=weight_decay,
+            warmup_epochs=min(1, epochs - 1),
+            mixup_alpha=0.2,
+            cutmix_alpha=1.0,
+            mix_prob=mix_prob,
+            monitor="val_macro_f1",
+            mode="max",
+            patience=None,
+            seed=seed,
+            progress=False,
+        )
+        trainer = Trainer(
+            model, config, class_weights=inverse_frequency_weights(tables["train"]), callbacks=[OptunaPruning(trial)]
+        )
         history = trainer.fit(loaders["train"], loaders["val"])
         return float(history["val_macro_f1"].max())
+
     return objective
 
 
-def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str = "simple_cnn",
-                     backbone_kwargs: dict | None = None, epochs: int = 4, image_size: int = 64,
-                     seed: int = 0) -> Callable[[optuna.Trial], float]:
+def metric_objective(
+    tables: dict[str, ArtTable],
+    task: str,
+    backbone_name: str = "simple_cnn",
+    backbone_kwargs: dict | None = None,
+    epochs: int = 4,
+    image_size: int = 64,
+    seed: int = 0,
+) -> Callable[[optuna.Trial], float]:
     """Objective: best validation MAP@R of a triplet-loss embedding for ``task``.
 
     Searches lr, weight decay, margin, embedding size, m and augmentation strength.
     """
+
     def objective(trial: optuna.Trial) -> float:
         import torch
 
@@ -148,10 +198,11 @@ def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str 
         n_classes = tables["train"].num_classes[task]
         m, batch_size = metric_batch(len(labelled), int(labelled.frame[task].nunique()), m)
         trial.set_user_attr("m_used", m)  # smaller than the suggested m when the split is small
-        classifier = create_model(backbone_name, {task: n_classes}, **(backbone_kwargs or {}))
+        classifier = create_classifier(backbone_name, {task: n_classes}, **(backbone_kwargs or {}))
         norm = input_normalization(classifier)
-        train = m_per_class_loader(tables["train"], task, train_transform(image_size, strength, normalization=norm),
-                                   m, batch_size)
+        train = m_per_class_loader(
+            tables["train"], task, train_transform(image_size, strength, normalization=norm), m, batch_size
+        )
         val = make_loaders({"val": tables["val"].labelled(task)}, image_size, 64, normalization=norm)["val"]
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 
@@ -160,13 +211,24 @@ def metric_objective(tables: dict[str, ArtTable], task: str, backbone_name: str 
             if trial.should_prune():
                 raise optuna.TrialPruned(f"pruned at epoch {epoch + 1}")
 
-        history = fit_metric(model, train, task, epochs, lr, margin, weight_decay=weight_decay,
-                             val_loader=val, progress=False, on_epoch_end=report)
+        history = fit_metric(
+            model,
+            train,
+            task,
+            epochs,
+            lr,
+            margin,
+            weight_decay=weight_decay,
+            val_loader=val,
+            progress=False,
+            on_epoch_end=report,
+        )
         return float(history["val_mean_average_precision_at_r"].max())
+
     return objective
 
 
-def trials_frame(study: optuna.Study) -> pd.DataFrame:  # noqa: F821
+def trials_frame(study: optuna.Study) -> pd.DataFrame:
     """Trials as a DataFrame: number, state, value, params."""
     cols = ["number", "state", "value", "duration"]
     frame = study.trials_dataframe()

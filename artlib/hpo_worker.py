@@ -8,6 +8,7 @@ Data and profile come from the ``ARTLIB_*`` variables (see :mod:`artlib.config`)
 by the data (``--study classifier-wikiart`` becomes ``classifier-wikiart@<signature>``), so workers on the
 same data share it and trials on other data never mix in.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.objective == "classifier":
         objective = classifier_objective(splits, args.model, small, epochs, cfg.image_size, cfg.num_workers, cfg.seed)
     else:
-        objective = metric_objective(splits, args.task or splits["train"].tasks[0], args.model, small, epochs,
-                                     cfg.image_size, cfg.seed)
+        objective = metric_objective(
+            splits, args.task or splits["train"].tasks[0], args.model, small, epochs, cfg.image_size, cfg.seed
+        )
     study = create_study(args.study, args.storage, seed=args.seed, data=data_record(cfg))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=args.trials)

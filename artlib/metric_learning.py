@@ -1,4 +1,5 @@
 """Metric learning with pytorch-metric-learning: triplet loss, hard mining, m-per-class batches."""
+
 from __future__ import annotations
 
 import logging
@@ -21,8 +22,15 @@ from .utils.runtime import resolve_device
 log = logging.getLogger(__name__)
 
 
-def m_per_class_loader(table: ArtTable, task: str, transform, m: int = 4, batch_size: int = 32,
-                       length: int | None = None, num_workers: int = 0) -> DataLoader:
+def m_per_class_loader(
+    table: ArtTable,
+    task: str,
+    transform,
+    m: int = 4,
+    batch_size: int = 32,
+    length: int | None = None,
+    num_workers: int = 0,
+) -> DataLoader:
     """Batches of ``batch_size // m`` classes with ``m`` images each (MPerClassSampler).
 
     Checks what the sampler needs instead of failing later: labelled rows only,
@@ -41,39 +49,67 @@ def m_per_class_loader(table: ArtTable, task: str, transform, m: int = 4, batch_
     if length < batch_size:
         raise ValueError(f"epoch length {length} is shorter than one batch of {batch_size}")
     sampler = samplers.MPerClassSampler(labels, m=m, batch_size=batch_size, length_before_new_iter=length)
-    return DataLoader(ArtDataset(table, transform, on_error="skip"), batch_size=batch_size, sampler=sampler,
-                      drop_last=True, num_workers=num_workers, collate_fn=collate_skip_none)
+    return DataLoader(
+        ArtDataset(table, transform, on_error="skip"),
+        batch_size=batch_size,
+        sampler=sampler,
+        drop_last=True,
+        num_workers=num_workers,
+        collate_fn=collate_skip_none,
+    )
 
 
-def embed_all(model: nn.Module, loader: DataLoader, task: str, device: torch.device) -> tuple[np.ndarray, np.ndarray]:
+def embed_all(model: nn.Module, loader: DataLoader, task: str, device: str | torch.device = "auto") -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of every sample and its ``task`` labels (see :func:`artlib.features.extract_features`)."""
     features, labels = extract_features(model, loader, device)
     return features, labels[task]
 
 
-def retrieval_metrics(query: np.ndarray, query_labels: np.ndarray, reference: np.ndarray | None = None,
-                      reference_labels: np.ndarray | None = None) -> dict[str, float]:
+def retrieval_metrics(
+    query: np.ndarray,
+    query_labels: np.ndarray,
+    reference: np.ndarray | None = None,
+    reference_labels: np.ndarray | None = None,
+) -> dict[str, float]:
     """precision@1, MAP@R and R-precision (pytorch-metric-learning's AccuracyCalculator).
 
     Without a reference set each query is searched among the other queries.
     """
-    calc = AccuracyCalculator(include=("precision_at_1", "mean_average_precision_at_r", "r_precision"),
-                              k="max_bin_count")
+    calc = AccuracyCalculator(
+        include=("precision_at_1", "mean_average_precision_at_r", "r_precision"), k="max_bin_count"
+    )
     q_mask = query_labels >= 0
     q, ql = torch.as_tensor(query[q_mask]), torch.as_tensor(query_labels[q_mask])
     if reference is None:
         out = calc.get_accuracy(q, ql, q, ql, ref_includes_query=True)
+    elif reference_labels is None:
+        raise ValueError("a reference set needs its reference_labels")
     else:
         r_mask = reference_labels >= 0
-        out = calc.get_accuracy(q, ql, torch.as_tensor(reference[r_mask]), torch.as_tensor(reference_labels[r_mask]),
-                                ref_includes_query=False)
+        out = calc.get_accuracy(
+            q,
+            ql,
+            torch.as_tensor(reference[r_mask]),
+            torch.as_tensor(reference_labels[r_mask]),
+            ref_includes_query=False,
+        )
     return {k: float(v) for k, v in out.items()}
 
 
-def fit_metric(model: EmbeddingNet, train_loader: DataLoader, task: str, epochs: int = 10, lr: float = 1e-3,
-               margin: float = 0.2, triplets: str = "hard", weight_decay: float = 1e-4,
-               val_loader: DataLoader | None = None, device: str = "auto", progress: bool = True,
-               on_epoch_end=None) -> pd.DataFrame:
+def fit_metric(
+    model: EmbeddingNet,
+    train_loader: DataLoader,
+    task: str,
+    epochs: int = 10,
+    lr: float = 1e-3,
+    margin: float = 0.2,
+    triplets: str = "hard",
+    weight_decay: float = 1e-4,
+    val_loader: DataLoader | None = None,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+    on_epoch_end=None,
+) -> pd.DataFrame:
     """Train with TripletMarginLoss + TripletMarginMiner; returns a history with val retrieval metrics.
 
     ``on_epoch_end(epoch, row)`` is called after each epoch (e.g. Optuna pruning).
@@ -104,8 +140,8 @@ def fit_metric(model: EmbeddingNet, train_loader: DataLoader, task: str, epochs:
             mined += miner.num_triplets
         row = {"epoch": epoch + 1, "train_loss": total / max(batches, 1), "triplets_per_batch": mined / max(batches, 1)}
         if val_loader is not None:
-            emb, y = embed_all(model, val_loader, task, device)
-            row.update({f"val_{k}": v for k, v in retrieval_metrics(emb, y).items()})
+            val_emb, val_y = embed_all(model, val_loader, task, device)
+            row.update({f"val_{k}": v for k, v in retrieval_metrics(val_emb, val_y).items()})
         history.append(row)
         if on_epoch_end is not None:
             on_epoch_end(epoch, row)

@@ -2,6 +2,7 @@
 
 Labels of ``-1`` (missing) are ignored everywhere.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -35,15 +36,22 @@ def ovr_roc_auc(y_true: np.ndarray, probs: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def classification_metrics(y_true: Sequence[int], probs: np.ndarray, top_k: Sequence[int] = (3, 5)) -> dict[str, float]:
+def classification_metrics(
+    y_true: Sequence[int] | np.ndarray, probs: np.ndarray, top_k: Sequence[int] = (3, 5)
+) -> dict[str, float]:
     """Accuracy, top-k accuracy (k < classes), macro precision/recall/F1, OvR ROC AUC, support."""
     y, p = _labelled(np.asarray(y_true), probs)
     if len(y) == 0:
         return {"n": 0}
     pred = p.argmax(1)
     prec, rec, f1, _ = precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
-    out = {"n": int(len(y)), "accuracy": float(accuracy_score(y, pred)),
-           "macro_precision": float(prec), "macro_recall": float(rec), "macro_f1": float(f1)}
+    out = {
+        "n": int(len(y)),
+        "accuracy": float(accuracy_score(y, pred)),
+        "macro_precision": float(prec),
+        "macro_recall": float(rec),
+        "macro_f1": float(f1),
+    }
     for k in top_k:
         if k < p.shape[1]:
             out[f"top{k}_accuracy"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))
@@ -51,8 +59,9 @@ def classification_metrics(y_true: Sequence[int], probs: np.ndarray, top_k: Sequ
     return out
 
 
-def confusion(y_true: Sequence[int], probs: np.ndarray, num_classes: int | None = None,
-              normalize: str | None = None) -> np.ndarray:
+def confusion(
+    y_true: Sequence[int], probs: np.ndarray, num_classes: int | None = None, normalize: str | None = None
+) -> np.ndarray:
     """Confusion matrix (rows: true, columns: predicted); ``normalize='true'`` gives recalls."""
     y, p = _labelled(np.asarray(y_true), probs)
     n = num_classes or p.shape[1]
@@ -62,13 +71,20 @@ def confusion(y_true: Sequence[int], probs: np.ndarray, num_classes: int | None 
 def per_class_report(y_true: Sequence[int], probs: np.ndarray, class_names: Sequence[str]) -> pd.DataFrame:
     """Precision, recall, F1 and support per class (scikit-learn's report as a frame)."""
     y, p = _labelled(np.asarray(y_true), probs)
-    report = classification_report(y, p.argmax(1), labels=np.arange(len(class_names)),
-                                   target_names=list(class_names), output_dict=True, zero_division=0)
+    report = classification_report(
+        y,
+        p.argmax(1),
+        labels=np.arange(len(class_names)),
+        target_names=list(class_names),
+        output_dict=True,
+        zero_division=0,
+    )
     return pd.DataFrame(report).T
 
 
-def metrics_table(labels: dict[str, np.ndarray], probs: dict[str, np.ndarray],
-                  top_k: Sequence[int] = (3, 5)) -> pd.DataFrame:
+def metrics_table(
+    labels: dict[str, np.ndarray], probs: dict[str, np.ndarray], top_k: Sequence[int] = (3, 5)
+) -> pd.DataFrame:
     """One row of :func:`classification_metrics` per task."""
     rows = {task: classification_metrics(labels[task], probs[task], top_k) for task in probs}
     return pd.DataFrame(rows).T.rename_axis("task")

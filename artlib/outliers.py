@@ -10,6 +10,7 @@ Four signals, each higher = more suspicious:
 ``score`` (likely mislabelled) is the mean rank of the first three; ``isolation``
 is kept apart as the out-of-distribution signal.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,29 +64,33 @@ def centroid_distance(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def suspicion_scores(features: np.ndarray, labels: np.ndarray, probs: np.ndarray | None = None, k: int = 10,
-                     seed: int = 0) -> pd.DataFrame:
+def suspicion_scores(
+    features: np.ndarray, labels: np.ndarray, probs: np.ndarray | None = None, k: int = 10, seed: int = 0
+) -> pd.DataFrame:
     """All signals per row plus ``score``, the mean rank in [0, 1] of the label signals (1 = most suspicious)."""
     labels = np.asarray(labels)
     if (labels < 0).any():
         raise ValueError("labels must all be known (filter out -1 first)")
     probs = out_of_fold_probs(features, labels, seed=seed) if probs is None else probs
     iso = IsolationForest(random_state=seed, n_estimators=200).fit(features)
-    frame = pd.DataFrame({
-        "self_confidence": 1 - probs[np.arange(len(labels)), labels],
-        "knn_disagreement": knn_disagreement(features, labels, k),
-        "centroid_distance": centroid_distance(features, labels),
-        "isolation": -iso.score_samples(features),
-        "predicted": probs.argmax(1),
-        "predicted_prob": probs.max(1),
-    })
+    frame = pd.DataFrame(
+        {
+            "self_confidence": 1 - probs[np.arange(len(labels)), labels],
+            "knn_disagreement": knn_disagreement(features, labels, k),
+            "centroid_distance": centroid_distance(features, labels),
+            "isolation": -iso.score_samples(features),
+            "predicted": probs.argmax(1),
+            "predicted_prob": probs.max(1),
+        }
+    )
     ranks = np.column_stack([rankdata(frame[s]) / len(frame) for s in LABEL_SIGNALS])
     frame["score"] = ranks.mean(1)
     return frame
 
 
-def inject_label_noise(labels: np.ndarray, rate: float = 0.05, n_classes: int | None = None,
-                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def inject_label_noise(
+    labels: np.ndarray, rate: float = 0.05, n_classes: int | None = None, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Flip ``rate`` of the labels to another class at random; returns ``(noisy, flipped_mask)``."""
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
@@ -118,8 +123,9 @@ def cleanlab_ranking(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
     return scores
 
 
-def compare_detectors(features: np.ndarray, clean_labels: np.ndarray, rate: float = 0.05, seed: int = 0,
-                      ks: tuple[int, ...] = (10, 25)) -> pd.DataFrame:
+def compare_detectors(
+    features: np.ndarray, clean_labels: np.ndarray, rate: float = 0.05, seed: int = 0, ks: tuple[int, ...] = (10, 25)
+) -> pd.DataFrame:
     """Inject noise, score with each signal, the combination and cleanlab; one row per detector."""
     noisy, flipped = inject_label_noise(clean_labels, rate, seed=seed)
     probs = out_of_fold_probs(features, noisy, seed=seed)
@@ -135,8 +141,14 @@ def _probe_accuracy(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray
     return float((_probe().fit(train_x, train_y).predict(test_x) == test_y).mean())
 
 
-def cleaning_effect(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
-                    test_labels: np.ndarray, rates: tuple[float, ...] = (0.0, 0.1, 0.2), seed: int = 0) -> pd.DataFrame:
+def cleaning_effect(
+    train_features: np.ndarray,
+    train_labels: np.ndarray,
+    test_features: np.ndarray,
+    test_labels: np.ndarray,
+    rates: tuple[float, ...] = (0.0, 0.1, 0.2),
+    seed: int = 0,
+) -> pd.DataFrame:
     """Does leaving the suspects out help a classifier? One row per injected noise rate.
 
     The training labels get ``rate`` flipped; a logistic regression on the features is scored on
@@ -154,13 +166,17 @@ def cleaning_effect(train_features: np.ndarray, train_labels: np.ndarray, test_f
         keep[np.argsort(-score)[:n_drop]] = False
         all_rows = _probe_accuracy(train_features, noisy, test_features, test_labels)
         rows[rate] = {
-            "flipped": int(flipped.sum()), "dropped": n_drop,
+            "flipped": int(flipped.sum()),
+            "dropped": n_drop,
             "dropped that were flipped": float(flipped[~keep].mean()) if rate else 0.0,
             "accuracy, all rows": all_rows,
-            "accuracy, suspects left out": _probe_accuracy(train_features[keep], noisy[keep], test_features,
-                                                           test_labels),
-            "accuracy, flipped left out (oracle)": _probe_accuracy(train_features[~flipped], noisy[~flipped],
-                                                                   test_features, test_labels)
-            if flipped.any() else all_rows,  # nothing flipped: the oracle trains on every row
+            "accuracy, suspects left out": _probe_accuracy(
+                train_features[keep], noisy[keep], test_features, test_labels
+            ),
+            "accuracy, flipped left out (oracle)": _probe_accuracy(
+                train_features[~flipped], noisy[~flipped], test_features, test_labels
+            )
+            if flipped.any()
+            else all_rows,  # nothing flipped: the oracle trains on every row
         }
     return pd.DataFrame(rows).T.rename_axis("noise rate").astype({"flipped": int, "dropped": int})

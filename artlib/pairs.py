@@ -1,4 +1,5 @@
 """Same-artist pairs (Painter by Numbers style) that never mix training and test images."""
+
 from __future__ import annotations
 
 import logging
@@ -8,14 +9,16 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader
 
+from .data.loaders import dataset_size
 from .data.splits import stratified_split
 from .data.table import ArtTable
 
 log = logging.getLogger(__name__)
 
 
-def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: float = 1.75,
-               seed: int = 0) -> pd.DataFrame:
+def make_pairs(
+    table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: float = 1.75, seed: int = 0
+) -> pd.DataFrame:
     """Pairs ``a, b, same`` (row positions in ``table``): each image meets up to ``k`` others.
 
     Positives: up to ``k / (1 + neg_ratio)`` partners of the same class per image;
@@ -38,11 +41,19 @@ def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: fl
     positives = len(pairs)
     wanted = int(round(neg_ratio * positives))
     sizes = np.array([len(members) for members in by_class.values()], dtype=np.int64)
-    available = int((sizes.sum() ** 2 - (sizes ** 2).sum()) // 2)  # distinct unordered different-class pairs
+    available = int((sizes.sum() ** 2 - (sizes**2).sum()) // 2)  # distinct unordered different-class pairs
     if wanted > available:
-        log.warning("make_pairs(%s): only %d distinct different-%s pairs exist among %d images of %d classes "
-                    "(largest %d); %d wanted: taking all of them", table.name, available, task, len(rows),
-                    len(sizes), sizes.max(initial=0), wanted)
+        log.warning(
+            "make_pairs(%s): only %d distinct different-%s pairs exist among %d images of %d classes "
+            "(largest %d); %d wanted: taking all of them",
+            table.name,
+            available,
+            task,
+            len(rows),
+            len(sizes),
+            sizes.max(initial=0),
+            wanted,
+        )
         wanted = available
     negatives = set()
     if wanted and available <= 4 * wanted:  # dense: draw from the full list (a bounded loop could stall)
@@ -66,24 +77,35 @@ def make_pairs(table: ArtTable, task: str = "artist", k: int = 36, neg_ratio: fl
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
-def pair_splits(table: ArtTable, task: str = "artist", fractions=(0.7, 0.15, 0.15), k: int = 36,
-                neg_ratio: float = 1.75, seed: int = 0) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
+def pair_splits(
+    table: ArtTable,
+    task: str = "artist",
+    fractions=(0.7, 0.15, 0.15),
+    k: int = 36,
+    neg_ratio: float = 1.75,
+    seed: int = 0,
+) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
     """Split the *images* first (stratified by ``task``), then pair within each split,
     so no test pair shares an image with a training pair."""
     splits = stratified_split(table.labelled(task), fractions, ("train", "val", "test"), stratify=task, seed=seed)
     return pairs_by_split(splits.tables, task, k, neg_ratio, seed)
 
 
-def pairs_by_split(tables: dict[str, ArtTable], task: str = "artist", k: int = 36, neg_ratio: float = 1.75,
-                   seed: int = 0) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
+def pairs_by_split(
+    tables: dict[str, ArtTable], task: str = "artist", k: int = 36, neg_ratio: float = 1.75, seed: int = 0
+) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
     """:func:`make_pairs` within each already split table (seed + its position): ``{split: (table, pairs)}``."""
     return {name: (t, make_pairs(t, task, k, neg_ratio, seed + i)) for i, (name, t) in enumerate(tables.items())}
 
 
 def pair_counts(splits: dict[str, tuple[ArtTable, pd.DataFrame]]) -> pd.DataFrame:
     """Images, pairs and the share of same-artist pairs per split."""
-    return pd.DataFrame({name: {"images": len(t), "pairs": len(p), "positive share": p["same"].mean()}
-                         for name, (t, p) in splits.items()}).T
+    return pd.DataFrame(
+        {
+            name: {"images": len(t), "pairs": len(p), "positive share": p["same"].mean()}
+            for name, (t, p) in splits.items()
+        }
+    ).T
 
 
 def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "auto") -> np.ndarray:
@@ -93,21 +115,25 @@ def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "a
     from .features import extract_features
 
     feats, _ = extract_features(model, images, device=device)
-    if len(feats) != len(images.dataset):
-        raise ValueError(f"{len(images.dataset) - len(feats)} images could not be read: pair rows would be shifted")
+    if len(feats) != dataset_size(images):
+        raise ValueError(f"{dataset_size(images) - len(feats)} images could not be read: pair rows would be shifted")
     return score_feature_pairs(model, feats, pairs)
 
 
-def score_table_pairs(model, table: ArtTable, pairs: pd.DataFrame, image_size: int, num_workers: int = 0,
-                      device: str = "auto") -> np.ndarray:
+def score_table_pairs(
+    model, table: ArtTable, pairs: pd.DataFrame, image_size: int, num_workers: int = 0, device: str = "auto"
+) -> np.ndarray:
     """:func:`score_pairs` over the paintings of ``table`` seen as at test time (its evaluation transform, the
     model's input normalisation)."""
     from .data.dataset import ArtDataset
     from .data.transforms import eval_transform
     from .models import input_normalization
 
-    images = DataLoader(ArtDataset(table, eval_transform(image_size, normalization=input_normalization(model))),
-                        batch_size=64, num_workers=num_workers)
+    images = DataLoader(
+        ArtDataset(table, eval_transform(image_size, normalization=input_normalization(model))),
+        batch_size=64,
+        num_workers=num_workers,
+    )
     return score_pairs(model, images, pairs, device)
 
 
@@ -125,9 +151,9 @@ def compare_probabilities(probs: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
     the pairs index): the dot product of the two paintings' artist distributions."""
     from .models.siamese import classify_then_compare
 
-    probs = torch.as_tensor(np.asarray(probs))
+    p = torch.as_tensor(np.asarray(probs))
     a, b = (torch.from_numpy(pairs[c].to_numpy(dtype=np.int64, copy=True)) for c in ("a", "b"))
-    return classify_then_compare(probs[a], probs[b]).numpy()
+    return classify_then_compare(p[a], p[b]).numpy()
 
 
 def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int = 500, seed: int = 0) -> pd.DataFrame:
@@ -139,6 +165,11 @@ def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int 
     rows = {}
     for name, s in scores.items():
         auc = bootstrap_interval(roc_auc_score, same, s, n_resamples=n_resamples, seed=seed)
-        rows[name] = {"roc_auc": auc.estimate, "roc_auc_low": auc.low, "roc_auc_high": auc.high,
-                      "average_precision": average_precision_score(same, s), "positive_share": same.mean()}
+        rows[name] = {
+            "roc_auc": auc.estimate,
+            "roc_auc_low": auc.low,
+            "roc_auc_high": auc.high,
+            "average_precision": average_precision_score(same, s),
+            "positive_share": same.mean(),
+        }
     return pd.DataFrame(rows).T.rename_axis("model")

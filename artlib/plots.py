@@ -1,4 +1,5 @@
 """Figures for EDA, augmentation and training (matplotlib + seaborn)."""
+
 from __future__ import annotations
 
 import math
@@ -65,8 +66,13 @@ def plot_image_sizes(sizes: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def plot_image_grid(images: Sequence[np.ndarray], titles: Sequence[str] | None = None, cols: int = 6,
-                    size: float = 2.0, title_colors: Sequence[str] | None = None) -> plt.Figure:
+def plot_image_grid(
+    images: Sequence[np.ndarray],
+    titles: Sequence[str] | None = None,
+    cols: int = 6,
+    size: float = 2.0,
+    title_colors: Sequence[str] | None = None,
+) -> plt.Figure:
     """Images (HxWx3 uint8 or float in [0, 1]) in a grid with optional captions."""
     n = max(len(images), 1)
     cols = min(cols, n)
@@ -89,7 +95,8 @@ def plot_samples(table: ArtTable, task: str | None = None, n: int = 12, seed: in
     rng = np.random.default_rng(seed)
     paths = table.image_paths()
     names = table.label_names(task)
-    images, titles = [], []
+    images: list[np.ndarray] = []
+    titles: list[str] = []
     for i in rng.permutation(len(paths)):
         if len(images) == n:
             break
@@ -132,8 +139,9 @@ def plot_history(history: pd.DataFrame, metrics: Sequence[str] | None = None) ->
     return fig
 
 
-def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize: bool = True,
-                          title: str = "", max_classes: int = 40) -> plt.Figure:
+def plot_confusion_matrix(
+    cm: np.ndarray, class_names: Sequence[str], normalize: bool = True, title: str = "", max_classes: int = 40
+) -> plt.Figure:
     """Heatmap of a confusion matrix (rows: true label), row-normalised by default."""
     cm = np.asarray(cm, dtype=np.float64)
     if normalize:
@@ -141,9 +149,17 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize:
     k = min(len(class_names), max_classes)
     side = max(4, 0.35 * k + 2)
     fig, ax = plt.subplots(figsize=(side + 1, side))
-    sns.heatmap(cm[:k, :k], annot=k <= 12, fmt=".2f" if normalize else ".0f", cmap="Blues",
-                xticklabels=list(class_names)[:k], yticklabels=list(class_names)[:k], ax=ax,
-                vmin=0, vmax=1 if normalize else None)
+    sns.heatmap(
+        cm[:k, :k],
+        annot=k <= 12,
+        fmt=".2f" if normalize else ".0f",
+        cmap="Blues",
+        xticklabels=list(class_names)[:k],
+        yticklabels=list(class_names)[:k],
+        ax=ax,
+        vmin=0,
+        vmax=1 if normalize else None,
+    )
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title or ("confusion matrix (row-normalised)" if normalize else "confusion matrix"))
@@ -151,8 +167,9 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str], normalize:
     return fig
 
 
-def plot_intervals(table: pd.DataFrame, metric: str = "accuracy", target: float | None = None,
-                   title: str = "") -> plt.Figure:
+def plot_intervals(
+    table: pd.DataFrame, metric: str = "accuracy", target: float | None = None, title: str = ""
+) -> plt.Figure:
     """Forest plot of ``metric`` with its interval per row of a :func:`artlib.significance.compare_classifiers`
     table (columns ``metric``, ``metric_low``, ``metric_high``); the reference row in black, a dashed
     line at ``target``."""
@@ -167,7 +184,7 @@ def plot_intervals(table: pd.DataFrame, metric: str = "accuracy", target: float 
     est = rows[metric].to_numpy(float)
     err = np.stack([est - rows[f"{metric}_low"].to_numpy(float), rows[f"{metric}_high"].to_numpy(float) - est])
     for i in range(len(rows)):
-        ax.errorbar(est[i], y[i], xerr=err[:, i:i + 1], fmt="o", color=colours[i], capsize=3)
+        ax.errorbar(est[i], y[i], xerr=err[:, i : i + 1], fmt="o", color=colours[i], capsize=3)
     if target is not None:
         ax.axvline(target, color="tab:red", linestyle="--", label=f"target {target:g}")
         ax.legend(loc="best")
@@ -183,7 +200,7 @@ def plot_embedding_maps(maps: dict[str, np.ndarray], hue: pd.Series, hue_name: s
     """2-D maps (e.g. UMAP of image and title embeddings) side by side, points coloured by ``hue``
     (a legend when it has at most 12 values)."""
     fig, axes = plt.subplots(1, len(maps), figsize=(5.5 * len(maps), 4.5), squeeze=False)
-    for ax, (name, xy) in zip(axes[0], maps.items(), strict=False):
+    for ax, (name, xy) in zip(axes[0], maps.items(), strict=True):
         sns.scatterplot(x=xy[:, 0], y=xy[:, 1], hue=hue, s=12, ax=ax, legend=ax is axes[0][-1] and hue.nunique() <= 12)
         ax.set_title(f"{name} embeddings (UMAP), colour: {hue_name}")
     return fig

@@ -12,6 +12,7 @@ the input size and normalisation, the test-time views and margin trimming, so th
 it feeds the model exactly as it was evaluated. It is a plain tensors-and-lists file, loaded with
 ``weights_only=True``. Unreadable images are logged and reported in an ``error`` column.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,6 +22,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,11 +32,14 @@ import torch.nn as nn
 from .data.folders import IMAGE_EXTENSIONS
 from .data.loaders import make_loaders
 from .data.table import MISSING, ArtTable
-from .data.transforms import Normalization, eval_transform
+from .data.transforms import Normalization, as_normalization, eval_transform
 from .data.tta import VIEWS, MultiView
 from .models import create_model, input_normalization
 from .train.checkpoint import load_checkpoint, save_checkpoint
 from .utils.runtime import resolve_device
+
+if TYPE_CHECKING:
+    from .train import Trainer
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +72,11 @@ class ModelCard:
             raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {list(self.views)}")
         if not self.classes or any(len(names) < 2 for names in self.classes.values()):
             raise ValueError("classes needs at least one task with two or more class names")
-        self.normalization = tuple(tuple(float(v) for v in part) for part in self.normalization)
+        self.normalization = as_normalization(self.normalization)
         # the weights come from the file: never ask create_model to fetch pretrained ones again
-        self.model_kwargs = {k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")}
+        self.model_kwargs = {
+            k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")
+        }
 
     def to_dict(self) -> dict:
         """Plain lists, dicts, strings and numbers (a ``weights_only`` checkpoint and JSON both hold it)."""
@@ -92,24 +99,46 @@ class ModelCard:
         return {task: len(names) for task, names in self.classes.items()}
 
     @classmethod
-    def for_model(cls, model: nn.Module, name: str, classes: dict[str, list[str]], image_size: int,
-                  views: Sequence[str] = ("crop",), flip_tta: bool = True, trim_margins: bool = False,
-                  scores: pd.DataFrame | dict | None = None, features_from: str | None = None,
-                  **model_kwargs) -> ModelCard:
+    def for_model(
+        cls,
+        model: nn.Module,
+        name: str,
+        classes: dict[str, list[str]],
+        image_size: int,
+        views: Sequence[str] = ("crop",),
+        flip_tta: bool = True,
+        trim_margins: bool = False,
+        scores: pd.DataFrame | dict | None = None,
+        features_from: str | None = None,
+        **model_kwargs,
+    ) -> ModelCard:
         """A card for ``model`` (built as ``create_model(name, classes, **model_kwargs)``), with the
         normalisation it declares; ``scores``: test scores per task (a :func:`artlib.results.task_scores` table)."""
         if isinstance(scores, pd.DataFrame):
             scores = scores.to_dict(orient="index")
-        return cls(name, {t: list(c) for t, c in classes.items()}, image_size, input_normalization(model),
-                   tuple(views), flip_tta, model_kwargs, trim_margins, scores=dict(scores or {}),
-                   features_from=features_from)
+        return cls(
+            name,
+            {t: list(c) for t, c in classes.items()},
+            image_size,
+            input_normalization(model),
+            tuple(views),
+            flip_tta,
+            model_kwargs,
+            trim_margins,
+            scores=dict(scores or {}),
+            features_from=features_from,
+        )
 
     def loader_options(self) -> dict:
         """:func:`make_loaders` keywords that feed the model as it was evaluated: one fitted view
         (``crop``/``letterbox``) or a :class:`artlib.data.tta.MultiView` stack of several."""
         single = len(self.views) == 1 and self.views[0] in ("crop", "letterbox")
-        return {"normalization": self.normalization, "trim_margins": self.trim_margins,
-                "letterbox": self.views == ("letterbox",), "tta_views": None if single else self.views}
+        return {
+            "normalization": self.normalization,
+            "trim_margins": self.trim_margins,
+            "letterbox": self.views == ("letterbox",),
+            "tta_views": None if single else self.views,
+        }
 
     def build(self) -> nn.Module:
         """The model architecture of the card, with untrained weights."""
@@ -121,15 +150,19 @@ class ModelCard:
         try:
             model.load_state_dict(weights)
         except RuntimeError as exc:
-            raise ValueError(f"the weights in {source} do not fit the model its card describes ({self.model}): "
-                             f"{str(exc).splitlines()[0]}") from exc
+            raise ValueError(
+                f"the weights in {source} do not fit the model its card describes ({self.model}): "
+                f"{str(exc).splitlines()[0]}"
+            ) from exc
         return model.eval()
 
     def check(self, model: nn.Module) -> None:
         """Refuse to save ``model`` under a card that would rebuild another architecture."""
         if set(self.build().state_dict()) != set(model.state_dict()):
-            raise ValueError(f"model does not match its card: create_model({self.model!r}, **{self.model_kwargs}) "
-                             f"with the card's classes {list(self.classes)} has other weights")
+            raise ValueError(
+                f"model does not match its card: create_model({self.model!r}, **{self.model_kwargs}) "
+                f"with the card's classes {list(self.classes)} has other weights"
+            )
 
 
 def _plain(value):
@@ -153,19 +186,24 @@ class Classifier:
     def __init__(self, model: nn.Module, card: ModelCard, device: str = "auto") -> None:
         self.model, self.card = model, card
         self.device = resolve_device(device)
-        self._trainer = None  # made on the first predict() on files (the Trainer's imports take seconds)
+        self._trainer: Trainer | None = None  # made on the first predict() on files (the Trainer's imports take seconds)
 
     def transform(self, views: Sequence[str] | None = None):
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
         views = tuple(views or self.card.views)
         if len(views) == 1 and views[0] in ("crop", "letterbox"):
-            return eval_transform(self.card.image_size, normalization=self.card.normalization, fit=views[0],
-                                  trim_margins=self.card.trim_margins)
+            return eval_transform(
+                self.card.image_size,
+                normalization=self.card.normalization,
+                fit=views[0],
+                trim_margins=self.card.trim_margins,
+            )
         return MultiView(views, self.card.image_size, self.card.normalization, trim_margins=self.card.trim_margins)
 
     @torch.no_grad()
-    def probabilities(self, image: np.ndarray, views: Sequence[str] | None = None,
-                      flip: bool | None = None) -> dict[str, np.ndarray]:
+    def probabilities(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None
+    ) -> dict[str, np.ndarray]:
         """Class probabilities per task of one decoded RGB image (:func:`artlib.data.images.load_rgb` or
         :func:`~artlib.data.images.decode_rgb`), averaged over the card's views (or ``views``) and, with
         ``flip`` (default: the card's), over their mirror images, as :meth:`predict` scores files."""
@@ -177,19 +215,29 @@ class Classifier:
         out = self.model(x.to(self.device))
         return {task: torch.softmax(logits.float(), 1).mean(0).cpu().numpy() for task, logits in out.items()}
 
-    def predict(self, images: Iterable[str | Path], top_k: int = 3, batch_size: int = 32,
-                num_workers: int = 0) -> pd.DataFrame:
+    def predict(
+        self, images: Iterable[str | Path], top_k: int = 3, batch_size: int = 32, num_workers: int = 0
+    ) -> pd.DataFrame:
         """One row per readable image and task: ``path, task, predicted, confidence, top_k``; unreadable
         images get one row with ``error`` set (logged, never a made-up prediction)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         paths, problems = find_images(images)
-        table = ArtTable(pd.DataFrame({"path": [str(p) for p in paths],
-                                       **{task: MISSING for task in self.card.classes}}), self.card.classes)
-        loader = make_loaders({"images": table}, self.card.image_size, batch_size, num_workers, return_index=True,
-                              **self.card.loader_options())["images"]  # unreadable images are skipped and logged
+        table = ArtTable(
+            pd.DataFrame({"path": [str(p) for p in paths], **{task: MISSING for task in self.card.classes}}),
+            self.card.classes,
+        )
+        loader = make_loaders(
+            {"images": table},
+            self.card.image_size,
+            batch_size,
+            num_workers,
+            return_index=True,
+            **self.card.loader_options(),
+        )["images"]  # unreadable images are skipped and logged
         if self._trainer is None:
             from .train import TrainConfig, Trainer
+
             self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
         preds = self._trainer.predict(loader, flip_tta=self.card.flip_tta)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
@@ -197,14 +245,33 @@ class Classifier:
         for task, names in self.card.classes.items():
             probs = preds.probs.get(task, np.zeros((0, len(names))))
             for i, p, best in zip(indices, probs, np.argsort(-probs, axis=1)[:, :top_k], strict=True):
-                rows.append({"path": str(paths[i]), "task": task, "predicted": names[best[0]],
-                             "confidence": round(float(p[best[0]]), 4),
-                             "top_k": "; ".join(f"{names[c]} {p[c]:.3f}" for c in best), "error": None})
+                rows.append(
+                    {
+                        "path": str(paths[i]),
+                        "task": task,
+                        "predicted": names[best[0]],
+                        "confidence": round(float(p[best[0]]), 4),
+                        "top_k": "; ".join(f"{names[c]} {p[c]:.3f}" for c in best),
+                        "error": None,
+                    }
+                )
         seen = set(indices.tolist())
-        rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
-                  "error": "unreadable image (see the log)"} for i, p in enumerate(paths) if i not in seen]
-        rows += [{"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None,
-                  "error": why} for p, why in problems]
+        rows += [
+            {
+                "path": str(p),
+                "task": None,
+                "predicted": None,
+                "confidence": np.nan,
+                "top_k": None,
+                "error": "unreadable image (see the log)",
+            }
+            for i, p in enumerate(paths)
+            if i not in seen
+        ]
+        rows += [
+            {"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None, "error": why}
+            for p, why in problems
+        ]
         columns = ["path", "task", "predicted", "confidence", "top_k", "error"]
         return pd.DataFrame(rows, columns=columns)
 
@@ -213,8 +280,10 @@ def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
     """Rebuild the model of a :func:`save_classifier` checkpoint (no download: the weights are in the file)."""
     state = load_checkpoint(path)
     if "card" not in state:
-        raise ValueError(f"{path} has no model card: write it with artlib.predict.save_classifier "
-                         "(a Trainer checkpoint holds the weights only)")
+        raise ValueError(
+            f"{path} has no model card: write it with artlib.predict.save_classifier "
+            "(a Trainer checkpoint holds the weights only)"
+        )
     card = ModelCard.from_dict(state["card"], path)
     return Classifier(card.rebuild(state["model"], path), card, device=device)
 
@@ -263,8 +332,12 @@ def expand_images(images: Iterable[str | Path]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Classify paintings with a checkpoint written by save_classifier.")
-    parser.add_argument("checkpoint", type=Path, help="a save_classifier file, or the name of a saved artefact "
-                        "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)")
+    parser.add_argument(
+        "checkpoint",
+        type=Path,
+        help="a save_classifier file, or the name of a saved artefact "
+        "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)",
+    )
     parser.add_argument("images", nargs="+", help="image files or folders (searched recursively)")
     parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print)")
     parser.add_argument("--top-k", type=int, default=3)
@@ -278,6 +351,7 @@ def main(argv: list[str] | None = None) -> None:
     else:  # an artefact name, e.g. "classifier" (notebook 08), in ARTLIB_OUTPUTS or outputs/
         from .artifacts import load_classifier as load_artifact
         from .config import default_outputs
+
         classifier = load_artifact(default_outputs(), str(args.checkpoint), args.device)
     table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
     if args.out:

@@ -3,6 +3,7 @@
 Notebooks call :func:`task_scores` / :func:`save_result`; ``python -m artlib.results OUTPUTS`` (and
 ``run_notebooks`` at its end) gathers ``<outputs>/results/*.json`` into ``<outputs>/results/summary.md``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,9 @@ from .significance import accuracy_interval, bootstrap_interval, macro_f1
 RESULTS_DIR = "results"
 
 
-def task_scores(labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray], top_k: int | None = 3,
-                n_resamples: int = 1000) -> pd.DataFrame:
+def task_scores(
+    labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray], top_k: int | None = 3, n_resamples: int = 1000
+) -> pd.DataFrame:
     """Per task: test images, accuracy (Wilson interval), top-k accuracy (Wilson) and macro-F1 (bootstrap)."""
     rows = {}
     for task, p in probs.items():
@@ -30,22 +32,38 @@ def task_scores(labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray
         if len(y) < 2:
             continue
         pred = p.argmax(1)
-        row = {"n": len(y)}
+        row: dict[str, float] = {"n": len(y)}
         row.update(zip(("accuracy", "accuracy_low", "accuracy_high"), accuracy_interval(pred == y), strict=True))
         if top_k and p.shape[1] > top_k:
             top = np.argsort(-p, axis=1)[:, :top_k]
-            row.update(zip((f"top{top_k}", f"top{top_k}_low", f"top{top_k}_high"),
-                           accuracy_interval((top == y[:, None]).any(1)), strict=True))
-        row.update(zip(("macro_f1", "macro_f1_low", "macro_f1_high"),
-                       bootstrap_interval(macro_f1, y, pred, n_resamples=n_resamples), strict=True))
+            row.update(
+                zip(
+                    (f"top{top_k}", f"top{top_k}_low", f"top{top_k}_high"),
+                    accuracy_interval((top == y[:, None]).any(1)),
+                    strict=True,
+                )
+            )
+        row.update(
+            zip(
+                ("macro_f1", "macro_f1_low", "macro_f1_high"),
+                bootstrap_interval(macro_f1, y, pred, n_resamples=n_resamples),
+                strict=True,
+            )
+        )
         rows[task] = row
     return pd.DataFrame(rows).T.rename_axis("task")
 
 
 def save_result(cfg, key: str, title: str, table: pd.DataFrame, **info) -> Path:
     """Write ``<outputs>/results/<key>.json``: the table (rows = tasks or models) with what it was measured on."""
-    record = {"key": key, "title": title, "data": cfg.source_label, "profile": cfg.profile,
-              "rows": json.loads(table.reset_index().to_json(orient="records")), **info}
+    record = {
+        "key": key,
+        "title": title,
+        "data": cfg.source_label,
+        "profile": cfg.profile,
+        "rows": json.loads(table.reset_index().to_json(orient="records")),
+        **info,
+    }
     path = cfg.out(RESULTS_DIR, f"{key}.json")
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str))
     return path
@@ -74,11 +92,15 @@ def summary_markdown(outputs: str | Path) -> str:
             continue
         label = next(iter(rows[0]))
         metrics = [c for c in rows[0] if c != label and not c.endswith(("_low", "_high"))]
-        lines = [f"### {record['title']}", "",
-                 f"data: {record['data']}, profile `{record['profile']}`" +
-                 "".join(f"; {k}: {v}" for k, v in record.items()
-                         if k not in ("key", "title", "data", "profile", "rows")), "",
-                 "| " + " | ".join([label, *metrics]) + " |", "|" + "---|" * (len(metrics) + 1)]
+        lines = [
+            f"### {record['title']}",
+            "",
+            f"data: {record['data']}, profile `{record['profile']}`"
+            + "".join(f"; {k}: {v}" for k, v in record.items() if k not in ("key", "title", "data", "profile", "rows")),
+            "",
+            "| " + " | ".join([label, *metrics]) + " |",
+            "|" + "---|" * (len(metrics) + 1),
+        ]
         lines += ["| " + " | ".join([str(r[label]), *(_cell(r, m) for m in metrics)]) + " |" for r in rows]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + ("\n" if parts else "")

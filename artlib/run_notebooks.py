@@ -9,6 +9,7 @@ run's notebooks. The run ends with a summary table (notebook, seconds, status, t
 could not do on this data), written to ``<outputs>/notebooks/summary.csv``, and the headline results with
 their intervals in ``<outputs>/results/summary.md``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,7 +89,9 @@ class _Watchdog(threading.Thread):
                 elif self.cell_started is not None and time.monotonic() - self.cell_started > self.timeout:
                     self.reason = "timeout"
             if self.reason:
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
+                main = threading.main_thread().ident
+                if main is not None:
+                    signal.pthread_kill(main, signal.SIGUSR1)
                 return
 
 
@@ -105,12 +108,21 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
 
     # IPC (a Unix socket) rather than loopback TCP: nothing to encrypt, and no per-kernel warning about it
     sockets = tempfile.mkdtemp(prefix="artlib-kernel-")  # an absolute socket path: the kernel runs elsewhere
-    km = (KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
-          if os.name == "posix" else KernelManager(kernel_name=kernel))
+    km = (
+        KernelManager(kernel_name=kernel, transport="ipc", ip=os.path.join(sockets, "kernel"))
+        if os.name == "posix"
+        else KernelManager(kernel_name=kernel)
+    )
     watchdog = _Watchdog(km, timeout)
-    client = NotebookClient(nb, km=km, timeout=timeout, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_execute=watchdog.on_cell_execute, on_cell_executed=watchdog.on_cell_executed)
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=timeout,
+        kernel_name=kernel,
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_execute=watchdog.on_cell_execute,
+        on_cell_executed=watchdog.on_cell_executed,
+    )
     previous = signal.signal(signal.SIGUSR1, _stop)
     _RUNNING[:] = [watchdog]
     watchdog.start()
@@ -133,6 +145,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
         nbformat.write(nb, out_dir / path.name)
         if html:
             from nbconvert import HTMLExporter
+
             body, _ = HTMLExporter().from_notebook_node(nb)
             (out_dir / path.with_suffix(".html").name).write_text(body, encoding="utf-8")
     return time.perf_counter() - start
@@ -156,8 +169,10 @@ def _interrupt(signum, frame) -> None:
 def _describe(records: list[dict]) -> tuple[str, str]:
     """The data a notebook used and what it could not do, from its run-status records."""
     data = "; ".join(dict.fromkeys(f"{r['what']} ({r['source']})" for r in records if r["kind"] == "data"))
-    missing = "; ".join([f"NOT RUN: {r['what']}: {r['why']}" for r in records if r["kind"] == "unavailable"]
-                        + [f"HOPELESS: {r['what']}: {r['why']}" for r in records if r["kind"] == "sparse"])
+    missing = "; ".join(
+        [f"NOT RUN: {r['what']}: {r['why']}" for r in records if r["kind"] == "unavailable"]
+        + [f"HOPELESS: {r['what']}: {r['why']}" for r in records if r["kind"] == "sparse"]
+    )
     return data, missing
 
 
@@ -223,8 +238,15 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
             status = "ok, partly not run" if status == "ok" else status
             print(f"  {missing}", flush=True)
         print(f"  {status} in {seconds:.0f}s -> {out_dir / path.name}", flush=True)
-        rows.append({"notebook": name, "seconds": round(seconds), "status": status, "data used": data,
-                     "not run on this data": missing})
+        rows.append(
+            {
+                "notebook": name,
+                "seconds": round(seconds),
+                "status": status,
+                "data used": data,
+                "not run on this data": missing,
+            }
+        )
         if status == "INTERRUPTED":
             break
     summary = pd.DataFrame(rows)
@@ -233,8 +255,10 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
         print("\n" + summary.to_string(index=False))
     print(f"\ntotal {summary['seconds'].sum() / 60:.1f} min; results with intervals: {write_summary(outputs)}")
     failed = int((~summary["status"].str.startswith("ok")).sum())
-    print(f"{len(summary) - failed} passed, {failed} failed" + (f", {len(paths) - len(summary)} not started"
-                                                                 if len(summary) < len(paths) else ""))
+    print(
+        f"{len(summary) - failed} passed, {failed} failed"
+        + (f", {len(paths) - len(summary)} not started" if len(summary) < len(paths) else "")
+    )
     if (summary["status"] == "INTERRUPTED").any():
         return 130
     return 1 if failed else 0

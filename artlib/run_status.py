@@ -5,6 +5,7 @@ A notebook never swaps in other data silently: when the configured data lacks wh
 which data an analysis ran on. Records go to ``<outputs>/run_status/<notebook>.jsonl``, the notebook being
 named by ``ARTLIB_NOTEBOOK`` (``run_notebooks`` sets it) or ``interactive``.
 """
+
 from __future__ import annotations
 
 import html
@@ -52,9 +53,14 @@ def _banner(label: str, what: str, why: str, source: str) -> None:
     title = f"{label}: {what}"
     try:
         from IPython.display import HTML, display
-        display(HTML('<div style="border:4px solid #c0392b;background:#fdecea;padding:12px;font-size:1.1em">'
-                     f"<b>&#9888; {html.escape(title)}</b><br>{html.escape(why)}<br>"
-                     f"<small>data: {html.escape(source)}</small></div>"))
+
+        display(
+            HTML(
+                '<div style="border:4px solid #c0392b;background:#fdecea;padding:12px;font-size:1.1em">'
+                f"<b>&#9888; {html.escape(title)}</b><br>{html.escape(why)}<br>"
+                f"<small>data: {html.escape(source)}</small></div>"
+            )
+        )
     except ImportError:
         pass
 
@@ -76,9 +82,11 @@ def sparse_tasks(cfg, train, min_images: int = 5, share: float = 0.5) -> list[st
         counts = train.counts(task)
         few = int((counts < min_images).sum())
         if few > share * len(counts):
-            why = (f"{few} of its {len(counts)} classes have fewer than {min_images} training images "
-                   f"({int((counts == 0).sum())} have none): the model cannot learn them and its scores on "
-                   f"this task mean little. Keep fewer classes (ARTLIB_TASKS, or merge rare ones) or add images.")
+            why = (
+                f"{few} of its {len(counts)} classes have fewer than {min_images} training images "
+                f"({int((counts == 0).sum())} have none): the model cannot learn them and its scores on "
+                f"this task mean little. Keep fewer classes (ARTLIB_TASKS, or merge rare ones) or add images."
+            )
             _banner("Hopeless task", task, why, source)
             record(cfg.outputs, "sparse", what=f"the {task} task", why=why, source=source)
             weak.append(task)

@@ -12,6 +12,7 @@ Fine-art test sets are small: on 300 images a classifier at 90 % accuracy has a 
 
 Labels of ``-1`` (missing) are left out, as everywhere in :mod:`artlib.metrics`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -69,7 +70,7 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
-    true_codes, pred_codes = codes[: len(y_true)], codes[len(y_true):]
+    true_codes, pred_codes = codes[: len(y_true)], codes[len(y_true) :]
     k = len(labels)
     tp = np.bincount(true_codes[true_codes == pred_codes], minlength=k)
     denominator = np.bincount(true_codes, minlength=k) + np.bincount(pred_codes, minlength=k)
@@ -77,16 +78,31 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(f1.mean())
 
 
-def bootstrap_interval(metric: Callable[[np.ndarray, np.ndarray], float], y_true: np.ndarray, y_pred: np.ndarray,
-                       confidence: float = 0.95, n_resamples: int = 2000, seed: int = 0) -> Interval:
+def bootstrap_interval(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> Interval:
     """``metric(y_true, y_pred)`` with a percentile-bootstrap interval over the images (resampled in pairs)."""
     _check_confidence(confidence)
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1 or y_true.size < 2:
-        raise ValueError(f"y_true and y_pred must be 1-D, equally long and hold >= 2 items; "
-                         f"got {y_true.shape} and {y_pred.shape}")
-    result = stats.bootstrap((y_true, y_pred), metric, paired=True, vectorized=False, n_resamples=n_resamples,
-                             confidence_level=confidence, method="percentile", rng=np.random.default_rng(seed))
+        raise ValueError(
+            f"y_true and y_pred must be 1-D, equally long and hold >= 2 items; got {y_true.shape} and {y_pred.shape}"
+        )
+    result = stats.bootstrap(
+        (y_true, y_pred),
+        metric,
+        paired=True,
+        vectorized=False,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     ci = result.confidence_interval
     return Interval(float(metric(y_true, y_pred)), float(ci.low), float(ci.high))
 
@@ -97,8 +113,15 @@ def mean_interval(values: np.ndarray, confidence: float = 0.95, n_resamples: int
     values = np.asarray(values, dtype=float)
     if values.ndim != 1 or values.size < 2:
         raise ValueError(f"values must be 1-D with >= 2 items, got shape {values.shape}")
-    result = stats.bootstrap((values,), np.mean, vectorized=True, n_resamples=n_resamples,
-                             confidence_level=confidence, method="percentile", rng=np.random.default_rng(seed))
+    result = stats.bootstrap(
+        (values,),
+        np.mean,
+        vectorized=True,
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        method="percentile",
+        rng=np.random.default_rng(seed),
+    )
     ci = result.confidence_interval
     return Interval(float(values.mean()), float(ci.low), float(ci.high))
 
@@ -124,14 +147,21 @@ def _predicted(scores: np.ndarray, n: int, name: str) -> np.ndarray:
     if scores.ndim == 2:
         scores = scores.argmax(1)
     if scores.ndim != 1 or len(scores) != n:
-        raise ValueError(f"{name}: expected {n} predicted labels or an ({n}, classes) score array, "
-                         f"got shape {np.shape(scores)}")
+        raise ValueError(
+            f"{name}: expected {n} predicted labels or an ({n}, classes) score array, got shape {np.shape(scores)}"
+        )
     return scores
 
 
-def compare_classifiers(y_true: np.ndarray, predictions: Mapping[str, np.ndarray], reference: str | None = None,
-                        target: float | None = None, confidence: float = 0.95, n_resamples: int = 2000,
-                        seed: int = 0) -> pd.DataFrame:
+def compare_classifiers(
+    y_true: np.ndarray,
+    predictions: Mapping[str, np.ndarray],
+    reference: str | None = None,
+    target: float | None = None,
+    confidence: float = 0.95,
+    n_resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """One row per classifier: accuracy and macro-F1 with intervals, an exact McNemar test against
     ``reference`` (default: the most accurate), and with ``target`` the one-sided exact binomial
     p-value that the true accuracy is below ``target``.
@@ -160,21 +190,31 @@ def compare_classifiers(y_true: np.ndarray, predictions: Mapping[str, np.ndarray
         acc = accuracy_interval(right, confidence)
         f1 = bootstrap_interval(macro_f1, y, predicted[name], confidence, n_resamples, seed)
         test = mcnemar(right, correct[reference])
-        row = {"n": int(right.size), "errors": int((~right).sum()),
-               "accuracy": acc.estimate, "accuracy_low": acc.low, "accuracy_high": acc.high,
-               "macro_f1": f1.estimate, "macro_f1_low": f1.low, "macro_f1_high": f1.high,
-               "only_this_right": test.only_a, "only_reference_right": test.only_b,
-               "mcnemar_p": np.nan if name == reference else test.pvalue}
+        row = {
+            "n": int(right.size),
+            "errors": int((~right).sum()),
+            "accuracy": acc.estimate,
+            "accuracy_low": acc.low,
+            "accuracy_high": acc.high,
+            "macro_f1": f1.estimate,
+            "macro_f1_low": f1.low,
+            "macro_f1_high": f1.high,
+            "only_this_right": test.only_a,
+            "only_reference_right": test.only_b,
+            "mcnemar_p": np.nan if name == reference else test.pvalue,
+        }
         if target is not None:
-            row["p_below_target"] = float(stats.binomtest(int(right.sum()), int(right.size), target,
-                                                          alternative="less").pvalue)
+            row["p_below_target"] = float(
+                stats.binomtest(int(right.sum()), int(right.size), target, alternative="less").pvalue
+            )
         rows[name] = row
     table = pd.DataFrame(rows).T.rename_axis("classifier")
     others = table.index != reference
     table["mcnemar_p_adjusted"] = np.nan
     if others.any():
         table.loc[others, "mcnemar_p_adjusted"] = stats.false_discovery_control(
-            table.loc[others, "mcnemar_p"].astype(float).to_numpy())
+            table.loc[others, "mcnemar_p"].astype(float).to_numpy()
+        )
     table.attrs.update(reference=reference, confidence=confidence, target=target)
     int_cols = ["n", "errors", "only_this_right", "only_reference_right"]
     return table.astype({c: int for c in int_cols}).astype({c: float for c in table.columns if c not in int_cols})

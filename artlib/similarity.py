@@ -7,6 +7,7 @@ recall@10 0.95+ at well under a millisecond per query on a million 64-d vectors,
 by id, by image (through an embedding model) or by title text (through a
 sentence-transformers encoder).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,18 @@ class SimilarityIndex:
     #: collections at least this large get an approximate index with ``kind="auto"``
     EXACT_LIMIT = 50_000
 
-    def __init__(self, vectors: np.ndarray, ids: Sequence, kind: str = "auto", nlist: int | None = None,
-                 nprobe: int = 16, seed: int = 0, hnsw_m: int = 32, ef_construction: int = 200,
-                 ef_search: int = 128) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        ids: Sequence,
+        kind: str = "auto",
+        nlist: int | None = None,
+        nprobe: int = 16,
+        seed: int = 0,
+        hnsw_m: int = 32,
+        ef_construction: int = 200,
+        ef_search: int = 128,
+    ) -> None:
         faiss = _faiss()
         vectors = normalize(vectors)
         if len(vectors) == 0:
@@ -100,7 +110,9 @@ class SimilarityIndex:
         if np.ndim(vector) == 2 and len(vector) != 1:
             raise ValueError(f"query takes one vector, got {len(vector)} rows: use search() for several")
         sims, pos = self.search(vector, k + (exclude is not None))
-        rows = [(self.ids[p], float(s)) for s, p in zip(sims[0], pos[0], strict=True) if p >= 0 and self.ids[p] != exclude]
+        rows = [
+            (self.ids[p], float(s)) for s, p in zip(sims[0], pos[0], strict=True) if p >= 0 and self.ids[p] != exclude
+        ]
         frame = pd.DataFrame(rows[:k], columns=["id", "similarity"])
         frame["rank"] = np.arange(1, len(frame) + 1)
         return frame
@@ -121,12 +133,19 @@ class SimilarityIndex:
         """
         faiss = _faiss()
         folder = Path(folder)
-        with atomic_write(folder / "index.faiss") as index_tmp, \
-                atomic_write(folder / "vectors.npy", suffix=".npy") as vectors_tmp:
+        with (
+            atomic_write(folder / "index.faiss") as index_tmp,
+            atomic_write(folder / "vectors.npy", suffix=".npy") as vectors_tmp,
+        ):
             faiss.write_index(self.index, str(index_tmp))
             np.save(vectors_tmp, self.vectors)
-            meta = {"ids": self.ids, "kind": self.kind, "dim": self.dim, "count": len(self.ids),
-                    "sha256": {"index.faiss": hash_file(index_tmp), "vectors.npy": hash_file(vectors_tmp)}}
+            meta = {
+                "ids": self.ids,
+                "kind": self.kind,
+                "dim": self.dim,
+                "count": len(self.ids),
+                "sha256": {"index.faiss": hash_file(index_tmp), "vectors.npy": hash_file(vectors_tmp)},
+            }
         with atomic_write(folder / "meta.json") as meta_tmp:  # last: it vouches for the two files above
             meta_tmp.write_text(json.dumps(meta))
         return folder
@@ -142,8 +161,10 @@ class SimilarityIndex:
         meta = _read_meta(folder / "meta.json")
         for name, digest in meta.get("sha256", {}).items():
             if hash_file(folder / name) != digest:
-                raise ValueError(f"{folder / name} is not the file meta.json was saved with (checksum differs): "
-                                 "files from different saves, or an interrupted save; save the index again")
+                raise ValueError(
+                    f"{folder / name} is not the file meta.json was saved with (checksum differs): "
+                    "files from different saves, or an interrupted save; save the index again"
+                )
         self = cls.__new__(cls)
         self.ids, self.kind, self.dim = meta["ids"], meta["kind"], meta["dim"]
         self.position = {i: k for k, i in enumerate(self.ids)}
@@ -151,8 +172,10 @@ class SimilarityIndex:
         self.vectors = np.load(folder / "vectors.npy")
         sizes = {"ids": len(self.ids), "index": self.index.ntotal, "vectors": len(self.vectors)}
         if len(set(sizes.values())) != 1 or self.index.d != self.dim or self.vectors.shape[1] != self.dim:
-            raise ValueError(f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
-                             f"vectors {self.vectors.shape[1]}, meta {self.dim}")
+            raise ValueError(
+                f"saved index in {folder} is inconsistent: {sizes}, dims index {self.index.d}, "
+                f"vectors {self.vectors.shape[1]}, meta {self.dim}"
+            )
         return self
 
 
@@ -195,8 +218,7 @@ def precision_recall_at_k(index: SimilarityIndex, labels: np.ndarray, k: int = 1
     neighbours = pos[:, 1:]  # drop the item itself
     hits = labels[neighbours] == labels[:, None]
     relevant = np.bincount(labels)[labels] - 1
-    return {f"precision@{k}": float(hits.mean()),
-            f"recall@{k}": float((hits.sum(1) / np.maximum(relevant, 1)).mean())}
+    return {f"precision@{k}": float(hits.mean()), f"recall@{k}": float((hits.sum(1) / np.maximum(relevant, 1)).mean())}
 
 
 def label_retrieval(vectors: np.ndarray, ids: Sequence, table, k: int = 10) -> dict[str, float]:
@@ -220,8 +242,9 @@ def proxy_agreement(index: SimilarityIndex, proxy: np.ndarray, k: int = 10) -> f
     return float(np.mean([proxy[i] @ proxy[pos[i, 1:]].T for i in range(len(pos))]))
 
 
-def title_pairs(title_emb: np.ndarray, pos_quantile: float = 0.98, neg_quantile: float = 0.5,
-                max_pairs: int = 20_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def title_pairs(
+    title_emb: np.ndarray, pos_quantile: float = 0.98, neg_quantile: float = 0.5, max_pairs: int = 20_000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Positive pairs (title cosine in the top ``1 - pos_quantile``) and as many negatives (below the median)."""
     sims = normalize(title_emb) @ normalize(title_emb).T
     iu = np.triu_indices(len(sims), 1)
@@ -235,8 +258,15 @@ def title_pairs(title_emb: np.ndarray, pos_quantile: float = 0.98, neg_quantile:
     return np.column_stack([iu[0][pos], iu[1][pos]]), np.column_stack([iu[0][neg], iu[1][neg]])
 
 
-def fit_title_projection(image_emb: np.ndarray, title_emb: np.ndarray, dim: int = 64, epochs: int = 300,
-                         lr: float = 1e-2, seed: int = 0, **pair_kwargs):
+def fit_title_projection(
+    image_emb: np.ndarray,
+    title_emb: np.ndarray,
+    dim: int = 64,
+    epochs: int = 300,
+    lr: float = 1e-2,
+    seed: int = 0,
+    **pair_kwargs,
+):
     """A linear projection of image embeddings trained (contrastive loss) so that paintings with
     similar titles come closer; returns a function ``project(image_emb) -> projected``."""
     import torch
@@ -261,6 +291,7 @@ def fit_title_projection(image_emb: np.ndarray, title_emb: np.ndarray, dim: int 
 
     def project(emb: np.ndarray) -> np.ndarray:
         return normalize(normalize(emb) @ weight)
+
     return project
 
 
@@ -275,8 +306,9 @@ def fit_text_to_image(title_emb: np.ndarray, image_emb: np.ndarray, alpha: float
     return lambda emb: normalize(ridge.predict(normalize(emb)))
 
 
-def text_to_image_scores(query_emb: np.ndarray, image_emb: np.ndarray, labels: np.ndarray | None = None,
-                         k: int = 10) -> dict[str, float]:
+def text_to_image_scores(
+    query_emb: np.ndarray, image_emb: np.ndarray, labels: np.ndarray | None = None, k: int = 10
+) -> dict[str, float]:
     """Query an index of ``image_emb`` with row-aligned text queries (already in image space): how often the
     painting itself is among the ``k`` results (``recall@k``, chance ``k / n``), and the share of results that
     share its label (``label precision@k``, chance: the label's frequency). Each score comes with its 95 %
@@ -287,15 +319,24 @@ def text_to_image_scores(query_emb: np.ndarray, image_emb: np.ndarray, labels: n
     _, pos = index.search(query_emb, k)
     own = np.arange(len(image_emb))[:, None]
     found = accuracy_interval((pos == own).any(1))
-    scores = {f"recall@{k}": found.estimate, f"recall@{k} low": found.low, f"recall@{k} high": found.high,
-              f"recall@{k} chance": min(1.0, k / len(image_emb))}
+    scores = {
+        f"recall@{k}": found.estimate,
+        f"recall@{k} low": found.low,
+        f"recall@{k} high": found.high,
+        f"recall@{k} chance": min(1.0, k / len(image_emb)),
+    }
     if labels is not None:
         labels = np.asarray(labels)
         known = labels >= 0
         hits = labels[pos[known]] == labels[known][:, None]
         freq = np.bincount(labels[known]) / known.sum()
         precision = mean_interval(hits.mean(1))
-        scores.update({f"label precision@{k}": precision.estimate, f"label precision@{k} low": precision.low,
-                       f"label precision@{k} high": precision.high,
-                       f"label precision@{k} chance": float((freq[labels[known]]).mean())})
+        scores.update(
+            {
+                f"label precision@{k}": precision.estimate,
+                f"label precision@{k} low": precision.low,
+                f"label precision@{k} high": precision.high,
+                f"label precision@{k} chance": float((freq[labels[known]]).mean()),
+            }
+        )
     return scores

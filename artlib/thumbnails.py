@@ -3,6 +3,7 @@
 Galleries and maps show dozens to thousands of paintings; decoding full images each time would be slow.
 A thumbnail is keyed by the image's path, size and modification time (an edited file gets a new one).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -13,6 +13,7 @@
 
 Results: outputs/benchmarks/app_latency.json; ``--screenshots``: PNGs of every page for the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,17 +27,25 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
-OPEN = ("import json, time; t = time.perf_counter(); from artlib.app.explorer import Explorer; "
-        "ex = Explorer.open({outputs!r}); print(json.dumps({{'s': time.perf_counter() - t, "
-        "'notes': [n.text for n in ex.notes], 'items': len(ex.images.items) if ex.images else 0}}))")
+OPEN = (
+    "import json, time; t = time.perf_counter(); from artlib.app.explorer import Explorer; "
+    "ex = Explorer.open({outputs!r}); print(json.dumps({{'s': time.perf_counter() - t, "
+    "'notes': [n.text for n in ex.notes], 'items': len(ex.images.items) if ex.images else 0}}))"
+)
 
 
 def explorer_open_seconds(outputs: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", OPEN.format(outputs=str(outputs))], capture_output=True, text=True,
-                         check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN.format(outputs=str(outputs))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -95,8 +104,12 @@ def browser_run(outputs: Path, screenshots: Path | None) -> dict:
             screenshots.mkdir(parents=True, exist_ok=True)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(screenshots / "app_classify.png"))
-            for name, wait in (("similar", "similarity"), ("search", "Search the titles"), ("map", "Map of the collection"),
-                               ("suspects", "Suspicious labels")):
+            for name, wait in (
+                ("similar", "similarity"),
+                ("search", "Search the titles"),
+                ("map", "Map of the collection"),
+                ("suspects", "Suspicious labels"),
+            ):
                 page.goto(f"{url}/{name}", timeout=60_000)
                 page.get_by_text(wait).first.wait_for(timeout=120_000)
                 if name == "search":
@@ -125,14 +138,27 @@ def main() -> None:
     opened = explorer_open_seconds(args.outputs.resolve())
     times = np.array(query_latencies(args.outputs.resolve(), args.queries, args.k)) * 1000
     browser = browser_run(args.outputs.resolve(), args.screenshots)
-    write_result(args.name, {
-        "measured": time.strftime("%Y-%m-%d"), "outputs": args.outputs.name, "collection_items": opened["items"],
-        "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "machine": platform.processor() or platform.machine(),
-        "explorer_open_s": round(opened["s"], 2), **browser, "queries": len(times), "k": args.k,
-        "query_ms": {"p50": round(float(np.percentile(times, 50)), 1), "p95": round(float(np.percentile(times, 95)), 1),
-                     "max": round(float(times.max()), 1)},
-        "notes": opened["notes"],
-    })
+    write_result(
+        args.name,
+        {
+            "measured": time.strftime("%Y-%m-%d"),
+            "outputs": args.outputs.name,
+            "collection_items": opened["items"],
+            "cpu_cores": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "machine": platform.processor() or platform.machine(),
+            "explorer_open_s": round(opened["s"], 2),
+            **browser,
+            "queries": len(times),
+            "k": args.k,
+            "query_ms": {
+                "p50": round(float(np.percentile(times, 50)), 1),
+                "p95": round(float(np.percentile(times, 95)), 1),
+                "max": round(float(times.max()), 1),
+            },
+            "notes": opened["notes"],
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ It also writes cnpaint_cleaning_effect.csv: a logistic regression on the same fe
 training folder (real labels, then 10 % and 20 % flipped on purpose) and scored on the test folder, with
 every training image, without the top suspects, and without exactly the flipped ones.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,16 +33,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "cnpaint")
     parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--split", choices=["all", "train"], default="all",
-                        help="rank train + test together, or the training folder alone")
+    parser.add_argument(
+        "--split",
+        choices=["all", "train"],
+        default="all",
+        help="rank train + test together, or the training folder alone",
+    )
     parser.add_argument("--top", type=int, default=50, help="rows written to the CSV (0: all)")
     args = parser.parse_args()
     parts = load_split_folders(args.data_root)
     table = parts["train"].concat(parts["test"]) if args.split == "all" else parts["train"]
     suffix = "" if args.split == "all" else "_train"
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)
-    loaders = make_loaders({"all": table, "test": parts["test"]}, args.image_size, batch_size=64, num_workers=2,
-                           normalization=input_normalization(model))  # eval transform for both
+    loaders = make_loaders(
+        {"all": table, "test": parts["test"]},
+        args.image_size,
+        batch_size=64,
+        num_workers=2,
+        normalization=input_normalization(model),
+    )  # eval transform for both
     feats, labels = extract_features(model, loaders["all"])
     y = labels["label"]
     probs = out_of_fold_probs(feats, y)
@@ -56,14 +66,20 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     top.round(4).to_csv(out / f"cnpaint_suspects{suffix}.csv", index=False)
     grid = top.head(12)
-    fig = plot_image_grid([load_rgb(args.data_root / p) for p in grid["path"]],
-                          [f"given {g} / pred {p}" for g, p in zip(grid["given"], grid["predicted"], strict=True)], cols=6,
-                          size=2.2)
+    fig = plot_image_grid(
+        [load_rgb(args.data_root / p) for p in grid["path"]],
+        [f"given {g} / pred {p}" for g, p in zip(grid["given"], grid["predicted"], strict=True)],
+        cols=6,
+        size=2.2,
+    )
     save_figure(fig, out / f"cnpaint_suspects{suffix}.png", dpi=80)
     noise = compare_detectors(feats, y, rate=0.05, ks=(25, 100))
     noise.round(4).to_csv(out / f"cnpaint_noise_detection{suffix}.csv")
-    summary = {"images": len(table), "features": int(feats.shape[1]),
-               "oof_accuracy": round(float((probs.argmax(1) == y).mean()), 4)}
+    summary = {
+        "images": len(table),
+        "features": int(feats.shape[1]),
+        "oof_accuracy": round(float((probs.argmax(1) == y).mean()), 4),
+    }
     if args.split == "train":  # does a classifier on these features gain from leaving the suspects out?
         test_feats, test_labels = extract_features(model, loaders["test"])
         effect = cleaning_effect(feats, y, test_feats, test_labels["label"], rates=(0.0, 0.1, 0.2))

@@ -11,6 +11,7 @@ at 224 px) and the time per image and the decoded size are recorded, with the me
 difference (0-255) between the two once both are resized to 224 px on the shorter side.
 Results: outputs/benchmarks/decode_scale.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,16 +22,17 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from results import write_result
 
 from artlib.data.images import load_rgb
+
+from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def sources(data_root: Path, n: int) -> list[Path]:
     """``n`` real paintings, or fixture images when the shared data is absent."""
-    found = sorted((data_root / "cnpaint" / "test").rglob("*.jpg"))[:: 37][:n]
+    found = sorted((data_root / "cnpaint" / "test").rglob("*.jpg"))[::37][:n]
     if found:
         return found
     from artlib.fixtures import make_fixture
@@ -78,15 +80,28 @@ def main() -> None:
                 shapes.append((full.shape[:2], reduced.shape[:2]))
                 a, b = resized_pair(full, reduced, 224)
                 diffs.append(float(np.abs(a - b).mean()))
-            rows.append({"long_side": side, "images": len(full_s),
-                         "full_ms": round(1000 * float(np.mean(full_s)), 1),
-                         "reduced_ms": round(1000 * float(np.mean(reduced_s)), 1),
-                         "speed_up": round(float(np.mean(full_s) / np.mean(reduced_s)), 1),
-                         "decoded_full_hw": list(shapes[0][0]), "decoded_reduced_hw": list(shapes[0][1]),
-                         "mean_abs_diff_at_224": round(float(np.mean(diffs)), 2)})
+            rows.append(
+                {
+                    "long_side": side,
+                    "images": len(full_s),
+                    "full_ms": round(1000 * float(np.mean(full_s)), 1),
+                    "reduced_ms": round(1000 * float(np.mean(reduced_s)), 1),
+                    "speed_up": round(float(np.mean(full_s) / np.mean(reduced_s)), 1),
+                    "decoded_full_hw": list(shapes[0][0]),
+                    "decoded_reduced_hw": list(shapes[0][1]),
+                    "mean_abs_diff_at_224": round(float(np.mean(diffs)), 2),
+                }
+            )
             print(rows[-1])
-    write_result("decode_scale", {"reduce_to": args.reduce_to, "rows": rows, "repeats": args.repeats,
-                                  "cpu": platform.processor() or platform.machine()})
+    write_result(
+        "decode_scale",
+        {
+            "reduce_to": args.reduce_to,
+            "rows": rows,
+            "repeats": args.repeats,
+            "cpu": platform.processor() or platform.machine(),
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ averages the probabilities. No choice is made on the test set. The images every 
 record in outputs/runs/ensembles/ensemble_<runs>.json (``--name``, or a
 short hashed name when the run names joined are too long for a file name).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,6 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from results import ROOT, load_test_probs, upsert_row, write_result
 
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
@@ -27,7 +27,7 @@ from artlib.models import create_model, input_normalization
 from artlib.significance import accuracy_interval
 from artlib.train import Trainer, load_weights
 
-ROOT = Path(__file__).resolve().parents[1]
+from results import ROOT, load_test_probs, upsert_row, write_result
 
 
 def main() -> None:
@@ -36,10 +36,17 @@ def main() -> None:
     parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data" / "cnpaint")
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--kind", choices=["views", "mirror"], default="views",
-                        help="which saved test probabilities to average (falls back to mirror)")
-    parser.add_argument("--name", default=None,
-                        help="result name (outputs/benchmarks/ensemble_<name>.json); default: the run names joined")
+    parser.add_argument(
+        "--kind",
+        choices=["views", "mirror"],
+        default="views",
+        help="which saved test probabilities to average (falls back to mirror)",
+    )
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="result name (outputs/benchmarks/ensemble_<name>.json); default: the run names joined",
+    )
     args = parser.parse_args()
     test = load_split_folders(args.data_root)["test"]
     task = test.tasks[0]
@@ -50,10 +57,18 @@ def main() -> None:
             run_probs, run_labels, kind = saved
         else:
             kind = "mirror"
-            model = load_weights(create_model("efficientnet_" + run.split("_")[0], test.num_classes),
-                                 ROOT / "outputs" / "checkpoints" / run / "best.pt")
-            loader = make_loaders({"test": test}, args.image_size, 64, args.workers, letterbox="_letterbox" in run,
-                                  normalization=input_normalization(model))["test"]
+            model = load_weights(
+                create_model("efficientnet_" + run.split("_")[0], test.num_classes),
+                ROOT / "outputs" / "checkpoints" / run / "best.pt",
+            )
+            loader = make_loaders(
+                {"test": test},
+                args.image_size,
+                64,
+                args.workers,
+                letterbox="_letterbox" in run,
+                normalization=input_normalization(model),
+            )["test"]
             preds = Trainer(model).predict(loader, flip_tta=True)
             run_probs, run_labels = preds.probs[task], preds.labels[task]
         if labels is not None and not np.array_equal(labels, run_labels):
@@ -66,18 +81,29 @@ def main() -> None:
     out["ensemble"]["accuracy_interval_95"] = [round(v, 4) for v in accuracy_interval(predicted == labels)[1:]]
     wrong = np.stack([p.argmax(1) != labels for p in probs])
     names = test.classes[task]
-    out["wrong_in_every_run"] = [f"{path} ({names[g]} -> {names[p]})" for path, g, p, w in zip(
-        test.frame["path"], labels, predicted, wrong.all(0), strict=True) if w]
+    out["wrong_in_every_run"] = [
+        f"{path} ({names[g]} -> {names[p]})"
+        for path, g, p, w in zip(test.frame["path"], labels, predicted, wrong.all(0), strict=True)
+        if w
+    ]
     out["wrong_in_some_run"] = int(wrong.any(0).sum())
     out["kind"] = args.kind
     name = result_name(args.runs, args.kind, args.name)
     write_result(name, out, folder=ROOT / "outputs" / "runs" / "ensembles")  # the full record, not committed
-    upsert_row(ROOT / "outputs" / "benchmarks" / "cnpaint_ensembles.csv", {
-        "name": name[len("ensemble_"):] if name.startswith("ensemble_") else name, "members": " + ".join(args.runs),
-        "kind": args.kind, "accuracy": out["ensemble"]["accuracy"], "macro_f1": out["ensemble"]["macro_f1"],
-        "accuracy_low": out["ensemble"]["accuracy_interval_95"][0],
-        "accuracy_high": out["ensemble"]["accuracy_interval_95"][1],
-        "wrong_in_every_run": len(out["wrong_in_every_run"]), "wrong_in_some_run": out["wrong_in_some_run"]})
+    upsert_row(
+        ROOT / "outputs" / "benchmarks" / "cnpaint_ensembles.csv",
+        {
+            "name": name[len("ensemble_") :] if name.startswith("ensemble_") else name,
+            "members": " + ".join(args.runs),
+            "kind": args.kind,
+            "accuracy": out["ensemble"]["accuracy"],
+            "macro_f1": out["ensemble"]["macro_f1"],
+            "accuracy_low": out["ensemble"]["accuracy_interval_95"][0],
+            "accuracy_high": out["ensemble"]["accuracy_interval_95"][1],
+            "wrong_in_every_run": len(out["wrong_in_every_run"]),
+            "wrong_in_some_run": out["wrong_in_some_run"],
+        },
+    )
 
 
 def result_name(runs: list[str], kind: str, name: str | None = None) -> str:

@@ -10,14 +10,17 @@ temporary folder), so the real-data code paths run. Epochs, trials and pairs per
 size is 16 (64 images would not fill the profile's 64); everything else is the profile's. Pretrained weights
 that need a download (torchvision's) are reported by the notebook that wanted them; the series goes on.
 
-Result: ``outputs/benchmarks/full_profile_smoke.json`` (status and seconds per notebook, the machine, the date).
+Result: ``outputs/benchmarks/full_profile_smoke.json`` (status and seconds per notebook, the machine, the date);
+the executed notebooks in ``outputs/full_profile_smoke/`` (git-ignored), to read a failure.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,12 +28,18 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The profile's settings this smoke run lowers, and to what.
-OVERRIDES = {"ARTLIB_EPOCHS": "1", "ARTLIB_HPO_TRIALS": "1", "ARTLIB_HPO_EPOCHS": "1", "ARTLIB_PAIRS_PER_IMAGE": "1",
-             "ARTLIB_BATCH_SIZE": "16"}
+OVERRIDES = {
+    "ARTLIB_EPOCHS": "1",
+    "ARTLIB_HPO_TRIALS": "1",
+    "ARTLIB_HPO_EPOCHS": "1",
+    "ARTLIB_PAIRS_PER_IMAGE": "1",
+    "ARTLIB_BATCH_SIZE": "16",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,9 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="artlib-full-smoke-") as tmp:
         data = make_fixture(Path(tmp) / "data", n_works=args.n_works)
         outputs = Path(tmp) / "outputs"
-        env = {**os.environ, "ARTLIB_PROFILE": "full", "ARTLIB_DATASET": "wikiart",
-               "ARTLIB_DATA": str(data.wikiart_images), "ARTLIB_META": str(data.wikiart_csv),
-               "ARTLIB_OUTPUTS": str(outputs), "HF_HUB_OFFLINE": "1", **OVERRIDES}
+        env = {
+            **os.environ,
+            "ARTLIB_PROFILE": "full",
+            "ARTLIB_DATASET": "wikiart",
+            "ARTLIB_DATA": str(data.wikiart_images),
+            "ARTLIB_META": str(data.wikiart_csv),
+            "ARTLIB_OUTPUTS": str(outputs),
+            "HF_HUB_OFFLINE": "1",
+            **OVERRIDES,
+        }
         command = [sys.executable, "-m", "artlib.run_notebooks", "--timeout", str(args.timeout)]
         if args.only:
             command += ["--only", *args.only]
@@ -54,12 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         run = subprocess.run(command, env=env, cwd=ROOT)
         seconds = time.perf_counter() - start
         summary = pd.read_csv(outputs / "notebooks" / "summary.csv")
+        kept = ROOT / "outputs" / "full_profile_smoke"  # git-ignored: the executed notebooks, to read failures
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(outputs / "notebooks", kept)
     result = {
         "what": f"every notebook under the `full` profile on a CPU, {args.n_works}-work fixture in the ArtGAN "
-                "layout given as ARTLIB_DATA",
-        "overrides": OVERRIDES, "date": datetime.date.today().isoformat(),
+        "layout given as ARTLIB_DATA",
+        "overrides": OVERRIDES,
+        "date": datetime.date.today().isoformat(),
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, no GPU",
-        "exit_code": run.returncode, "total_minutes": round(seconds / 60, 1),
+        "exit_code": run.returncode,
+        "total_minutes": round(seconds / 60, 1),
         "notebooks": summary[["notebook", "seconds", "status", "not run on this data"]].fillna("").to_dict("records"),
     }
     write_result("full_profile_smoke", result)

@@ -7,13 +7,13 @@ Features of cnpaint's given train and test folders (the one train copy of a test
 centre-crop eval transform, logistic regression (standardised features, C = 1) fitted on train and
 scored on test. Results go to outputs/benchmarks/linear_probe_<model>.json.
 """
+
 from __future__ import annotations
 
 import argparse
 import time
 from pathlib import Path
 
-from results import write_result
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -24,6 +24,8 @@ from artlib.data.loaders import make_loaders
 from artlib.data.transforms import IMAGENET, INCEPTION
 from artlib.features import extract_features, scores
 from artlib.models import create_model, input_normalization
+
+from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,23 +42,37 @@ def main() -> None:
     tables = {"train": train, "test": given["test"]}
     model = create_model(args.model, train.num_classes, pretrained=True)
     rows = {}
-    for name, norm in (("declared by the model", input_normalization(model)), ("imagenet", IMAGENET),
-                       ("inception [-1, 1]", INCEPTION)):
+    for name, norm in (
+        ("declared by the model", input_normalization(model)),
+        ("imagenet", IMAGENET),
+        ("inception [-1, 1]", INCEPTION),
+    ):
         if norm in [r["normalization"] for r in rows.values()]:
             continue
         start = time.perf_counter()
         loaders = make_loaders(tables, args.image_size, 64, args.workers, normalization=norm)
         (x_train, y_train), (x_test, y_test) = [
-            (f, y["label"]) for f, y in (extract_features(model, loaders[k]) for k in ("train", "test"))]
+            (f, y["label"]) for f, y in (extract_features(model, loaders[k]) for k in ("train", "test"))
+        ]
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000)).fit(x_train, y_train)
         result = scores(y_test, clf.predict(x_test))
-        rows[name] = {"normalization": norm, "test_accuracy": round(result["accuracy"], 4),
-                      "test_macro_f1": round(result["macro_f1"], 4),
-                      "seconds": round(time.perf_counter() - start, 1)}
+        rows[name] = {
+            "normalization": norm,
+            "test_accuracy": round(result["accuracy"], 4),
+            "test_macro_f1": round(result["macro_f1"], 4),
+            "seconds": round(time.perf_counter() - start, 1),
+        }
         print(name, rows[name], flush=True)
-    write_result(f"linear_probe_{args.model.removeprefix('efficientnet_')}",
-                 {"dataset": "cnpaint", "model": args.model, "image_size": args.image_size,
-                  "images": {k: len(v) for k, v in tables.items()}, "probes": rows})
+    write_result(
+        f"linear_probe_{args.model.removeprefix('efficientnet_')}",
+        {
+            "dataset": "cnpaint",
+            "model": args.model,
+            "image_size": args.image_size,
+            "images": {k: len(v) for k, v in tables.items()},
+            "probes": rows,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ device); plus the images/s of that device augmentation (kornia, batches of 64) o
 best device present. Compare with the training images/s of benchmarks/throughput.py on the
 GPU: the loader must be faster. Results: outputs/benchmarks/loader_throughput.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,6 @@ import time
 from pathlib import Path
 
 import torch
-from results import write_result
 from torch.utils.data import DataLoader
 
 from artlib.data import load_split_folders
@@ -26,12 +26,19 @@ from artlib.data.device_augment import DeviceAugment, decode_size, decode_transf
 from artlib.data.transforms import train_transform
 from artlib.utils import resolve_device
 
+from results import write_result
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def images_per_second(table, transform, workers: int, batch_size: int, limit: int) -> float:
-    loader = DataLoader(ArtDataset(table, transform, on_error="skip"), batch_size=batch_size,
-                        shuffle=True, num_workers=workers, collate_fn=collate_skip_none)
+    loader = DataLoader(
+        ArtDataset(table, transform, on_error="skip"),
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=workers,
+        collate_fn=collate_skip_none,
+    )
     seen, start = 0, None
     for k, batch in enumerate(loader):
         if k == 1:  # skip the first batch: worker start-up
@@ -72,20 +79,28 @@ def main() -> None:
     start = time.perf_counter()
     cached = build_resized_cache(table, args.cache, shorter_side=256, progress=False)
     build_s = time.perf_counter() - start
-    out = {"dataset": str(args.data_root.name), "image_size": args.image_size, "cpu_cores": os.cpu_count(),
-           "cache_build_seconds": round(build_s, 1), "rows": []}
+    out = {
+        "dataset": str(args.data_root.name),
+        "image_size": args.image_size,
+        "cpu_cores": os.cpu_count(),
+        "cache_build_seconds": round(build_s, 1),
+        "rows": [],
+    }
     cpu_augment, decode_only = train_transform(args.image_size), decode_transform(args.image_size)
     for workers in args.workers:
-        for name, t, transform, mode in (("original", table, cpu_augment, "decode + augment"),
-                                         ("cache256", cached, cpu_augment, "decode + augment"),
-                                         ("original", table, decode_only, "decode only (uint8)")):
+        for name, t, transform, mode in (
+            ("original", table, cpu_augment, "decode + augment"),
+            ("cache256", cached, cpu_augment, "decode + augment"),
+            ("original", table, decode_only, "decode only (uint8)"),
+        ):
             ips = images_per_second(t, transform, workers, args.batch_size, args.images)
             out["rows"].append({"source": name, "mode": mode, "workers": workers, "images_per_s": round(ips, 1)})
             print(out["rows"][-1], flush=True)
     device = resolve_device()
-    out["device_augment"] = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                             "images_per_s": round(device_augment_per_second(args.image_size, args.batch_size,
-                                                                             device), 1)}
+    out["device_augment"] = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "images_per_s": round(device_augment_per_second(args.image_size, args.batch_size, device), 1),
+    }
     print(out["device_augment"], flush=True)
     write_result("loader_throughput", out)
 

@@ -4,6 +4,7 @@ earlier rows (dated), the others keep theirs.
     python benchmarks/merge_wall_times.py outputs/wikiart_sample/notebooks/summary.csv \
         outputs/results/wikiart_sample/wall_times.csv
 """
+
 from __future__ import annotations
 
 import datetime

@@ -1,4 +1,5 @@
 """Where benchmark scripts put their latest results: outputs/benchmarks/<name>.json (committed)."""
+
 from __future__ import annotations
 
 import json

@@ -8,6 +8,7 @@ Reports build time, index size, recall@10 of each approximate index against exac
 per-query latency (single-query and batched) by search breadth (IVF nprobe, HNSW efSearch).
 Results: outputs/benchmarks/similarity_1m.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,10 @@ import time
 
 import faiss
 import numpy as np
-from results import write_result
 
 from artlib.similarity import SimilarityIndex, normalize
+
+from results import write_result
 
 
 def main() -> None:
@@ -36,24 +38,39 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(2000, args.dim)).astype(np.float32)
-    data = centres[rng.integers(0, len(centres), args.n)] + args.noise * rng.normal(size=(args.n, args.dim)).astype(np.float32)
-    queries = normalize(data[rng.choice(args.n, args.queries, replace=False)] +
-                        0.1 * rng.normal(size=(args.queries, args.dim)).astype(np.float32))
+    data = centres[rng.integers(0, len(centres), args.n)] + args.noise * rng.normal(size=(args.n, args.dim)).astype(
+        np.float32
+    )
+    queries = normalize(
+        data[rng.choice(args.n, args.queries, replace=False)]
+        + 0.1 * rng.normal(size=(args.queries, args.dim)).astype(np.float32)
+    )
     ids = np.arange(args.n)
     start = time.perf_counter()
     exact = faiss.IndexFlatIP(args.dim)
     exact.add(normalize(data))
     _, truth = exact.search(queries, args.k)
     exact_s = time.perf_counter() - start
-    out = {"n": args.n, "dim": args.dim, "noise": args.noise, "queries": args.queries, "k": args.k,
-           "exact_build_and_search_seconds": round(exact_s, 2), "exact_ms_per_query": round(exact_s / args.queries * 1000, 2),
-           "faiss_threads": faiss.omp_get_max_threads(), "cpu": platform.processor() or platform.machine()}
+    out = {
+        "n": args.n,
+        "dim": args.dim,
+        "noise": args.noise,
+        "queries": args.queries,
+        "k": args.k,
+        "exact_build_and_search_seconds": round(exact_s, 2),
+        "exact_ms_per_query": round(exact_s / args.queries * 1000, 2),
+        "faiss_threads": faiss.omp_get_max_threads(),
+        "cpu": platform.processor() or platform.machine(),
+    }
     breadths = {"ivf": ("nprobe", args.nprobe), "hnsw": ("efSearch", args.ef_search)}
     for kind in args.kinds:
         start = time.perf_counter()
         index = SimilarityIndex(data, ids, kind=kind, hnsw_m=args.hnsw_m, ef_construction=args.ef_construction)
-        out[kind] = {"build_seconds": round(time.perf_counter() - start, 1),
-                     "index_mb": round(len(faiss.serialize_index(index.index)) / 2**20, 1), "by_breadth": []}
+        out[kind] = {
+            "build_seconds": round(time.perf_counter() - start, 1),
+            "index_mb": round(len(faiss.serialize_index(index.index)) / 2**20, 1),
+            "by_breadth": [],
+        }
         if kind == "ivf":
             out[kind]["nlist"] = index.index.nlist
         else:
@@ -72,9 +89,14 @@ def main() -> None:
                 index.search(q[None], args.k)
             single_ms = (time.perf_counter() - start) / 200 * 1000
             recall = np.mean([len(set(f) & set(t)) / args.k for f, t in zip(found, truth, strict=True)])
-            out[kind]["by_breadth"].append({knob: value, f"recall@{args.k}": round(float(recall), 4),
-                                            "ms_per_query_batched": round(batch_ms, 3),
-                                            "ms_per_query_single": round(single_ms, 3)})
+            out[kind]["by_breadth"].append(
+                {
+                    knob: value,
+                    f"recall@{args.k}": round(float(recall), 4),
+                    "ms_per_query_batched": round(batch_ms, 3),
+                    "ms_per_query_single": round(single_ms, 3),
+                }
+            )
         print(kind, out[kind], flush=True)
         del index
     write_result("similarity_1m", out)

@@ -9,6 +9,7 @@ ResNet-50 (the reference; the goal is RLA-ResNet-50 >= 0.85x its images/s). Peak
 model; a batch size that runs out of memory is halved until it fits. Results:
 outputs/benchmarks/throughput_<device>.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,9 +17,10 @@ import time
 
 import torch
 import torch.nn as nn
-from results import write_result
 
 from artlib.models import create_model
+
+from results import write_result
 
 MODELS = {
     "torchvision resnet50 (reference)": ("tv_resnet50", {}),
@@ -29,8 +31,9 @@ MODELS = {
 }
 
 
-def step_time(model: nn.Module, batch: int, size: int, device: torch.device, steps: int, amp: bool,
-              channels_last: bool) -> tuple[float, float]:
+def step_time(
+    model: nn.Module, batch: int, size: int, device: torch.device, steps: int, amp: bool, channels_last: bool
+) -> tuple[float, float]:
     """Seconds per training step and peak memory (GiB, CUDA only)."""
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
@@ -70,10 +73,16 @@ def measure(name: str, spec, args, device) -> dict:
             model = create_model(spec[0], {"label": 10}, **spec[1]).to(device)
             if args.compile:
                 model = torch.compile(model)
-            seconds, peak = step_time(model, batch, args.image_size, device, args.steps, device.type == "cuda",
-                                      device.type == "cuda")
-            return {"model": name, "batch_size": batch, "images_per_s": round(batch / seconds, 1),
-                    "peak_memory_gib": round(peak, 2) if peak is not None else None, "compiled": args.compile}
+            seconds, peak = step_time(
+                model, batch, args.image_size, device, args.steps, device.type == "cuda", device.type == "cuda"
+            )
+            return {
+                "model": name,
+                "batch_size": batch,
+                "images_per_s": round(batch / seconds, 1),
+                "peak_memory_gib": round(peak, 2) if peak is not None else None,
+                "compiled": args.compile,
+            }
         except torch.OutOfMemoryError:
             del model
             torch.cuda.empty_cache()
@@ -97,9 +106,14 @@ def main() -> None:
     for row in rows:
         if ref:
             row["vs_reference"] = round(row["images_per_s"] / ref, 3)
-    info = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-            "torch": torch.__version__, "image_size": args.image_size, "steps": args.steps,
-            "amp": "bf16" if device.type == "cuda" else "off", "rows": rows}
+    info = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "torch": torch.__version__,
+        "image_size": args.image_size,
+        "steps": args.steps,
+        "amp": "bf16" if device.type == "cuda" else "off",
+        "rows": rows,
+    }
     write_result(f"throughput_{device.type}", info)
 
 

@@ -10,6 +10,7 @@ unfreezing over the first half of the run (`unfreeze_schedule`), label smoothing
 macro-F1. Result: outputs/benchmarks/wikiart_<model>_<size>px_<epochs>ep.json (one view and + mirror, per task:
 accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,6 @@ import time
 from pathlib import Path
 
 import torch
-from results import write_result
 
 from artlib.config import get_splits, settings
 from artlib.data.loaders import make_loaders
@@ -26,6 +26,8 @@ from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
 from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer, inverse_frequency_weights, unfreeze_schedule
 from artlib.utils import resolve_device, seed_everything
+
+from results import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -36,8 +38,12 @@ def main() -> None:
     parser.add_argument("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "wikiart_sample")
     parser.add_argument("--meta", type=Path, default=SHARED / "metadata" / "wikiart_artgan")
-    parser.add_argument("--outputs", type=Path, default=ROOT / "outputs" / "wikiart_sample",
-                        help="where notebook 00's splits of this data are (made there when missing)")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        default=ROOT / "outputs" / "wikiart_sample",
+        help="where notebook 00's splits of this data are (made there when missing)",
+    )
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -50,24 +56,44 @@ def main() -> None:
     for path in (args.data, args.meta):
         if not path.exists():
             raise SystemExit(f"{path} does not exist: pass --data (ArtGAN-layout images) and --meta (its CSV folder)")
-    cfg = settings(profile="cpu", dataset="wikiart", data=args.data, meta=args.meta, outputs=args.outputs,
-                   seed=args.seed)
+    cfg = settings(
+        profile="cpu", dataset="wikiart", data=args.data, meta=args.meta, outputs=args.outputs, seed=args.seed
+    )
     seed_everything(args.seed)
     splits = get_splits(cfg)
     model = create_model(args.model, splits["train"].num_classes, pretrained=True, dropout=0.3)
-    loaders = make_loaders(splits, args.image_size, args.batch_size, args.workers, strength=args.strength,
-                           seed=args.seed, normalization=input_normalization(model))
+    loaders = make_loaders(
+        splits,
+        args.image_size,
+        args.batch_size,
+        args.workers,
+        strength=args.strength,
+        seed=args.seed,
+        normalization=input_normalization(model),
+    )
     groups = model.backbone.unfreeze_groups()
     schedule = unfreeze_schedule(len(groups), args.epochs)
     run = f"wikiart_{args.model.removeprefix('efficientnet_')}_{args.image_size}px_{args.epochs}ep" + (
-        f"_seed{args.seed}" if args.seed else "")
-    trainer = Trainer(model, TrainConfig(epochs=args.epochs, lr=args.lr, label_smoothing=args.label_smoothing,
-                                         warmup_epochs=0.5, monitor="val_macro_f1", mode="max", patience=None,
-                                         seed=args.seed),
-                      class_weights=inverse_frequency_weights(splits["train"]),
-                      callbacks=[ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=schedule)],
-                      checkpoint_dir=ROOT / "outputs" / "checkpoints" / run,
-                      log_dir=ROOT / "outputs" / "runs" / run, class_names=splits["train"].classes)
+        f"_seed{args.seed}" if args.seed else ""
+    )
+    trainer = Trainer(
+        model,
+        TrainConfig(
+            epochs=args.epochs,
+            lr=args.lr,
+            label_smoothing=args.label_smoothing,
+            warmup_epochs=0.5,
+            monitor="val_macro_f1",
+            mode="max",
+            patience=None,
+            seed=args.seed,
+        ),
+        class_weights=inverse_frequency_weights(splits["train"]),
+        callbacks=[ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=schedule)],
+        checkpoint_dir=ROOT / "outputs" / "checkpoints" / run,
+        log_dir=ROOT / "outputs" / "runs" / run,
+        class_names=splits["train"].classes,
+    )
     start = time.perf_counter()
     history = trainer.fit(loaders["train"], loaders["val"])
     seconds = time.perf_counter() - start
@@ -77,17 +103,29 @@ def main() -> None:
     print(history.round(4).to_string())
     for kind, table in tables.items():
         print(kind, table.to_string(), sep="\n")
-    write_result(run, {
-        "data": str(args.data), "split": "ArtGAN train (training, validation) / ArtGAN val (test)",
-        "images": {k: len(v) for k, v in splits.items()}, "model": f"{args.model} (ImageNet weights)",
-        "image_size": args.image_size, "epochs": args.epochs, "lr": args.lr, "unfreeze_at": schedule,
-        "label_smoothing": args.label_smoothing, "augmentation_strength": args.strength, "seed": args.seed,
-        "best_epoch": int(history.loc[history["val_macro_f1"].idxmax(), "epoch"]),
-        "val_macro_f1": [round(float(v), 4) for v in history["val_macro_f1"]],
-        "test": {kind: table.reset_index().to_dict(orient="records") for kind, table in tables.items()},
-        "train_seconds": round(seconds, 1), "device": str(resolve_device()),
-        "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-    })
+    write_result(
+        run,
+        {
+            "data": str(args.data),
+            "split": "ArtGAN train (training, validation) / ArtGAN val (test)",
+            "images": {k: len(v) for k, v in splits.items()},
+            "model": f"{args.model} (ImageNet weights)",
+            "image_size": args.image_size,
+            "epochs": args.epochs,
+            "lr": args.lr,
+            "unfreeze_at": schedule,
+            "label_smoothing": args.label_smoothing,
+            "augmentation_strength": args.strength,
+            "seed": args.seed,
+            "best_epoch": int(history.loc[history["val_macro_f1"].idxmax(), "epoch"]),
+            "val_macro_f1": [round(float(v), 4) for v in history["val_macro_f1"]],
+            "test": {kind: table.reset_index().to_dict(orient="records") for kind, table in tables.items()},
+            "train_seconds": round(seconds, 1),
+            "device": str(resolve_device()),
+            "cpu": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(),
+        },
+    )
 
 
 if __name__ == "__main__":

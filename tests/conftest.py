@@ -14,6 +14,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 @pytest.fixture(scope="session")
 def fixture_paths(tmp_path_factory):
     from artlib.fixtures import make_fixture
+
     return make_fixture(tmp_path_factory.mktemp("fixture"))
 
 

@@ -1,4 +1,5 @@
 """Launched by test_distributed.py under torchrun: 2 CPU processes (gloo) train one model."""
+
 import sys
 from pathlib import Path
 
@@ -26,7 +27,9 @@ class Labelled(torch.utils.data.Dataset):
 out = Path(sys.argv[1])
 torch.manual_seed(0)
 model = create_model("simple_cnn", {"label": 2}, widths=(4, 8))
-trainer = Trainer(model, TrainConfig(epochs=2, lr=1e-2, monitor="val_loss", progress=False), checkpoint_dir=out / "ckpt")
+trainer = Trainer(
+    model, TrainConfig(epochs=2, lr=1e-2, monitor="val_loss", progress=False), checkpoint_dir=out / "ckpt"
+)
 history = trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True), DataLoader(Labelled(32), batch_size=16))
 assert trainer.distributed and ddp.world_size() == 2
 batches = len(trainer.scheduler.optimizer.param_groups) and trainer.scheduler.last_epoch

@@ -1,4 +1,5 @@
 """A local HTTP server (127.0.0.1 only) with the failure modes real hosts have."""
+
 from __future__ import annotations
 
 import threading
@@ -53,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
         else:
             self.send_response(200)
-        chunk = data[start:end + 1]
+        chunk = data[start : end + 1]
         self.send_header("Content-Length", str(len(chunk)))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()

@@ -1,4 +1,5 @@
 """Artefacts saved and loaded by name: models rebuilt from their cards, indexes with items, params, tables."""
+
 from __future__ import annotations
 
 import json
@@ -21,14 +22,21 @@ def cfg(tmp_path, monkeypatch):
     return settings(outputs=tmp_path)
 
 
-@pytest.mark.parametrize("name,kwargs", [("simple_cnn_small", {}), ("rla_resnet_compact", {"attention": "se"}),
-                                         ("metric_embedding", {"backbone": "simple_cnn_tiny", "dim": 16})])
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [
+        ("simple_cnn_small", {}),
+        ("rla_resnet_compact", {"attention": "se"}),
+        ("metric_embedding", {"backbone": "simple_cnn_tiny", "dim": 16}),
+    ],
+)
 def test_a_model_is_rebuilt_from_its_card_without_the_notebook(cfg, name, kwargs):
     torch.manual_seed(0)
     classes = {"style": ["a", "b", "c"]}
     model = create_model(name, {"style": 3}, **kwargs).eval()
-    card = ModelCard.for_model(model, name, classes, 32, scores=pd.DataFrame({"accuracy": [0.5]}, index=["style"]),
-                               **kwargs)
+    card = ModelCard.for_model(
+        model, name, classes, 32, scores=pd.DataFrame({"accuracy": [0.5]}, index=["style"]), **kwargs
+    )
     artifacts.save_model(cfg, "m", model, card)
     loaded, loaded_card = artifacts.load_model(cfg.outputs, "m")
     x = torch.randn(2, 3, 32, 32)
@@ -86,11 +94,20 @@ def test_a_damaged_card_or_file_names_the_file(cfg):
 
 def test_an_index_comes_back_with_its_items_and_features(cfg):
     from artlib.similarity import SimilarityIndex
+
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(6, 4)).astype(np.float32)
     items = pd.DataFrame({"id": list("abcdef"), "path": [f"{c}.jpg" for c in "abcdef"], "style": ["x", "y"] * 3})
-    artifacts.save_index(cfg, "image_index", SimilarityIndex(vectors, items["id"]), items, cfg.outputs,
-                         {"model": "m", "image_size": 8}, tasks=["style"], features=vectors)
+    artifacts.save_index(
+        cfg,
+        "image_index",
+        SimilarityIndex(vectors, items["id"]),
+        items,
+        cfg.outputs,
+        {"model": "m", "image_size": 8},
+        tasks=["style"],
+        features=vectors,
+    )
     loaded = artifacts.load_index(cfg.outputs, "image_index")
     assert loaded.items["style"].tolist() == ["x", "y"] * 3 and loaded.tasks == ["style"]
     np.testing.assert_allclose(loaded.features, vectors)
@@ -113,6 +130,7 @@ def test_tables_and_the_listing(cfg):
 
 def test_a_standardised_siamese_head_scores_raw_features_as_the_trained_one_scored_standardised():
     from artlib.models.siamese import siamese_on_features, standardized_head
+
     torch.manual_seed(0)
     head = siamese_on_features(8).eval()
     mean, scale = torch.randn(8), torch.rand(8) + 0.5

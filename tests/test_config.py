@@ -15,8 +15,12 @@ def test_env_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("ARTLIB_PROFILE", "full")
     monkeypatch.setenv("ARTLIB_EPOCHS", "3")
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    monkeypatch.setenv("ARTLIB_HPO_TRIALS", "1")
+    monkeypatch.setenv("ARTLIB_PAIRS_PER_IMAGE", "2")
+    monkeypatch.setenv("ARTLIB_PRETRAINED_EPOCHS", "5")
     s = settings(batch_size=7)
     assert s.profile == "full" and s.epochs == 3 and s.image_size == 224 and s.batch_size == 7
+    assert s.hpo_trials == 1 and s.pairs_per_image == 2 and s.pretrained_epochs == 5 and s.hpo_epochs == 12
 
 
 def test_bad_settings(monkeypatch, tmp_path):
@@ -30,16 +34,19 @@ def test_bad_settings(monkeypatch, tmp_path):
         settings()
 
 
-@pytest.mark.parametrize("variables, match", [
-    ({"ARTLIB_DATASET": "foo"}, "ARTLIB_DATASET must be one of"),
-    ({"ARTLIB_DATASET": "csv"}, "ARTLIB_DATASET=csv needs ARTLIB_DATA"),
-    ({"ARTLIB_EPOCHS": "abc"}, "ARTLIB_EPOCHS must be an integer >= 1, got 'abc'"),
-    ({"ARTLIB_EPOCHS": "0"}, "ARTLIB_EPOCHS must be >= 1, got 0"),
-    ({"ARTLIB_EPOCHS": "-3"}, "ARTLIB_EPOCHS must be >= 1"),
-    ({"ARTLIB_IMAGE_SIZE": "0"}, "ARTLIB_IMAGE_SIZE must be >= 16"),
-    ({"ARTLIB_BATCH_SIZE": "2.5"}, "ARTLIB_BATCH_SIZE must be an integer"),
-    ({"ARTLIB_WORKERS": "-1"}, "ARTLIB_WORKERS must be >= 0"),
-])
+@pytest.mark.parametrize(
+    "variables, match",
+    [
+        ({"ARTLIB_DATASET": "foo"}, "ARTLIB_DATASET must be one of"),
+        ({"ARTLIB_DATASET": "csv"}, "ARTLIB_DATASET=csv needs ARTLIB_DATA"),
+        ({"ARTLIB_EPOCHS": "abc"}, "ARTLIB_EPOCHS must be an integer >= 1, got 'abc'"),
+        ({"ARTLIB_EPOCHS": "0"}, "ARTLIB_EPOCHS must be >= 1, got 0"),
+        ({"ARTLIB_EPOCHS": "-3"}, "ARTLIB_EPOCHS must be >= 1"),
+        ({"ARTLIB_IMAGE_SIZE": "0"}, "ARTLIB_IMAGE_SIZE must be >= 16"),
+        ({"ARTLIB_BATCH_SIZE": "2.5"}, "ARTLIB_BATCH_SIZE must be an integer"),
+        ({"ARTLIB_WORKERS": "-1"}, "ARTLIB_WORKERS must be >= 0"),
+    ],
+)
 def test_invalid_variables_are_named(monkeypatch, tmp_path, variables, match):
     for var in ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_PROFILE", "ARTLIB_DATASET"):
         monkeypatch.delenv(var, raising=False)
@@ -88,6 +95,7 @@ def test_a_csv_dataset_keeps_its_other_columns_and_titles(tmp_path, monkeypatch)
 
     from artlib.config import load_source, settings
     from artlib.data.derived import artists, titles
+
     rows = ["path,period,artist,name,date"]
     for i in range(6):
         Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(tmp_path / f"{i}.jpg")
@@ -116,6 +124,7 @@ def test_an_image_folder_with_train_and_val_is_split_not_two_classes(tmp_path, m
     from PIL import Image
 
     from artlib.config import load_source, settings
+
     for split in ("train", "val"):
         for label in ("cats", "dogs"):
             (tmp_path / split / label).mkdir(parents=True)

@@ -74,8 +74,8 @@ def test_upsampling_balances_and_writes(fixture_paths, tmp_path):
     assert (after == before.max()).all()
     new = out.frame[out.frame["augmented_from"] != ""]
     assert len(new) == (before.max() - before).sum()
-    assert all(p.is_file() for p in out.image_paths()[len(table):])
-    assert (out.frame["style"].iloc[len(table):].to_numpy() >= 0).all()  # other labels carried over
+    assert all(p.is_file() for p in out.image_paths()[len(table) :])
+    assert (out.frame["style"].iloc[len(table) :].to_numpy() >= 0).all()  # other labels carried over
 
 
 def test_resized_cache(fixture_paths, tmp_path):
@@ -87,7 +87,10 @@ def test_resized_cache(fixture_paths, tmp_path):
     assert len(cached) == len(table) - 2  # the two unreadable files are left out
     sizes = [image_size(p) for p in cached.image_paths()]
     assert all(min(s) == 48 for s in sizes)  # fixture images are 64-128 px: all scaled down
-    assert (cached.frame["style"].to_numpy() == table.frame.set_index("path").loc[cached.frame["source_path"], "style"].to_numpy()).all()
+    assert (
+        cached.frame["style"].to_numpy()
+        == table.frame.set_index("path").loc[cached.frame["source_path"], "style"].to_numpy()
+    ).all()
     mtime = cached.image_paths()[0].stat().st_mtime_ns
     again = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
     assert again.image_paths()[0].stat().st_mtime_ns == mtime  # built once
@@ -113,7 +116,7 @@ def test_large_jpegs_decode_at_reduced_scale(tmp_path):
     Image.fromarray(scan).save(tmp_path / "scan.png")
     assert load_rgb(tmp_path / "scan.jpg").shape == (1200, 1600, 3)
     reduced = load_rgb(tmp_path / "scan.jpg", reduce_to=256)
-    assert reduced.shape == (300, 400, 3)                    # 1/4 scale: the shorter side stays >= 256
+    assert reduced.shape == (300, 400, 3)  # 1/4 scale: the shorter side stays >= 256
     assert abs(int(reduced[:140, :, 0].mean()) - 200) < 8 and reduced[160:, :, 0].mean() < 10
     assert load_rgb(tmp_path / "scan.jpg", reduce_to=700).shape == (1200, 1600, 3)  # 1/2 would go below 700
     assert load_rgb(tmp_path / "scan.png", reduce_to=256).shape == (1200, 1600, 3)  # only JPEGs are reduced

@@ -38,8 +38,13 @@ def test_train_augmentation_is_random_per_sample_and_normalised():
     assert out.shape == (8, 3, 32, 32) and out.dtype == torch.float32
     assert not torch.allclose(out[0], out[1])  # each sample draws its own crop / flip / colour
     zero = DeviceAugment(32, strength=0.0)(torch.full((2, 3, 32, 32), 255, dtype=torch.uint8))
-    assert torch.allclose(zero, ((1 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225]))
-                          .view(1, 3, 1, 1).expand_as(zero), atol=1e-4)
+    assert torch.allclose(
+        zero,
+        ((1 - torch.tensor([0.485, 0.456, 0.406])) / torch.tensor([0.229, 0.224, 0.225]))
+        .view(1, 3, 1, 1)
+        .expand_as(zero),
+        atol=1e-4,
+    )
     with pytest.raises(ValueError, match="strength"):
         DeviceAugment(32, strength=2.0)
     with pytest.raises(ValueError, match="B, 3, H, W"):
@@ -56,12 +61,16 @@ def test_trainer_applies_batch_transforms(table):
             assert images.dtype == torch.uint8
             seen[stage] += len(images)
             return transform(images)
+
         return run
 
     tf = device_transforms(32)
     model = create_model("simple_cnn", splits["train"].num_classes, widths=(4, 8))
-    trainer = Trainer(model, TrainConfig(epochs=1, progress=False, monitor="val_loss"),
-                      batch_transforms={k: counting(k, t) for k, t in tf.items()})
+    trainer = Trainer(
+        model,
+        TrainConfig(epochs=1, progress=False, monitor="val_loss"),
+        batch_transforms={k: counting(k, t) for k, t in tf.items()},
+    )
     history = trainer.fit(loaders["train"], loaders["val"])
     assert np.isfinite(history["val_loss"]).all()
     assert seen["train"] == len(loaders["train"]) * 16 and seen["eval"] == len(splits["val"])

@@ -12,8 +12,16 @@ def _free_port() -> int:
 
 def test_torchrun_two_cpu_processes_train_one_model(tmp_path):
     script = Path(__file__).with_name("ddp_train_script.py")
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-           f"--master_port={_free_port()}", str(script), str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        "--master_addr=127.0.0.1",
+        f"--master_port={_free_port()}",
+        str(script),
+        str(tmp_path),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     r0, r1 = ((tmp_path / f"rank{r}.txt").read_text().split() for r in (0, 1))
@@ -27,6 +35,7 @@ def test_torchrun_two_cpu_processes_train_one_model(tmp_path):
 
 def test_single_process_is_not_distributed():
     from artlib import distributed as ddp
+
     assert not ddp.launched_by_torchrun() and ddp.world_size() == 1 and ddp.is_main()
     ddp.shutdown_distributed()  # a single process has no group to leave
     assert ddp.world_size() == 1

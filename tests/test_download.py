@@ -63,8 +63,9 @@ def test_truncated_file_is_never_taken_for_complete(server, tmp_path):
 
 def test_wrong_checksum_fails(server, tmp_path):
     url, _, _ = server
-    res = download_file(f"{url}/files/blob.bin", tmp_path / "b.bin", checksum="sha256:" + "0" * 64, retries=2,
-                        backoff=0.01)
+    res = download_file(
+        f"{url}/files/blob.bin", tmp_path / "b.bin", checksum="sha256:" + "0" * 64, retries=2, backoff=0.01
+    )
     assert res.status == "failed" and "mismatch" in res.error and not (tmp_path / "b.bin").exists()
 
 
@@ -84,11 +85,14 @@ def test_server_ignoring_ranges_restarts(server, tmp_path):
 
 def test_batch_manifest_and_offline(server, tmp_path):
     url, _, _ = server
-    jobs = [{"url": f"{url}/files/blob.bin", "dest": tmp_path / "a.bin"},
-            {"url": f"{url}/files/missing.jpg", "dest": tmp_path / "m.jpg"},
-            {"url": f"{url}/drop/blob.bin", "dest": tmp_path / "d.bin"}]
-    manifest = download_many(jobs, workers=3, per_second=None, manifest=tmp_path / "manifest.csv", progress=False,
-                             backoff=0.01)
+    jobs = [
+        {"url": f"{url}/files/blob.bin", "dest": tmp_path / "a.bin"},
+        {"url": f"{url}/files/missing.jpg", "dest": tmp_path / "m.jpg"},
+        {"url": f"{url}/drop/blob.bin", "dest": tmp_path / "d.bin"},
+    ]
+    manifest = download_many(
+        jobs, workers=3, per_second=None, manifest=tmp_path / "manifest.csv", progress=False, backoff=0.01
+    )
     status = dict(zip(manifest["url"].str.rsplit("/", n=2).str[-2:].str.join("/"), manifest["status"], strict=True))
     assert status == {"files/blob.bin": "ok", "files/missing.jpg": "failed", "drop/blob.bin": "ok"}
     assert pd.read_csv(tmp_path / "manifest.csv").shape[0] == 3
@@ -131,15 +135,24 @@ def test_fetch_wikiart_subset_reads_only_chosen_members(server, tmp_path, fixtur
         for p in sorted(fixture_paths.wikiart_csv.rglob("*")):
             if p.is_file():
                 z.write(p, "wikiart_csv/" + p.relative_to(fixture_paths.wikiart_csv).as_posix())
-    out = fetch_wikiart(tmp_path / "wa", styles=["Cubism"], per_class=5, archive_url=f"{url}/files/wikiart.zip",
-                        csv_url=f"{url}/files/wikiart_csv.zip")
+    out = fetch_wikiart(
+        tmp_path / "wa",
+        styles=["Cubism"],
+        per_class=5,
+        archive_url=f"{url}/files/wikiart.zip",
+        csv_url=f"{url}/files/wikiart_csv.zip",
+    )
     images = sorted(out["images"].rglob("*.jpg"))
     assert len(images) == 5 and all(p.parent.name == "Cubism" for p in images)
     table = load_wikiart(out["meta"], image_root=out["images"])
     assert table.num_classes["style"] == 3
     with pytest.raises(KeyError, match="not in the archive"):
-        fetch_wikiart(tmp_path / "wb", styles=["Fauvism"], archive_url=f"{url}/files/wikiart.zip",
-                      csv_url=f"{url}/files/wikiart_csv.zip")
+        fetch_wikiart(
+            tmp_path / "wb",
+            styles=["Fauvism"],
+            archive_url=f"{url}/files/wikiart.zip",
+            csv_url=f"{url}/files/wikiart_csv.zip",
+        )
     f = HTTPRangeFile(f"{url}/files/wikiart.zip")
     f.seek(-22, 2)
     assert f.read(4) == b"PK\x05\x06"  # end-of-central-directory record, read by range
@@ -154,7 +167,7 @@ def test_fetch_nga_tables_and_images(server, tmp_path, fixture_paths):
     table = load_nga(dest)
     # serve a few IIIF images: <uuid>/full/!64,64/0/default.jpg -> flat files
     frame = table.frame.head(4).copy()
-    for k, (oid, iiif) in enumerate(zip(frame["objectid"], frame["iiifurl"], strict=True)):
+    for k, oid in enumerate(frame["objectid"]):
         name = f"iiif{k}"
         if k < 3:
             (root / f"{name}").mkdir()
@@ -162,7 +175,8 @@ def test_fetch_nga_tables_and_images(server, tmp_path, fixture_paths):
             (root / f"{name}/full/!64,64").mkdir()
             (root / f"{name}/full/!64,64/0").mkdir()
             (root / f"{name}/full/!64,64/0/default.jpg").write_bytes(
-                (fixture_paths.nga / "images" / f"{oid}.jpg").read_bytes())
+                (fixture_paths.nga / "images" / f"{oid}.jpg").read_bytes()
+            )
         frame.loc[frame.index[k], "iiifurl"] = f"{url}/files/{name}"
     small = table.subset(np.arange(4))
     small.frame["iiifurl"] = frame["iiifurl"].to_numpy()

@@ -1,4 +1,5 @@
 """Per-image feature cache: same features as without it, embeds only what is new, refuses what it cannot key."""
+
 import shutil
 
 import numpy as np
@@ -112,6 +113,7 @@ def test_a_corrupt_cache_file_is_rebuilt(table, tmp_path, caplog):
 def test_the_fingerprint_covers_what_embed_uses_not_the_heads():
     from artlib.data.transforms import eval_transform
     from artlib.models.embedding import EmbeddingNet
+
     torch.manual_seed(0)
     base = create_model("simple_cnn", {"genre": 3}, widths=(8, 8))
     transform = eval_transform(32)

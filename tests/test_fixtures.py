@@ -23,8 +23,15 @@ def test_fixture_is_fast_and_seeded(tmp_path):
     make_fixture(tmp_path / "c", seed=6)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
-    for path in (a.wikiart_csv, a.pbn_csv, a.nga / "objects.csv", a.nga / "published_images.csv",
-                 a.nga / "objects_terms.csv", a.wga_csv, a.imagefolder):
+    for path in (
+        a.wikiart_csv,
+        a.pbn_csv,
+        a.nga / "objects.csv",
+        a.nga / "published_images.csv",
+        a.nga / "objects_terms.csv",
+        a.wga_csv,
+        a.imagefolder,
+    ):
         assert path.exists(), path
 
 
@@ -67,12 +74,12 @@ def test_defects_include_a_sideways_photo_and_a_colour_profile(tmp_path, caplog)
                 tagged.append(path)
     assert len(rotated) == 1 and len(tagged) == 1
     row, path, stored = rotated[0]
-    assert stored == (row.height, row.width)             # stored sideways
-    assert image_size(path) == (row.width, row.height)   # shown upright
+    assert stored == (row.height, row.width)  # stored sideways
+    assert image_size(path) == (row.width, row.height)  # shown upright
     assert load_rgb(path).shape == (row.height, row.width, 3)
     with caplog.at_level("WARNING", logger="artlib.data.images"):
         managed = load_rgb(tagged[0])
-    assert "ICC" not in caplog.text                        # the profile was read and applied
+    assert "ICC" not in caplog.text  # the profile was read and applied
     assert np.abs(managed.astype(int) - load_rgb(tagged[0], color_manage=False)).max() <= 3
 
 
@@ -80,6 +87,7 @@ def test_make_fixture_never_deletes_a_folder_that_is_not_a_fixture(tmp_path):
     import pytest
 
     from artlib.fixtures import make_fixture
+
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("years of work")
     with pytest.raises(FileExistsError, match="holds no fixture"):

@@ -90,7 +90,7 @@ def _swapped_primaries_profile() -> bytes:
     profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     entries = {}
     for i in range(struct.unpack(">I", profile[128:132])[0]):
-        sig, offset, size = struct.unpack(">4sII", profile[132 + 12 * i:144 + 12 * i])
+        sig, offset, size = struct.unpack(">4sII", profile[132 + 12 * i : 144 + 12 * i])
         entries[sig] = (i, offset, size)
     (r, r_off, r_size), (b, b_off, b_size) = entries[b"rXYZ"], entries[b"bXYZ"]
     struct.pack_into(">4sII", profile, 132 + 12 * r, b"rXYZ", b_off, b_size)
@@ -193,6 +193,7 @@ def test_decode_rgb_reads_bytes_and_names_the_upload_in_errors():
     from PIL import Image
 
     from artlib.data.images import ImageLoadError, decode_rgb
+
     buffer = io.BytesIO()
     Image.new("CMYK", (20, 10), (0, 200, 200, 0)).save(buffer, "JPEG")
     rgb = decode_rgb(buffer.getvalue(), "scan.jpg")
@@ -211,6 +212,7 @@ def test_a_file_name_too_long_for_the_file_system_is_an_image_load_error(tmp_pat
     with pytest.raises(ImageLoadError, match=r"File name too long \(300-character file name\); rename the file"):
         load_rgb(tmp_path / ("a" * 296 + ".jpg"))
     Image.new("RGB", (8, 8)).save(tmp_path / "ok.jpg")
-    table = ArtTable(pd.DataFrame({"path": ["ok.jpg", "a" * 296 + ".jpg"], "label": [0, 0]}), {"label": ["x"]},
-                     tmp_path)
+    table = ArtTable(
+        pd.DataFrame({"path": ["ok.jpg", "a" * 296 + ".jpg"], "label": [0, 0]}), {"label": ["x"]}, tmp_path
+    )
     assert verify_images(table).table.frame["path"].tolist() == ["ok.jpg"]  # one error row, not an abort

@@ -72,7 +72,7 @@ def test_frozen_feature_tools():
 
 def _worker(storage: str, seed: int) -> None:
     study = create_study("shared", storage, seed=seed, n_startup_trials=1)
-    study.optimize(lambda t: -(t.suggest_float("x", -3, 3) - 1) ** 2, n_trials=4)
+    study.optimize(lambda t: -((t.suggest_float("x", -3, 3) - 1) ** 2), n_trials=4)
 
 
 def test_two_processes_share_one_study(tmp_path):
@@ -139,8 +139,11 @@ def test_metric_objective_runs_on_a_split_smaller_than_its_largest_batch(genre_s
     rows = np.random.default_rng(0).permutation(len(genre_splits.train))[:30]
     small = {"train": genre_splits.train.subset(rows), "val": genre_splits.val}
     objective = metric_objective(small, "genre", "simple_cnn", {"widths": (8, 16)}, epochs=1, image_size=32)
-    value = objective(optuna.trial.FixedTrial({"lr": 1e-3, "weight_decay": 1e-4, "margin": 0.2, "dim": 32, "m": 8,
-                                               "aug_strength": 0.0}))
+    value = objective(
+        optuna.trial.FixedTrial(
+            {"lr": 1e-3, "weight_decay": 1e-4, "margin": 0.2, "dim": 32, "m": 8, "aug_strength": 0.0}
+        )
+    )
     assert 0.0 <= value <= 1.0
 
 

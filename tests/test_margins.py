@@ -1,4 +1,5 @@
 """Uniform margins: found on padded paintings (JPEG noise included), left alone elsewhere."""
+
 import cv2
 import numpy as np
 import pytest
@@ -17,8 +18,7 @@ def painting(h: int = 60, w: int = 40, seed: int = 0) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
-def padded(image: np.ndarray, top: int, bottom: int, left: int, right: int,
-           colour=(240, 240, 240)) -> np.ndarray:
+def padded(image: np.ndarray, top: int, bottom: int, left: int, right: int, colour=(240, 240, 240)) -> np.ndarray:
     return cv2.copyMakeBorder(image, top, bottom, left, right, cv2.BORDER_CONSTANT, value=colour)
 
 
@@ -79,8 +79,10 @@ def test_trim_margins_is_refused_with_device_augment():
 def test_margin_stats_per_image_with_labels(tmp_path, caplog):
     from artlib.data import load_image_folder, margin_stats
 
-    for folder, name, image in [("fans", "padded.png", padded(painting(), 20, 20, 0, 0)),
-                                ("scrolls", "whole.png", painting())]:
+    for folder, name, image in [
+        ("fans", "padded.png", padded(painting(), 20, 20, 0, 0)),
+        ("scrolls", "whole.png", painting()),
+    ]:
         (tmp_path / folder).mkdir(exist_ok=True)
         cv2.imwrite(str(tmp_path / folder / name), image)
     (tmp_path / "scrolls" / "broken.png").write_bytes(b"\x89PNG not really")
@@ -95,7 +97,7 @@ def test_margin_stats_per_image_with_labels(tmp_path, caplog):
     assert (stats.loc[padded_row, task], stats.loc[whole_row, task]) == ("fans", "scrolls")
     # a 60 x 40 painting fills 2400 / 100**2 of the letterboxed square of its padded 100 x 40 copy
     assert stats.loc[padded_row, "square_cover"] == pytest.approx(0.24)
-    assert stats.loc[whole_row, "square_cover"] == pytest.approx(2400 / 60 ** 2)
+    assert stats.loc[whole_row, "square_cover"] == pytest.approx(2400 / 60**2)
     assert stats.loc[padded_row, "content_aspect"] == stats.loc[whole_row, "content_aspect"] == pytest.approx(1.5)
 
 

@@ -6,8 +6,17 @@ from artlib.metrics import classification_metrics, confusion, metrics_table, per
 
 def test_known_values():
     y = np.array([0, 0, 1, 1, 2, 2, -1])
-    probs = np.array([[.8, .1, .1], [.2, .7, .1], [.1, .8, .1], [.1, .8, .1], [.1, .2, .7], [.6, .3, .1],
-                      [1, 0, 0]])
+    probs = np.array(
+        [
+            [0.8, 0.1, 0.1],
+            [0.2, 0.7, 0.1],
+            [0.1, 0.8, 0.1],
+            [0.1, 0.8, 0.1],
+            [0.1, 0.2, 0.7],
+            [0.6, 0.3, 0.1],
+            [1, 0, 0],
+        ]
+    )
     m = classification_metrics(y, probs, top_k=(2,))
     assert m["n"] == 6
     assert m["accuracy"] == pytest.approx(4 / 6)
@@ -27,7 +36,7 @@ def test_perfect_and_missing():
 
 def test_report_and_table():
     y = np.array([0, 1, 1])
-    probs = np.array([[.9, .1], [.4, .6], [.7, .3]])
+    probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.7, 0.3]])
     report = per_class_report(y, probs, ["a", "b"])
     assert report.loc["b", "recall"] == pytest.approx(0.5)
     table = metrics_table({"t": y}, {"t": probs})

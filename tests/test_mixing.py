@@ -22,7 +22,7 @@ def test_mixup_is_a_convex_combination_with_the_partner():
 
 def test_cutmix_pastes_one_box_and_lam_is_the_kept_area():
     torch.manual_seed(0)
-    np.random.seed(0)
+    np.random.seed(0)  # noqa: NPY002  (timm draws CutMix boxes from the global RNG)
     x = _constant_images()
     for _ in range(5):
         batch = MixUpCutMix(cutmix_alpha=1.0)(x)
@@ -61,10 +61,12 @@ def test_mixed_loss_interpolates_and_keeps_missing_labels_masked():
     batch.permutation, batch.lam = torch.tensor([1, 0, 3, 2]), 0.7
     total, parts = mixed_loss(MaskedMultiTaskLoss(), logits, targets, batch)
     style = 0.7 * F.cross_entropy(logits["style"], targets["style"]) + 0.3 * F.cross_entropy(
-        logits["style"], targets["style"][[1, 0, 3, 2]])
+        logits["style"], targets["style"][[1, 0, 3, 2]]
+    )
     # genre: own labels on rows 0 and 2, partner labels on rows 1 and 3 (the partners' labels)
     genre = 0.7 * F.cross_entropy(logits["genre"][[0, 2]], torch.tensor([1, 0])) + 0.3 * F.cross_entropy(
-        logits["genre"][[1, 3]], torch.tensor([1, 0]))
+        logits["genre"][[1, 3]], torch.tensor([1, 0])
+    )
     assert torch.isclose(total, style + genre, atol=1e-6)
     assert parts["style"] == pytest.approx(float(style)) and parts["genre"] == pytest.approx(float(genre))
 
@@ -82,8 +84,9 @@ def test_bad_settings_are_clear_errors():
 
 def test_trainer_with_mixing_learns_and_resumes_identically(tmp_path):
     loader = _tiny_problem()
-    cfg = TrainConfig(epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None,
-                      mixup_alpha=0.4, cutmix_alpha=1.0)
+    cfg = TrainConfig(
+        epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None, mixup_alpha=0.4, cutmix_alpha=1.0
+    )
     straight = Trainer(_model(), cfg)
     history = straight.fit(loader)
     assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]

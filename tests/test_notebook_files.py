@@ -1,4 +1,5 @@
 """The notebooks as files: valid nbformat 4.5 (every cell has an id), no stored outputs, a parameters cell."""
+
 import json
 from pathlib import Path
 
@@ -20,5 +21,6 @@ def test_notebook_file_is_clean(path):
     nbformat.validate(nbformat.from_dict(raw))
     code = [c for c in raw["cells"] if c["cell_type"] == "code"]
     assert not any(c.get("outputs") for c in code), "outputs are stored; clear them before committing"
-    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), \
+    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), (
         "a cell tagged 'parameters' lets the notebook be pointed at real data"
+    )

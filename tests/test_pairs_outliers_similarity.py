@@ -95,6 +95,7 @@ def test_noise_injection_and_detection():
 
 def test_leaving_suspects_out_undoes_injected_noise():
     from sklearn.datasets import make_blobs
+
     x, y = make_blobs(600, n_features=16, centers=3, cluster_std=4.0, random_state=0)
     table = cleaning_effect(x[:400], y[:400], x[400:], y[400:], rates=(0.0, 0.4))
     assert table.loc[0.0, "flipped"] == 0 and table.loc[0.0, "dropped"] == 20  # 5 % when nothing was flipped
@@ -221,8 +222,11 @@ def test_make_pairs_ends_when_few_negative_pairs_exist(artists, negatives, caplo
 
     from artlib.data.table import ArtTable
     from artlib.pairs import make_pairs
-    table = ArtTable(pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists}),
-                     {"artist": ["a", "b", "c", "d"]})
+
+    table = ArtTable(
+        pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists}),
+        {"artist": ["a", "b", "c", "d"]},
+    )
     pairs = make_pairs(table, "artist", k=36)
     assert (pairs["same"] == 0).sum() == negatives
     assert not pairs.duplicated(["a", "b"]).any()
@@ -245,11 +249,15 @@ def test_pairs_by_probabilities_and_their_auc_table():
     import pandas as pd
 
     from artlib.pairs import auc_table, compare_probabilities
+
     probs = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
     pairs = pd.DataFrame({"a": [0, 0, 2], "b": [1, 2, 3], "same": [1, 0, 1]})
     np.testing.assert_allclose(compare_probabilities(probs, pairs), [1.0, 0.0, 0.5])
-    table = auc_table(pairs["same"].to_numpy(), {"perfect": np.array([0.9, 0.1, 0.8]), "reversed": np.array([0.1, 0.9, 0.2])},
-                      n_resamples=50)
+    table = auc_table(
+        pairs["same"].to_numpy(),
+        {"perfect": np.array([0.9, 0.1, 0.8]), "reversed": np.array([0.1, 0.9, 0.2])},
+        n_resamples=50,
+    )
     assert table.loc["perfect", "roc_auc"] == 1.0 and table.loc["reversed", "roc_auc"] == 0.0
     assert table.loc["perfect", "positive_share"] == pytest.approx(2 / 3)
 
@@ -258,24 +266,35 @@ def test_label_retrieval_scores_each_task_on_its_labelled_paintings():
     import pandas as pd
 
     from artlib.similarity import label_retrieval, precision_recall_at_k
+
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(12, 4)).astype(np.float32)
     style = np.array([0, 1] * 6)
     genre = np.array([0, 1, 2, -1] * 3)
-    table = ArtTable(pd.DataFrame({"path": [f"{i}.jpg" for i in range(12)], "style": style, "genre": genre}),
-                     {"style": ["a", "b"], "genre": ["x", "y", "z"]})
+    table = ArtTable(
+        pd.DataFrame({"path": [f"{i}.jpg" for i in range(12)], "style": style, "genre": genre}),
+        {"style": ["a", "b"], "genre": ["x", "y", "z"]},
+    )
     ids = [str(i) for i in range(12)]
     out = label_retrieval(vectors, ids, table, k=3)
     mask = genre >= 0
     expected = precision_recall_at_k(SimilarityIndex(vectors[mask], np.asarray(ids)[mask]), genre[mask], 3)
     assert out["genre precision@3"] == expected["precision@3"] and out["genre recall@3"] == expected["recall@3"]
     assert set(out) == {"style precision@3", "style recall@3", "genre precision@3", "genre recall@3"}
-    assert set(label_retrieval(vectors, ids, table, k=8)) == {"style precision@8", "style recall@8"}  # 9 genre labels <= k + 1
+    assert set(label_retrieval(vectors, ids, table, k=8)) == {
+        "style precision@8",
+        "style recall@8",
+    }  # 9 genre labels <= k + 1
 
 
-@pytest.mark.parametrize("damage, match", [("{not json", "meta.json is damaged"),
-                                           ('{"kind": "flat", "dim": 8}', r"lacks \['ids'\]"),
-                                           ("[1, 2]", r"lacks \['ids', 'kind', 'dim'\]")])
+@pytest.mark.parametrize(
+    "damage, match",
+    [
+        ("{not json", "meta.json is damaged"),
+        ('{"kind": "flat", "dim": 8}', r"lacks \['ids'\]"),
+        ("[1, 2]", r"lacks \['ids', 'kind', 'dim'\]"),
+    ],
+)
 def test_a_damaged_index_meta_file_is_named(tmp_path, damage, match):
     saved = SimilarityIndex(np.random.default_rng(0).normal(size=(5, 8)), list("abcde")).save(tmp_path / "i")
     (saved / "meta.json").write_text(damage)

@@ -15,8 +15,9 @@ from artlib.data.nga import first_terms, primary_artists, read_nga_csv
 from artlib.data.wga import link_to_path
 
 
-@pytest.mark.parametrize("raw,year", [("1913", 1913), ("1955.0", 1955), ("c.1895", 1895), ("", np.nan),
-                                      ("unknown", np.nan)])
+@pytest.mark.parametrize(
+    "raw,year", [("1913", 1913), ("1955.0", 1955), ("c.1895", 1895), ("", np.nan), ("unknown", np.nan)]
+)
 def test_parse_year(raw, year):
     got = parse_year(raw)
     assert (np.isnan(got) and np.isnan(year)) or got == year
@@ -31,12 +32,14 @@ def test_pbn_fixture(fixture_paths):
 
 
 def test_pbn_real(shared):
-    table = load_painter_by_numbers(shared / "metadata" / "painter_by_numbers" / "train_info.csv",
-                                    tasks=("artist", "style", "genre"))
+    table = load_painter_by_numbers(
+        shared / "metadata" / "painter_by_numbers" / "train_info.csv", tasks=("artist", "style", "genre")
+    )
     assert len(table) == 79433 and table.num_classes["artist"] == 1584
     assert (table.frame["style"] == -1).sum() == 765
-    frequent = load_painter_by_numbers(shared / "metadata" / "painter_by_numbers" / "train_info.csv",
-                                       tasks=("artist",), min_images=300)
+    frequent = load_painter_by_numbers(
+        shared / "metadata" / "painter_by_numbers" / "train_info.csv", tasks=("artist",), min_images=300
+    )
     assert 0 < (frequent.frame["artist"] >= 0).sum() < len(frequent)
     assert frequent.counts("artist").min() >= 300
 
@@ -181,8 +184,14 @@ def test_csv_paths_are_spelt_one_way_and_stay_inside_the_image_folder(tmp_path, 
 def test_image_folder_skips_hidden_files_and_says_what_it_skips(tmp_path, caplog):
     from PIL import Image
 
-    for name in ("a/x.png", "a/.ipynb_checkpoints/x-checkpoint.png", "a/.hidden.png", "b/y.webp", "b/z.avif",
-                 "loose.png"):
+    for name in (
+        "a/x.png",
+        "a/.ipynb_checkpoints/x-checkpoint.png",
+        "a/.hidden.png",
+        "b/y.webp",
+        "b/z.avif",
+        "loose.png",
+    ):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         Image.new("RGB", (4, 4)).save(tmp_path / name)
     (tmp_path / "b" / "notes.txt").write_text("not a painting")
@@ -196,8 +205,13 @@ def test_image_folder_skips_hidden_files_and_says_what_it_skips(tmp_path, caplog
 
 
 def test_labels_spelt_several_ways_are_named_in_a_warning(tmp_path, caplog):
-    rows = ["path,style,period", "0.jpg,Impressionism,1", "1.jpg,impressionism,01", "2.jpg,IMPRESSIONISM,1.0",
-            "3.jpg,Cubism,2"]
+    rows = [
+        "path,style,period",
+        "0.jpg,Impressionism,1",
+        "1.jpg,impressionism,01",
+        "2.jpg,IMPRESSIONISM,1.0",
+        "3.jpg,Cubism,2",
+    ]
     (tmp_path / "t.csv").write_text("\n".join(rows) + "\n")
     with caplog.at_level("WARNING"):
         table = load_csv_table(tmp_path / "t.csv", ["style", "period"])

@@ -35,11 +35,12 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
     task = folder.tasks[0]
     assert list(out["path"]) == [str(p) for p in paths] and (out["task"] == task).all()
     norm = input_normalization(model)
-    transform = (eval_transform(48, normalization=norm, fit="letterbox") if len(views) == 1
-                 else MultiView(views, 48, norm))
+    transform = (
+        eval_transform(48, normalization=norm, fit="letterbox") if len(views) == 1 else MultiView(views, 48, norm)
+    )
     direct = Trainer(model, TrainConfig(device="cpu", progress=False)).predict(
-        torch.utils.data.DataLoader(ArtDataset(folder.subset(np.arange(10)), transform), batch_size=4),
-        flip_tta=True)
+        torch.utils.data.DataLoader(ArtDataset(folder.subset(np.arange(10)), transform), batch_size=4), flip_tta=True
+    )
     expected = direct.probs[task]
     names = folder.classes[task]
     assert list(out["predicted"]) == [names[i] for i in expected.argmax(1)]
@@ -47,6 +48,7 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
     assert out["top_k"].str.count(";").eq(1).all() and out["error"].isna().all()
     # one decoded image in memory (the app's path) gets the probabilities the file path got
     from artlib.data import load_rgb
+
     classifier = load_classifier(tmp_path / "m.pt", device="cpu")
     for path, row in zip(paths[:3], expected[:3], strict=True):
         assert np.allclose(classifier.probabilities(load_rgb(path))[task], row, atol=1e-5)
@@ -55,10 +57,12 @@ def test_saved_classifier_predicts_as_the_model_did(folder, tmp_path, views):
 def test_cli_takes_an_artefact_name(folder, tmp_path, monkeypatch, capsys):
     from artlib import artifacts
     from artlib.config import settings
+
     monkeypatch.delenv("ARTLIB_DATA", raising=False)
     model = _model(folder)
-    artifacts.save_model(settings(outputs=tmp_path), "classifier", model,
-                         ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    artifacts.save_model(
+        settings(outputs=tmp_path), "classifier", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    )
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
     main(["classifier", str(folder.image_paths()[0])])
     assert folder.tasks[0] in capsys.readouterr().out
@@ -96,8 +100,9 @@ def test_bad_checkpoints_and_paths_fail_clearly(folder, tmp_path):
 
 def test_card_keeps_margin_trimming(folder, tmp_path):
     model = _model(folder)
-    save_classifier(tmp_path / "t.pt", model,
-                    ModelCard.for_model(model, "simple_cnn", folder.classes, 32, trim_margins=True))
+    save_classifier(
+        tmp_path / "t.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32, trim_margins=True)
+    )
     card = load_classifier(tmp_path / "t.pt", device="cpu").card
     assert card.trim_margins
     padded = np.full((60, 120, 3), 255, dtype=np.uint8)
@@ -113,7 +118,10 @@ def test_card_never_asks_for_downloaded_weights(folder):
     assert card.model_kwargs == {"widths": (8, 16)}
     with pytest.raises(ValueError, match="top_k"):
         from artlib.predict import Classifier
-        Classifier(model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32), device="cpu").predict([], top_k=0)
+
+        Classifier(model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32), device="cpu").predict(
+            [], top_k=0
+        )
 
 
 def test_a_folder_gives_an_error_row_for_other_types_and_dangling_links(folder, fixture_paths, tmp_path):

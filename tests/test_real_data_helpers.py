@@ -111,6 +111,7 @@ def test_run_notebooks_makes_relative_data_paths_absolute(tmp_path, monkeypatch)
     empty.mkdir()
     assert run_notebooks.main(["--notebooks", str(empty)]) == 2  # nothing to run
     import os
+
     assert os.environ["ARTLIB_DATA"] == str(tmp_path / "mydata")
     assert os.environ["ARTLIB_OUTPUTS"] == str(tmp_path / "out")
 
@@ -121,15 +122,17 @@ def test_a_task_with_almost_no_training_images_per_class_is_called_hopeless(tmp_
 
     from artlib.data import ArtTable
     from artlib.run_notebooks import _describe
+
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
     monkeypatch.setenv("ARTLIB_NOTEBOOK", "09_demo")
     monkeypatch.delenv("ARTLIB_DATA", raising=False)
     cfg = settings()
     artists = [0] * 12 + [1] * 11 + list(range(2, 42))
     periods = [i % 4 for i in range(len(artists))]
-    train = ArtTable(pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists,
-                                   "period": periods}),
-                     {"artist": [f"a{i}" for i in range(179)], "period": list("wxyz")})
+    train = ArtTable(
+        pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists, "period": periods}),
+        {"artist": [f"a{i}" for i in range(179)], "period": list("wxyz")},
+    )
     assert run_status.sparse_tasks(cfg, train) == ["artist"]
     assert "HOPELESS TASK: artist" in capsys.readouterr().out
     _, missing = _describe(run_status.read(tmp_path, "09_demo"))

@@ -1,4 +1,5 @@
 """The notebooks on real WikiArt (a few hundred images of ../shared's sample): they must use the given data."""
+
 import json
 import os
 import subprocess
@@ -36,11 +37,23 @@ def wikiart_subset(shared, tmp_path_factory) -> Path:
 
 def test_notebooks_use_the_given_real_data(wikiart_subset, shared, tmp_path):
     outputs = tmp_path / "outputs"
-    env = {**os.environ, "ARTLIB_DATASET": "wikiart", "ARTLIB_DATA": str(wikiart_subset),
-           "ARTLIB_META": str(shared / "metadata" / "wikiart_artgan"), "ARTLIB_OUTPUTS": str(outputs),
-           "ARTLIB_PROFILE": "ci", "HF_HUB_OFFLINE": "1"}
-    run = subprocess.run([sys.executable, "-m", "artlib.run_notebooks", "--only", *NOTEBOOKS], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=1500)
+    env = {
+        **os.environ,
+        "ARTLIB_DATASET": "wikiart",
+        "ARTLIB_DATA": str(wikiart_subset),
+        "ARTLIB_META": str(shared / "metadata" / "wikiart_artgan"),
+        "ARTLIB_OUTPUTS": str(outputs),
+        "ARTLIB_PROFILE": "ci",
+        "HF_HUB_OFFLINE": "1",
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "artlib.run_notebooks", "--only", *NOTEBOOKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = pd.read_csv(outputs / "notebooks" / "summary.csv").set_index("notebook")
     assert list(summary.index.str[:2]) == list(NOTEBOOKS)
@@ -54,7 +67,9 @@ def test_notebooks_use_the_given_real_data(wikiart_subset, shared, tmp_path):
         assert result["data"] == f"wikiart: {wikiart_subset}", result["data"]
     tasks = {row["task"] for row in results["09_mobilenetv3_multitask"]["rows"]}
     assert tasks == {"artist", "genre", "style"}  # the tasks the data has, not WGA's
-    assert "artist_slug" in results["12_same_artist"]["artists"] and "12 artists" in results["12_same_artist"]["artists"]
+    assert (
+        "artist_slug" in results["12_same_artist"]["artists"] and "12 artists" in results["12_same_artist"]["artists"]
+    )
     assert "titled images" in results["14_retrieval"]["titles"]
     style_classes = json.loads((outputs / "splits" / "train.json").read_text())["classes"]["style"]
     assert len(style_classes) == len({p.parent.name for p in wikiart_subset.rglob("*.jpg")})  # no empty classes

@@ -1,4 +1,5 @@
 """The series runner notices what goes wrong, says so in its summary and goes on (or stops when told)."""
+
 from __future__ import annotations
 
 import os
@@ -23,13 +24,25 @@ def _notebooks(folder, cells: dict[str, str]) -> None:
 
 def _run(folder, outputs, *args) -> subprocess.Popen:
     env = {**os.environ, "ARTLIB_OUTPUTS": str(outputs)}
-    return subprocess.Popen([sys.executable, "-m", "artlib.run_notebooks", "--notebooks", str(folder), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "artlib.run_notebooks", "--notebooks", str(folder), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_timeout_dead_kernel_and_broken_file_are_reported_and_the_rest_runs(tmp_path):
-    _notebooks(tmp_path / "nb", {"01_slow": "import time\ntime.sleep(60)", "02_killed": "import os\nos.kill(os.getpid(), 9)",
-                                 "03_fine": "print('fine')", "04_broken": None})
+    _notebooks(
+        tmp_path / "nb",
+        {
+            "01_slow": "import time\ntime.sleep(60)",
+            "02_killed": "import os\nos.kill(os.getpid(), 9)",
+            "03_fine": "print('fine')",
+            "04_broken": None,
+        },
+    )
     start = time.monotonic()
     proc = _run(tmp_path / "nb", tmp_path / "out", "--timeout", "3")
     output, _ = proc.communicate(timeout=150)
@@ -42,8 +55,10 @@ def test_timeout_dead_kernel_and_broken_file_are_reported_and_the_rest_runs(tmp_
 
 
 def test_sigterm_stops_the_run_with_a_summary(tmp_path):
-    _notebooks(tmp_path / "nb", {"01_slow": "import time\ntime.sleep(15)", "02_slow": "import time\ntime.sleep(15)",
-                                 "03_next": "print(1)"})
+    _notebooks(
+        tmp_path / "nb",
+        {"01_slow": "import time\ntime.sleep(15)", "02_slow": "import time\ntime.sleep(15)", "03_next": "print(1)"},
+    )
     proc = _run(tmp_path / "nb", tmp_path / "out")
     time.sleep(10)  # the kernel is up and in the cell
     proc.send_signal(signal.SIGTERM)

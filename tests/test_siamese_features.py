@@ -1,4 +1,5 @@
 """Siamese heads on frozen features, embed-once pair scoring, model specs and the unfreezing schedule."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,14 +19,19 @@ from artlib.train import TrainConfig, Trainer, unfreeze_schedule
 
 def test_parse_siamese_spec_accepts_three_parts_and_names_what_is_wrong():
     assert parse_siamese_spec("efficientnet_lite0:all:frozen") == ("efficientnet_lite0", "all", "frozen")
-    for bad, word in [("simple_cnn", "backbone:combine:training"), ("simple_cnn:sum:scratch", "combine"),
-                      ("simple_cnn:all:finetuned", "training"), (":all:scratch", "backbone:combine:training")]:
+    for bad, word in [
+        ("simple_cnn", "backbone:combine:training"),
+        ("simple_cnn:sum:scratch", "combine"),
+        ("simple_cnn:all:finetuned", "training"),
+        (":all:scratch", "backbone:combine:training"),
+    ]:
         with pytest.raises(ValueError, match=word):
             parse_siamese_spec(bad)
 
 
 def test_profiles_name_valid_siamese_models():
     from artlib.config import PROFILES, settings
+
     for name, profile in PROFILES.items():
         assert all(parse_siamese_spec(s) for s in profile["siamese_models"]), name
     with pytest.raises(ValueError, match="combine"):
@@ -47,6 +53,7 @@ def test_feature_pair_dataset_and_head_train_on_separable_features():
     y = np.repeat(np.arange(4), 30)
     feats = rng.normal(size=(len(y), 8)).astype(np.float32) + 4 * np.eye(4, 8, dtype=np.float32)[y]
     from artlib.data import ArtTable
+
     table = ArtTable(pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(y))], "artist": y}), {"artist": list("abcd")})
     pairs = make_pairs(table, k=8, seed=0)
     ds = FeaturePairDataset(feats, pairs)
@@ -54,11 +61,14 @@ def test_feature_pair_dataset_and_head_train_on_separable_features():
     assert x.shape == (2, 8) and int(label["same"]) == pairs["same"].iloc[0]
     model = siamese_on_features(8, "all", hidden=32)
     loader = DataLoader(ds, batch_size=64, shuffle=True)
-    Trainer(model, TrainConfig(epochs=15, lr=1e-2, patience=None, progress=False, monitor="val_loss")).fit(loader, loader)
+    Trainer(model, TrainConfig(epochs=15, lr=1e-2, patience=None, progress=False, monitor="val_loss")).fit(
+        loader, loader
+    )
     f = torch.as_tensor(feats)
     a, b = (torch.tensor(pairs[c].to_numpy()) for c in ("a", "b"))
     p = model.same_probability(f[a], f[b]).numpy()
     from sklearn.metrics import roc_auc_score
+
     assert roc_auc_score(pairs["same"], p) > 0.95
     with pytest.raises(ValueError, match="features for"):
         FeaturePairDataset(feats[:10], pairs)
@@ -73,8 +83,12 @@ def test_score_pairs_equals_running_the_pairs_through_the_network(fixture_paths)
     model = siamese("simple_cnn", "all", widths=(4, 8)).eval()
     transform = eval_transform(32)
     with torch.no_grad():
-        direct = torch.cat([torch.softmax(model(x)["same"], 1)[:, 1] for x, _ in
-                            DataLoader(PairDataset(table, pairs, transform), batch_size=16)]).numpy()
+        direct = torch.cat(
+            [
+                torch.softmax(model(x)["same"], 1)[:, 1]
+                for x, _ in DataLoader(PairDataset(table, pairs, transform), batch_size=16)
+            ]
+        ).numpy()
     once = score_pairs(model, DataLoader(ArtDataset(table, transform), batch_size=16), pairs, device="cpu")
     np.testing.assert_allclose(once, direct, atol=1e-5)
     with pytest.raises(ValueError, match="embedding"):

@@ -32,7 +32,8 @@ def test_macro_f1_is_scikit_learns():
         n, k = rng.integers(1, 40), rng.integers(1, 6)
         y_true, y_pred = rng.integers(0, k, n), rng.integers(0, k, n)
         assert macro_f1(y_true, y_pred) == pytest.approx(
-            f1_score(y_true, y_pred, average="macro", zero_division=0), abs=1e-12)
+            f1_score(y_true, y_pred, average="macro", zero_division=0), abs=1e-12
+        )
 
 
 def test_exact_mcnemar():
@@ -69,8 +70,7 @@ def test_compare_classifiers_table():
     good[0] = 1  # 9 of 10 labelled right
     poor = np.where(np.arange(len(y)) < 5, y, (y + 1) % 3)  # 5 of 10 right
     probs = np.eye(3)[np.where(y < 0, 0, poor)]  # the same predictions as class scores
-    table = compare_classifiers(y, {"poor": poor, "good": good, "poor_scores": probs}, target=0.95,
-                                n_resamples=200)
+    table = compare_classifiers(y, {"poor": poor, "good": good, "poor_scores": probs}, target=0.95, n_resamples=200)
     assert table.attrs["reference"] == "good"  # the most accurate by default
     assert list(table.index) == ["poor", "good", "poor_scores"]
     assert table.loc["good", "n"] == 10 and table.loc["good", "errors"] == 1  # the -1 label is left out
@@ -139,6 +139,7 @@ def test_plot_intervals_draws_one_bar_per_classifier():
 
 def test_mean_interval_covers_the_mean_and_refuses_too_little():
     from artlib.significance import mean_interval
+
     values = np.random.default_rng(0).uniform(size=400)
     est = mean_interval(values)
     assert est.estimate == pytest.approx(values.mean()) and est.low < est.estimate < est.high
@@ -149,12 +150,15 @@ def test_mean_interval_covers_the_mean_and_refuses_too_little():
 
 def test_text_to_image_scores_have_intervals_around_the_estimate():
     from artlib.similarity import text_to_image_scores
+
     rng = np.random.default_rng(0)
     images = rng.normal(size=(300, 16)).astype(np.float32)
     labels = rng.integers(0, 3, 300)
     perfect = text_to_image_scores(images, images, labels, k=5)
     assert perfect["recall@5"] == 1.0 and perfect["recall@5 low"] > 0.98
-    noisy = text_to_image_scores(images + rng.normal(scale=2.0, size=images.shape).astype(np.float32), images, labels, k=5)
+    noisy = text_to_image_scores(
+        images + rng.normal(scale=2.0, size=images.shape).astype(np.float32), images, labels, k=5
+    )
     for metric in ("recall@5", "label precision@5"):
         assert noisy[f"{metric} low"] <= noisy[metric] <= noisy[f"{metric} high"]
     assert perfect["recall@5"] > noisy["recall@5 high"]

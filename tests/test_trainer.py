@@ -76,8 +76,12 @@ def test_trainer_beats_chance_on_fixture(splits, tmp_path):
     torch.manual_seed(0)
     loaders = make_loaders(splits.tables, image_size=48, batch_size=32)
     model = create_model("simple_cnn", splits.train.num_classes, widths=(16, 32, 64, 128))
-    trainer = Trainer(model, TrainConfig(epochs=8, lr=3e-3, monitor="val_macro_f1", mode="max", progress=False),
-                      class_weights=inverse_frequency_weights(splits.train), checkpoint_dir=tmp_path)
+    trainer = Trainer(
+        model,
+        TrainConfig(epochs=8, lr=3e-3, monitor="val_macro_f1", mode="max", progress=False),
+        class_weights=inverse_frequency_weights(splits.train),
+        checkpoint_dir=tmp_path,
+    )
     history = trainer.fit(loaders["train"], loaders["val"])
     assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
     trainer.load_best()
@@ -156,8 +160,9 @@ def test_flip_tta_averages_the_mirror_image():
         mirrored = torch.softmax(trainer.net(torch.flip(images, dims=[-1]))["label"], 1).numpy()
     assert np.allclose(tta.probs["label"], (plain.probs["label"] + mirrored) / 2, atol=1e-5)
     assert not np.allclose(tta.probs["label"], plain.probs["label"])
-    assert (trainer.evaluate(DataLoader(loader.dataset, batch_size=16), top_k=(), flip_tta=True)
-            .loc["label", "accuracy"] == pytest.approx((tta.probs["label"].argmax(1) == tta.labels["label"]).mean()))
+    assert trainer.evaluate(DataLoader(loader.dataset, batch_size=16), top_k=(), flip_tta=True).loc[
+        "label", "accuracy"
+    ] == pytest.approx((tta.probs["label"].argmax(1) == tta.labels["label"]).mean())
 
 
 def test_multiview_batches_average_the_views():
@@ -176,7 +181,9 @@ def test_multiview_batches_average_the_views():
     both = trainer.predict(DataLoader(TwoViews(), batch_size=16), multi_view=True)
     trainer.net.eval()
     with torch.no_grad():
-        expected = (torch.softmax(trainer.net(images)["label"], 1) + torch.softmax(trainer.net(-images)["label"], 1)) / 2
+        expected = (
+            torch.softmax(trainer.net(images)["label"], 1) + torch.softmax(trainer.net(-images)["label"], 1)
+        ) / 2
     assert both.probs["label"].shape == (64, 2)
     assert np.allclose(both.probs["label"], expected.numpy(), atol=1e-5)
     _, loss = trainer._predict(DataLoader(TwoViews(), batch_size=16), with_loss=True, multi_view=True)
@@ -205,7 +212,7 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     best = load_checkpoint(tmp_path / "best.pt")["model"]  # epoch 1 is always the best so far
     assert all(torch.equal(best[k], v) for k, v in ema1.items())
     trainer.fit(loader)
-    decay = 1 - 2 ** -0.75  # timm's warm-up at step 2, below ema_decay
+    decay = 1 - 2**-0.75  # timm's warm-up at step 2, below ema_decay
     for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters(), strict=True):
         assert torch.allclose(ema, decay * w1[k] + (1 - decay) * w2, atol=1e-6)
     pairs = zip(trainer.ema.module.parameters(), trainer.net.parameters(), strict=True)
@@ -229,8 +236,9 @@ def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
     resumed.fit(loader, resume_from=tmp_path / "ema" / "last.pt")
     for a, b in zip(straight.ema.module.state_dict().values(), resumed.ema.module.state_dict().values(), strict=True):
         assert torch.equal(a, b)
-    plain = Trainer(_model(), TrainConfig(epochs=1, monitor="train_loss", progress=False),
-                    checkpoint_dir=tmp_path / "p")
+    plain = Trainer(
+        _model(), TrainConfig(epochs=1, monitor="train_loss", progress=False), checkpoint_dir=tmp_path / "p"
+    )
     plain.fit(loader)
     with pytest.raises(ValueError, match="no EMA weights"):
         Trainer(_model(), cfg).resume(tmp_path / "p" / "last.pt")
@@ -239,12 +247,14 @@ def test_ema_resumes_identically_and_needs_ema_weights(tmp_path):
 @pytest.mark.parametrize("workers", [0, 2])
 def test_resume_with_augmentation_is_bit_exact(splits, tmp_path, workers):
     """Real albumentations augmentation, fresh loaders after the interruption (as in a new process)."""
+
     def run(checkpoint_dir, until_epoch=None, resume_from=None):
         loaders = make_loaders(splits.tables, image_size=32, batch_size=16, num_workers=workers)
         torch.manual_seed(3)
         model = create_model("simple_cnn", splits.train.num_classes, widths=(8, 16), dropout=0.3)
-        trainer = Trainer(model, TrainConfig(epochs=3, lr=3e-3, progress=False, patience=None),
-                          checkpoint_dir=checkpoint_dir)
+        trainer = Trainer(
+            model, TrainConfig(epochs=3, lr=3e-3, progress=False, patience=None), checkpoint_dir=checkpoint_dir
+        )
         history = trainer.fit(loaders["train"], loaders["val"], resume_from=resume_from, until_epoch=until_epoch)
         return trainer, history
 
@@ -287,8 +297,9 @@ def test_resume_from_best_or_a_broken_checkpoint_says_what_to_do(tmp_path):
 
 def test_an_empty_validation_split_is_refused(splits):
     loaders = make_loaders({"train": splits.train, "val": splits.val.subset([])}, image_size=32, batch_size=16)
-    trainer = Trainer(create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
-                      TrainConfig(epochs=1, progress=False))
+    trainer = Trainer(
+        create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)), TrainConfig(epochs=1, progress=False)
+    )
     with pytest.raises(ValueError, match="validation loader yielded no images"):
         trainer.fit(loaders["train"], loaders["val"])
 
@@ -297,9 +308,12 @@ def test_tensorboard_logs_scalars_hparams_and_confusion(splits, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     loaders = make_loaders(splits.tables, image_size=32, batch_size=16)
-    trainer = Trainer(create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
-                      TrainConfig(epochs=2, progress=False), log_dir=tmp_path / "runs" / "demo",
-                      class_names=splits.train.classes)
+    trainer = Trainer(
+        create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
+        TrainConfig(epochs=2, progress=False),
+        log_dir=tmp_path / "runs" / "demo",
+        class_names=splits.train.classes,
+    )
     trainer.fit(loaders["train"], loaders["val"])
     events = EventAccumulator(str(tmp_path / "runs" / "demo"), size_guidance={"images": 0}).Reload()
     scalars = set(events.Tags()["scalars"])
@@ -371,8 +385,11 @@ def test_resuming_with_a_changed_learning_rate_warns_that_it_is_not_used(tmp_pat
     with pytest.warns(UserWarning, match=r"lr: 0.01 -> 0.001.*keep the checkpoint's \['lr'\].*NOT used"):
         Trainer(_model(), changed, checkpoint_dir=tmp_path).fit(loader, resume_from=tmp_path / "last.pt")
     with pytest.warns(UserWarning, match=r"epochs: 2 -> 3.*apply from the next epoch"):
-        Trainer(_model(), TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False, patience=None),
-                checkpoint_dir=tmp_path).fit(loader, resume_from=tmp_path / "last.pt")
+        Trainer(
+            _model(),
+            TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False, patience=None),
+            checkpoint_dir=tmp_path,
+        ).fit(loader, resume_from=tmp_path / "last.pt")
 
 
 def test_a_full_disk_while_saving_says_so_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
@@ -385,8 +402,10 @@ def test_a_full_disk_while_saving_says_so_and_keeps_the_last_checkpoint(tmp_path
     before = (tmp_path / "last.pt").read_bytes()
 
     def full_disk(obj, f, *args, **kwargs):  # what torch's zip writer raises on ENOSPC
-        raise RuntimeError("[enforce fail at inline_container.cc:778] . PytorchStreamWriter failed writing file "
-                           "data/3: file write failed")
+        raise RuntimeError(
+            "[enforce fail at inline_container.cc:778] . PytorchStreamWriter failed writing file "
+            "data/3: file write failed"
+        )
 
     monkeypatch.setattr(torch, "save", full_disk)
     with pytest.raises(CheckpointError, match=r"last.pt: the disk is full .*previous last.pt \(if any\) is intact"):

@@ -1,4 +1,5 @@
 """atomic_write and hash_file: what readers see while a file is being replaced."""
+
 import hashlib
 
 import pytest

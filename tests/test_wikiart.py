@@ -84,8 +84,9 @@ def test_split_overlap_is_reported(shared):
     assert overlap.loc["genre", "style"] > 0 and overlap.loc["style", "style"] == 0
 
 
-@pytest.mark.parametrize("text,match", [("0 A\n1 B\n1 C\n", "index 1 is listed twice"),
-                                        ("0 A\n1 B\n2 A\n", "name 'A' is listed twice")])
+@pytest.mark.parametrize(
+    "text,match", [("0 A\n1 B\n1 C\n", "index 1 is listed twice"), ("0 A\n1 B\n2 A\n", "name 'A' is listed twice")]
+)
 def test_class_list_with_a_repeated_index_or_name_is_refused(tmp_path, text, match):
     (tmp_path / "c").write_text(text)
     with pytest.raises(ValueError, match=match):

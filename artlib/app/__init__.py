@@ -6,6 +6,7 @@
 
 It serves on 127.0.0.1 only. The logic lives in :class:`artlib.app.explorer.Explorer`, usable without Streamlit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,12 @@ SCRIPT = Path(__file__).with_name("streamlit_app.py")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="artlib-app", description="Explore a run's models and indexes in the browser.")
-    parser.add_argument("--outputs", type=Path, default=None, help="outputs folder (default ARTLIB_OUTPUTS or outputs/)")
+    parser = argparse.ArgumentParser(
+        prog="artlib-app", description="Explore a run's models and indexes in the browser."
+    )
+    parser.add_argument(
+        "--outputs", type=Path, default=None, help="outputs folder (default ARTLIB_OUTPUTS or outputs/)"
+    )
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="127.0.0.1", help="address to serve on (default: this machine only)")
     args, streamlit_args = parser.parse_known_args(argv)
@@ -28,9 +33,22 @@ def main(argv: list[str] | None = None) -> None:
         from streamlit.web import cli as stcli
     except ImportError:
         sys.exit("artlib-app needs Streamlit: pip install -e '.[app]'")
-    sys.argv = ["streamlit", "run", str(SCRIPT), "--server.address", args.address, "--server.port", str(args.port),
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--client.toolbarMode", "viewer", *streamlit_args]
+    sys.argv = [
+        "streamlit",
+        "run",
+        str(SCRIPT),
+        "--server.address",
+        args.address,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+        *streamlit_args,
+    ]
     sys.exit(stcli.main())
 
 

@@ -8,6 +8,7 @@
 Every artefact is optional: a missing one or one made from other data than the collection (the image
 index) becomes a :class:`Note` that says which notebook to run, never an exception on the page.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,15 +16,22 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
 
+if TYPE_CHECKING:
+    from ..models.siamese import SiameseNet
+
 from .. import artifacts
 from ..config import default_outputs
 from ..data.images import decode_rgb, load_rgb
+from ..data.transforms import as_normalization
+from ..models import embed_with
+from ..predict import Classifier, ModelCard
 from ..thumbnails import collection_thumbnails
 
 log = logging.getLogger(__name__)
@@ -33,9 +41,12 @@ MAX_UPLOAD_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 #: At most this many paintings on the map (a fixed random sample of larger collections).
 MAP_POINTS = 2000
 #: Choices of test-time views on the Classify page: label -> (views, mirror); None = the model card's.
-VIEW_CHOICES = {"as evaluated (model card)": None, "one view": (("letterbox",), False),
-                "one view + mirror": (("letterbox",), True),
-                "multi-view + mirror": (("letterbox", "start", "end"), True)}
+VIEW_CHOICES = {
+    "as evaluated (model card)": None,
+    "one view": (("letterbox",), False),
+    "one view + mirror": (("letterbox",), True),
+    "multi-view + mirror": (("letterbox", "start", "end"), True),
+}
 
 
 @dataclass
@@ -52,10 +63,10 @@ class Explorer:
     """The artefacts of one outputs folder and the queries the app's pages make on them."""
 
     outputs: Path
-    classifier: object | None = None  # artlib.predict.Classifier
+    classifier: Classifier | None = None
     images: artifacts.IndexArtifact | None = None
     titles: artifacts.IndexArtifact | None = None
-    same_artist: tuple[torch.nn.Module, object] | None = None
+    same_artist: tuple[SiameseNet, ModelCard] | None = None
     map: tuple[pd.DataFrame, dict] | None = None
     suspects: tuple[pd.DataFrame, dict] | None = None
     notes: list[Note] = field(default_factory=list)
@@ -71,10 +82,16 @@ class Explorer:
         outputs = Path(outputs) if outputs else default_outputs()
         self = cls(outputs)
         if not (outputs / artifacts.ARTIFACTS_DIR).is_dir():
-            self.notes.append(Note("outputs", f"{outputs} holds no saved artefacts: the notebooks have not run "
-                                   "there. Run the main job first (python -m artlib.run_notebooks, with the "
-                                   "ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at its outputs "
-                                   "folder.", "error"))
+            self.notes.append(
+                Note(
+                    "outputs",
+                    f"{outputs} holds no saved artefacts: the notebooks have not run "
+                    "there. Run the main job first (python -m artlib.run_notebooks, with the "
+                    "ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at its outputs "
+                    "folder.",
+                    "error",
+                )
+            )
             return self
         self.images = self._load("image_index", artifacts.load_index)
         self.titles = self._load("title_index", artifacts.load_index) if self.images else None
@@ -95,8 +112,12 @@ class Explorer:
         try:
             self._query_embedder()
         except Exception as exc:  # noqa: BLE001  (e.g. weights not installed: only uploads cannot be searched)
-            self.notes.append(Note("image_index", f"uploaded paintings cannot be searched: the index's embedding "
-                                   f"model cannot be built here ({exc})."))
+            self.notes.append(
+                Note(
+                    "image_index",
+                    f"uploaded paintings cannot be searched: the index's embedding model cannot be built here ({exc}).",
+                )
+            )
 
     def _load(self, name: str, loader):
         try:
@@ -104,8 +125,13 @@ class Explorer:
         except artifacts.ArtifactNotFoundError as exc:
             self.notes.append(Note(name, str(exc)))
         except (ValueError, OSError, KeyError, RuntimeError) as exc:  # damaged files: say which, go on
-            self.notes.append(Note(name, f"the {name} artefact cannot be read ({exc}); run "
-                                   f"{artifacts.maker(name) or 'its notebook'} again", "error"))
+            self.notes.append(
+                Note(
+                    name,
+                    f"the {name} artefact cannot be read ({exc}); run {artifacts.maker(name) or 'its notebook'} again",
+                    "error",
+                )
+            )
         return None
 
     def _check_data(self) -> None:
@@ -115,11 +141,20 @@ class Explorer:
         collection = self.images.data
         label = collection.get("label", "?")
         if self.classifier is not None and not artifacts.same_data(self.classifier.card.data, collection):
-            self.notes.append(Note("classifier", f"the classifier was trained on {self.classifier.card.data.get('label')!r}, "
-                                   f"the collection was indexed from {label!r}: its classes are not the collection's. "
-                                   "Run notebooks 08 and 14 with the same ARTLIB_* settings."))
-        recorded = {"same_artist": lambda card: card.data, "map": lambda saved: saved.get("data"),
-                    "suspects": lambda saved: saved.get("data"), "titles": lambda index: index.data}
+            self.notes.append(
+                Note(
+                    "classifier",
+                    f"the classifier was trained on {self.classifier.card.data.get('label')!r}, "
+                    f"the collection was indexed from {label!r}: its classes are not the collection's. "
+                    "Run notebooks 08 and 14 with the same ARTLIB_* settings.",
+                )
+            )
+        recorded = {
+            "same_artist": lambda card: card.data,
+            "map": lambda saved: saved.get("data"),
+            "suspects": lambda saved: saved.get("data"),
+            "titles": lambda index: index.data,
+        }
         for attr, data_of in recorded.items():  # attribute -> where its artefact records its data
             value = getattr(self, attr)
             if value is None:
@@ -128,62 +163,94 @@ class Explorer:
             if not artifacts.same_data(data, collection):
                 name = "title_index" if attr == "titles" else attr
                 setattr(self, attr, None)
-                self.notes.append(Note(name, f"not used: the {name} artefact was made from "
-                                       f"{data.get('label', 'unknown data')!r}, the collection from {label!r}. "
-                                       f"Run notebook {artifacts.maker(name)} on the collection's data.", "error"))
+                self.notes.append(
+                    Note(
+                        name,
+                        f"not used: the {name} artefact was made from "
+                        f"{data.get('label', 'unknown data')!r}, the collection from {label!r}. "
+                        f"Run notebook {artifacts.maker(name)} on the collection's data.",
+                        "error",
+                    )
+                )
         if self.same_artist is not None:
             card, embedder = self.same_artist[1], self.images.embedder
-            if (card.features_from != embedder.get("model") or card.image_size != embedder.get("image_size")
-                    or self.images.features is None):
+            if (
+                card.features_from != embedder.get("model")
+                or card.image_size != embedder.get("image_size")
+                or self.images.features is None
+            ):
                 self.same_artist = None
-                self.notes.append(Note("same_artist", "not used: the same-artist model scores other features "
-                                       "than the image index stores; run notebooks 12 and 14 with one profile."))
+                self.notes.append(
+                    Note(
+                        "same_artist",
+                        "not used: the same-artist model scores other features "
+                        "than the image index stores; run notebooks 12 and 14 with one profile.",
+                    )
+                )
 
     def _check_collection(self) -> None:
         if self.images is None:
             return
         items = self.images.items
         if "title" not in items or self.titles is None:
-            self.notes.append(Note("titles", "the data has no titles: title search is not available, and "
-                                   "paintings are captioned by file name.", "info"))
+            self.notes.append(
+                Note(
+                    "titles",
+                    "the data has no titles: title search is not available, and paintings are captioned by file name.",
+                    "info",
+                )
+            )
         if "artist_name" not in items:
             self.notes.append(Note("artists", "the data names no artist: no same-artist probabilities.", "info"))
         if not self.images.root.is_dir():
-            self.notes.append(Note("image_index", f"the collection's images are not at {self.images.root} any "
-                                   "more: thumbnails and collection queries cannot be shown. Run notebook 14 "
-                                   "again where the images are.", "error"))
+            self.notes.append(
+                Note(
+                    "image_index",
+                    f"the collection's images are not at {self.images.root} any "
+                    "more: thumbnails and collection queries cannot be shown. Run notebook 14 "
+                    "again where the images are.",
+                    "error",
+                )
+            )
 
     def notes_for(self, *topics: str) -> list[Note]:
         return [n for n in self.notes if n.topic in topics]
 
     # ------------------------------------------------------------------------------------------ the collection
     @property
+    def collection(self) -> artifacts.IndexArtifact:
+        """The image index (the collection); ``RuntimeError`` naming the notebook when there is none."""
+        if self.images is None:
+            raise RuntimeError("no image index: run notebook 14_similarity")
+        return self.images
+
+    @property
     def tasks(self) -> list[str]:
         return self.images.tasks if self.images is not None else []
 
-
     def item(self, item_id: str) -> pd.Series:
         """The collection's row of ``item_id``."""
-        position = self.images.index.position.get(str(item_id))
+        position = self.collection.index.position.get(str(item_id))
         if position is None:
             raise KeyError(f"no painting {item_id!r} in the collection")
-        return self.images.items.iloc[position]
+        return self.collection.items.iloc[position]
 
     def image_path(self, item_id: str) -> Path:
         path = Path(self.item(item_id)["path"])
-        return path if path.is_absolute() else self.images.root / path
+        return path if path.is_absolute() else self.collection.root / path
 
     @property
     def captions(self) -> dict[str, str]:
         """Every collection painting's caption by id (made once)."""
         if getattr(self, "_captions", None) is None:
-            self._captions = {row["id"]: self.caption(row) for row in self.images.items.to_dict("records")}
+            self._captions = {row["id"]: self.caption(row) for row in self.collection.items.to_dict("records")}
         return self._captions
 
     def caption(self, row) -> str:
         """Title (or file name), and artist where known."""
-        title = row.get("title") if isinstance(row.get("title"), str) and row.get("title") else \
-            Path(str(row["path"])).stem
+        title = (
+            row.get("title") if isinstance(row.get("title"), str) and row.get("title") else Path(str(row["path"])).stem
+        )
         artist = row.get("artist_name")
         return f"{title} — {artist}" if isinstance(artist, str) and artist else title
 
@@ -192,8 +259,11 @@ class Explorer:
 
     def thumbnail_uri(self, item_id: str | None = None, path: str | Path | None = None, side: int = 64) -> str | None:
         """A small thumbnail of a collection item (or of an image file) as a ``data:`` URI, None if unreadable."""
-        data = collection_thumbnails(self.outputs, side).get(
-            self.image_path(item_id) if item_id is not None else path)
+        if item_id is not None:
+            path = self.image_path(item_id)
+        elif path is None:
+            raise ValueError("give an item id or a path")
+        data = collection_thumbnails(self.outputs, side).get(path)
         return None if data is None else "data:image/jpeg;base64," + base64.b64encode(data).decode()
 
     # ------------------------------------------------------------------------------------------------ queries
@@ -206,8 +276,9 @@ class Explorer:
     def collection_image(self, item_id: str) -> np.ndarray:
         return load_rgb(self.image_path(item_id))
 
-    def classify(self, image: np.ndarray, views: str = "as evaluated (model card)",
-                 top_k: int = 3) -> dict[str, pd.DataFrame]:
+    def classify(
+        self, image: np.ndarray, views: str = "as evaluated (model card)", top_k: int = 3
+    ) -> dict[str, pd.DataFrame]:
         """Top-``k`` classes per task with their probabilities."""
         if self.classifier is None:
             raise RuntimeError("no classifier: run notebook 08_efficientnet")
@@ -223,7 +294,8 @@ class Explorer:
     def _query_embedder(self) -> torch.nn.Module:
         if self._embedder is None:
             from ..models import create_model
-            spec = self.images.embedder
+
+            spec = self.collection.embedder
             self._embedder = create_model(spec["model"], {"_": 2}, pretrained=spec.get("pretrained", False)).eval()
         return self._embedder
 
@@ -231,19 +303,21 @@ class Explorer:
     def embed(self, image: np.ndarray) -> np.ndarray:
         """Raw features of an image, made as the index's were (model, size, normalisation, fit)."""
         from ..data.transforms import eval_transform
-        spec = self.images.embedder
-        normalization = tuple(tuple(part) for part in spec["normalization"])
-        x = eval_transform(spec["image_size"], normalization=normalization, fit=spec.get("fit", "crop"))(image=image)["image"]
-        return self._query_embedder().embed(x[None]).float().numpy()
+
+        spec = self.collection.embedder
+        normalization = as_normalization(spec["normalization"])
+        x = eval_transform(spec["image_size"], normalization=normalization, fit=spec.get("fit", "crop"))(image=image)[
+            "image"
+        ]
+        return embed_with(self._query_embedder(), x[None]).float().numpy()
 
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
         """The ``k`` nearest paintings to an image or a collection item, with their labels and, where
         notebook 12's model exists, the probability that each is by the same artist."""
-        if self.images is None:
-            raise RuntimeError("no image index: run notebook 14_similarity")
-        index = self.images.index
+        collection = self.collection
+        index, features = collection.index, collection.features
         if item_id is not None:
-            query_raw = self.images.features[index.position[str(item_id)]][None] if self.images.features is not None else None
+            query_raw = features[index.position[str(item_id)]][None] if features is not None else None
             hits = index.query_id(item_id, k)
         elif image is not None:
             query_raw = self.embed(image)
@@ -251,18 +325,19 @@ class Explorer:
         else:
             raise ValueError("give an image or an item id")
         positions = [index.position[i] for i in hits["id"]]
-        rows = self.images.items.iloc[positions].reset_index(drop=True)
+        rows = collection.items.iloc[positions].reset_index(drop=True)
         out = pd.concat([hits.reset_index(drop=True), rows.drop(columns="id")], axis=1)
-        if self.same_artist is not None and query_raw is not None:
+        if self.same_artist is not None and query_raw is not None and features is not None:
             head = self.same_artist[0]
             a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))
-            b = head.embed(torch.as_tensor(self.images.features[positions], dtype=torch.float32))
+            b = head.embed(torch.as_tensor(features[positions], dtype=torch.float32))
             out["same_artist"] = head.same_probability(a, b).numpy()
         return out
 
     def _title_encoder(self):
         if self._encoder is None:
             from ..similarity import load_title_encoder
+
             self._encoder = load_title_encoder()
         return self._encoder
 
@@ -274,6 +349,7 @@ class Explorer:
         if not text.strip():
             raise ValueError("type a few words to search the titles for")
         from ..similarity import embed_titles
+
         items = self.titles.items
         mask = np.ones(len(items), dtype=bool)
         for task, wanted in (filters or {}).items():
@@ -293,7 +369,7 @@ class Explorer:
         """The 2-D map (UMAP of the image embeddings) joined with labels and captions, at most ``limit`` points."""
         if self.map is None:
             raise RuntimeError("no map: run notebook 14_similarity")
-        frame = self.map[0].astype({"id": str}).merge(self.images.items, on="id", how="inner")
+        frame = self.map[0].astype({"id": str}).merge(self.collection.items, on="id", how="inner")
         if len(frame) > limit:
             frame = frame.sample(limit, random_state=seed).sort_index()
         frame["caption"] = frame["id"].map(self.captions)

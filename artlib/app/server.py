@@ -1,4 +1,5 @@
 """Start ``artlib-app`` in a child process on 127.0.0.1 and wait until it answers (tests, benchmarks, screenshots)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -26,14 +27,20 @@ def serve(outputs: str | Path, port: int | None = None, timeout: float = 90.0) -
     """
     port = port or free_port()
     env = {**os.environ, "ARTLIB_OUTPUTS": str(Path(outputs).resolve())}
-    proc = subprocess.Popen([sys.executable, "-m", "artlib.app", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "artlib.app", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"artlib-app exited with {proc.returncode}: {proc.stdout.read()[-2000:]}")
+                said = proc.stdout.read()[-2000:] if proc.stdout else ""
+                raise RuntimeError(f"artlib-app exited with {proc.returncode}: {said}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
                     if reply.status == 200:

@@ -1,5 +1,6 @@
 """The Streamlit script of ``artlib-app``: navigation and the sidebar; each page is a module of
 :mod:`artlib.app.views` that Streamlit runs as a script (its ``render`` on the shared explorer)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,9 +18,11 @@ st.sidebar.caption(f"outputs: `{ex.outputs}`")
 if ex.images is not None:
     st.sidebar.caption(f"collection: {ex.images.data.get('label', '?')} · {len(ex.images.items):,} paintings")
 
-pages = [st.Page(PAGES / "classify.py", title="Classify", url_path="classify", default=True),
-         st.Page(PAGES / "similar.py", title="Similar", url_path="similar"),
-         st.Page(PAGES / "search.py", title="Search", url_path="search"),
-         st.Page(PAGES / "map_page.py", title="Map", url_path="map"),
-         st.Page(PAGES / "suspects.py", title="Suspects", url_path="suspects")]
+pages = [
+    st.Page(PAGES / "classify.py", title="Classify", url_path="classify", default=True),
+    st.Page(PAGES / "similar.py", title="Similar", url_path="similar"),
+    st.Page(PAGES / "search.py", title="Search", url_path="search"),
+    st.Page(PAGES / "map_page.py", title="Map", url_path="map"),
+    st.Page(PAGES / "suspects.py", title="Suspects", url_path="suspects"),
+]
 st.navigation(pages).run()

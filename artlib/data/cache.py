@@ -1,4 +1,5 @@
 """A pre-resized on-disk copy of a dataset, so that decoding keeps up with the GPU."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,12 +27,13 @@ def _cache_name(rel: str, shorter_side: int, src: Path) -> str:
         stamp = f"{stat.st_size}|{stat.st_mtime_ns}"
     except OSError:
         stamp = "missing"
-    digest = hashlib.sha1(f"{rel}|{stamp}|v{DECODE_VERSION}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha1(f"{rel}|{stamp}|v{DECODE_VERSION}".encode()).hexdigest()[:16]
     return f"{shorter_side}/{digest[:2]}/{digest}.jpg"
 
 
-def build_resized_cache(table: ArtTable, cache_dir: str | Path, shorter_side: int = 256, quality: int = 93,
-                        progress: bool = True) -> ArtTable:
+def build_resized_cache(
+    table: ArtTable, cache_dir: str | Path, shorter_side: int = 256, quality: int = 93, progress: bool = True
+) -> ArtTable:
     """Write each image with its shorter side scaled down to ``shorter_side`` (never up) as RGB JPEG.
 
     Built once: files already in the cache are reused. Unreadable images are left
@@ -40,8 +42,13 @@ def build_resized_cache(table: ArtTable, cache_dir: str | Path, shorter_side: in
     """
     cache_dir = Path(cache_dir)
     keep, paths = [], []
-    for i, (rel, src) in enumerate(tqdm(list(zip(table.frame["path"], table.image_paths())),
-                                        desc=f"caching at {shorter_side}px", disable=not progress)):
+    for i, (rel, src) in enumerate(
+        tqdm(
+            list(zip(table.frame["path"], table.image_paths(), strict=True)),
+            desc=f"caching at {shorter_side}px",
+            disable=not progress,
+        )
+    ):
         name = _cache_name(str(rel), shorter_side, src)
         dest = cache_dir / name
         if not dest.is_file():
@@ -52,8 +59,9 @@ def build_resized_cache(table: ArtTable, cache_dir: str | Path, shorter_side: in
                 continue
             scale = shorter_side / min(image.size)
             if scale < 1:
-                image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                                     Image.BICUBIC)
+                image = image.resize(
+                    (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BICUBIC
+                )
             dest.parent.mkdir(parents=True, exist_ok=True)
             tmp = dest.with_suffix(".tmp")
             image.save(tmp, format="JPEG", quality=quality)

@@ -1,4 +1,5 @@
 """Line-level CSV reading that reports malformed rows instead of guessing."""
+
 from __future__ import annotations
 
 import logging
@@ -55,6 +56,11 @@ def read_text(path: str | Path, fallback: str | None = "cp1252") -> str:
         if fallback is None:
             raise
         line = data[: exc.start].count(b"\n") + 1
-        log.warning("%s is not UTF-8 (byte 0x%02x on line %d): read as %s; re-save it as UTF-8 if names look wrong",
-                    path, data[exc.start], line, fallback)
+        log.warning(
+            "%s is not UTF-8 (byte 0x%02x on line %d): read as %s; re-save it as UTF-8 if names look wrong",
+            path,
+            data[exc.start],
+            line,
+            fallback,
+        )
         return data.decode(fallback, errors="replace")

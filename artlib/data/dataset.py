@@ -1,9 +1,10 @@
 """Torch datasets over an :class:`ArtTable`, with explicit handling of unreadable images."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,8 +31,14 @@ class ArtDataset(Dataset):
     sample, so its augmentation is reproducible wherever and whenever it is loaded.
     """
 
-    def __init__(self, table: ArtTable, transform: Callable | None = None, on_error: str = "raise",
-                 return_index: bool = False, decode_side: int | None = None) -> None:
+    def __init__(
+        self,
+        table: ArtTable,
+        transform: Callable | None = None,
+        on_error: str = "raise",
+        return_index: bool = False,
+        decode_side: int | None = None,
+    ) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError("on_error must be 'raise' or 'skip'")
         self.table = table
@@ -56,8 +63,9 @@ class ArtDataset(Dataset):
 
     def __getitem__(self, key: int | tuple[int, int]):
         idx, seed = key if isinstance(key, tuple) else (key, None)
-        if seed is not None and hasattr(self.transform, "set_random_seed"):
-            self.transform.set_random_seed(seed)
+        set_seed = getattr(self.transform, "set_random_seed", None)
+        if seed is not None and set_seed is not None:
+            set_seed(seed)
         path = self.paths[idx]
         try:
             image = load_rgb(path, reduce_to=self.decode_side)
@@ -119,11 +127,14 @@ def verify_images(table: ArtTable, decode: bool = True, max_pixels: int | None =
             keep.append(i)
         except ImageLoadError as exc:
             bad.append({"path": table.frame["path"].iloc[i], "error": str(exc)})
-    report = VerifyReport(table.subset(np.asarray(keep, dtype=np.int64)),
-                          pd.DataFrame(bad, columns=["path", "error"]))
+    report = VerifyReport(table.subset(np.asarray(keep, dtype=np.int64)), pd.DataFrame(bad, columns=["path", "error"]))
     if missing:
-        log.warning("%d of %d listed images are not on disk and are left out (a partial download keeps only the "
-                    "files it fetched)", missing, len(table))
+        log.warning(
+            "%d of %d listed images are not on disk and are left out (a partial download keeps only the "
+            "files it fetched)",
+            missing,
+            len(table),
+        )
     if len(bad) > missing:
         log.warning("%d of %d images unreadable and left out (see report.bad)", len(bad) - missing, len(table))
     return report

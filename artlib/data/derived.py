@@ -3,6 +3,7 @@
 Each function answers from the table itself, never from another dataset: ``None`` plus the reason when the
 data cannot give it, so the notebook can say so (see :mod:`artlib.run_status`).
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -39,21 +40,30 @@ def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tupl
     found = {name: _artist_names(t) for name, t in tables.items()}
     names, origin = next(iter(found.values()))
     if names is None:
-        return None, (f"the data has no artist label (looked for {', '.join(ARTIST_SOURCES)}; tasks: "
-                      f"{next(iter(tables.values())).tasks}); same-artist pairs need one")
+        return None, (
+            f"the data has no artist label (looked for {', '.join(ARTIST_SOURCES)}; tasks: "
+            f"{next(iter(tables.values())).tasks}); same-artist pairs need one"
+        )
     per_split = {name: values for name, (values, _) in found.items()}
     counts = pd.concat(per_split.values()).replace("", pd.NA).dropna().value_counts()
     artists = sorted(counts[counts >= min_works].index)
     if len(artists) < 2:
-        return None, (f"{origin} gives {len(counts)} artist(s), fewer than 2 with >= {min_works} images; "
-                      "lower min_works or give more data")
+        return None, (
+            f"{origin} gives {len(counts)} artist(s), fewer than 2 with >= {min_works} images; "
+            "lower min_works or give more data"
+        )
     out = {}
     for name, table in tables.items():
         codes, _ = encode_labels(per_split[name], artists)
         frame = table.frame.drop(columns="artist", errors="ignore").assign(artist=codes)
         keep = frame["artist"].to_numpy() != MISSING
-        out[name] = ArtTable(frame[keep].reset_index(drop=True), {"artist": artists}, table.root,
-                             f"{table.name}-artists", dict(table.extra))
+        out[name] = ArtTable(
+            frame[keep].reset_index(drop=True),
+            {"artist": artists},
+            table.root,
+            f"{table.name}-artists",
+            dict(table.extra),
+        )
     images = sum(len(t) for t in out.values())
     return out, f"{len(artists)} artists with >= {min_works} images from {origin}, {images} images"
 

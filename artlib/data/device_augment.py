@@ -9,6 +9,7 @@ normalisation to the batch on the GPU. On CPU it runs too (tests, CI).
     loaders = make_loaders(tables, 224, device_augment=True)
     trainer = Trainer(model, config, batch_transforms=device_transforms(224, normalization=input_normalization(model)))
 """
+
 from __future__ import annotations
 
 import albumentations as A
@@ -46,8 +47,14 @@ class DeviceAugment(nn.Module):
     together with :func:`decode_transform` equals ``eval_transform``.
     """
 
-    def __init__(self, size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
-                 normalization: Normalization = IMAGENET, train: bool = True) -> None:
+    def __init__(
+        self,
+        size: int = 224,
+        strength: float = 1.0,
+        scale_min: float = 0.35,
+        normalization: Normalization = IMAGENET,
+        train: bool = True,
+    ) -> None:
         super().__init__()
         s = float(strength)
         if not 0.0 <= s <= 1.0:
@@ -55,12 +62,13 @@ class DeviceAugment(nn.Module):
         K = _kornia()
         self.size = size
         if train:
-            steps = [K.RandomResizedCrop((size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
-                                         ratio=(3 / 4, 4 / 3))]
+            steps = [K.RandomResizedCrop((size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0), ratio=(3 / 4, 4 / 3))]
             if s > 0:
-                steps += [K.RandomHorizontalFlip(p=0.5 * s),
-                          K.ColorJitter(0.2 * s, 0.2 * s, 0.2 * s, 0.02 * s, p=0.8 * s),
-                          K.RandomGaussianBlur((5, 5), (0.1, 2.0), p=0.1 * s)]
+                steps += [
+                    K.RandomHorizontalFlip(p=0.5 * s),
+                    K.ColorJitter(0.2 * s, 0.2 * s, 0.2 * s, 0.02 * s, p=0.8 * s),
+                    K.RandomGaussianBlur((5, 5), (0.1, 2.0), p=0.1 * s),
+                ]
         else:
             steps = [K.CenterCrop((size, size))]
         self.augment = nn.Sequential(*steps)
@@ -77,8 +85,11 @@ class DeviceAugment(nn.Module):
         return (x - mean) / std
 
 
-def device_transforms(size: int = 224, strength: float = 1.0, normalization: Normalization = IMAGENET,
-                      scale_min: float = 0.35) -> dict[str, DeviceAugment]:
+def device_transforms(
+    size: int = 224, strength: float = 1.0, normalization: Normalization = IMAGENET, scale_min: float = 0.35
+) -> dict[str, DeviceAugment]:
     """``{"train": ..., "eval": ...}`` for ``Trainer(batch_transforms=...)``."""
-    return {"train": DeviceAugment(size, strength, scale_min, normalization, train=True),
-            "eval": DeviceAugment(size, normalization=normalization, train=False)}
+    return {
+        "train": DeviceAugment(size, strength, scale_min, normalization, train=True),
+        "eval": DeviceAugment(size, normalization=normalization, train=False),
+    }

@@ -1,4 +1,5 @@
 """Exact-duplicate images by content hash."""
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,7 @@ def file_digest(path: str | Path) -> str:
 def content_hashes(table: ArtTable) -> pd.Series:
     """SHA-1 per row; rows whose file is missing get a unique ``missing:<path>`` key."""
     out = []
-    for rel, path in zip(table.frame["path"], table.image_paths()):
+    for rel, path in zip(table.frame["path"], table.image_paths(), strict=True):
         try:
             out.append(file_digest(path))
         except OSError:
@@ -59,12 +60,14 @@ def drop_overlap(table: ArtTable, held_out: ArtTable) -> tuple[ArtTable, pd.Data
     Returns the cleaned table and the dropped rows (with the held-out path they copy).
     """
     held = content_hashes(held_out)
-    held_paths = dict(zip(held.to_numpy(), held_out.frame["path"]))
+    held_paths = dict(zip(held.to_numpy(), held_out.frame["path"], strict=True))
     hashes = content_hashes(table)
     leak = hashes.isin(held_paths).to_numpy()
     dropped = table.frame.loc[leak, ["path"]].assign(copy_of=[held_paths[h] for h in hashes[leak]])
     if leak.any():
         import logging
+
         logging.getLogger(__name__).warning(
-            "%d image(s) also in the held-out split removed from %s", int(leak.sum()), table.name)
+            "%d image(s) also in the held-out split removed from %s", int(leak.sum()), table.name
+        )
     return table.subset(~leak), dropped.reset_index(drop=True)

@@ -1,4 +1,5 @@
 """ImageFolder trees and generic ``path,label`` CSV files."""
+
 from __future__ import annotations
 
 import csv
@@ -6,8 +7,8 @@ import io
 import logging
 import posixpath
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -24,8 +25,7 @@ def _is_hidden(path: Path, below: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(below).parts)
 
 
-def load_image_folder(root: str | Path, task: str = "label",
-                      extensions: Sequence[str] = IMAGE_EXTENSIONS) -> ArtTable:
+def load_image_folder(root: str | Path, task: str = "label", extensions: Sequence[str] = IMAGE_EXTENSIONS) -> ArtTable:
     """``root/<class>/<image>`` as a single-task table (classes sorted by folder name).
 
     Hidden files and folders (``.ipynb_checkpoints``, which JupyterLab makes, ``.DS_Store``) are skipped;
@@ -40,9 +40,15 @@ def load_image_folder(root: str | Path, task: str = "label",
         raise ValueError(f"{root} has no class sub-folders (expected root/<class>/<image>)")
     loose = [p.name for p in root.iterdir() if p.is_file() and not p.name.startswith(".")]
     if loose:
-        log.warning("%s: %d file(s) directly in the root belong to no class and are skipped (e.g. %s); put "
-                    "them in a class folder", root, len(loose), sorted(loose)[:3])
-    rows, skipped = [], Counter()
+        log.warning(
+            "%s: %d file(s) directly in the root belong to no class and are skipped (e.g. %s); put "
+            "them in a class folder",
+            root,
+            len(loose),
+            sorted(loose)[:3],
+        )
+    rows: list[dict] = []
+    skipped: Counter[str] = Counter()
     for code, class_dir in enumerate(class_dirs):
         files = []
         for p in sorted(class_dir.rglob("*")):
@@ -56,9 +62,13 @@ def load_image_folder(root: str | Path, task: str = "label",
             raise ValueError(f"class folder {class_dir} holds no images with {tuple(extensions)}")
         rows += [{"path": str(p.relative_to(root)), task: code} for p in files]
     if skipped:
-        log.warning("%s: %d file(s) in class folders are not images by their extension and are skipped (%s); "
-                    "images with other extensions: pass extensions=", root, sum(skipped.values()),
-                    ", ".join(f"{n} {ext}" for ext, n in skipped.most_common()))
+        log.warning(
+            "%s: %d file(s) in class folders are not images by their extension and are skipped (%s); "
+            "images with other extensions: pass extensions=",
+            root,
+            sum(skipped.values()),
+            ", ".join(f"{n} {ext}" for ext, n in skipped.most_common()),
+        )
     frame = pd.DataFrame(rows)
     return ArtTable(frame, {task: [d.name for d in class_dirs]}, root, name=root.name)
 
@@ -70,8 +80,9 @@ def load_split_folders(root: str | Path, task: str = "label") -> dict[str, ArtTa
     """
     root = Path(root)
     # hidden folders (.ipynb_checkpoints, which JupyterLab creates in data folders; .git) are not splits
-    splits = {d.name: load_image_folder(d, task) for d in sorted(root.iterdir())
-              if d.is_dir() and not d.name.startswith(".")}
+    splits = {
+        d.name: load_image_folder(d, task) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith(".")
+    }
     if not splits:
         raise ValueError(f"{root} has no split folders")
     classes = sorted({c for t in splits.values() for c in t.classes[task]})
@@ -92,9 +103,14 @@ def _clean_path(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
-def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_column: str = "path",
-                   root: str | Path | None = None, keep_columns: Sequence[str] | None = None,
-                   on_bad_rows: str = "warn") -> ArtTable:
+def load_csv_table(
+    csv_path: str | Path,
+    label_columns: Sequence[str],
+    path_column: str = "path",
+    root: str | Path | None = None,
+    keep_columns: Sequence[str] | None = None,
+    on_bad_rows: str = "warn",
+) -> ArtTable:
     """A CSV with an image path column and string or integer label columns.
 
     ``keep_columns``: the other columns kept as metadata (title, date, artist names...); ``None`` keeps
@@ -119,8 +135,10 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
     header = [h.strip() for h in rows[0]]
     repeated = sorted({h for h in header if h and header.count(h) > 1})
     if repeated:
-        raise ValueError(f"{csv_path}: the header names {repeated} more than once: which column is meant "
-                         "cannot be known; rename them")
+        raise ValueError(
+            f"{csv_path}: the header names {repeated} more than once: which column is meant "
+            "cannot be known; rename them"
+        )
     if keep_columns is None:
         keep_columns = [c for c in header if c and c not in (path_column, "path", "_line", *label_columns)]
     missing = [c for c in [path_column, *label_columns, *keep_columns] if c not in header]
@@ -134,7 +152,7 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
         if len(row) != len(header):
             bad.add(lineno, ",".join(row), f"{len(row)} fields, the header has {len(header)}")
             continue
-        records.append(dict(zip(header, row), _line=lineno))
+        records.append(dict(zip(header, row, strict=True), _line=lineno))
     if not records:
         raise ValueError(f"{csv_path} has a header but no data rows")
     bad.check(total=len(records) + len(bad), on_bad_rows=on_bad_rows)
@@ -142,8 +160,12 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
     raw[path_column] = raw[path_column].str.strip().map(_clean_path)  # "./a.jpg", "a\\b.jpg" -> "a.jpg", "a/b.jpg"
     empty = raw[path_column] == ""
     if empty.any():
-        log.warning("%s: %d row(s) without an image path dropped (lines %s)", csv_path, int(empty.sum()),
-                    raw.loc[empty, "_line"].tolist()[:5])
+        log.warning(
+            "%s: %d row(s) without an image path dropped (lines %s)",
+            csv_path,
+            int(empty.sum()),
+            raw.loc[empty, "_line"].tolist()[:5],
+        )
         raw = raw[~empty]
     labels = raw[list(label_columns)].apply(lambda col: col.str.strip())
     raw = raw.assign(**{c: labels[c] for c in label_columns})
@@ -153,14 +175,24 @@ def load_csv_table(csv_path: str | Path, label_columns: Sequence[str], path_colu
         raw = raw[~exact]
     conflicts = raw[path_column].duplicated(keep=False)
     if conflicts.any():
-        log.warning("%s: %d image(s) listed with different labels; all their rows dropped (lines %s)", csv_path,
-                    raw.loc[conflicts, path_column].nunique(), raw.loc[conflicts, "_line"].tolist()[:6])
+        log.warning(
+            "%s: %d image(s) listed with different labels; all their rows dropped (lines %s)",
+            csv_path,
+            raw.loc[conflicts, path_column].nunique(),
+            raw.loc[conflicts, "_line"].tolist()[:6],
+        )
         raw = raw[~conflicts]
     base = Path(root) if root else csv_path.parent
     outside = raw[path_column].map(lambda p: not Path(p).is_absolute() and p.split("/")[0] == "..")
     if outside.any():
-        log.warning("%s: %d row(s) whose path leaves the image folder %s dropped (lines %s, e.g. %r)", csv_path,
-                    int(outside.sum()), base, raw.loc[outside, "_line"].tolist()[:5], raw.loc[outside, path_column].iloc[0])
+        log.warning(
+            "%s: %d row(s) whose path leaves the image folder %s dropped (lines %s, e.g. %r)",
+            csv_path,
+            int(outside.sum()),
+            base,
+            raw.loc[outside, "_line"].tolist()[:5],
+            raw.loc[outside, path_column].iloc[0],
+        )
         raw = raw[~outside]
     raw = raw.reset_index(drop=True)
     frame = pd.DataFrame({"path": raw[path_column]})

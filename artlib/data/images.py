@@ -1,4 +1,5 @@
 """Robust image loading: every image comes back as 8-bit sRGB, upright, or raises a clear error."""
+
 from __future__ import annotations
 
 import functools
@@ -6,6 +7,7 @@ import io
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
@@ -27,15 +29,16 @@ class ImageLoadError(RuntimeError):
 #: EXIF orientation values that swap width and height (90- and 270-degree rotations).
 _TRANSPOSED = {5, 6, 7, 8}
 _ICC_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}
-_PERCEPTUAL = getattr(getattr(ImageCms, "Intent", None), "PERCEPTUAL", 0)  # the enum appeared in Pillow 10
+_PERCEPTUAL: Any = getattr(getattr(ImageCms, "Intent", None), "PERCEPTUAL", 0)  # the enum appeared in Pillow 10
 
 
 @functools.lru_cache(maxsize=32)
 def _srgb_transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform:
     """A cached LittleCMS transform from an embedded ICC profile to sRGB (built once per profile)."""
     source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-    return ImageCms.buildTransform(source, ImageCms.createProfile("sRGB"), mode, _ICC_MODES[mode],
-                                   renderingIntent=_PERCEPTUAL)
+    return ImageCms.buildTransform(
+        source, ImageCms.createProfile("sRGB"), mode, _ICC_MODES[mode], renderingIntent=_PERCEPTUAL
+    )
 
 
 def _to_srgb(img: Image.Image, path: Path | str) -> Image.Image:
@@ -48,7 +51,8 @@ def _to_srgb(img: Image.Image, path: Path | str) -> Image.Image:
     if not icc or img.mode not in _ICC_MODES:
         return img
     try:
-        return ImageCms.applyTransform(img, _srgb_transform(bytes(icc), img.mode))
+        converted = ImageCms.applyTransform(img, _srgb_transform(bytes(icc), img.mode))
+        return converted if converted is not None else img
     except (ImageCms.PyCMSError, OSError, ValueError) as exc:
         log.warning("ignoring the ICC profile of %s (%s): colours used as stored", path, exc)
         return img
@@ -90,8 +94,9 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True,
-             reduce_to: int | None = None) -> np.ndarray:
+def load_rgb(
+    path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True, reduce_to: int | None = None
+) -> np.ndarray:
     """Load ``path`` as an ``HxWx3`` uint8 RGB array, turned upright by its EXIF orientation.
 
     With ``color_manage`` (default) pixels tagged with an embedded ICC profile are converted to sRGB,
@@ -106,16 +111,18 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_IMAGE_PIXELS, color_manage:
     try:
         found = path.is_file()
     except OSError as exc:  # a name too long for the file system, a path it cannot stat
-        raise ImageLoadError(f"cannot open {str(path)[:120]}{'...' if len(str(path)) > 120 else ''}: "
-                             f"{exc.strerror or exc} ({len(path.name)}-character file name); rename the file"
-                             ) from exc
+        raise ImageLoadError(
+            f"cannot open {str(path)[:120]}{'...' if len(str(path)) > 120 else ''}: "
+            f"{exc.strerror or exc} ({len(path.name)}-character file name); rename the file"
+        ) from exc
     if not found:
         raise ImageLoadError(f"image file not found: {path}")
     return _decode(path, path, max_pixels, color_manage, reduce_to)
 
 
-def decode_rgb(data: bytes, name: str = "the uploaded file", max_pixels: int = MAX_IMAGE_PIXELS,
-               color_manage: bool = True) -> np.ndarray:
+def decode_rgb(
+    data: bytes, name: str = "the uploaded file", max_pixels: int = MAX_IMAGE_PIXELS, color_manage: bool = True
+) -> np.ndarray:
     """:func:`load_rgb` for the bytes of an image file (an upload): ``HxWx3`` uint8 sRGB, upright.
 
     Empty, non-image, truncated and too-large data raise :class:`ImageLoadError` naming ``name``.
@@ -131,18 +138,16 @@ def _decode(source, name, max_pixels: int, color_manage: bool, reduce_to: int | 
         with Image.open(source) as img:
             w, h = img.size
             if w * h > max_pixels:
-                raise ImageLoadError(
-                    f"image too large: {name} is {w}x{h} = {w * h:,} px > max_pixels={max_pixels:,}"
-                )
+                raise ImageLoadError(f"image too large: {name} is {w}x{h} = {w * h:,} px > max_pixels={max_pixels:,}")
             if reduce_to and img.format == "JPEG" and min(w, h) >= 2 * reduce_to:
                 img.draft(None, (max(1, w * reduce_to // min(w, h)), max(1, h * reduce_to // min(w, h))))
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 img.load()
-            img = _upright(img, name)  # before the ICC transform, whose output carries no EXIF
+            picture = _upright(img, name)  # before the ICC transform, whose output carries no EXIF
             if color_manage:
-                img = _to_srgb(img, name)
-            rgb = _to_rgb(img)
+                picture = _to_srgb(picture, name)
+            rgb = _to_rgb(picture)
             return np.asarray(rgb, dtype=np.uint8).copy()
     except ImageLoadError:
         raise

@@ -1,4 +1,5 @@
 """Save and load an :class:`ArtTable` as ``<name>.csv`` + ``<name>.json`` (classes, root)."""
+
 from __future__ import annotations
 
 import json

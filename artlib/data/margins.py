@@ -3,9 +3,11 @@
 Crawled paintings often come padded to a square or photographed on a plain mount: a band of one
 colour on two opposite sides. How much varies between collections (margins cover 17-19 % of
 cnpaint's flower-and-bird and landscape test images on average, 9-11 % of its training images), so
-a model can learn the padding instead of the painting, and the padding wastes input pixels. :func:`content_box` finds the bands,
+a model can learn the padding instead of the painting, and the padding wastes input pixels.
+:func:`content_box` finds the bands,
 :class:`TrimMargins` crops them away inside an albumentations pipeline.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +34,9 @@ def _uniform_run(lines: np.ndarray, tolerance: int, min_share: float) -> int:
     return int(below[0]) if below.size else len(lines)
 
 
-def content_box(image: np.ndarray, tolerance: int = 16, min_share: float = 0.97,
-                min_keep: float = 0.25, max_side: int = 1024) -> tuple[int, int, int, int]:
+def content_box(
+    image: np.ndarray, tolerance: int = 16, min_share: float = 0.97, min_keep: float = 0.25, max_side: int = 1024
+) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` of the part of ``image`` (HxWxC uint8) inside uniform margins.
 
     A margin line (row or column) is one where at least ``min_share`` of the pixels lie within
@@ -51,8 +54,9 @@ def content_box(image: np.ndarray, tolerance: int = 16, min_share: float = 0.97,
     if max(h, w) > max_side:
         scale = max_side / max(h, w)
         small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-        top, bottom, left, right = content_box(small.reshape(*small.shape[:2], -1), tolerance, min_share,
-                                               min_keep, max_side)
+        top, bottom, left, right = content_box(
+            small.reshape(*small.shape[:2], -1), tolerance, min_share, min_keep, max_side
+        )
         sh, sw = small.shape[:2]
         return (top * h // sh, -(-bottom * h // sh), left * w // sw, -(-right * w // sw))
     top = _uniform_run(image, tolerance, min_share)
@@ -75,20 +79,20 @@ def trim_margins(image: np.ndarray, **kwargs: Any) -> np.ndarray:
 class TrimMargins(A.ImageOnlyTransform):
     """Albumentations step that crops uniform margins away (changes the image size; images only)."""
 
-    def __init__(self, tolerance: int = 16, min_share: float = 0.97, min_keep: float = 0.25,
-                 p: float = 1.0) -> None:
+    def __init__(self, tolerance: int = 16, min_share: float = 0.97, min_keep: float = 0.25, p: float = 1.0) -> None:
         super().__init__(p=p)
         self.tolerance, self.min_share, self.min_keep = tolerance, min_share, min_keep
 
     def apply(self, img: np.ndarray, **params: Any) -> np.ndarray:
-        return np.ascontiguousarray(trim_margins(img, tolerance=self.tolerance, min_share=self.min_share,
-                                                 min_keep=self.min_keep))
+        return np.ascontiguousarray(
+            trim_margins(img, tolerance=self.tolerance, min_share=self.min_share, min_keep=self.min_keep)
+        )
 
     def get_transform_init_args_names(self) -> tuple[str, ...]:
         return ("tolerance", "min_share", "min_keep")
 
 
-def margin_stats(table: "ArtTable", sample: int | None = 2000, seed: int = 0) -> pd.DataFrame:
+def margin_stats(table: ArtTable, sample: int | None = 2000, seed: int = 0) -> pd.DataFrame:
     """Per image (up to ``sample`` drawn at random): its label names, whether :func:`content_box`
     finds margins (``trimmed``), the share of its area inside them (``kept``), the share of a
     letterboxed square input the painting fills (``square_cover``: small for a fan on a wide pad or
@@ -112,9 +116,15 @@ def margin_stats(table: "ArtTable", sample: int | None = 2000, seed: int = 0) ->
         h, w = image.shape[:2]
         top, bottom, left, right = content_box(image)
         content_h, content_w = bottom - top, right - left
-        rows.append({"row": int(i), "trimmed": (top, bottom, left, right) != (0, h, 0, w),
-                     "kept": content_h * content_w / (h * w), "square_cover": content_h * content_w / max(h, w) ** 2,
-                     "content_aspect": max(content_h, content_w) / max(1, min(content_h, content_w))})
+        rows.append(
+            {
+                "row": int(i),
+                "trimmed": (top, bottom, left, right) != (0, h, 0, w),
+                "kept": content_h * content_w / (h * w),
+                "square_cover": content_h * content_w / max(h, w) ** 2,
+                "content_aspect": max(content_h, content_w) / max(1, min(content_h, content_w)),
+            }
+        )
     if skipped:
         log.warning("margin_stats: %d of %d images unreadable", skipped, len(idx))
     stats = pd.DataFrame(rows, columns=["row", "trimmed", "kept", "square_cover", "content_aspect"])

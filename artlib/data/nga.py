@@ -5,11 +5,12 @@ paintings with an IIIF image; ``objects_terms.csv`` adds Style / School / Theme
 terms and ``objects_constituents.csv`` the artist ids. Each file may be a plain
 ``.csv`` or the single-file ``.zip`` the repository ships.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -49,9 +50,13 @@ def primary_artists(constituents: pd.DataFrame) -> pd.Series:
     return sel.set_index("objectid")["constituentid"]
 
 
-def load_nga(root: str | Path, tasks: Sequence[str] = ("style", "school", "artist"),
-             classification: str = "Painting", image_dir: str | Path | None = None,
-             require_image: bool = True) -> ArtTable:
+def load_nga(
+    root: str | Path,
+    tasks: Sequence[str] = ("style", "school", "artist"),
+    classification: str = "Painting",
+    image_dir: str | Path | None = None,
+    require_image: bool = True,
+) -> ArtTable:
     """Paintings of the NGA open data as a multitask table.
 
     Tasks: any of ``style``, ``school``, ``theme``, ``technique`` (from
@@ -61,14 +66,12 @@ def load_nga(root: str | Path, tasks: Sequence[str] = ("style", "school", "artis
     Image paths are ``images/<objectid>.jpg`` under ``root`` (or ``image_dir``).
     """
     root = Path(root)
-    objects = read_nga_csv(root, "objects", ["objectid", "title", "attribution", "beginyear",
-                                             "classification"])
+    objects = read_nga_csv(root, "objects", ["objectid", "title", "attribution", "beginyear", "classification"])
     objects = objects[objects["classification"].str.strip() == classification]
     if objects.empty:
         raise ValueError(f"no objects with classification == {classification!r} in {root}")
     try:
-        images = read_nga_csv(root, "published_images", ["depictstmsobjectid", "iiifurl", "viewtype",
-                                                         "sequence"])
+        images = read_nga_csv(root, "published_images", ["depictstmsobjectid", "iiifurl", "viewtype", "sequence"])
         images = images[images["viewtype"] == "primary"].copy()
         images["seq"] = pd.to_numeric(images["sequence"], errors="coerce")
         images = images.sort_values("seq").drop_duplicates("depictstmsobjectid")
@@ -95,7 +98,6 @@ def load_nga(root: str | Path, tasks: Sequence[str] = ("style", "school", "artis
             raise KeyError(f"unknown NGA task {task!r}; choose from {sorted([*TERM_TASKS, 'artist'])}")
     frame.insert(0, "path", "images/" + frame["objectid"] + ".jpg")
     frame = frame.drop(columns=["classification"])
-    table = ArtTable(frame, {t: classes[t] for t in tasks}, Path(image_dir) if image_dir else root,
-                     name="nga")
+    table = ArtTable(frame, {t: classes[t] for t in tasks}, Path(image_dir) if image_dir else root, name="nga")
     log.info("NGA: %d %s objects", len(table), classification)
     return table

@@ -1,10 +1,11 @@
 """Kaggle Painter by Numbers ``train_info.csv`` (filename, artist, title, style, genre, date)."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,9 +32,13 @@ def date_bucket(years: pd.Series, width: int = 50) -> pd.Series:
     return start.map(lambda s: pd.NA if pd.isna(s) else f"{int(s)}-{int(s) + width - 1}")
 
 
-def load_painter_by_numbers(csv_path: str | Path, tasks: Sequence[str] = ("artist", "style", "genre"),
-                            image_dir: str | Path | None = None, min_images: int = 1,
-                            date_width: int = 50) -> ArtTable:
+def load_painter_by_numbers(
+    csv_path: str | Path,
+    tasks: Sequence[str] = ("artist", "style", "genre"),
+    image_dir: str | Path | None = None,
+    min_images: int = 1,
+    date_width: int = 50,
+) -> ArtTable:
     """Painter by Numbers as a multitask table.
 
     Tasks may include ``'date'`` (bucketed by ``date_width`` years). Classes with
@@ -53,7 +58,9 @@ def load_painter_by_numbers(csv_path: str | Path, tasks: Sequence[str] = ("artis
     frame = pd.DataFrame({"path": raw["filename"].str.strip(), "title": raw["title"]})
     frame["year"] = raw["date"].map(parse_year)
     labels = {
-        "artist": raw["artist"], "style": raw["style"], "genre": raw["genre"],
+        "artist": raw["artist"],
+        "style": raw["style"],
+        "genre": raw["genre"],
         "date": date_bucket(frame["year"], date_width),
     }
     classes = {}

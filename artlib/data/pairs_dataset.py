@@ -1,4 +1,5 @@
 """Datasets of pairs for Siamese training: ``(stacked pair, {'same': 0/1})``, of images or of features."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,9 @@ class FeaturePairDataset(Dataset):
             raise ValueError(f"features must be an (images, D) matrix, got shape {tuple(self.features.shape)}")
         self.pairs = pairs[["a", "b", "same"]].to_numpy()
         if len(self.pairs) and self.pairs[:, :2].max() >= len(self.features):
-            raise ValueError(f"pairs index row {int(self.pairs[:, :2].max())} but there are features for "
-                             f"{len(self.features)} images")
+            raise ValueError(
+                f"pairs index row {int(self.pairs[:, :2].max())} but there are features for {len(self.features)} images"
+            )
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -48,21 +50,41 @@ class FeaturePairDataset(Dataset):
         return self.features[[int(a), int(b)]], {"same": torch.tensor(int(same))}
 
 
-def pair_loaders(splits: dict[str, tuple[ArtTable, pd.DataFrame]], image_size: int, normalization,
-                 batch_size: int = 32, num_workers: int = 0, strength: float = 0.5) -> dict[str, DataLoader]:
+def pair_loaders(
+    splits: dict[str, tuple[ArtTable, pd.DataFrame]],
+    image_size: int,
+    normalization,
+    batch_size: int = 32,
+    num_workers: int = 0,
+    strength: float = 0.5,
+) -> dict[str, DataLoader]:
     """Image-pair loaders for an end-to-end Siamese model, ``{split: (table, pairs)}`` -> loaders: ``train``
     augmented (``strength``) and shuffled, the others with the evaluation transform; ``normalization``
     as the model's weights expect (:func:`artlib.models.input_normalization`)."""
     from .transforms import eval_transform, train_transform
 
-    return {name: DataLoader(PairDataset(t, p, train_transform(image_size, strength, normalization=normalization)
-                                         if name == "train" else eval_transform(image_size, normalization=normalization)),
-                             batch_size=batch_size, shuffle=name == "train", num_workers=num_workers)
-            for name, (t, p) in splits.items()}
+    return {
+        name: DataLoader(
+            PairDataset(
+                t,
+                p,
+                train_transform(image_size, strength, normalization=normalization)
+                if name == "train"
+                else eval_transform(image_size, normalization=normalization),
+            ),
+            batch_size=batch_size,
+            shuffle=name == "train",
+            num_workers=num_workers,
+        )
+        for name, (t, p) in splits.items()
+    }
 
 
-def feature_pair_loaders(features: dict[str, np.ndarray], pairs: dict[str, pd.DataFrame],
-                         batch_size: int = 256) -> dict[str, DataLoader]:
+def feature_pair_loaders(
+    features: dict[str, np.ndarray], pairs: dict[str, pd.DataFrame], batch_size: int = 256
+) -> dict[str, DataLoader]:
     """Loaders of feature pairs per split (``train`` shuffled) for a head on frozen features."""
-    return {k: DataLoader(FeaturePairDataset(features[k], p), batch_size=batch_size, shuffle=k == "train")
-            for k, p in pairs.items()}
+    return {
+        k: DataLoader(FeaturePairDataset(features[k], p), batch_size=batch_size, shuffle=k == "train")
+        for k, p in pairs.items()
+    }

@@ -1,7 +1,8 @@
 """Per-sample augmentation seeds, so that a resumed run augments exactly as an uninterrupted one."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -31,8 +32,10 @@ class SeededShuffle(Sampler):
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         entropy = [self.seed % 2**32, self.epoch, torch.initial_seed() % 2**63]
-        generator = torch.Generator().manual_seed(int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1))
+        generator = torch.Generator().manual_seed(
+            int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0] >> 1)
+        )
         self.epoch += 1
         order = torch.randperm(self.size, generator=generator) if self.shuffle else torch.arange(self.size)
         seeds = torch.randint(0, 2**31 - 1, (self.size,), generator=generator)
-        return iter(zip(order.tolist(), seeds.tolist()))
+        return iter(zip(order.tolist(), seeds.tolist(), strict=True))

@@ -1,9 +1,10 @@
 """Deterministic stratified splits that never separate copies of one image."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -93,9 +94,14 @@ def _split_groups(labels: np.ndarray, fractions: Sequence[float], seed: int) -> 
     return assignment, unstratified
 
 
-def stratified_split(table: ArtTable, fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                     names: Sequence[str] = ("train", "val", "test"), stratify: str | None = None,
-                     seed: int = 0, group_duplicates: bool = True) -> Splits:
+def stratified_split(
+    table: ArtTable,
+    fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    names: Sequence[str] = ("train", "val", "test"),
+    stratify: str | None = None,
+    seed: int = 0,
+    group_duplicates: bool = True,
+) -> Splits:
     """Split ``table`` by ``fractions`` (summing to 1), stratified on task ``stratify``.
 
     With ``group_duplicates`` byte-identical files share one split (they are
@@ -107,8 +113,11 @@ def stratified_split(table: ArtTable, fractions: Sequence[float] = (0.8, 0.1, 0.
     if not np.isclose(sum(fractions), 1.0) or min(fractions) < 0:
         raise ValueError(f"fractions must be >= 0 and sum to 1, got {fractions}")
     stratify = stratify or table.tasks[0]
-    hashes = content_hashes(table) if group_duplicates else pd.Series(
-        table.frame["path"].to_numpy(), index=table.frame.index)
+    hashes = (
+        content_hashes(table)
+        if group_duplicates
+        else pd.Series(table.frame["path"].to_numpy(), index=table.frame.index)
+    )
     duplicates = find_duplicates(table, hashes) if group_duplicates else pd.DataFrame()
     group_ids, first = np.unique(hashes.to_numpy(), return_index=True)
     group_of_row = np.searchsorted(group_ids, hashes.to_numpy())
@@ -119,17 +128,26 @@ def stratified_split(table: ArtTable, fractions: Sequence[float] = (0.8, 0.1, 0.
     if unstratified:
         names_of = dict(enumerate(table.classes[stratify]))
         small = sorted(str(names_of.get(c, "(no label)")) for c in unstratified)
-        log.warning("stratified split on %r: %d class(es) too small to be stratified, split at random "
-                    "(every other class is stratified): %s%s", stratify, len(small), ", ".join(small[:8]),
-                    " ..." if len(small) > 8 else "")
+        log.warning(
+            "stratified split on %r: %d class(es) too small to be stratified, split at random "
+            "(every other class is stratified): %s%s",
+            stratify,
+            len(small),
+            ", ".join(small[:8]),
+            " ..." if len(small) > 8 else "",
+        )
     if len(duplicates):
         log.info("%d duplicate image group(s) kept within one split", duplicates["group"].nunique())
     tables = {name: table.subset(np.flatnonzero(assignment == k)) for k, name in enumerate(names)}
-    empty = [name for (name, t), frac in zip(tables.items(), fractions) if frac > 0 and len(t) == 0]
+    empty = [name for (name, t), frac in zip(tables.items(), fractions, strict=True) if frac > 0 and len(t) == 0]
     if empty:
-        log.warning("EMPTY SPLIT(S) %s: %d images cannot fill fractions %s; a model cannot be validated or "
-                    "tested on an empty split (the Trainer refuses an empty validation loader)",
-                    empty, len(table), tuple(fractions))
+        log.warning(
+            "EMPTY SPLIT(S) %s: %d images cannot fill fractions %s; a model cannot be validated or "
+            "tested on an empty split (the Trainer refuses an empty validation loader)",
+            empty,
+            len(table),
+            tuple(fractions),
+        )
     for name, t in tables.items():
         t.name = f"{table.name}-{name}"
     return Splits(tables, duplicates)

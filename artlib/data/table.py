@@ -1,10 +1,11 @@
 """`ArtTable`: the one labelled-image table every parser returns."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,7 @@ class ArtTable:
             codes = self.frame[task].to_numpy()
             bad = (codes < MISSING) | (codes >= len(names))
             if bad.any():
-                raise ValueError(
-                    f"task {task!r}: {int(bad.sum())} codes outside [-1, {len(names) - 1}]"
-                )
+                raise ValueError(f"task {task!r}: {int(bad.sum())} codes outside [-1, {len(names) - 1}]")
             self.frame[task] = self.frame[task].astype(np.int64)
         if self.root is not None:
             self.root = Path(self.root)
@@ -76,13 +75,13 @@ class ArtTable:
         return pd.Series(counts, index=self.classes[task], name=task)
 
     # -- derived tables ----------------------------------------------------
-    def subset(self, rows: Sequence[int] | np.ndarray | pd.Series) -> "ArtTable":
+    def subset(self, rows: Sequence[int] | np.ndarray | pd.Series) -> ArtTable:
         """Rows by position (or a boolean mask), same classes and root."""
         rows = np.asarray(rows)
         frame = self.frame[rows] if rows.dtype == bool else self.frame.iloc[rows]
         return ArtTable(frame.reset_index(drop=True), dict(self.classes), self.root, self.name, dict(self.extra))
 
-    def without(self, paths: Iterable[str]) -> "ArtTable":
+    def without(self, paths: Iterable[str]) -> ArtTable:
         """The table without the rows of ``paths`` (e.g. suspected mislabels); every path must be in it."""
         drop, present = set(map(str, paths)), self.frame["path"].astype(str)
         unknown = drop - set(present)
@@ -90,18 +89,18 @@ class ArtTable:
             raise KeyError(f"{len(unknown)} path(s) to leave out are not in this table, e.g. {sorted(unknown)[0]!r}")
         return self.subset(~present.isin(drop).to_numpy())
 
-    def select_tasks(self, tasks: Iterable[str]) -> "ArtTable":
+    def select_tasks(self, tasks: Iterable[str]) -> ArtTable:
         tasks = list(tasks)
         unknown = set(tasks) - set(self.classes)
         if unknown:
             raise KeyError(f"unknown tasks {sorted(unknown)}; have {self.tasks}")
         return ArtTable(self.frame.copy(), {t: self.classes[t] for t in tasks}, self.root, self.name, dict(self.extra))
 
-    def labelled(self, task: str) -> "ArtTable":
+    def labelled(self, task: str) -> ArtTable:
         """Only the rows that have a label for ``task``."""
         return self.subset(self.frame[task].to_numpy() != MISSING)
 
-    def with_classes(self, classes: dict[str, list[str]]) -> "ArtTable":
+    def with_classes(self, classes: dict[str, list[str]]) -> ArtTable:
         """The same rows re-coded to ``classes`` (a subset of each task's names: rows of a dropped class lose
         that label, -1)."""
         frame = self.frame.copy()
@@ -112,7 +111,7 @@ class ArtTable:
             frame[task], _ = encode_labels(self.label_names(task), names)
         return ArtTable(frame, {**self.classes, **classes}, self.root, self.name, dict(self.extra))
 
-    def concat(self, other: "ArtTable") -> "ArtTable":
+    def concat(self, other: ArtTable) -> ArtTable:
         """Rows of both tables; classes must match."""
         if other.classes != self.classes:
             raise ValueError("cannot concatenate tables with different classes")
@@ -124,14 +123,16 @@ class ArtTable:
         rows = []
         for task in self.tasks:
             counts = self.counts(task)
-            rows.append({
-                "task": task,
-                "classes": len(counts),
-                "labelled": int(counts.sum()),
-                "missing": int((self.frame[task] == MISSING).sum()),
-                "smallest_class": int(counts.min()) if len(counts) else 0,
-                "largest_class": int(counts.max()) if len(counts) else 0,
-            })
+            rows.append(
+                {
+                    "task": task,
+                    "classes": len(counts),
+                    "labelled": int(counts.sum()),
+                    "missing": int((self.frame[task] == MISSING).sum()),
+                    "smallest_class": int(counts.min()) if len(counts) else 0,
+                    "largest_class": int(counts.max()) if len(counts) else 0,
+                }
+            )
         return pd.DataFrame(rows).set_index("task")
 
 
@@ -158,9 +159,14 @@ def warn_spelling_variants(names: Sequence[str], column: str) -> None:
     variants = spelling_variants(names)
     if variants:
         shown = "; ".join(" / ".join(repr(n) for n in g) for g in variants[:5])
-        log.warning("column %r: %d label(s) are spelt several ways and become separate classes: %s%s. If they "
-                    "are one class, write them one way in the data", column, len(variants), shown,
-                    " ..." if len(variants) > 5 else "")
+        log.warning(
+            "column %r: %d label(s) are spelt several ways and become separate classes: %s%s. If they "
+            "are one class, write them one way in the data",
+            column,
+            len(variants),
+            shown,
+            " ..." if len(variants) > 5 else "",
+        )
 
 
 def encode_labels(values: pd.Series, classes: Sequence[str] | None = None) -> tuple[np.ndarray, list[str]]:
@@ -179,7 +185,7 @@ def encode_labels(values: pd.Series, classes: Sequence[str] | None = None) -> tu
     return codes, list(classes)
 
 
-def drop_empty_classes(tables: dict[str, "ArtTable"]) -> dict[str, "ArtTable"]:
+def drop_empty_classes(tables: dict[str, ArtTable]) -> dict[str, ArtTable]:
     """Tables sharing classes, without the classes no table has an image of (re-coded, names kept).
 
     A partial download (``fetch_wikiart(per_class=...)``) lists every class of the metadata; heads and
@@ -189,12 +195,18 @@ def drop_empty_classes(tables: dict[str, "ArtTable"]) -> dict[str, "ArtTable"]:
     keep = {}
     for task in first.tasks:
         counts = sum(t.counts(task).to_numpy() for t in tables.values())
-        names = [n for n, c in zip(first.classes[task], counts) if c > 0]
+        names = [n for n, c in zip(first.classes[task], counts, strict=True) if c > 0]
         if len(names) < len(first.classes[task]):
-            dropped = [n for n, c in zip(first.classes[task], counts) if c == 0]
+            dropped = [n for n, c in zip(first.classes[task], counts, strict=True) if c == 0]
             log.warning(
                 "task %r: %d of %d classes have no image in the loaded data and are dropped from heads and "
-                "metrics: %s%s", task, len(dropped), len(counts), ", ".join(dropped[:6]), " ..." if len(dropped) > 6 else "")
+                "metrics: %s%s",
+                task,
+                len(dropped),
+                len(counts),
+                ", ".join(dropped[:6]),
+                " ..." if len(dropped) > 6 else "",
+            )
             keep[task] = names
     useless = [task for task, names in keep.items() if len(names) < 2]
     if useless:

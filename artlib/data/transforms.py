@@ -1,4 +1,5 @@
 """Albumentations pipelines for training and evaluation."""
+
 from __future__ import annotations
 
 import albumentations as A
@@ -11,6 +12,14 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 Normalization = tuple[tuple[float, float, float], tuple[float, float, float]]
+
+
+def as_normalization(values) -> Normalization:
+    """``(mean, std)`` of three floats each from any nested sequence (a JSON list, a checkpoint's tuple)."""
+    (m0, m1, m2), (s0, s1, s2) = values
+    return (float(m0), float(m1), float(m2)), (float(s0), float(s1), float(s2))
+
+
 IMAGENET: Normalization = (IMAGENET_MEAN, IMAGENET_STD)
 """torchvision / PyTorch-trained weights."""
 INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
@@ -20,7 +29,12 @@ INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 EVAL_RESIZE_RATIO = 1.14  # evaluation resizes the shorter side to size * 1.14, then centre-crops size
 PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
 CANVAS_FILLS: tuple[tuple[int, int, int], ...] = (
-    PAD_FILL, (255, 255, 255), (225, 215, 190), (160, 160, 160), (60, 50, 40))
+    PAD_FILL,
+    (255, 255, 255),
+    (225, 215, 190),
+    (160, 160, 160),
+    (60, 50, 40),
+)
 """Backgrounds a painting is photographed on: light grey and white pads, a beige mount, a grey floor, a dark stand."""
 
 
@@ -34,12 +48,17 @@ def letterbox(size: int, fill: tuple[int, int, int] = PAD_FILL, p: float = 1.0) 
 
     Unlike a centre crop it keeps all of a tall hanging scroll or a wide handscroll.
     """
-    return A.Sequential([A.LongestMaxSize(max_size=size),
-                         A.PadIfNeeded(size, size, border_mode=cv2.BORDER_CONSTANT, fill=fill)], p=p)
+    return A.Sequential(
+        [A.LongestMaxSize(max_size=size), A.PadIfNeeded(size, size, border_mode=cv2.BORDER_CONSTANT, fill=fill)], p=p
+    )
 
 
-def zoom_out(size: int, scale: tuple[float, float] = (0.5, 1.0),
-             fills: tuple[tuple[int, int, int], ...] = CANVAS_FILLS, p: float = 0.5) -> A.Sequential:
+def zoom_out(
+    size: int,
+    scale: tuple[float, float] = (0.5, 1.0),
+    fills: tuple[tuple[int, int, int], ...] = CANVAS_FILLS,
+    p: float = 0.5,
+) -> A.Sequential:
     """Shrink a ``size`` square image to ``scale`` of its side and pad it back to ``size`` at a random place,
     on a plain canvas of one of ``fills``; the whole painting stays in the frame.
 
@@ -51,22 +70,36 @@ def zoom_out(size: int, scale: tuple[float, float] = (0.5, 1.0),
         raise ValueError(f"zoom-out scale must satisfy 0 < low <= high <= 1, got {scale}")
     if not fills:
         raise ValueError("zoom_out needs at least one canvas colour")
-    return A.Sequential([
-        A.RandomScale(scale_limit=(low - 1.0, high - 1.0), interpolation=cv2.INTER_AREA, p=1.0),
-        A.OneOf([A.PadIfNeeded(size, size, position="random", border_mode=cv2.BORDER_CONSTANT, fill=fill)
-                 for fill in fills], p=1.0),
-        A.CenterCrop(size, size),  # RandomScale rounds: never let a side end one pixel over
-    ], p=p)
+    return A.Sequential(
+        [
+            A.RandomScale(scale_limit=(low - 1.0, high - 1.0), interpolation=cv2.INTER_AREA, p=1.0),
+            A.OneOf(
+                [
+                    A.PadIfNeeded(size, size, position="random", border_mode=cv2.BORDER_CONSTANT, fill=fill)
+                    for fill in fills
+                ],
+                p=1.0,
+            ),
+            A.CenterCrop(size, size),  # RandomScale rounds: never let a side end one pixel over
+        ],
+        p=p,
+    )
 
 
 def _trim(trim: bool) -> list[A.BasicTransform]:
     return [TrimMargins()] if trim else []
 
 
-def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0.35,
-                    normalization: Normalization = IMAGENET, letterbox_p: float = 0.0,
-                    trim_margins: bool = False, zoom_out_p: float = 0.0,
-                    zoom_out_scale: tuple[float, float] = (0.5, 1.0)) -> A.Compose:
+def train_transform(
+    size: int = 224,
+    strength: float = 1.0,
+    scale_min: float = 0.35,
+    normalization: Normalization = IMAGENET,
+    letterbox_p: float = 0.0,
+    trim_margins: bool = False,
+    zoom_out_p: float = 0.0,
+    zoom_out_scale: tuple[float, float] = (0.5, 1.0),
+) -> A.Compose:
     """Random resized crop, flip and mild colour/blur changes, scaled by ``strength`` in [0, 1].
 
     Colour is a cue for artist and style, so hue shifts stay small by default.
@@ -84,44 +117,56 @@ def train_transform(size: int = 224, strength: float = 1.0, scale_min: float = 0
         raise ValueError(f"letterbox_p must be in [0, 1], got {letterbox_p}")
     if not 0.0 <= zoom_out_p <= 1.0:
         raise ValueError(f"zoom_out_p must be in [0, 1], got {zoom_out_p}")
-    return A.Compose([
-        *_trim(trim_margins),
-        letterbox(size, p=letterbox_p),
-        A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0),
-                            ratio=(3 / 4, 4 / 3)),
-        *([zoom_out(size, zoom_out_scale, p=zoom_out_p)] if zoom_out_p > 0 else []),
-        A.HorizontalFlip(p=0.5 * s),
-        A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
-        A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),
-        *to_tensor(normalization),
-    ])
+    return A.Compose(
+        [
+            *_trim(trim_margins),
+            letterbox(size, p=letterbox_p),
+            A.RandomResizedCrop(size=(size, size), scale=(1.0 - (1.0 - scale_min) * s, 1.0), ratio=(3 / 4, 4 / 3)),
+            *([zoom_out(size, zoom_out_scale, p=zoom_out_p)] if zoom_out_p > 0 else []),
+            A.HorizontalFlip(p=0.5 * s),
+            A.ColorJitter(brightness=0.2 * s, contrast=0.2 * s, saturation=0.2 * s, hue=0.02 * s, p=0.8 * s),
+            A.GaussianBlur(blur_limit=(3, 5), p=0.1 * s),
+            *to_tensor(normalization),
+        ]
+    )
 
 
-def eval_transform(size: int = 224, resize_ratio: float = EVAL_RESIZE_RATIO,
-                   normalization: Normalization = IMAGENET, fit: str = "crop",
-                   trim_margins: bool = False) -> A.Compose:
+def eval_transform(
+    size: int = 224,
+    resize_ratio: float = EVAL_RESIZE_RATIO,
+    normalization: Normalization = IMAGENET,
+    fit: str = "crop",
+    trim_margins: bool = False,
+) -> A.Compose:
     """``fit='crop'``: resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``;
     ``fit='letterbox'``: the whole image in a padded ``size`` square. ``trim_margins``: first crop
     uniform padding bands away."""
     if fit not in ("crop", "letterbox"):
         raise ValueError(f"fit must be 'crop' or 'letterbox', got {fit!r}")
-    geometry = ([letterbox(size)] if fit == "letterbox" else
-                [A.SmallestMaxSize(max_size=int(round(size * resize_ratio))), A.CenterCrop(height=size, width=size)])
-    return A.Compose([
-        *_trim(trim_margins),
-        *geometry,
-        *to_tensor(normalization),
-    ])
+    geometry = (
+        [letterbox(size)]
+        if fit == "letterbox"
+        else [A.SmallestMaxSize(max_size=int(round(size * resize_ratio))), A.CenterCrop(height=size, width=size)]
+    )
+    return A.Compose(
+        [
+            *_trim(trim_margins),
+            *geometry,
+            *to_tensor(normalization),
+        ]
+    )
 
 
 def upsample_transform(strength: float = 1.0) -> A.Compose:
     """Label-preserving changes for writing new minority-class images to disk (no crop to a fixed size)."""
     s = float(strength)
-    return A.Compose([
-        A.HorizontalFlip(p=0.5),
-        A.Affine(scale=(1 - 0.1 * s, 1 + 0.1 * s), rotate=(-8 * s, 8 * s), p=0.7),
-        A.ColorJitter(brightness=0.15 * s, contrast=0.15 * s, saturation=0.1 * s, hue=0.0, p=0.7),
-    ])
+    return A.Compose(
+        [
+            A.HorizontalFlip(p=0.5),
+            A.Affine(scale=(1 - 0.1 * s, 1 + 0.1 * s), rotate=(-8 * s, 8 * s), p=0.7),
+            A.ColorJitter(brightness=0.15 * s, contrast=0.15 * s, saturation=0.1 * s, hue=0.0, p=0.7),
+        ]
+    )
 
 
 def denormalize(tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD):

@@ -5,9 +5,10 @@ along its long side keep the detail. :class:`MultiView` returns every view of an
 ``(views, 3, size, size)`` tensor; :meth:`artlib.train.Trainer.predict` averages the class
 probabilities over the views (and over mirror images with ``flip_tta``).
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import albumentations as A
 import numpy as np
@@ -28,21 +29,29 @@ def square_crop(image: np.ndarray, where: str) -> np.ndarray:
     h, w = image.shape[:2]
     side, extra = min(h, w), abs(h - w)
     offset = {"start": 0, "centre": extra // 2, "end": extra}[where]
-    return image[offset:offset + side] if h > w else image[:, offset:offset + side]
+    return image[offset : offset + side] if h > w else image[:, offset : offset + side]
 
 
 class MultiView:
     """Callable like an albumentations pipeline: ``view(image=arr)["image"]`` -> ``(V, 3, size, size)``."""
 
-    def __init__(self, views: Sequence[str] = ("letterbox", "start", "end"), size: int = 224,
-                 normalization: Normalization = IMAGENET, trim_margins: bool = False) -> None:
+    def __init__(
+        self,
+        views: Sequence[str] = ("letterbox", "start", "end"),
+        size: int = 224,
+        normalization: Normalization = IMAGENET,
+        trim_margins: bool = False,
+    ) -> None:
         unknown = [v for v in views if v not in VIEWS]
         if unknown or not views:
             raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {list(views)}")
         self.views = tuple(views)
         self.trim_margins = trim_margins
-        self.fitted = {fit: eval_transform(size, normalization=normalization, fit=fit)
-                       for fit in ("letterbox", "crop") if fit in self.views}
+        self.fitted = {
+            fit: eval_transform(size, normalization=normalization, fit=fit)
+            for fit in ("letterbox", "crop")
+            if fit in self.views
+        }
         self.square = A.Compose([A.Resize(size, size), *to_tensor(normalization)])
 
     def _view(self, image: np.ndarray, view: str) -> torch.Tensor:

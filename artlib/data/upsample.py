@@ -1,4 +1,5 @@
 """Offline up-sampling: write augmented copies of minority-class images to disk."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,15 @@ from .transforms import upsample_transform
 log = logging.getLogger(__name__)
 
 
-def upsample_minority(table: ArtTable, task: str, out_dir: str | Path, target: int | None = None,
-                      transform=None, seed: int = 0, quality: int = 92) -> ArtTable:
+def upsample_minority(
+    table: ArtTable,
+    task: str,
+    out_dir: str | Path,
+    target: int | None = None,
+    transform=None,
+    seed: int = 0,
+    quality: int = 92,
+) -> ArtTable:
     """Top up every class of ``task`` to ``target`` images (default: the largest class).
 
     New images are augmented copies of random members of the class, written as

@@ -1,9 +1,10 @@
 """Web Gallery of Art catalogue (``jpg_link, AUTHOR, TITLE, ..., TYPE, SCHOOL, TIMEFRAME``)."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -21,8 +22,9 @@ def link_to_path(url: str) -> str:
     return path[4:] if path.startswith("art/") else path
 
 
-def load_wga(csv_path: str | Path, tasks: Sequence[str] = ("type", "school", "timeframe"),
-             image_dir: str | Path | None = None) -> ArtTable:
+def load_wga(
+    csv_path: str | Path, tasks: Sequence[str] = ("type", "school", "timeframe"), image_dir: str | Path | None = None
+) -> ArtTable:
     """WGA paintings as a multitask table keyed by the local mirror path of ``jpg_link``.
 
     Keeps ``author``, ``title`` and ``url``; rows without a link are dropped with a warning.
@@ -40,10 +42,14 @@ def load_wga(csv_path: str | Path, tasks: Sequence[str] = ("type", "school", "ti
     if no_link.any():
         log.warning("%s: %d row(s) without jpg_link dropped", csv_path, int(no_link.sum()))
         raw = raw[~no_link].reset_index(drop=True)
-    frame = pd.DataFrame({
-        "path": raw["jpg_link"].map(link_to_path),
-        "author": raw["AUTHOR"], "title": raw["TITLE"], "url": raw["jpg_link"].str.strip(),
-    })
+    frame = pd.DataFrame(
+        {
+            "path": raw["jpg_link"].map(link_to_path),
+            "author": raw["AUTHOR"],
+            "title": raw["TITLE"],
+            "url": raw["jpg_link"].str.strip(),
+        }
+    )
     classes = {}
     for task in tasks:
         frame[task], classes[task] = encode_labels(raw[TASK_COLUMNS[task]].replace("", pd.NA))

@@ -5,12 +5,13 @@ Real quirks handled: the artist files use a ``,,`` separator and start with a
 files have CRLF endings; class files are ``"<index> <name>"`` lines; file names
 come with or without ``.csv`` / ``.txt`` extensions, in per-task folders or flat.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from functools import reduce
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,19 +48,22 @@ def read_class_list(path: str | Path) -> list[str]:
         if not idx.isdigit() or not name.strip():
             raise ValueError(f"{path}:{lineno}: expected '<index> <name>', got {line!r}")
         if int(idx) in names:
-            raise ValueError(f"{path}:{lineno}: class index {int(idx)} is listed twice ({names[int(idx)]!r} and "
-                             f"{name.strip()!r}): one of the classes would vanish; fix the class file")
+            raise ValueError(
+                f"{path}:{lineno}: class index {int(idx)} is listed twice ({names[int(idx)]!r} and "
+                f"{name.strip()!r}): one of the classes would vanish; fix the class file"
+            )
         if name.strip() in names.values():
-            raise ValueError(f"{path}:{lineno}: class name {name.strip()!r} is listed twice: two indices would "
-                             "be one class; fix the class file")
+            raise ValueError(
+                f"{path}:{lineno}: class name {name.strip()!r} is listed twice: two indices would "
+                "be one class; fix the class file"
+            )
         names[int(idx)] = name.strip()
     if sorted(names) != list(range(len(names))):
         raise ValueError(f"{path}: class indices are not 0..{len(names) - 1}")
     return [names[i] for i in range(len(names))]
 
 
-def read_split_file(path: str | Path, num_classes: int | None = None,
-                    on_bad_rows: str = "warn") -> pd.DataFrame:
+def read_split_file(path: str | Path, num_classes: int | None = None, on_bad_rows: str = "warn") -> pd.DataFrame:
     """Parse an ArtGAN split file into a frame ``path, label``.
 
     Accepts ``,`` and ``,,`` separators, a header line and blank lines. Rows with
@@ -104,8 +108,9 @@ def _find(meta_root: Path, task: str, kind: str) -> Path:
     return hits[0]
 
 
-def load_task(meta_root: str | Path, task: str, split: str = "train",
-              on_bad_rows: str = "warn") -> tuple[pd.DataFrame, list[str]]:
+def load_task(
+    meta_root: str | Path, task: str, split: str = "train", on_bad_rows: str = "warn"
+) -> tuple[pd.DataFrame, list[str]]:
     """One task's split as ``path, <task>`` plus its class names."""
     meta_root = Path(meta_root)
     classes = read_class_list(_find(meta_root, task, "class"))
@@ -113,9 +118,14 @@ def load_task(meta_root: str | Path, task: str, split: str = "train",
     return frame.rename(columns={"label": task}), classes
 
 
-def load_wikiart(meta_root: str | Path, split: str = "train", tasks: Sequence[str] = TASKS,
-                 join: str = "union", image_root: str | Path | None = None,
-                 on_bad_rows: str = "warn") -> ArtTable:
+def load_wikiart(
+    meta_root: str | Path,
+    split: str = "train",
+    tasks: Sequence[str] = TASKS,
+    join: str = "union",
+    image_root: str | Path | None = None,
+    on_bad_rows: str = "warn",
+) -> ArtTable:
     """Multitask WikiArt table keyed by image path.
 
     ``join='union'`` keeps every image listed by any task, with ``-1`` for the

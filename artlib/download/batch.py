@@ -1,4 +1,5 @@
 """Many downloads at once: a thread pool, a progress bar, a per-host rate limit and a manifest."""
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,14 @@ from .http import FileResult, OfflineError, RateLimiter, download_file
 log = logging.getLogger(__name__)
 
 
-def download_many(jobs: Iterable[dict], workers: int = 8, per_second: float | None = 4.0,
-                  manifest: str | Path | None = None, progress: bool = True, **kwargs) -> pd.DataFrame:
+def download_many(
+    jobs: Iterable[dict],
+    workers: int = 8,
+    per_second: float | None = 4.0,
+    manifest: str | Path | None = None,
+    progress: bool = True,
+    **kwargs,
+) -> pd.DataFrame:
     """Fetch ``jobs`` (dicts with ``url``, ``dest`` and optional ``size`` / ``checksum``) in parallel.
 
     Returns (and writes to ``manifest`` as CSV, if given) one row per job with its
@@ -30,14 +37,24 @@ def download_many(jobs: Iterable[dict], workers: int = 8, per_second: float | No
     results: list[FileResult] = []
     offline: OfflineError | None = None
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(download_file, job["url"], job["dest"], job.get("size"), job.get("checksum"),
-                               limiter=limiter, **kwargs): job for job in jobs}
+        futures = {
+            pool.submit(
+                download_file, job["url"], job["dest"], job.get("size"), job.get("checksum"), limiter=limiter, **kwargs
+            ): job
+            for job in jobs
+        }
         with tqdm(total=len(futures), desc="downloading", unit="file", disable=not progress) as bar:
             for future in as_completed(futures):
                 job = futures[future]
                 if future.cancelled():  # never started: an earlier job found the network down
-                    results.append(FileResult(job["url"], str(job["dest"]), "failed",
-                                              error="not attempted: the host was unreachable (offline)"))
+                    results.append(
+                        FileResult(
+                            job["url"],
+                            str(job["dest"]),
+                            "failed",
+                            error="not attempted: the host was unreachable (offline)",
+                        )
+                    )
                     bar.update()
                     continue
                 try:

@@ -4,6 +4,7 @@ A file is written to ``<dest>.part`` and renamed to ``dest`` only once its size
 (and checksum, when known) is right, so a partial file is never taken for a
 complete one. An interrupted ``.part`` is resumed with an HTTP ``Range`` request.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -98,7 +99,11 @@ def _fetch_once(url: str, part: Path, timeout: float, limiter: RateLimiter | Non
         total = None
         if response.status == 206:
             content_range = response.headers.get("Content-Range", "")
-            total = int(content_range.rsplit("/", 1)[1]) if "/" in content_range and not content_range.endswith("*") else None
+            total = (
+                int(content_range.rsplit("/", 1)[1])
+                if "/" in content_range and not content_range.endswith("*")
+                else None
+            )
             mode = "ab"
         else:  # 200: the server ignored the range, start over
             offset, mode = 0, "wb"
@@ -113,9 +118,16 @@ def _fetch_once(url: str, part: Path, timeout: float, limiter: RateLimiter | Non
     return total
 
 
-def download_file(url: str, dest: str | Path, size: int | None = None, checksum: str | None = None,
-                  retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
-                  limiter: RateLimiter | None = None) -> FileResult:
+def download_file(
+    url: str,
+    dest: str | Path,
+    size: int | None = None,
+    checksum: str | None = None,
+    retries: int = 4,
+    backoff: float = 1.0,
+    timeout: float = 60.0,
+    limiter: RateLimiter | None = None,
+) -> FileResult:
     """Download ``url`` to ``dest`` with resume, retries (exponential back-off) and verification.
 
     ``size`` (bytes) and ``checksum`` (``"sha256:<hex>"`` or ``"md5:<hex>"``) are
@@ -145,8 +157,10 @@ def download_file(url: str, dest: str | Path, size: int | None = None, checksum:
                 break
         except urllib.error.URLError as exc:
             if _is_offline(exc):
-                raise OfflineError(f"cannot reach {urlparse(url).netloc} ({exc.reason}); "
-                                   "check the network connection or download the files by hand") from exc
+                raise OfflineError(
+                    f"cannot reach {urlparse(url).netloc} ({exc.reason}); "
+                    "check the network connection or download the files by hand"
+                ) from exc
             last_error = f"network error: {exc.reason}"
         except DownloadError as exc:
             last_error = str(exc)

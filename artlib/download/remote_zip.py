@@ -5,6 +5,7 @@ requests; :mod:`zipfile` reads the central directory from the end of the
 archive and then only the chosen members, so a few classes of the 25 GB WikiArt
 archive cost a few MB.
 """
+
 from __future__ import annotations
 
 import io
@@ -41,8 +42,10 @@ class HTTPRangeFile(io.RawIOBase):
             raise DownloadError(f"{self.url}: HTTP {exc.code} {exc.reason}") from exc
         except urllib.error.URLError as exc:
             if _is_offline(exc):
-                raise OfflineError(f"cannot reach {self.url} ({exc.reason}); check the network connection or "
-                                   "download the archive by hand") from exc
+                raise OfflineError(
+                    f"cannot reach {self.url} ({exc.reason}); check the network connection or "
+                    "download the archive by hand"
+                ) from exc
             raise DownloadError(f"{self.url}: network error: {exc.reason}") from exc
         except (OSError, TimeoutError) as exc:
             raise DownloadError(f"{self.url}: {type(exc).__name__}: {exc}") from exc
@@ -87,7 +90,7 @@ class HTTPRangeFile(io.RawIOBase):
             self.cache = self._range(start, min(self.size, start + self.block) - 1)
         offset = start - self.cache_start
         self.pos += n
-        return self.cache[offset:offset + n]
+        return self.cache[offset : offset + n]
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
@@ -95,8 +98,9 @@ class HTTPRangeFile(io.RawIOBase):
         return len(data)
 
 
-def extract_remote_members(url: str, dest: str | Path, select: Callable[[list[str]], Iterable[str]],
-                           progress: bool = True) -> list[Path]:
+def extract_remote_members(
+    url: str, dest: str | Path, select: Callable[[list[str]], Iterable[str]], progress: bool = True
+) -> list[Path]:
     """Extract the members chosen by ``select(all_names)`` from the zip at ``url`` into ``dest``.
 
     Members already present with the right size are skipped; each file is written

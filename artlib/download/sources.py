@@ -4,6 +4,7 @@ Every fetcher takes its base URL as an argument (the defaults are the public
 sources) and writes a manifest CSV of what failed, so that broken links can be
 dropped from a table with :func:`drop_failed`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,9 +36,15 @@ def _unzip(zip_path: Path, dest: Path) -> None:
         archive.extractall(dest)
 
 
-def fetch_wikiart(dest: str | Path, styles: Sequence[str] | None = None, per_class: int | None = None,
-                  full: bool = False, seed: int = 0, archive_url: str = WIKIART_ARCHIVE,
-                  csv_url: str = WIKIART_CSV) -> dict[str, Path]:
+def fetch_wikiart(
+    dest: str | Path,
+    styles: Sequence[str] | None = None,
+    per_class: int | None = None,
+    full: bool = False,
+    seed: int = 0,
+    archive_url: str = WIKIART_ARCHIVE,
+    csv_url: str = WIKIART_CSV,
+) -> dict[str, Path]:
     """ArtGAN WikiArt: the split CSVs, and all images or a subset.
 
     ``full=True`` downloads the whole archive (about 25 GB, resumable) and unpacks
@@ -97,15 +104,18 @@ def iiif_image_url(iiif_base: str, size: int) -> str:
     return f"{iiif_base.rstrip('/')}/full/!{size},{size}/0/default.jpg"
 
 
-def fetch_nga_images(table: ArtTable, size: int = 640, workers: int = 8, per_second: float = 4.0,
-                     **kwargs) -> pd.DataFrame:
+def fetch_nga_images(
+    table: ArtTable, size: int = 640, workers: int = 8, per_second: float = 4.0, **kwargs
+) -> pd.DataFrame:
     """Download each painting of a :func:`load_nga` table through its IIIF URL to the table's paths.
 
     ``kwargs`` go to :func:`download_file` (retries, backoff, timeout).
     """
     root = table.root or Path(".")
     frame = table.frame[table.frame["iiifurl"].astype(str).str.len() > 0]
-    jobs = [{"url": iiif_image_url(u, size), "dest": root / p} for u, p in zip(frame["iiifurl"], frame["path"], strict=True)]
+    jobs = [
+        {"url": iiif_image_url(u, size), "dest": root / p} for u, p in zip(frame["iiifurl"], frame["path"], strict=True)
+    ]
     return download_many(jobs, workers, per_second, manifest=root / "manifest_images.csv", **kwargs)
 
 
@@ -125,8 +135,9 @@ def drop_failed(table: ArtTable, manifest: pd.DataFrame) -> ArtTable:
     return table.subset(pd.Series(keep).to_numpy())
 
 
-def fetch_painter_by_numbers(dest: str | Path, files: Sequence[str] = ("train_info.csv", "train.zip"),
-                             competition: str = "painter-by-numbers") -> Path:
+def fetch_painter_by_numbers(
+    dest: str | Path, files: Sequence[str] = ("train_info.csv", "train.zip"), competition: str = "painter-by-numbers"
+) -> Path:
     """Painter by Numbers through the Kaggle CLI (``pip install kaggle`` and an API token), then unpacked.
 
     If you downloaded the files by hand, put them in ``dest`` and call
@@ -134,9 +145,11 @@ def fetch_painter_by_numbers(dest: str | Path, files: Sequence[str] = ("train_in
     """
     dest = Path(dest)
     if shutil.which("kaggle") is None:
-        raise RuntimeError("the Kaggle CLI is not installed: `pip install kaggle`, put your API token in "
-                           "~/.kaggle/kaggle.json, accept the competition rules on kaggle.com, then retry; "
-                           f"or download {list(files)} by hand into {dest} and call unpack_painter_by_numbers")
+        raise RuntimeError(
+            "the Kaggle CLI is not installed: `pip install kaggle`, put your API token in "
+            "~/.kaggle/kaggle.json, accept the competition rules on kaggle.com, then retry; "
+            f"or download {list(files)} by hand into {dest} and call unpack_painter_by_numbers"
+        )
     dest.mkdir(parents=True, exist_ok=True)
     for name in files:
         cmd = ["kaggle", "competitions", "download", "-c", competition, "-f", name, "-p", str(dest)]

@@ -1,4 +1,5 @@
 """Channel/spatial attention by name, from timm: ``create_attention('se'|'eca'|'cbam'|None, channels)``."""
+
 from __future__ import annotations
 
 import torch.nn as nn
@@ -13,4 +14,5 @@ def create_attention(kind: str | None, channels: int) -> nn.Module:
     if kind not in ATTENTIONS:
         raise ValueError(f"unknown attention {kind!r}; choose from none, se, eca, cbam")
     from timm.layers import create_attn  # imported when needed: timm takes seconds to import
+
     return create_attn(kind, channels)

@@ -7,6 +7,7 @@ and in eval mode the model predicts one class (measured on the WikiArt sample: M
 4 epochs, validation style accuracy 0.094 with the running statistics, 0.279 with them recomputed).
 Randomly initialised backbones therefore use PyTorch's default momentum 0.1.
 """
+
 from __future__ import annotations
 
 import torch.nn as nn

@@ -1,4 +1,5 @@
 """Convolutional-recurrent classifier: a CNN feature map read as a sequence by a bidirectional GRU."""
+
 from __future__ import annotations
 
 import torch
@@ -16,6 +17,7 @@ def cnn_trunk(name: str, pretrained: bool = False) -> tuple[nn.Module, int]:
         return net.features, 256
     if name in ("resnet18", "resnet34", "resnet50"):
         from .torchvision_backbones import TorchvisionBackbone
+
         tv = TorchvisionBackbone(name, pretrained).net
         trunk = nn.Sequential(tv.conv1, tv.bn1, tv.relu, tv.maxpool, tv.layer1, tv.layer2, tv.layer3, tv.layer4)
         return trunk, 2048 if name == "resnet50" else 512
@@ -29,8 +31,9 @@ class CNNGRUBackbone(nn.Module):
     sequence, which lets it model composition beyond the CNN's receptive field.
     """
 
-    def __init__(self, trunk: str = "simple", hidden: int = 128, layers: int = 1, pretrained: bool = False,
-                 max_side: int = 8) -> None:
+    def __init__(
+        self, trunk: str = "simple", hidden: int = 128, layers: int = 1, pretrained: bool = False, max_side: int = 8
+    ) -> None:
         super().__init__()
         self.trunk, channels = cnn_trunk(trunk, pretrained)
         self.shrink = nn.AdaptiveAvgPool2d(max_side)
@@ -49,15 +52,22 @@ class CNNGRUBackbone(nn.Module):
 
 
 @register_model("cnn_gru")
-def cnn_gru(num_classes: dict[str, int], trunk: str = "simple", hidden: int = 128, layers: int = 1,
-            pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
+def cnn_gru(
+    num_classes: dict[str, int],
+    trunk: str = "simple",
+    hidden: int = 128,
+    layers: int = 1,
+    pretrained: bool = False,
+    dropout: float = 0.2,
+) -> MultiTaskClassifier:
     """CNN + bidirectional GRU, shared trunk, one head per task."""
     backbone = CNNGRUBackbone(trunk, hidden, layers, pretrained)
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 
 
 @register_model("cnn_gru_compact")
-def cnn_gru_compact(num_classes: dict[str, int], trunk: str = "simple", pretrained: bool = False,
-                    dropout: float = 0.2) -> MultiTaskClassifier:
+def cnn_gru_compact(
+    num_classes: dict[str, int], trunk: str = "simple", pretrained: bool = False, dropout: float = 0.2
+) -> MultiTaskClassifier:
     """:func:`cnn_gru` with a 64-unit GRU: the recipe of the ``small`` model scale (CPU)."""
     return cnn_gru(num_classes, trunk, hidden=64, pretrained=pretrained, dropout=dropout)

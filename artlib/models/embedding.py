@@ -1,11 +1,12 @@
 """An embedding network (backbone -> projection -> unit vector), registered as ``metric_embedding``."""
+
 from __future__ import annotations
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .registry import create_model, register_model
+from .registry import create_classifier, register_model
 
 
 class EmbeddingNet(nn.Module):
@@ -24,9 +25,10 @@ class EmbeddingNet(nn.Module):
 
 
 @register_model("metric_embedding")
-def metric_embedding(num_classes: dict[str, int], backbone: str = "simple_cnn_small", dim: int = 64,
-                     pretrained: bool = False) -> EmbeddingNet:
+def metric_embedding(
+    num_classes: dict[str, int], backbone: str = "simple_cnn_small", dim: int = 64, pretrained: bool = False
+) -> EmbeddingNet:
     """An :class:`EmbeddingNet` on the features of any registered classifier ``backbone`` (its heads
     dropped); ``num_classes`` only names the task the embedding is trained for."""
-    base = create_model(backbone, num_classes, **({"pretrained": True} if pretrained else {}))
+    base = create_classifier(backbone, num_classes, **({"pretrained": True} if pretrained else {}))
     return EmbeddingNet(base.backbone, base.feature_dim, dim)

@@ -1,4 +1,5 @@
 """Multitask heads and the backbone + heads wrapper every artlib classifier uses."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,10 +17,12 @@ class MultiTaskHead(nn.Module):
             raise ValueError("num_classes must name at least one task")
         self.tasks = list(num_classes)
         # Module names are prefixed: a task may be called e.g. "type", which nn.Module already uses.
-        self.heads = nn.ModuleDict({
-            self.key(task): nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n))
-            for task, n in num_classes.items()
-        })
+        self.heads = nn.ModuleDict(
+            {
+                self.key(task): nn.Sequential(nn.Dropout(dropout), nn.Linear(in_features, n))
+                for task, n in num_classes.items()
+            }
+        )
 
     @staticmethod
     def key(task: str) -> str:
@@ -29,14 +32,23 @@ class MultiTaskHead(nn.Module):
         return {task: self.heads[self.key(task)](features) for task in self.tasks}
 
 
+def embed_with(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """``model.embed(images)``: the feature vectors of any artlib model (classifier, embedding or Siamese net)."""
+    embed = getattr(model, "embed", None)
+    if not callable(embed):
+        raise TypeError(f"{type(model).__name__} has no embed() method: give an artlib model (create_model)")
+    return embed(images)
+
+
 class MultiTaskClassifier(nn.Module):
     """``backbone`` (image -> feature vector of ``feature_dim``) followed by per-task heads.
 
     ``forward`` returns ``{task: logits}``; ``embed`` returns the shared features.
     """
 
-    def __init__(self, backbone: nn.Module, feature_dim: int, num_classes: dict[str, int],
-                 dropout: float = 0.2) -> None:
+    def __init__(
+        self, backbone: nn.Module, feature_dim: int, num_classes: dict[str, int], dropout: float = 0.2
+    ) -> None:
         super().__init__()
         self.backbone = backbone
         self.feature_dim = feature_dim
@@ -55,8 +67,13 @@ def classifier_builder(make_backbone: Callable[[bool], nn.Module], doc: str) -> 
 
     The backbone must expose ``out_features``.
     """
+
     def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
         backbone = make_backbone(pretrained)
-        return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+        dim = backbone.out_features
+        if not isinstance(dim, int):
+            raise TypeError(f"{type(backbone).__name__}.out_features must be an int, got {type(dim).__name__}")
+        return MultiTaskClassifier(backbone, dim, num_classes, dropout)
+
     build.__doc__ = doc
     return build

@@ -1,25 +1,41 @@
 """String factory for models: ``create_model('simple_cnn', num_classes={'style': 27})``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import torch.nn as nn
 
+from .heads import MultiTaskClassifier
+
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
 
 def register_model(name: str) -> Callable:
     """Decorator adding a builder ``fn(num_classes: dict[str, int], **kwargs)`` under ``name``."""
+
     def wrap(fn: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
         if name in _REGISTRY:
             raise KeyError(f"model {name!r} registered twice")
         _REGISTRY[name] = fn
         return fn
+
     return wrap
 
 
 def list_models() -> list[str]:
     return sorted(_REGISTRY)
+
+
+def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs) -> MultiTaskClassifier:
+    """:func:`create_model` for the code that needs a backbone + heads (``.backbone``, ``.feature_dim``)."""
+    model = create_model(name, num_classes, **kwargs)
+    if not isinstance(model, MultiTaskClassifier):
+        raise TypeError(
+            f"model {name!r} is a {type(model).__name__}, not a classifier with a backbone and heads; "
+            "choose a classifier (list_models())"
+        )
+    return model
 
 
 def create_model(name: str, num_classes: dict[str, int] | int, **kwargs) -> nn.Module:

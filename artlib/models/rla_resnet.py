@@ -21,9 +21,11 @@ feeds the residual branch instead (earlier artlib versions; that branch is exact
 attention (SE / ECA / CBAM) comes from timm by name, and
 :func:`load_torchvision_resnet` initialises from torchvision ResNet weights.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn as nn
@@ -51,8 +53,7 @@ class ConvGRUCell(nn.Module):
         super().__init__()
         self.gates = conv3x3(2 * channels, 2 * channels, bias=True)
         self.candidate = conv3x3(2 * channels, channels, bias=True)
-        self.reset_norm, self.update_norm, self.candidate_norm = (
-            nn.GroupNorm(1, channels, eps=1e-6) for _ in range(3))
+        self.reset_norm, self.update_norm, self.candidate_norm = (nn.GroupNorm(1, channels, eps=1e-6) for _ in range(3))
 
     def forward(self, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         r, u = self.gates(torch.cat([x, h], 1)).chunk(2, 1)
@@ -80,8 +81,16 @@ class RLABottleneck(nn.Module):
 
     expansion = 4
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: nn.Module | None = None,
-                 rla_channel: int = 32, attention: str | None = None, rla_input: str = "output") -> None:
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        downsample: nn.Module | None = None,
+        rla_channel: int = 32,
+        attention: str | None = None,
+        rla_input: str = "output",
+    ) -> None:
         super().__init__()
         self.rla_input = rla_input
         width = planes
@@ -110,9 +119,16 @@ class RLABottleneck(nn.Module):
 class RLAResNet(nn.Module):
     """RLA-ResNet feature extractor: image -> ``pool(cat[x, h])`` of ``out_features`` dims."""
 
-    def __init__(self, layers: Sequence[int] = (3, 4, 6, 3), rla_channel: int = 32, cell: str = "rnn",
-                 attention: str | None = None, base_width: int = 64, zero_init_residual: bool | None = None,
-                 rla_input: str = "output") -> None:
+    def __init__(
+        self,
+        layers: Sequence[int] = (3, 4, 6, 3),
+        rla_channel: int = 32,
+        cell: str = "rnn",
+        attention: str | None = None,
+        base_width: int = 64,
+        zero_init_residual: bool | None = None,
+        rla_input: str = "output",
+    ) -> None:
         super().__init__()
         if cell not in ("rnn", "gru", "lstm"):
             raise ValueError(f"cell must be 'rnn', 'gru' or 'lstm', got {cell!r}")
@@ -130,21 +146,27 @@ class RLAResNet(nn.Module):
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         self.stages, self.stage_bns, self.conv_outs, self.recurrent = (nn.ModuleList() for _ in range(4))
         for i, blocks in enumerate(layers):
-            planes = base_width * 2 ** i
+            planes = base_width * 2**i
             stride = 1 if i == 0 else 2
             downsample = None
             if stride != 1 or self.inplanes != planes * RLABottleneck.expansion:
                 downsample = nn.Sequential(conv1x1(self.inplanes, planes * 4, stride), nn.BatchNorm2d(planes * 4))
             stage = [RLABottleneck(self.inplanes, planes, stride, downsample, rla_channel, attention, rla_input)]
             self.inplanes = planes * 4
-            stage += [RLABottleneck(self.inplanes, planes, 1, None, rla_channel, attention, rla_input)
-                      for _ in range(1, blocks)]
+            stage += [
+                RLABottleneck(self.inplanes, planes, 1, None, rla_channel, attention, rla_input)
+                for _ in range(1, blocks)
+            ]
             self.stages.append(nn.ModuleList(stage))
             self.stage_bns.append(nn.ModuleList(nn.BatchNorm2d(rla_channel) for _ in range(blocks)))
             self.conv_outs.append(conv1x1(planes * 4, rla_channel))
-            self.recurrent.append({"rnn": lambda: conv3x3(rla_channel, rla_channel),
-                                   "gru": lambda: ConvGRUCell(rla_channel),
-                                   "lstm": lambda: ConvLSTMCell(rla_channel)}[cell]())
+            self.recurrent.append(
+                {
+                    "rnn": lambda: conv3x3(rla_channel, rla_channel),
+                    "gru": lambda: ConvGRUCell(rla_channel),
+                    "lstm": lambda: ConvLSTMCell(rla_channel),
+                }[cell]()
+            )
         # only the plain RNN cell normalises h at the end; an unused module would break DDP's gradient reduction
         self.bn_h = nn.BatchNorm2d(rla_channel) if cell == "rnn" else None
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -165,8 +187,10 @@ class RLAResNet(nn.Module):
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
         h = x.new_zeros(x.shape[0], self.rla_channel, x.shape[2], x.shape[3])
         c = torch.zeros_like(h) if self.cell == "lstm" else None
-        for blocks, bns, conv_out, recurrent in zip(self.stages, self.stage_bns, self.conv_outs, self.recurrent, strict=True):
-            for block, bn in zip(blocks, bns, strict=True):
+        for blocks, bns, conv_out, recurrent in zip(
+            self.stages, self.stage_bns, self.conv_outs, self.recurrent, strict=True
+        ):
+            for block, bn in zip(cast(list[RLABottleneck], blocks), cast(nn.ModuleList, bns), strict=True):
                 x, y = block(x, h)
                 if block.pool_h is not None:
                     h = block.pool_h(h)
@@ -177,7 +201,7 @@ class RLAResNet(nn.Module):
                     h = recurrent(torch.tanh(bn(conv_out(y))), h)
                 else:
                     h, c = recurrent(torch.tanh(bn(conv_out(y))), (h, c))
-        if self.cell == "rnn":
+        if self.bn_h is not None:  # the rnn cell's final BN
             h = self.relu(self.bn_h(h))
         return x, h
 
@@ -189,9 +213,15 @@ class RLAResNet(nn.Module):
         """Stages from the top down, then the stem (for progressive unfreezing)."""
         groups = []
         for i in reversed(range(len(self.stages))):
-            groups.append([*self.stages[i].parameters(), *self.stage_bns[i].parameters(),
-                           *self.conv_outs[i].parameters(), *self.recurrent[i].parameters()]
-                          + (list(self.bn_h.parameters()) if i == len(self.stages) - 1 else []))
+            groups.append(
+                [
+                    *self.stages[i].parameters(),
+                    *self.stage_bns[i].parameters(),
+                    *self.conv_outs[i].parameters(),
+                    *self.recurrent[i].parameters(),
+                ]
+                + (list(self.bn_h.parameters()) if i == len(self.stages) - 1 and self.bn_h is not None else [])
+            )
         groups.append([*self.conv1.parameters(), *self.bn1.parameters()])
         return groups
 
@@ -230,21 +260,34 @@ def load_torchvision_resnet(model: RLAResNet, state_dict: dict[str, torch.Tensor
 DEPTHS = {26: (2, 2, 2, 2), 50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
 
 
-def rla_backbone(depth: int | None = 50, layers: Sequence[int] | None = None, rla_channel: int = 32,
-                 cell: str = "rnn", attention: str | None = None, base_width: int = 64,
-                 torchvision_weights: str | dict | None = None, rla_input: str = "output",
-                 zero_init_residual: bool | None = None) -> RLAResNet:
+def rla_backbone(
+    depth: int | None = 50,
+    layers: Sequence[int] | None = None,
+    rla_channel: int = 32,
+    cell: str = "rnn",
+    attention: str | None = None,
+    base_width: int = 64,
+    torchvision_weights: str | dict | None = None,
+    rla_input: str = "output",
+    zero_init_residual: bool | None = None,
+) -> RLAResNet:
     """Build an RLA-ResNet; ``torchvision_weights`` is a torchvision weights name (downloads) or a state dict."""
-    layers = tuple(layers) if layers is not None else DEPTHS[depth]
+    if layers is None:
+        if depth is None or depth not in DEPTHS:
+            raise ValueError(f"depth must be one of {sorted(DEPTHS)} (or give layers), got {depth!r}")
+        layers = DEPTHS[depth]
+    layers = tuple(layers)
     net = RLAResNet(layers, rla_channel, cell, attention, base_width, zero_init_residual, rla_input)
     if torchvision_weights is not None:
         if isinstance(torchvision_weights, str):
             import torchvision
 
             from .weights import fetch_or_explain
+
             arch = f"resnet{depth}"
-            state = fetch_or_explain(arch, lambda: torchvision.models.get_model(
-                arch, weights=torchvision_weights).state_dict())
+            state = fetch_or_explain(
+                arch, lambda: torchvision.models.get_model(arch, weights=torchvision_weights).state_dict()
+            )
         else:
             state = torchvision_weights
         load_torchvision_resnet(net, state)
@@ -252,20 +295,31 @@ def rla_backbone(depth: int | None = 50, layers: Sequence[int] | None = None, rl
 
 
 @register_model("rla_resnet")
-def rla_resnet(num_classes: dict[str, int], depth: int | None = 50, layers: Sequence[int] | None = None,
-               rla_channel: int = 32, cell: str = "rnn", attention: str | None = None, base_width: int = 64,
-               torchvision_weights: str | dict | None = None, dropout: float = 0.2, rla_input: str = "output",
-               zero_init_residual: bool | None = None) -> MultiTaskClassifier:
+def rla_resnet(
+    num_classes: dict[str, int],
+    depth: int | None = 50,
+    layers: Sequence[int] | None = None,
+    rla_channel: int = 32,
+    cell: str = "rnn",
+    attention: str | None = None,
+    base_width: int = 64,
+    torchvision_weights: str | dict | None = None,
+    dropout: float = 0.2,
+    rla_input: str = "output",
+    zero_init_residual: bool | None = None,
+) -> MultiTaskClassifier:
     """RLA-ResNet with heads. ``attention``: None | 'se' | 'eca' | 'cbam'; ``cell``: 'rnn' | 'gru' | 'lstm';
     ``rla_input``: 'output' (official: the block output feeds the hidden state) | 'residual'."""
-    backbone = rla_backbone(depth, layers, rla_channel, cell, attention, base_width, torchvision_weights,
-                            rla_input, zero_init_residual)
+    backbone = rla_backbone(
+        depth, layers, rla_channel, cell, attention, base_width, torchvision_weights, rla_input, zero_init_residual
+    )
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 
 
 def _variant(depth: int, attention: str | None):
     def build(num_classes: dict[str, int], **kwargs) -> MultiTaskClassifier:
         return rla_resnet(num_classes, depth=depth, attention=attention, **kwargs)
+
     return build
 
 
@@ -275,8 +329,21 @@ for _depth in (50, 101):
 
 
 @register_model("rla_resnet_compact")
-def rla_resnet_compact(num_classes: dict[str, int], cell: str = "rnn", attention: str | None = None,
-                       dropout: float = 0.2, rla_input: str = "output") -> MultiTaskClassifier:
+def rla_resnet_compact(
+    num_classes: dict[str, int],
+    cell: str = "rnn",
+    attention: str | None = None,
+    dropout: float = 0.2,
+    rla_input: str = "output",
+) -> MultiTaskClassifier:
     """One block per stage, base width 16, 16 RLA channels: the RLA recipe of the ``small`` model scale (CPU)."""
-    return rla_resnet(num_classes, layers=(1, 1, 1, 1), rla_channel=16, cell=cell, attention=attention,
-                      base_width=16, dropout=dropout, rla_input=rla_input)
+    return rla_resnet(
+        num_classes,
+        layers=(1, 1, 1, 1),
+        rla_channel=16,
+        cell=cell,
+        attention=attention,
+        base_width=16,
+        dropout=dropout,
+        rla_input=rla_input,
+    )

@@ -1,4 +1,5 @@
 """A small VGG-style CNN: the baseline every other architecture is compared with."""
+
 from __future__ import annotations
 
 import torch.nn as nn
@@ -9,8 +10,12 @@ from .registry import register_model
 
 def conv_block(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
-        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True),
+        nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
         nn.MaxPool2d(2),
     )
 
@@ -30,8 +35,9 @@ class SimpleCNNBackbone(nn.Module):
 
 
 @register_model("simple_cnn")
-def simple_cnn(num_classes: dict[str, int], widths: tuple[int, ...] = (32, 64, 128, 256),
-               dropout: float = 0.2) -> MultiTaskClassifier:
+def simple_cnn(
+    num_classes: dict[str, int], widths: tuple[int, ...] = (32, 64, 128, 256), dropout: float = 0.2
+) -> MultiTaskClassifier:
     backbone = SimpleCNNBackbone(tuple(widths))
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 

@@ -4,6 +4,7 @@
 torchvision weights (a clear error offline). Randomly initialised ones get BatchNorm momentum 0.1
 (:mod:`artlib.models.batchnorm`).
 """
+
 from __future__ import annotations
 
 from functools import partial
@@ -16,8 +17,18 @@ from .heads import classifier_builder
 from .registry import register_model
 from .weights import fetch_or_explain
 
-TORCHVISION_NAMES = ("alexnet", "vgg16", "vgg19", "resnet18", "resnet34", "resnet50", "mobilenet_v3_small",
-                     "mobilenet_v3_large", "efficientnet_b0", "convnext_tiny")
+TORCHVISION_NAMES = (
+    "alexnet",
+    "vgg16",
+    "vgg19",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "mobilenet_v3_small",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "convnext_tiny",
+)
 
 
 class TorchvisionBackbone(nn.Module):
@@ -30,8 +41,11 @@ class TorchvisionBackbone(nn.Module):
         import torchvision  # imported when needed: it takes seconds to import
 
         weights = "DEFAULT" if pretrained else None
-        net = fetch_or_explain(name, lambda: torchvision.models.get_model(name, weights=weights)) \
-            if pretrained else torchvision.models.get_model(name, weights=None)
+        net = (
+            fetch_or_explain(name, lambda: torchvision.models.get_model(name, weights=weights))
+            if pretrained
+            else torchvision.models.get_model(name, weights=None)
+        )
         if not pretrained:  # running statistics that keep up with a short training (see models.batchnorm)
             set_bn_momentum(net)
         if hasattr(net, "fc"):  # ResNets
@@ -49,5 +63,6 @@ class TorchvisionBackbone(nn.Module):
 
 
 for _name in TORCHVISION_NAMES:
-    register_model(f"tv_{_name}")(classifier_builder(
-        partial(TorchvisionBackbone, _name), f"torchvision {_name} features + one head per task."))
+    register_model(f"tv_{_name}")(
+        classifier_builder(partial(TorchvisionBackbone, _name), f"torchvision {_name} features + one head per task.")
+    )

@@ -1,4 +1,5 @@
 """Getting pretrained weights, with a clear message when they cannot be had offline."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

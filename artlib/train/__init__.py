@@ -1,5 +1,6 @@
 """Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing,
 layer-wise rates, MixUp/CutMix, weight EMA."""
+
 from .checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
@@ -9,7 +10,23 @@ from .schedule import warmup_cosine
 from .trainer import Predictions, TrainConfig, Trainer, TrainingDivergedError
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
 
-__all__ = ["EarlyStopping", "MaskedMultiTaskLoss", "MixUpCutMix", "MixedBatch", "Predictions",
-           "ProgressiveUnfreezing", "TrainConfig", "Trainer", "TrainingDivergedError", "inverse_frequency_weights", "layerwise_lr_groups",
-           "CheckpointError", "load_checkpoint", "load_weights", "mixed_loss", "save_checkpoint", "unfreeze_schedule",
-           "warmup_cosine"]
+__all__ = [
+    "EarlyStopping",
+    "MaskedMultiTaskLoss",
+    "MixUpCutMix",
+    "MixedBatch",
+    "Predictions",
+    "ProgressiveUnfreezing",
+    "TrainConfig",
+    "Trainer",
+    "TrainingDivergedError",
+    "inverse_frequency_weights",
+    "layerwise_lr_groups",
+    "CheckpointError",
+    "load_checkpoint",
+    "load_weights",
+    "mixed_loss",
+    "save_checkpoint",
+    "unfreeze_schedule",
+    "warmup_cosine",
+]

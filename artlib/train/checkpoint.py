@@ -1,4 +1,5 @@
 """Atomic, tensors-only checkpoints, loaded with ``weights_only=True``."""
+
 from __future__ import annotations
 
 import errno
@@ -36,7 +37,8 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> Path:
         raise CheckpointError(
             f"could not write the checkpoint {path}: the disk is full ({free / 2**20:,.0f} MiB free). "
             f"The previous {path.name} (if any) is intact. Free some space, or point the outputs folder at "
-            "a larger disk, then resume from last.pt.") from exc
+            "a larger disk, then resume from last.pt."
+        ) from exc
     return path
 
 
@@ -71,8 +73,11 @@ def check_resumable(state: dict[str, Any], path: str | Path) -> None:
     """Raise :class:`CheckpointError` unless ``state`` holds everything a resumed run needs."""
     missing = [key for key in RESUME_KEYS if key not in state]
     if missing:
-        hint = (" It is a best-weights file (best.pt: for load_best / evaluation); resume from last.pt in the "
-                "same folder." if "model" in state else "")
+        hint = (
+            " It is a best-weights file (best.pt: for load_best / evaluation); resume from last.pt in the same folder."
+            if "model" in state
+            else ""
+        )
         raise CheckpointError(f"cannot resume from {path}: it lacks {missing}.{hint}")
 
 

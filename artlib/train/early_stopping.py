@@ -1,4 +1,5 @@
 """Early stopping on a monitored metric."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Masked multitask cross-entropy and class weights."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,9 @@ import torch.nn.functional as F
 from ..data.table import MISSING, ArtTable
 
 
-def inverse_frequency_weights(table: ArtTable, tasks: list[str] | None = None,
-                              power: float = 1.0) -> dict[str, torch.Tensor]:
+def inverse_frequency_weights(
+    table: ArtTable, tasks: list[str] | None = None, power: float = 1.0
+) -> dict[str, torch.Tensor]:
     """Per-class weights ``(N / (K * n_c)) ** power`` from the labelled rows of ``table``.
 
     Classes absent from the table get weight 1 (they never occur as targets).
@@ -33,8 +35,12 @@ class MaskedMultiTaskLoss(nn.Module):
     returns the total and a dict of per-task losses (detached floats).
     """
 
-    def __init__(self, class_weights: dict[str, torch.Tensor] | None = None,
-                 task_weights: dict[str, float] | None = None, label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        class_weights: dict[str, torch.Tensor] | None = None,
+        task_weights: dict[str, float] | None = None,
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__()
         self.task_weights = dict(task_weights or {})
         self.label_smoothing = label_smoothing
@@ -52,11 +58,10 @@ class MaskedMultiTaskLoss(nn.Module):
             weight = self.class_weights.get(task)
             if weight is not None and weight.device != out.device:
                 weight = self.class_weights[task] = weight.to(out.device)
-            loss = F.cross_entropy(out[mask].float(), target[mask], weight=weight,
-                                   label_smoothing=self.label_smoothing)
+            loss = F.cross_entropy(out[mask].float(), target[mask], weight=weight, label_smoothing=self.label_smoothing)
             parts[task] = float(loss.detach())
             loss = self.task_weights.get(task, 1.0) * loss
             total = loss if total is None else total + loss
         if total is None:  # no labels at all: zero loss that still backpropagates
-            total = sum(o.sum() for o in logits.values()) * 0.0
+            total = torch.stack([o.sum() for o in logits.values()]).sum() * 0.0
         return total, parts

@@ -5,6 +5,7 @@ missing labels (``-1``) masked per term, so it works for every task of a multita
 The CutMix box comes from timm (``cutmix_bbox_and_lam``, which corrects ``lam`` to the
 box actually pasted); batches are mixed as a whole, as timm's ``Mixup(mode="batch")`` does.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -33,8 +34,9 @@ class MixUpCutMix:
     every epoch, so a resumed run mixes as an uninterrupted one).
     """
 
-    def __init__(self, mixup_alpha: float = 0.0, cutmix_alpha: float = 0.0, prob: float = 1.0,
-                 switch_prob: float = 0.5) -> None:
+    def __init__(
+        self, mixup_alpha: float = 0.0, cutmix_alpha: float = 0.0, prob: float = 1.0, switch_prob: float = 0.5
+    ) -> None:
         if mixup_alpha < 0 or cutmix_alpha < 0:
             raise ValueError(f"alphas must be >= 0, got mixup_alpha={mixup_alpha}, cutmix_alpha={cutmix_alpha}")
         if mixup_alpha == 0 and cutmix_alpha == 0:
@@ -64,20 +66,22 @@ class MixUpCutMix:
         if mode == "mixup":
             return MixedBatch(lam * images + (1.0 - lam) * images[permutation], permutation, lam, mode)
         from timm.data.mixup import cutmix_bbox_and_lam  # imported when needed: timm is slow to import
+
         (top, bottom, left, right), lam = cutmix_bbox_and_lam(images.shape, lam)
         mixed = images.clone()
         mixed[..., top:bottom, left:right] = images[permutation][..., top:bottom, left:right]
         return MixedBatch(mixed, permutation, float(lam), mode)
 
 
-def mixed_loss(loss_fn: Callable, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor],
-               batch: MixedBatch):
+def mixed_loss(loss_fn: Callable, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor], batch: MixedBatch):
     """``lam * loss(targets) + (1 - lam) * loss(targets[permutation])``; returns (total, per-task parts)."""
     own, own_parts = loss_fn(logits, targets)
     if batch.lam >= 1.0:
         return own, own_parts
     partner_targets = {task: t[batch.permutation] for task, t in targets.items()}
     other, other_parts = loss_fn(logits, partner_targets)
-    parts = {task: batch.lam * own_parts.get(task, 0.0) + (1 - batch.lam) * other_parts.get(task, 0.0)
-             for task in set(own_parts) | set(other_parts)}
+    parts = {
+        task: batch.lam * own_parts.get(task, 0.0) + (1 - batch.lam) * other_parts.get(task, 0.0)
+        for task in set(own_parts) | set(other_parts)
+    }
     return batch.lam * own + (1.0 - batch.lam) * other, parts

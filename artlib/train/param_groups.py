@@ -1,4 +1,5 @@
 """Discriminative learning rates: lower rates for backbone layers further from the head."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -6,8 +7,9 @@ from collections.abc import Sequence
 import torch.nn as nn
 
 
-def layerwise_lr_groups(model: nn.Module, backbone_groups: Sequence[Sequence[nn.Parameter]], lr: float,
-                        decay: float) -> list[dict]:
+def layerwise_lr_groups(
+    model: nn.Module, backbone_groups: Sequence[Sequence[nn.Parameter]], lr: float, decay: float
+) -> list[dict]:
     """Optimizer parameter groups for ``Trainer(param_groups=...)``.
 
     ``backbone_groups`` are ordered top (near the head) first, as ``backbone.unfreeze_groups()`` gives them;
@@ -28,6 +30,9 @@ def layerwise_lr_groups(model: nn.Module, backbone_groups: Sequence[Sequence[nn.
         raise ValueError("backbone_groups hold parameters that are not the model's")
     head = [p for p in model.parameters() if id(p) not in owner]
     groups = [{"params": head, "lr": lr, "name": "head"}] if head else []
-    groups += [{"params": list(g), "lr": lr * decay ** (i + 1), "name": f"backbone_{i}"}
-               for i, g in enumerate(backbone_groups) if len(g)]
+    groups += [
+        {"params": list(g), "lr": lr * decay ** (i + 1), "name": f"backbone_{i}"}
+        for i, g in enumerate(backbone_groups)
+        if len(g)
+    ]
     return groups

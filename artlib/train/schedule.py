@@ -1,4 +1,5 @@
 """Learning-rate schedule: linear warm-up then cosine annealing, stepped per batch."""
+
 from __future__ import annotations
 
 import math
@@ -7,8 +8,9 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
 
-def warmup_cosine(optimizer: Optimizer, total_steps: int, warmup_steps: int = 0,
-                  min_lr_ratio: float = 0.01) -> LambdaLR:
+def warmup_cosine(
+    optimizer: Optimizer, total_steps: int, warmup_steps: int = 0, min_lr_ratio: float = 0.01
+) -> LambdaLR:
     """LR factor rises linearly over ``warmup_steps`` then follows a cosine to ``min_lr_ratio``."""
     total_steps = max(int(total_steps), 1)
     warmup_steps = min(max(int(warmup_steps), 0), total_steps - 1)

@@ -3,16 +3,21 @@
 ``Trainer(..., log_dir="outputs/runs/<name>")`` adds a :class:`TensorBoardLogger`; browse the runs with
 ``tensorboard --logdir outputs/runs``.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
-def _writer(log_dir: Path):
+
+def _writer(log_dir: Path) -> SummaryWriter:
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError as exc:  # torch's writer needs the tensorboard package
@@ -28,7 +33,12 @@ class TensorBoardLogger:
     def __init__(self, log_dir: str | Path, class_names: dict[str, list[str]] | None = None) -> None:
         self.log_dir = Path(log_dir)
         self.class_names = class_names or {}
-        self.writer = None
+        self.writer: SummaryWriter | None = None
+
+    def _open(self) -> SummaryWriter:
+        if self.writer is None:
+            self.writer = _writer(self.log_dir)
+        return self.writer
 
     @staticmethod
     def _tag(column: str) -> str:
@@ -43,11 +53,11 @@ class TensorBoardLogger:
 
         if not ddp.is_main():
             return
-        self.writer = self.writer or _writer(self.log_dir)
+        writer = self._open()
         for column, value in row.items():
             if column != "epoch" and isinstance(value, (int, float)) and math.isfinite(value):
-                self.writer.add_scalar(self._tag(column), value, int(row["epoch"]))
-        self.writer.flush()
+                writer.add_scalar(self._tag(column), value, int(row["epoch"]))
+        writer.flush()
 
     def on_fit_end(self, trainer, val_loader=None) -> None:
         from .. import distributed as ddp
@@ -56,20 +66,22 @@ class TensorBoardLogger:
 
         if not ddp.is_main() or not trainer.history:
             return
-        self.writer = self.writer or _writer(self.log_dir)
-        hparams = {k: (v if isinstance(v, (int, float, str, bool)) else str(v))
-                   for k, v in asdict(trainer.config).items()}
+        writer = self._open()
+        hparams = {
+            k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in asdict(trainer.config).items()
+        }
         best = trainer.stopper.best
         metrics = {f"hparam/best_{trainer.config.monitor}": float(best) if best is not None else math.nan}
-        self.writer.add_hparams(hparams, metrics, run_name=".")
+        writer.add_hparams(hparams, metrics, run_name=".")
         if val_loader is not None:
             preds = trainer.predict(val_loader)
             for task, probs in preds.probs.items():
                 names = self.class_names.get(task) or [str(i) for i in range(probs.shape[1])]
                 if (preds.labels[task] >= 0).any():
-                    fig = plot_confusion_matrix(confusion(preds.labels[task], probs), names,
-                                                title=f"{task}: validation, best weights")
-                    self.writer.add_figure(f"confusion/{task}", fig, len(trainer.history))
+                    fig = plot_confusion_matrix(
+                        confusion(preds.labels[task], probs), names, title=f"{task}: validation, best weights"
+                    )
+                    writer.add_figure(f"confusion/{task}", fig, len(trainer.history))
                     plt.close(fig)
-        self.writer.close()
+        writer.close()
         self.writer = None

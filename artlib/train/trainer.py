@@ -1,4 +1,5 @@
 """One Trainer for single- and multitask classifiers."""
+
 from __future__ import annotations
 
 import logging
@@ -15,11 +16,14 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from .. import distributed as ddp
+from ..data.loaders import dataset_size
 from ..metrics import classification_metrics
+from ..models.heads import embed_with
 from ..utils.locks import exclusive_folder
 from ..utils.runtime import resolve_device
 from .checkpoint import CheckpointError, check_resumable, load_checkpoint, save_checkpoint
@@ -78,6 +82,7 @@ class Predictions:
 
     def metrics(self, top_k: Iterable[int] = (3, 5)) -> pd.DataFrame:
         from ..metrics import metrics_table
+
         return metrics_table(self.labels, self.probs, tuple(top_k))
 
 
@@ -91,8 +96,9 @@ def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay, nesterov=True)
+        return torch.optim.SGD(
+            params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay, nesterov=True
+        )
     raise ValueError(f"unknown optimizer {config.optimizer!r} (adamw|sgd)")
 
 
@@ -112,16 +118,23 @@ class Trainer:
     confusion matrices (``class_names`` label them); callbacks may also define ``on_fit_end(trainer, val_loader)``.
     """
 
-    def __init__(self, model: nn.Module, config: TrainConfig | None = None,
-                 class_weights: dict[str, torch.Tensor] | None = None,
-                 checkpoint_dir: str | Path | None = None,
-                 param_groups: list[dict] | None = None, callbacks: list | None = None,
-                 batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None,
-                 log_dir: str | Path | None = None, class_names: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        config: TrainConfig | None = None,
+        class_weights: dict[str, torch.Tensor] | None = None,
+        checkpoint_dir: str | Path | None = None,
+        param_groups: list[dict] | None = None,
+        callbacks: list | None = None,
+        batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None,
+        log_dir: str | Path | None = None,
+        class_names: dict[str, list[str]] | None = None,
+    ) -> None:
         self.config = config or TrainConfig()
         self.callbacks = list(callbacks or [])
         if log_dir is not None:  # TensorBoard: tensorboard --logdir <parent of log_dir>
             from .tracking import TensorBoardLogger
+
             self.callbacks.append(TensorBoardLogger(log_dir, class_names))
         self.distributed = ddp.init_distributed()
         self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
@@ -129,8 +142,9 @@ class Trainer:
         unknown = set(batch_transforms or {}) - {"train", "eval"}
         if unknown:
             raise ValueError(f"batch_transforms keys must be 'train' and/or 'eval', got {sorted(unknown)}")
-        self.batch_transforms = {k: (t.to(self.device) if isinstance(t, nn.Module) else t)
-                                 for k, t in (batch_transforms or {}).items()}
+        self.batch_transforms = {
+            k: (t.to(self.device) if isinstance(t, nn.Module) else t) for k, t in (batch_transforms or {}).items()
+        }
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
@@ -140,10 +154,17 @@ class Trainer:
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
         # timm's EMA with its decay warm-up (power 3/4, for short runs): min(ema_decay, 1 - (1 + step) ** -0.75)
         from timm.utils import ModelEmaV3  # imported when needed: timm is slow to import
-        self.ema = (ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
-                    if self.config.ema_decay else None)
-        self.mixer = (MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
-                      if self.config.mixup_alpha or self.config.cutmix_alpha else None)  # < 0: its clear error
+
+        self.ema = (
+            ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
+            if self.config.ema_decay
+            else None
+        )
+        self.mixer = (
+            MixUpCutMix(self.config.mixup_alpha, self.config.cutmix_alpha, self.config.mix_prob)
+            if self.config.mixup_alpha or self.config.cutmix_alpha
+            else None
+        )  # < 0: its clear error
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
         params = param_groups if param_groups is not None else list(self.net.parameters())
         self.optimizer = build_optimizer(params, self.config)
@@ -153,7 +174,7 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir else None
         self.stopper = EarlyStopping(self.config.patience, self.config.mode)
-        self.scheduler = None
+        self.scheduler: LambdaLR | None = None
         self.epoch = 0
         self.history: list[dict] = []
         self.run_id = uuid.uuid4().hex  # written into the checkpoints: load_best refuses another run's best.pt
@@ -173,12 +194,13 @@ class Trainer:
         feats = None
         with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
             bare = module or self.net  # embed/head live on the bare model, not on a DDP wrapper
-            if embed and hasattr(bare, "head"):
-                feats = bare.embed(images)
-                out = bare.head(feats)
+            head = getattr(bare, "head", None)
+            if embed and head is not None:
+                feats = embed_with(bare, images)
+                out = head(feats)
             else:
                 out = (module or self.model)(images)
-                feats = bare.embed(images) if embed else None
+                feats = embed_with(bare, images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
         return (out, feats) if embed else out
@@ -215,14 +237,19 @@ class Trainer:
             if fn is not None:
                 fn(self, *args)
 
-    def _ensure_scheduler(self, steps_per_epoch: int) -> None:
+    def _ensure_scheduler(self, steps_per_epoch: int) -> LambdaLR:
         if self.scheduler is None:
-            self.scheduler = warmup_cosine(self.optimizer, self.config.epochs * steps_per_epoch,
-                                           int(self.config.warmup_epochs * steps_per_epoch),
-                                           self.config.min_lr_ratio)
+            self.scheduler = warmup_cosine(
+                self.optimizer,
+                self.config.epochs * steps_per_epoch,
+                int(self.config.warmup_epochs * steps_per_epoch),
+                self.config.min_lr_ratio,
+            )
+        return self.scheduler
 
     # -- training --------------------------------------------------------------
     def train_epoch(self, loader: DataLoader) -> float:
+        scheduler = self._ensure_scheduler(len(loader))
         self.model.train()
         self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
         self._wrap_distributed()  # callbacks may have frozen or unfrozen layers
@@ -232,8 +259,13 @@ class Trainer:
         rng_state = torch.get_rng_state()
         batches = iter(loader)
         torch.set_rng_state(rng_state)
-        bar = tqdm(batches, total=len(loader), desc=f"epoch {self.epoch + 1}/{self.config.epochs}", leave=False,
-                   disable=not self.config.progress)
+        bar = tqdm(
+            batches,
+            total=len(loader),
+            desc=f"epoch {self.epoch + 1}/{self.config.epochs}",
+            leave=False,
+            disable=not self.config.progress,
+        )
         for batch in bar:
             if batch is None:
                 continue
@@ -251,9 +283,9 @@ class Trainer:
                 nn.utils.clip_grad_norm_(self.net.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
-            self.scheduler.step()
+            scheduler.step()
             if self.ema is not None:  # the schedule counts the optimizer steps (and is resumed with them)
-                self.ema.update(self.net, step=self.scheduler.last_epoch)
+                self.ema.update(self.net, step=scheduler.last_epoch)
             total += float(loss.detach()) * len(images)
             count += len(images)
             bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
@@ -261,8 +293,13 @@ class Trainer:
             raise RuntimeError("training loader yielded no usable batch")
         return ddp.mean_over_ranks(total / count, self.device)
 
-    def fit(self, train_loader: DataLoader, val_loader: DataLoader | None = None,
-            resume_from: str | Path | None = None, until_epoch: int | None = None) -> pd.DataFrame:
+    def fit(
+        self,
+        train_loader: DataLoader,
+        val_loader: DataLoader | None = None,
+        resume_from: str | Path | None = None,
+        until_epoch: int | None = None,
+    ) -> pd.DataFrame:
         """Train for ``config.epochs`` (or until early stopping); returns the history.
 
         ``resume_from`` continues from a ``last.pt``; ``until_epoch`` stops this call
@@ -273,8 +310,11 @@ class Trainer:
         self._ensure_scheduler(len(train_loader))
         if resume_from is not None:
             self.resume(resume_from)
-        lock = (exclusive_folder(self.checkpoint_dir, "a training run")
-                if self.checkpoint_dir is not None and ddp.is_main() else nullcontext())
+        lock = (
+            exclusive_folder(self.checkpoint_dir, "a training run")
+            if self.checkpoint_dir is not None and ddp.is_main()
+            else nullcontext()
+        )
         with lock:
             self._fit_epochs(train_loader, val_loader, until_epoch)
         if self.epoch >= self.config.epochs or self.stopper.should_stop:  # the run is over, not paused
@@ -285,7 +325,7 @@ class Trainer:
         stop_at = min(self.config.epochs, until_epoch or self.config.epochs)
         while self.epoch < stop_at:
             torch.manual_seed(self.config.seed + self.epoch)  # same shuffling/dropout/mixing on resume
-            np.random.seed(self.config.seed + self.epoch)  # CutMix boxes (timm draws them from NumPy)
+            np.random.seed(self.config.seed + self.epoch)  # noqa: NPY002  (timm draws CutMix boxes from the global RNG)
             if hasattr(train_loader.sampler, "set_epoch"):
                 train_loader.sampler.set_epoch(self.epoch)
             start = time.perf_counter()
@@ -297,16 +337,19 @@ class Trainer:
             self.epoch += 1
             self.history.append(row)
             if self.config.monitor not in row:
-                raise ValueError(f"monitor {self.config.monitor!r} is not in the history columns {list(row)}; "
-                                 "pass a val_loader or set monitor='train_loss'")
+                raise ValueError(
+                    f"monitor {self.config.monitor!r} is not in the history columns {list(row)}; "
+                    "pass a val_loader or set monitor='train_loss'"
+                )
             self._check_divergence(row)
             is_best = self.stopper.step(float(row[self.config.monitor]))
             self._save(is_best)
             self._call("on_epoch_end", row)
             log.info("epoch %d: %s", self.epoch, {k: round(v, 4) for k, v in row.items()})
             if self.stopper.should_stop:
-                log.info("early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor,
-                         self.stopper.best)
+                log.info(
+                    "early stopping after epoch %d (best %s = %.4f)", self.epoch, self.config.monitor, self.stopper.best
+                )
                 break
 
     def _check_divergence(self, row: dict[str, float]) -> None:
@@ -321,15 +364,18 @@ class Trainer:
                 raise TrainingDivergedError(
                     f"training diverged at epoch {self.epoch}: {key} = {value:.4g} (epoch 1: {start:.4g}). The "
                     f"weights are no longer usable and were not saved; the last good checkpoints{where} are kept. "
-                    f"Lower the learning rate (lr = {self.config.lr:g}), set grad_clip, or turn off AMP.")
+                    f"Lower the learning rate (lr = {self.config.lr:g}), set grad_clip, or turn off AMP."
+                )
 
     def _val_row(self, loader: DataLoader) -> dict[str, float]:
         preds, loss = self._predict(loader, with_loss=True)
         if not preds.probs or not len(next(iter(preds.probs.values()))):
-            raise ValueError(f"the validation loader yielded no images ({len(loader.dataset)} rows): an empty "
-                             "validation split or only unreadable images; its loss and 'best' epoch would be "
-                             "meaningless. Give a larger dataset, other split fractions, or no val_loader "
-                             "(monitor='train_loss')")
+            raise ValueError(
+                f"the validation loader yielded no images ({dataset_size(loader)} rows): an empty "
+                "validation split or only unreadable images; its loss and 'best' epoch would be "
+                "meaningless. Give a larger dataset, other split fractions, or no val_loader "
+                "(monitor='train_loss')"
+            )
         row = {"val_loss": loss}
         f1s = []
         for task in preds.probs:
@@ -346,8 +392,14 @@ class Trainer:
 
     # -- inference -------------------------------------------------------------
     @torch.no_grad()
-    def _predict(self, loader: DataLoader, with_loss: bool = False, embed: bool = False,
-                 flip_tta: bool = False, multi_view: bool | None = None):
+    def _predict(
+        self,
+        loader: DataLoader,
+        with_loss: bool = False,
+        embed: bool = False,
+        flip_tta: bool = False,
+        multi_view: bool | None = None,
+    ):
         """Every rank evaluates the whole loader (no collective calls, identical results).
 
         ``flip_tta`` averages the probabilities of each image and its mirror image. A loader that
@@ -357,6 +409,7 @@ class Trainer:
         """
         if multi_view is None:
             from ..data.tta import MultiView
+
             multi_view = isinstance(getattr(loader.dataset, "transform", None), MultiView)
         net = self.eval_net
         net.eval()
@@ -372,13 +425,15 @@ class Trainer:
                 raise ValueError(f"multi_view needs (B, V, C, H, W) batches, got {tuple(images.shape)}")
             size, views = len(images), (images.shape[1] if multi_view else 0)
             images = self._prepare(images.flatten(0, 1) if views else images, "eval")
-            out, feats = (self._forward(images, embed=True, module=net) if embed
-                          else (self._forward(images, module=net), None))
+            out, feats = (
+                self._forward(images, embed=True, module=net) if embed else (self._forward(images, module=net), None)
+            )
             batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
             if flip_tta:
                 mirrored = self._forward(torch.flip(images, dims=[-1]), module=net)
-                batch_probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2
-                               for task, p in batch_probs.items()}
+                batch_probs = {
+                    task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in batch_probs.items()
+                }
             if views:  # one row per image: the mean over its views
                 batch_probs = {task: p.view(size, views, -1).mean(1) for task, p in batch_probs.items()}
                 out = {task: p.clamp_min(1e-12).log() for task, p in batch_probs.items()}
@@ -394,14 +449,17 @@ class Trainer:
                 indices.append(np.asarray(index))
             if feats is not None:
                 embeddings.append(feats.float().cpu().numpy())
-        preds = Predictions({t: np.concatenate(v) for t, v in probs.items()},
-                            {t: np.concatenate(v) for t, v in labels.items()},
-                            np.concatenate(indices) if indices else None,
-                            np.concatenate(embeddings) if embeddings else None)
+        preds = Predictions(
+            {t: np.concatenate(v) for t, v in probs.items()},
+            {t: np.concatenate(v) for t, v in labels.items()},
+            np.concatenate(indices) if indices else None,
+            np.concatenate(embeddings) if embeddings else None,
+        )
         return (preds, total / max(count, 1)) if with_loss else preds
 
-    def predict(self, loader: DataLoader, embed: bool = False, flip_tta: bool = False,
-                multi_view: bool | None = None) -> Predictions:
+    def predict(
+        self, loader: DataLoader, embed: bool = False, flip_tta: bool = False, multi_view: bool | None = None
+    ) -> Predictions:
         """Class probabilities (and optionally ``model.embed`` features) for ``loader``.
 
         ``flip_tta``: average with the horizontally mirrored image (test-time augmentation).
@@ -434,9 +492,16 @@ class Trainer:
             return
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
-            save_checkpoint({"model": self.eval_net.state_dict(), "epoch": self.epoch, "run_id": self.run_id,
-                             "monitor": self.config.monitor, "value": self.stopper.best},
-                            self.checkpoint_dir / "best.pt")
+            save_checkpoint(
+                {
+                    "model": self.eval_net.state_dict(),
+                    "epoch": self.epoch,
+                    "run_id": self.run_id,
+                    "monitor": self.config.monitor,
+                    "value": self.stopper.best,
+                },
+                self.checkpoint_dir / "best.pt",
+            )
         self._saved = True
         self.history_frame().to_csv(self.checkpoint_dir / "history.csv", index=False)
 
@@ -463,17 +528,20 @@ class Trainer:
     def _warn_changed_settings(self, saved: dict, path: str | Path) -> None:
         """Warn for each setting that differs from the checkpoint's; say which ones the resume ignores."""
         now = asdict(self.config)
-        changed = {k: (saved[k], now[k]) for k in saved if k in now and saved[k] != now[k]
-                   and k not in ("progress", "device")}
+        changed = {
+            k: (saved[k], now[k]) for k in saved if k in now and saved[k] != now[k] and k not in ("progress", "device")
+        }
         if not changed:
             return
         fixed = [k for k in changed if k in RESUME_FIXED]
         listed = ", ".join(f"{k}: {old!r} -> {new!r}" for k, (old, new) in changed.items())
-        message = (f"resuming {path} with settings that differ from the checkpoint's ({listed}). "
-                   + (f"The resumed optimizer and schedule keep the checkpoint's {fixed}: the new values are NOT "
-                      "used (trainer.config now holds the checkpoint's); start a new run (another checkpoint folder) to "
-                      "train with them." if fixed else
-                      "The new values apply from the next epoch."))
+        message = f"resuming {path} with settings that differ from the checkpoint's ({listed}). " + (
+            f"The resumed optimizer and schedule keep the checkpoint's {fixed}: the new values are NOT "
+            "used (trainer.config now holds the checkpoint's); start a new run (another checkpoint folder) to "
+            "train with them."
+            if fixed
+            else "The new values apply from the next epoch."
+        )
         log.warning(message)
         warnings.warn(message, stacklevel=3)
         self.config = replace(self.config, **{k: saved[k] for k in fixed})  # the config says what is used
@@ -488,7 +556,8 @@ class Trainer:
         if self._saved and state.get("run_id", self.run_id) != self.run_id:
             raise CheckpointError(
                 f"{self.checkpoint_dir / 'best.pt'} was written by another training run after this one saved "
-                "there: loading it would evaluate the other run's weights. Give each run its own checkpoint_dir.")
+                "there: loading it would evaluate the other run's weights. Give each run its own checkpoint_dir."
+            )
         self.net.load_state_dict(state["model"])
         if self.ema is not None:  # best.pt holds the evaluated (EMA) weights: evaluate those
             self.ema.module.load_state_dict(state["model"])

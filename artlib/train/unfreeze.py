@@ -1,4 +1,5 @@
 """Progressive unfreezing: train the heads first, then open the backbone from the top down."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,9 @@ class ProgressiveUnfreezing:
     the top group, and so on. Frozen BatchNorm layers stay in eval mode.
     """
 
-    def __init__(self, backbone: nn.Module, groups: Sequence[Sequence[nn.Parameter]],
-                 unfreeze_at: Sequence[int] | None = None) -> None:
+    def __init__(
+        self, backbone: nn.Module, groups: Sequence[Sequence[nn.Parameter]], unfreeze_at: Sequence[int] | None = None
+    ) -> None:
         self.backbone = backbone
         self.groups = [list(g) for g in groups]
         self.unfreeze_at = list(unfreeze_at) if unfreeze_at is not None else list(range(1, len(self.groups) + 1))
@@ -58,8 +60,13 @@ class ProgressiveUnfreezing:
     def on_epoch_start(self, trainer) -> None:
         k = self.apply(trainer.epoch)
         trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
-        log.info("epoch %d: %d/%d backbone groups open, %d trainable parameters",
-                 trainer.epoch + 1, k, len(self.groups), trainable)
+        log.info(
+            "epoch %d: %d/%d backbone groups open, %d trainable parameters",
+            trainer.epoch + 1,
+            k,
+            len(self.groups),
+            trainable,
+        )
         for m in self.backbone.modules():  # keep frozen BN statistics fixed
             if isinstance(m, nn.modules.batchnorm._BatchNorm) and not any(p.requires_grad for p in m.parameters()):
                 m.eval()

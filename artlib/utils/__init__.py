@@ -1,4 +1,5 @@
 """Small helpers shared across artlib."""
+
 from .files import atomic_write, hash_file
 from .locks import FolderBusyError, exclusive_folder
 from .runtime import resolve_device, seed_everything

@@ -1,4 +1,5 @@
 """File helpers."""
+
 from __future__ import annotations
 
 import hashlib

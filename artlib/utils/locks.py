@@ -1,4 +1,5 @@
 """One writer per folder: an exclusive lock file that says who holds it."""
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,8 @@ def exclusive_folder(folder: str | Path, what: str, lock_name: str = ".artlib.lo
         holder = holder_path.read_text().strip() if holder_path.is_file() else "unknown"
         raise FolderBusyError(
             f"{folder} is in use by {what} already running ({holder}); two writers would overwrite each other's "
-            "files. Wait for it to end, or give this one another folder.") from None
+            "files. Wait for it to end, or give this one another folder."
+        ) from None
     try:
         holder_path.write_text(f"pid {os.getpid()} on {socket.gethostname()}\n")
         yield folder

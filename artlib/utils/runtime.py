@@ -1,4 +1,5 @@
 """Device choice and seeding."""
+
 from __future__ import annotations
 
 import os
@@ -23,5 +24,5 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices)."""
     random.seed(seed)
-    np.random.seed(seed % (2**32))
+    np.random.seed(seed % (2**32))  # noqa: NPY002  (libraries that draw from the global RNG)
     torch.manual_seed(seed)

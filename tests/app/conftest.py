@@ -1,4 +1,5 @@
 """Artefacts for the explorer app, made from the generated fixture in seconds (no notebook run)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,10 +27,15 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
     table = verify_images(table).table.subset(np.arange(n))
     classifier = create_model("simple_cnn_tiny", table.num_classes).eval()
     card = ModelCard.for_model(classifier, "simple_cnn_tiny", table.classes, 48, flip_tta=False)
-    probs = [Classifier(classifier, card, "cpu").probabilities(img) for img in
-             [__import__("artlib").data.load_rgb(p) for p in table.image_paths()[:12]]]
-    card.scores = task_scores({t: table.frame[t].to_numpy()[:12] for t in table.tasks},
-                              {t: np.stack([p[t] for p in probs]) for t in table.tasks}, n_resamples=50).to_dict("index")
+    probs = [
+        Classifier(classifier, card, "cpu").probabilities(img)
+        for img in [__import__("artlib").data.load_rgb(p) for p in table.image_paths()[:12]]
+    ]
+    card.scores = task_scores(
+        {t: table.frame[t].to_numpy()[:12] for t in table.tasks},
+        {t: np.stack([p[t] for p in probs]) for t in table.tasks},
+        n_resamples=50,
+    ).to_dict("index")
     artifacts.save_model(cfg, "classifier", classifier, card)
 
     extractor = create_model("efficientnet_lite0", {"_": 2}, pretrained=True)
@@ -39,19 +45,36 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
     if titles:
         title_emb = embed_titles(table.frame["title"].fillna("untitled").tolist(), load_title_encoder())
         title_index = SimilarityIndex(title_emb, ids)
-    artifacts.save_collection(cfg, table, ids, SimilarityIndex(features, ids), features, "efficientnet_lite0", 64,
-                              extractor.backbone.input_normalization, title_index)
+    artifacts.save_collection(
+        cfg,
+        table,
+        ids,
+        SimilarityIndex(features, ids),
+        features,
+        "efficientnet_lite0",
+        64,
+        extractor.backbone.input_normalization,
+        title_index,
+    )
     if same_artist:
         from sklearn.preprocessing import StandardScaler
+
         head = siamese_on_features(features.shape[1]).eval()
-        artifacts.save_siamese_head(cfg, "same_artist", head, "efficientnet_lite0", StandardScaler().fit(features), 64,
-                                    {"roc_auc": 0.5})
+        artifacts.save_siamese_head(
+            cfg, "same_artist", head, "efficientnet_lite0", StandardScaler().fit(features), 64, {"roc_auc": 0.5}
+        )
     xy = features[:, :2] - features[:, :2].mean(0)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
     task = table.tasks[0]
     names = table.label_names(task)
-    suspects = pd.DataFrame({"path": ids, "given": names.to_numpy(), "predicted": names.to_numpy()[::-1],
-                             "score": np.linspace(1, 0, len(ids))})
+    suspects = pd.DataFrame(
+        {
+            "path": ids,
+            "given": names.to_numpy(),
+            "predicted": names.to_numpy()[::-1],
+            "score": np.linspace(1, 0, len(ids)),
+        }
+    )
     artifacts.save_frame(cfg, "suspects", suspects, task=task, root=str(table.root))
     return {"cfg": cfg, "table": table, "ids": ids}
 

@@ -2,6 +2,7 @@
 
 Skips when Chromium or Playwright is not installed (``.ci/run`` installs both).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -28,16 +29,18 @@ def test_upload_a_painting_then_see_predictions_and_the_gallery(app_outputs, fix
         page.locator("input[type=file]").wait_for(state="attached", timeout=60_000)
         sync_api.expect(bars).to_have_count(0, timeout=60_000)  # no painting yet: no predictions
         page.locator("input[type=file]").set_input_files(str(painting))
-        page.wait_for_function("document.querySelectorAll('[data-testid=\"stProgress\"]').length >= 9",
-                               timeout=60_000)  # top-3 of each of the fixture's three tasks
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=\"stProgress\"]').length >= 9", timeout=60_000
+        )  # top-3 of each of the fixture's three tasks
         assert page.get_by_text("%").count() >= 3  # "class — 41.2%" under each bar
         page.screenshot(path=str(tmp_path / "classify.png"), full_page=True)
 
         page.get_by_role("button", name="Show similar paintings").click()
         page.get_by_text("Similar paintings").wait_for(timeout=60_000)
         page.get_by_text("similarity").first.wait_for(timeout=60_000)
-        page.wait_for_function("document.querySelectorAll('[data-testid=\"stImage\"] img').length >= 9",
-                               timeout=60_000)  # the query and its 8 neighbours
+        page.wait_for_function(
+            "document.querySelectorAll('[data-testid=\"stImage\"] img').length >= 9", timeout=60_000
+        )  # the query and its 8 neighbours
         sync_api.expect(page.get_by_text("same artist")).to_have_count(8, timeout=30_000)
         page.screenshot(path=str(tmp_path / "similar.png"), full_page=True)
         browser.close()

@@ -1,4 +1,5 @@
 """The explorer's queries without Streamlit: the answers the pages show."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -61,6 +62,7 @@ def test_bad_uploads_raise_readable_errors():
 
 def test_a_run_without_titles_or_same_artist_model_says_so(tmp_path, fixture_paths):
     from tests.app.conftest import build_artifacts
+
     build_artifacts(tmp_path, fixture_paths, n=24, titles=False, same_artist=False)
     ex = Explorer.open(tmp_path)
     topics = {note.topic for note in ex.notes}

@@ -1,4 +1,5 @@
 """Every page of the explorer app in Streamlit's headless AppTest, on fixture artefacts and bad input."""
+
 from __future__ import annotations
 
 import io
@@ -33,8 +34,9 @@ def jpeg(mode: str = "RGB", size=(96, 72)) -> bytes:
 
 
 def texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for kind in ("markdown", "caption", "error", "warning", "info")
-                    for e in getattr(at, kind))
+    return " ".join(
+        str(e.value) for kind in ("markdown", "caption", "error", "warning", "info") for e in getattr(at, kind)
+    )
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -64,11 +66,14 @@ def test_classify_an_upload_with_each_view_choice(app_outputs, monkeypatch, view
     assert len(at.get("progress")) >= 3
 
 
-@pytest.mark.parametrize("name,data,expect", [
-    ("notes.jpg", b"this is a text file, not a painting", "cannot decode"),
-    ("cut.jpg", jpeg()[:300], "cannot decode"),
-    ("empty.png", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "name,data,expect",
+    [
+        ("notes.jpg", b"this is a text file, not a painting", "cannot decode"),
+        ("cut.jpg", jpeg()[:300], "cannot decode"),
+        ("empty.png", b"", "empty"),
+    ],
+)
 def test_bad_uploads_get_a_message_not_a_traceback(app_outputs, monkeypatch, name, data, expect):
     at = app(app_outputs, monkeypatch)
     at.radio(key="classify_source").set_value("upload").run()
@@ -148,12 +153,21 @@ def test_artefacts_from_other_data_are_named(app_outputs, tmp_path, monkeypatch,
 
     from artlib import artifacts
     from artlib.config import settings
+
     other = tmp_path / "mixed"
     shutil.copytree(app_outputs / "artifacts", other / "artifacts")
     cfg = settings(outputs=other, tasks=["style"])  # another signature: the index "comes from other data"
     index = artifacts.load_index(app_outputs, "image_index")
-    artifacts.save_index(cfg, "image_index", index.index, index.items, index.root, index.embedder,
-                         tasks=index.tasks, features=index.features)
+    artifacts.save_index(
+        cfg,
+        "image_index",
+        index.index,
+        index.items,
+        index.root,
+        index.embedder,
+        tasks=index.tasks,
+        features=index.features,
+    )
     at = app(other, monkeypatch)
     page = texts(at)
     assert "the classifier was trained on" in page and "notebooks 08 and 14" in page

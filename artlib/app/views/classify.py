@@ -1,4 +1,5 @@
 """*Classify*: a painting in (uploaded or from the collection), the top-3 classes of each task out."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -10,17 +11,27 @@ QUERY_IMAGE = "query_image"
 
 
 def model_card(ex: Explorer) -> None:
+    if ex.classifier is None:
+        return
     card = ex.classifier.card
     with st.expander("Model card", expanded=False):
-        st.markdown(f"**{card.model}** fine-tuned on *{card.data.get('label', 'unknown data')}* "
-                    f"(made by notebook `{card.made_by or '?'}`), {card.image_size} px, views "
-                    f"{', '.join(card.views)}{' + mirror' if card.flip_tta else ''}")
+        st.markdown(
+            f"**{card.model}** fine-tuned on *{card.data.get('label', 'unknown data')}* "
+            f"(made by notebook `{card.made_by or '?'}`), {card.image_size} px, views "
+            f"{', '.join(card.views)}{' + mirror' if card.flip_tta else ''}"
+        )
         rows = []
         for task, s in card.scores.items():
             if "accuracy" in s:
-                rows.append({"task": task, "test images": int(s.get("n", 0)),
-                             "accuracy": f"{s['accuracy']:.3f} ({s['accuracy_low']:.3f}-{s['accuracy_high']:.3f})",
-                             "macro-F1": f"{s.get('macro_f1', float('nan')):.3f}", "classes": len(card.classes[task])})
+                rows.append(
+                    {
+                        "task": task,
+                        "test images": int(s.get("n", 0)),
+                        "accuracy": f"{s['accuracy']:.3f} ({s['accuracy_low']:.3f}-{s['accuracy_high']:.3f})",
+                        "macro-F1": f"{s.get('macro_f1', float('nan')):.3f}",
+                        "classes": len(card.classes[task]),
+                    }
+                )
         if rows:
             st.caption("test accuracy with its 95 % interval")
             st.table(rows)
@@ -32,8 +43,13 @@ def render(ex: Explorer) -> None:
     start_page(ex, "Classify a painting", "classifier")
     if ex.classifier is None:
         return
-    source = st.radio("painting", ["upload", "from the collection"], horizontal=True,
-                      index=0 if ex.images is None else 1, key="classify_source")
+    source = st.radio(
+        "painting",
+        ["upload", "from the collection"],
+        horizontal=True,
+        index=0 if ex.images is None else 1,
+        key="classify_source",
+    )
     image, given = None, None
     if source == "upload":
         uploaded = st.file_uploader("a painting (JPEG, PNG, TIFF, WebP)", type=UPLOAD_TYPES, key="classify_upload")
@@ -55,7 +71,7 @@ def render(ex: Explorer) -> None:
     left, right = st.columns([1, 2])
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
     with right:
-        for task, top in ex.classify(image, views).items():
+        for task, top in ex.classify(image, views or "as evaluated (model card)").items():
             st.subheader(task)
             for _, row in top.iterrows():
                 st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")

@@ -1,4 +1,5 @@
 """What several pages share: the cached explorer, notes, the query picker and the thumbnail gallery."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,18 +50,25 @@ def read_upload(uploaded) -> np.ndarray | None:
     try:
         return Explorer.decode_upload(uploaded.getvalue(), uploaded.name)
     except ImageLoadError as exc:
-        st.error(f"This file cannot be used as a painting: {exc}. Upload a JPEG, PNG, TIFF or WebP image "
-                 "(up to about 89 megapixels).")
+        st.error(
+            f"This file cannot be used as a painting: {exc}. Upload a JPEG, PNG, TIFF or WebP image "
+            "(up to about 89 megapixels)."
+        )
         return None
 
 
 def pick_item(ex: Explorer, key: str) -> str:
     """A collection painting chosen by its caption (defaults to the one chosen on another page)."""
-    items = ex.images.items
+    items = ex.collection.items
     ids = items["id"].tolist()
     current = st.session_state.get(QUERY_ID)
-    chosen = st.selectbox("painting from the collection", ids, index=ids.index(current) if current in ids else 0,
-                          format_func=ex.captions.__getitem__, key=key)
+    chosen = st.selectbox(
+        "painting from the collection",
+        ids,
+        index=ids.index(current) if current in ids else 0,
+        format_func=ex.captions.__getitem__,
+        key=key,
+    )
     st.session_state[QUERY_ID] = chosen
     return chosen
 
@@ -73,7 +81,7 @@ def label_line(ex: Explorer, row: pd.Series) -> str:
 def gallery(ex: Explorer, frame: pd.DataFrame, score: str = "similarity", columns: int = 4) -> None:
     """Thumbnails with caption, labels and scores, ``columns`` per row."""
     for start in range(0, len(frame), columns):
-        for col, (_, row) in zip(st.columns(columns), frame.iloc[start:start + columns].iterrows(), strict=False):
+        for col, (_, row) in zip(st.columns(columns), frame.iloc[start : start + columns].iterrows(), strict=False):
             with col:
                 thumb = ex.thumbnail(row["id"])
                 if thumb is not None:

@@ -1,4 +1,5 @@
 """*Map*: the collection's image embeddings in 2-D (UMAP), coloured by a task; a chosen point opens in *Similar*."""
+
 from __future__ import annotations
 
 import altair as alt
@@ -24,12 +25,20 @@ def render(ex: Explorer) -> None:
     if len(ex.images.items) > len(frame):
         st.caption(f"{len(frame):,} of {len(ex.images.items):,} paintings (a fixed random sample of {MAP_POINTS:,})")
     tooltip = ["caption", *([color_by] if color_by else []), "image"]
-    chart = (alt.Chart(frame).mark_circle(size=45, opacity=0.8)
-             .encode(x=alt.X("x", axis=None, scale=alt.Scale(zero=False)), y=alt.Y("y", axis=None, scale=alt.Scale(zero=False)),
-                     color=alt.Color(color_by, legend=alt.Legend(orient="bottom", columns=4)) if color_by else alt.value("#4c78a8"),
-                     tooltip=tooltip)
-             .add_params(alt.selection_point(name="pick", fields=["id"], on="click"))
-             .properties(height=560))
+    chart = (
+        alt.Chart(frame)
+        .mark_circle(size=45, opacity=0.8)
+        .encode(
+            x=alt.X("x", axis=None, scale=alt.Scale(zero=False)),
+            y=alt.Y("y", axis=None, scale=alt.Scale(zero=False)),
+            color=alt.Color(color_by, legend=alt.Legend(orient="bottom", columns=4))
+            if color_by
+            else alt.value("#4c78a8"),
+            tooltip=tooltip,
+        )
+        .add_params(alt.selection_point(name="pick", fields=["id"], on="click"))
+        .properties(height=560)
+    )
     event = st.altair_chart(chart, on_select="rerun", key="map_chart", width="stretch")
     picked = (event.get("selection", {}).get("pick") or [{}]) if event else [{}]
     item_id = picked[0].get("id") if picked else None

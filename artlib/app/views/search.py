@@ -1,4 +1,5 @@
 """*Search*: free text over the collection's titles (MiniLM), filtered by the data's tasks."""
+
 from __future__ import annotations
 
 import streamlit as st

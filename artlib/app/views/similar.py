@@ -1,4 +1,5 @@
 """*Similar*: the k nearest paintings of the collection, with labels, similarity and same-artist probability."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -16,8 +17,13 @@ def render(ex: Explorer) -> None:
         return
     choices = SOURCES if QUERY_IMAGE in st.session_state else SOURCES[:2]
     default = st.session_state.pop("similar_source", None)
-    source = st.radio("query", choices, horizontal=True, key="similar_source_radio",
-                      index=choices.index(default) if default in choices else 0)
+    source = st.radio(
+        "query",
+        choices,
+        horizontal=True,
+        key="similar_source_radio",
+        index=choices.index(default) if default in choices else 0,
+    )
     k = st.slider("how many", 4, 24, 8, step=4, key="similar_k")
     if source == "from the collection":
         item_id = pick_item(ex, "similar_pick")
