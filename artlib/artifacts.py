@@ -33,7 +33,16 @@ from .train.checkpoint import load_checkpoint, save_checkpoint
 from .utils.files import atomic_write
 
 if TYPE_CHECKING:
+    from sklearn.preprocessing import StandardScaler
+
+    from .config import Settings
+    from .data.table import ArtTable
+    from .data.transforms import Normalization
     from .models.siamese import SiameseNet
+    from .similarity import SimilarityIndex
+
+    #: Where artefacts live: the settings of a run, or its outputs folder.
+    Where = Settings | str | Path
 
 ARTIFACTS_DIR = "artifacts"
 
@@ -80,30 +89,30 @@ class ArtifactNotFoundError(FileNotFoundError):
         self.name, self.notebook = name, notebook
 
 
-def _check_data(saved: dict, data: dict | None, where, kind: str, name: str) -> None:
+def _check_data(saved: dict, data: dict | None, where: Where, kind: str, name: str) -> None:
     """Refuse an artefact made from other data than ``data`` (a :func:`data_record`; None: no check)."""
     if data is not None and not same_data(saved, data):
         raise ArtifactNotFoundError(name, outputs_of(where), kind, (saved or {}).get("label", "unknown data"))
 
 
-def outputs_of(where) -> Path:
+def outputs_of(where: Where) -> Path:
     """The outputs folder of ``where``: a :class:`~artlib.config.Settings` or a path."""
-    return Path(getattr(where, "outputs", where))
+    return Path(where) if isinstance(where, (str, Path)) else Path(where.outputs)
 
 
-def _path(where, kind: str, name: str) -> Path:
+def _path(where: Where, kind: str, name: str) -> Path:
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ValueError(f"an artefact name is a plain file name, got {name!r}")
     return outputs_of(where) / ARTIFACTS_DIR / kind / f"{name}{KINDS[kind]}"
 
 
-def _require(path: Path, where, kind: str, name: str) -> Path:
+def _require(path: Path, where: Where, kind: str, name: str) -> Path:
     if not path.exists():
         raise ArtifactNotFoundError(name, outputs_of(where), kind)
     return path
 
 
-def data_record(cfg) -> dict:
+def data_record(cfg: Settings) -> dict:
     """The data an artefact was made from: a label for people and the signature that splits are keyed by."""
     from .config import source_signature
 
@@ -115,7 +124,7 @@ def same_data(a: dict, b: dict) -> bool:
     return bool(a) and bool(b) and a.get("signature") == b.get("signature")
 
 
-def _stamp(cfg) -> dict:
+def _stamp(cfg: Settings) -> dict:
     return {
         "data": data_record(cfg),
         "made_by": run_status.notebook_name(),
@@ -140,7 +149,7 @@ def _write_json(path: Path, value: dict) -> Path:
 
 
 # ----------------------------------------------------------------------------------------------- models
-def save_model(cfg, name: str, model: nn.Module, card: ModelCard) -> Path:
+def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard) -> Path:
     """Save ``model`` with ``card`` under ``name``; the card gets the configured data and the notebook."""
     stamp = _stamp(cfg)
     card.data = card.data or stamp["data"]
@@ -152,7 +161,7 @@ def save_model(cfg, name: str, model: nn.Module, card: ModelCard) -> Path:
     return path
 
 
-def load_card(where, name: str) -> ModelCard:
+def load_card(where: Where, name: str) -> ModelCard:
     """The card of a saved model, read from its JSON copy (no weights loaded)."""
     path = _require(_path(where, "models", name), where, "model", name)
     values = _read_json(path.with_suffix(".json"))
@@ -160,7 +169,7 @@ def load_card(where, name: str) -> ModelCard:
     return ModelCard.from_dict(values, path.with_suffix(".json"))
 
 
-def load_model(where, name: str, device: str = "cpu", data: dict | None = None) -> tuple[nn.Module, ModelCard]:
+def load_model(where: Where, name: str, device: str = "cpu", data: dict | None = None) -> tuple[nn.Module, ModelCard]:
     """Rebuild a saved model from its card (``create_model(card.model, ..., **card.model_kwargs)``),
     load its weights and return it in eval mode with the card. With ``data`` (a :func:`data_record`),
     a model trained on other data raises :class:`ArtifactNotFoundError`."""
@@ -173,14 +182,22 @@ def load_model(where, name: str, device: str = "cpu", data: dict | None = None) 
     return card.rebuild(state["model"], path).to(device), card
 
 
-def load_classifier(where, name: str = "classifier", device: str = "auto", data: dict | None = None) -> Classifier:
+def load_classifier(
+    where: Where, name: str = "classifier", device: str = "auto", data: dict | None = None
+) -> Classifier:
     """A saved classifier ready for :meth:`~artlib.predict.Classifier.predict` / ``probabilities``."""
     model, card = load_model(where, name, data=data)
     return Classifier(model, card, device=device)
 
 
 def save_siamese_head(
-    cfg, name: str, head: SiameseNet, backbone: str, scaler, image_size: int, scores: dict | None = None
+    cfg: Settings,
+    name: str,
+    head: SiameseNet,
+    backbone: str,
+    scaler: StandardScaler,
+    image_size: int,
+    scores: dict | None = None,
 ) -> Path:
     """Save a Siamese head trained on standardised frozen features of ``backbone`` (pretrained, at
     ``image_size``) as a ``siamese_head`` that standardises raw features itself (``scaler``: the fitted
@@ -233,7 +250,7 @@ class IndexArtifact:
         return self.meta.get("data", {})
 
 
-def collection_items(table, ids: list[str]) -> pd.DataFrame:
+def collection_items(table: ArtTable, ids: list[str]) -> pd.DataFrame:
     """One row per painting of an :class:`~artlib.data.ArtTable` for an index: ``id``, ``path``, the class
     name of each task, ``artist_name`` and ``title`` where the data has them (:mod:`artlib.data.derived`)."""
     from .data.derived import artists, titles
@@ -248,9 +265,9 @@ def collection_items(table, ids: list[str]) -> pd.DataFrame:
 
 
 def save_index(
-    cfg,
+    cfg: Settings,
     name: str,
-    index,
+    index: SimilarityIndex,
     items: pd.DataFrame,
     root: str | Path,
     embedder: dict,
@@ -285,15 +302,15 @@ def save_index(
 
 
 def save_collection(
-    cfg,
-    table,
+    cfg: Settings,
+    table: ArtTable,
     ids: list[str],
-    image_index,
+    image_index: SimilarityIndex,
     features: np.ndarray,
     model: str,
     image_size: int,
-    normalization,
-    title_index=None,
+    normalization: Normalization,
+    title_index: SimilarityIndex | None = None,
     thumbnails: bool = True,
 ) -> dict[str, Path]:
     """Save a collection's image index (``image_index``, made from ``features`` of the pretrained ``model``
@@ -309,12 +326,18 @@ def save_collection(
     }
     saved = {
         "image_index": save_index(
-            cfg, "image_index", image_index, items, table.root, embedder, tasks=table.tasks, features=features
+            cfg, "image_index", image_index, items, table.root or Path(), embedder, tasks=table.tasks, features=features
         )
     }
     if title_index is not None:
         saved["title_index"] = save_index(
-            cfg, "title_index", title_index, items, table.root, {"encoder": "all-MiniLM-L6-v2"}, tasks=table.tasks
+            cfg,
+            "title_index",
+            title_index,
+            items,
+            table.root or Path(),
+            {"encoder": "all-MiniLM-L6-v2"},
+            tasks=table.tasks,
         )
     if thumbnails:
         from .thumbnails import collection_thumbnails
@@ -323,7 +346,7 @@ def save_collection(
     return saved
 
 
-def load_index(where, name: str) -> IndexArtifact:
+def load_index(where: Where, name: str) -> IndexArtifact:
     """A saved index with its items; files that do not belong together raise ``ValueError``."""
     from .similarity import SimilarityIndex
 
@@ -351,12 +374,12 @@ def load_index(where, name: str) -> IndexArtifact:
 
 
 # ------------------------------------------------------------------------------------- params and tables
-def save_params(cfg, name: str, params: dict) -> Path:
+def save_params(cfg: Settings, name: str, params: dict) -> Path:
     """Save a dict of parameters (e.g. notebook 04's best hyper-parameters)."""
     return _write_json(_path(cfg, "params", name), {"params": params, **_stamp(cfg)})
 
 
-def load_params(where, name: str, data: dict | None = None) -> dict:
+def load_params(where: Where, name: str, data: dict | None = None) -> dict:
     """Saved parameters; with ``data`` (a :func:`data_record`), parameters found on other data raise
     :class:`ArtifactNotFoundError` too (they do not belong to this data)."""
     path = _require(_path(where, "params", name), where, "params", name)
@@ -365,7 +388,7 @@ def load_params(where, name: str, data: dict | None = None) -> dict:
     return saved["params"]
 
 
-def save_frame(cfg, name: str, frame: pd.DataFrame, **info) -> Path:
+def save_frame(cfg: Settings, name: str, frame: pd.DataFrame, **info: Any) -> Path:
     """Save a table (e.g. notebook 13's suspects) with ``info`` (JSON values) beside it."""
     path = _path(cfg, "tables", name)
     with atomic_write(path) as tmp:
@@ -374,14 +397,14 @@ def save_frame(cfg, name: str, frame: pd.DataFrame, **info) -> Path:
     return path
 
 
-def load_frame(where, name: str) -> tuple[pd.DataFrame, dict]:
+def load_frame(where: Where, name: str) -> tuple[pd.DataFrame, dict]:
     """A saved table and its ``{"data": .., "info": .., ...}`` record."""
     path = _require(_path(where, "tables", name), where, "table", name)
     meta = _read_json(path.with_suffix(".json")) if path.with_suffix(".json").is_file() else {}
     return pd.read_csv(path, keep_default_na=False, na_values=[""]), meta
 
 
-def list_artifacts(where) -> pd.DataFrame:
+def list_artifacts(where: Where) -> pd.DataFrame:
     """Every artefact of an outputs folder: ``kind, name, made_by, data, saved_at``."""
     base = outputs_of(where) / ARTIFACTS_DIR
     rows = []

@@ -25,7 +25,7 @@ import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import run_status
 from .data import (
@@ -44,6 +44,9 @@ from .data import (
 from .data.dataset import verify_images
 from .data.duplicates import drop_overlap
 from .data.io import load_table, save_table
+
+if TYPE_CHECKING:
+    from .fixtures import FixturePaths
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +259,7 @@ def _validate(s: Settings) -> None:
     s.siamese_models = tuple(s.siamese_models)
 
 
-def settings(**overrides) -> Settings:
+def settings(**overrides: Any) -> Settings:
     """Settings from ``ARTLIB_*`` variables, then ``overrides`` (a notebook's parameters cell).
 
     Unknown datasets, non-integer or non-positive sizes and a missing ``ARTLIB_DATA`` path raise
@@ -293,7 +296,7 @@ def settings(**overrides) -> Settings:
     return s
 
 
-def fixture_paths(s: Settings):
+def fixture_paths(s: Settings) -> FixturePaths:
     """Write (once) and return the synthetic fixture under ``data/fixture``."""
     from .fixtures import make_fixture
 

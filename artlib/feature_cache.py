@@ -12,8 +12,9 @@ import hashlib
 import logging
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch.nn as nn
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 HEAD_PREFIXES = ("head.", "classifier.")
 
 
-def fingerprint(model: nn.Module, transform, decode_side: int | None = None) -> str:
+def fingerprint(model: nn.Module, transform: Callable[..., Any] | None, decode_side: int | None = None) -> str:
     """16 hex digits naming (the weights ``model.embed`` uses, transform, decode size).
 
     Every parameter and buffer counts except those of classification heads (:data:`HEAD_PREFIXES`):

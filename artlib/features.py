@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +35,9 @@ log = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def _embed_loader(model: nn.Module, loader: DataLoader, device) -> tuple[list, dict[str, list], list]:
+def _embed_loader(
+    model: nn.Module, loader: DataLoader, device: torch.device
+) -> tuple[list[np.ndarray], dict[str, list[np.ndarray]], list[np.ndarray]]:
     feats: list[np.ndarray] = []
     labels: dict[str, list[np.ndarray]] = {}
     indices: list[np.ndarray] = []
@@ -57,7 +61,7 @@ class _Indexed(Dataset):
     def __len__(self) -> int:
         return len(self.dataset)
 
-    def __getitem__(self, idx: int):
+    def __getitem__(self, idx: int) -> Any:
         item = self.dataset[idx]
         return None if item is None else (item[0], item[1], idx)
 
@@ -200,7 +204,7 @@ CLASSIFIERS = {
 }
 
 
-def fit_frozen_classifier(name: str, x_train: np.ndarray, y_train: np.ndarray, seed: int = 0):
+def fit_frozen_classifier(name: str, x_train: np.ndarray, y_train: np.ndarray, seed: int = 0) -> Any:
     """Fit ``'logistic_regression'`` or ``'gradient_boosting'`` on the labelled rows."""
     if name not in CLASSIFIERS:
         raise KeyError(f"unknown classifier {name!r}; choose from {sorted(CLASSIFIERS)}")
@@ -227,7 +231,9 @@ def comparison_table(results: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.Da
 
 
 @torch.no_grad()
-def embed_images(model: nn.Module, paths, transform, device: str | torch.device = "auto") -> np.ndarray:
+def embed_images(
+    model: nn.Module, paths: Sequence[str | Path], transform: Callable[..., dict], device: str | torch.device = "auto"
+) -> np.ndarray:
     """``model.embed`` of image files (e.g. a query painting); an unreadable file raises ImageLoadError."""
     from .data.images import load_rgb
 

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import optuna
 import pandas as pd
@@ -23,6 +23,9 @@ from .data.transforms import train_transform
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 from .models import create_classifier, create_model, input_normalization
 from .train import TrainConfig, Trainer, inverse_frequency_weights
+
+if TYPE_CHECKING:
+    from .train import Trainer
 
 
 def storage_url(path_or_url: str | Path) -> str:
@@ -110,7 +113,7 @@ class OptunaPruning:
     def __init__(self, trial: optuna.Trial, monitor: str = "val_macro_f1") -> None:
         self.trial, self.monitor = trial, monitor
 
-    def on_epoch_end(self, trainer, row: dict) -> None:
+    def on_epoch_end(self, trainer: Trainer, row: dict) -> None:
         self.trial.report(float(row[self.monitor]), step=int(row["epoch"]))
         if self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned at epoch {row['epoch']}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 def m_per_class_loader(
     table: ArtTable,
     task: str,
-    transform,
+    transform: Callable[..., dict],
     m: int = 4,
     batch_size: int = 32,
     length: int | None = None,
@@ -59,7 +60,9 @@ def m_per_class_loader(
     )
 
 
-def embed_all(model: nn.Module, loader: DataLoader, task: str, device: str | torch.device = "auto") -> tuple[np.ndarray, np.ndarray]:
+def embed_all(
+    model: nn.Module, loader: DataLoader, task: str, device: str | torch.device = "auto"
+) -> tuple[np.ndarray, np.ndarray]:
     """Embeddings of every sample and its ``task`` labels (see :func:`artlib.features.extract_features`)."""
     features, labels = extract_features(model, loader, device)
     return features, labels[task]
@@ -108,7 +111,7 @@ def fit_metric(
     val_loader: DataLoader | None = None,
     device: str | torch.device = "auto",
     progress: bool = True,
-    on_epoch_end=None,
+    on_epoch_end: Callable[[int, dict], None] | None = None,
 ) -> pd.DataFrame:
     """Train with TripletMarginLoss + TripletMarginMiner; returns a history with val retrieval metrics.
 

@@ -60,7 +60,7 @@ def classification_metrics(
 
 
 def confusion(
-    y_true: Sequence[int], probs: np.ndarray, num_classes: int | None = None, normalize: str | None = None
+    y_true: Sequence[int] | np.ndarray, probs: np.ndarray, num_classes: int | None = None, normalize: str | None = None
 ) -> np.ndarray:
     """Confusion matrix (rows: true, columns: predicted); ``normalize='true'`` gives recalls."""
     y, p = _labelled(np.asarray(y_true), probs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ from torch.utils.data import DataLoader
 from .data.loaders import dataset_size
 from .data.splits import stratified_split
 from .data.table import ArtTable
+
+if TYPE_CHECKING:
+    from .models.siamese import SiameseNet
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +84,7 @@ def make_pairs(
 def pair_splits(
     table: ArtTable,
     task: str = "artist",
-    fractions=(0.7, 0.15, 0.15),
+    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
     k: int = 36,
     neg_ratio: float = 1.75,
     seed: int = 0,
@@ -108,7 +112,9 @@ def pair_counts(splits: dict[str, tuple[ArtTable, pd.DataFrame]]) -> pd.DataFram
     ).T
 
 
-def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "auto") -> np.ndarray:
+def score_pairs(
+    model: SiameseNet, images: DataLoader, pairs: pd.DataFrame, device: str | torch.device = "auto"
+) -> np.ndarray:
     """P(same artist) of each pair for a :class:`~artlib.models.siamese.SiameseNet`, embedding every image
     of ``images`` (an unshuffled evaluation loader over the table the pairs index) once, not once per pair:
     the same scores as running the pairs through the network in eval mode, several times faster."""
@@ -121,7 +127,12 @@ def score_pairs(model, images: DataLoader, pairs: pd.DataFrame, device: str = "a
 
 
 def score_table_pairs(
-    model, table: ArtTable, pairs: pd.DataFrame, image_size: int, num_workers: int = 0, device: str = "auto"
+    model: SiameseNet,
+    table: ArtTable,
+    pairs: pd.DataFrame,
+    image_size: int,
+    num_workers: int = 0,
+    device: str | torch.device = "auto",
 ) -> np.ndarray:
     """:func:`score_pairs` over the paintings of ``table`` seen as at test time (its evaluation transform, the
     model's input normalisation)."""
@@ -137,7 +148,7 @@ def score_table_pairs(
     return score_pairs(model, images, pairs, device)
 
 
-def score_feature_pairs(model, features: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
+def score_feature_pairs(model: SiameseNet, features: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
     """P(same artist) of each pair from precomputed embeddings (one row per image of the table the pairs
     index): ``model.embed`` outputs, or the frozen features a :func:`~artlib.models.siamese.siamese_on_features`
     head was trained on."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -108,7 +108,7 @@ def plot_samples(table: ArtTable, task: str | None = None, n: int = 12, seed: in
     return plot_image_grid(images, titles, cols=cols)
 
 
-def plot_augmentations(image: np.ndarray, transform, n: int = 8, cols: int = 4) -> plt.Figure:
+def plot_augmentations(image: np.ndarray, transform: Callable[..., dict], n: int = 8, cols: int = 4) -> plt.Figure:
     """The original image and ``n`` draws of ``transform`` (an albumentations pipeline)."""
     from .data.transforms import denormalize
 

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -110,7 +110,7 @@ class ModelCard:
         trim_margins: bool = False,
         scores: pd.DataFrame | dict | None = None,
         features_from: str | None = None,
-        **model_kwargs,
+        **model_kwargs: Any,
     ) -> ModelCard:
         """A card for ``model`` (built as ``create_model(name, classes, **model_kwargs)``), with the
         normalisation it declares; ``scores``: test scores per task (a :func:`artlib.results.task_scores` table)."""
@@ -165,7 +165,7 @@ class ModelCard:
             )
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     """JSON form of numpy scalars and arrays in a card (scores computed with numpy)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
@@ -186,9 +186,11 @@ class Classifier:
     def __init__(self, model: nn.Module, card: ModelCard, device: str = "auto") -> None:
         self.model, self.card = model, card
         self.device = resolve_device(device)
-        self._trainer: Trainer | None = None  # made on the first predict() on files (the Trainer's imports take seconds)
+        self._trainer: Trainer | None = (
+            None  # made on the first predict() on files (the Trainer's imports take seconds)
+        )
 
-    def transform(self, views: Sequence[str] | None = None):
+    def transform(self, views: Sequence[str] | None = None) -> Any:
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
         views = tuple(views or self.card.views)
         if len(views) == 1 and views[0] in ("crop", "letterbox"):

@@ -6,6 +6,11 @@ Notebooks call :func:`task_scores` / :func:`save_result`; ``python -m artlib.res
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Settings
+
 import argparse
 import json
 import sys
@@ -54,7 +59,7 @@ def task_scores(
     return pd.DataFrame(rows).T.rename_axis("task")
 
 
-def save_result(cfg, key: str, title: str, table: pd.DataFrame, **info) -> Path:
+def save_result(cfg: Settings, key: str, title: str, table: pd.DataFrame, **info: Any) -> Path:
     """Write ``<outputs>/results/<key>.json``: the table (rows = tasks or models) with what it was measured on."""
     record = {
         "key": key,
@@ -65,7 +70,7 @@ def save_result(cfg, key: str, title: str, table: pd.DataFrame, **info) -> Path:
         **info,
     }
     path = cfg.out(RESULTS_DIR, f"{key}.json")
-    path.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str))
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str) + "\n")
     return path
 
 

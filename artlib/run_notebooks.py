@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -54,7 +56,7 @@ class _Stopped(BaseException):
     """Raised in the main thread by the watchdog's signal (nbclient catches ordinary exceptions)."""
 
 
-def _stop(signum, frame) -> None:
+def _stop(signum: int, frame: FrameType | None) -> None:
     raise _Stopped()
 
 
@@ -63,20 +65,20 @@ class _Watchdog(threading.Thread):
     kernel dies or a cell runs over ``timeout`` seconds: nbclient, given a kernel manager of its caller,
     notices neither."""
 
-    def __init__(self, km, timeout: float) -> None:
+    def __init__(self, km: Any, timeout: float) -> None:
         super().__init__(daemon=True)
         self.km, self.timeout = km, timeout
         self.cell_started: float | None = None
         self.reason: str | None = None
         self.done = threading.Event()
 
-    def on_cell_execute(self, **_) -> None:
+    def on_cell_execute(self, **_: Any) -> None:
         self.cell_started = time.monotonic()
         if threading.current_thread() is threading.main_thread():  # nbclient's own handlers ignore the signals
             for signum in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(signum, _interrupt)
 
-    def on_cell_executed(self, **_) -> None:  # (nbclient's on_cell_complete comes as soon as the cell is sent)
+    def on_cell_executed(self, **_: Any) -> None:  # (nbclient's on_cell_complete comes as soon as the cell is sent)
         self.cell_started = None
 
     def run(self) -> None:
@@ -155,7 +157,7 @@ _INTERRUPTED: list[int] = []  # the signals received
 _RUNNING: list[_Watchdog] = []  # the watchdog of the notebook running now
 
 
-def _interrupt(signum, frame) -> None:
+def _interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGTERM / Ctrl-C: stop the running notebook through its watchdog (which the kernel client cannot
     swallow). Python runs this handler when the main thread next runs Python code: a cell that waits in
     the kernel finishes first, and no further cell or notebook starts."""

@@ -8,6 +8,12 @@ named by ``ARTLIB_NOTEBOOK`` (``run_notebooks`` sets it) or ``interactive``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .data.table import ArtTable
+
 import html
 import json
 import os
@@ -24,7 +30,7 @@ def status_file(outputs: Path, notebook: str | None = None) -> Path:
     return Path(outputs) / STATUS_DIR / f"{notebook or notebook_name()}.jsonl"
 
 
-def record(outputs: Path, kind: str, **fields) -> None:
+def record(outputs: Path, kind: str, **fields: Any) -> None:
     """Append one record (``kind`` = ``data`` or ``unavailable``) for the running notebook."""
     path = status_file(outputs)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,7 +49,7 @@ def clear(outputs: Path, notebook: str) -> None:
     status_file(outputs, notebook).unlink(missing_ok=True)
 
 
-def used_data(cfg, what: str, images: int, source: str | None = None) -> None:
+def used_data(cfg: Settings, what: str, images: int, source: str | None = None) -> None:
     """Record that an analysis ran on ``images`` images of ``source`` (default: the configured data)."""
     record(cfg.outputs, "data", what=what, source=source or cfg.source_label, images=int(images))
 
@@ -65,14 +71,14 @@ def _banner(label: str, what: str, why: str, source: str) -> None:
         pass
 
 
-def unavailable(cfg, what: str, why: str) -> None:
+def unavailable(cfg: Settings, what: str, why: str) -> None:
     """Show a banner that ``what`` cannot run on the configured data, and record it."""
     source = "the generated fixture" if cfg.is_fixture else f"{cfg.dataset} data at {cfg.data}"
     _banner("Not run", what, why, source)
     record(cfg.outputs, "unavailable", what=what, why=why, source=source)
 
 
-def sparse_tasks(cfg, train, min_images: int = 5, share: float = 0.5) -> list[str]:
+def sparse_tasks(cfg: Settings, train: ArtTable, min_images: int = 5, share: float = 0.5) -> list[str]:
     """Tasks of a training table (an :class:`~artlib.data.ArtTable`) most of whose classes have fewer than
     ``min_images`` training images: their test scores say little. A banner and a record each (the run
     summary lists them); returns their names."""

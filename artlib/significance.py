@@ -16,7 +16,7 @@ Labels of ``-1`` (missing) are left out, as everywhere in :mod:`artlib.metrics`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -220,7 +220,7 @@ def compare_classifiers(
     return table.astype({c: int for c in int_cols}).astype({c: float for c in table.columns if c not in int_cols})
 
 
-def compare_predictions(scored: Mapping[str, tuple[np.ndarray, np.ndarray]], **kwargs) -> pd.DataFrame:
+def compare_predictions(scored: Mapping[str, tuple[np.ndarray, np.ndarray]], **kwargs: Any) -> pd.DataFrame:
     """:func:`compare_classifiers` for ``{name: (y_true, predictions)}`` pairs (the input of
     :func:`artlib.features.comparison_table`). Every pair must label the same images in the same
     order: a paired test of classifiers scored on different images means nothing."""

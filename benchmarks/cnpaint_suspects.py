@@ -85,7 +85,7 @@ def main() -> None:
         effect = cleaning_effect(feats, y, test_feats, test_labels["label"], rates=(0.0, 0.1, 0.2))
         effect.round(4).to_csv(out / "cnpaint_cleaning_effect.csv")
         print(effect.round(3).to_string())
-    (out / f"cnpaint_suspects{suffix}.json").write_text(json.dumps(summary, indent=1))
+    (out / f"cnpaint_suspects{suffix}.json").write_text(json.dumps(summary, indent=1) + "\n")
     print(summary)
     print(top.head(12)[["path", "given", "predicted", "score", "isolation"]].to_string())
     print(noise.round(3).to_string())

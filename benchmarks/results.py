@@ -15,7 +15,7 @@ def write_result(name: str, data: dict, folder: Path | None = None) -> Path:
     """Write ``data`` as ``<folder>/<name>.json`` (default ``outputs/benchmarks``), print it, return the path."""
     path = (folder or RESULTS) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1))
+    path.write_text(json.dumps(data, indent=1) + "\n")
     print(json.dumps(data, indent=1))
     return path
 

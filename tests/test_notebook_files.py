@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from artlib.notebook_files import main, notebook_problems
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
@@ -15,12 +16,20 @@ def test_the_series_is_there():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_file_is_clean(path):
-    raw = json.loads(path.read_text())
-    missing_ids = [i for i, cell in enumerate(raw["cells"]) if "id" not in cell]
-    assert not missing_ids, f"cells {missing_ids} have no id (nbformat 4.5 requires one)"
-    nbformat.validate(nbformat.from_dict(raw))
-    code = [c for c in raw["cells"] if c["cell_type"] == "code"]
-    assert not any(c.get("outputs") for c in code), "outputs are stored; clear them before committing"
-    assert any("parameters" in c.get("metadata", {}).get("tags", []) for c in code), (
-        "a cell tagged 'parameters' lets the notebook be pointed at real data"
-    )
+    assert notebook_problems(path) == []
+
+
+def test_the_check_names_each_problem(tmp_path, capsys):
+    raw = json.loads(NOTEBOOKS[0].read_text())
+    code = next(c for c in raw["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["hi\n"]}]
+    code["execution_count"] = 1
+    for cell in raw["cells"]:
+        cell.get("metadata", {}).pop("tags", None)
+    (tmp_path / "dirty.ipynb").write_text(json.dumps(raw))
+    (tmp_path / "broken.ipynb").write_text("not json")
+    assert main([str(NOTEBOOKS[0])]) == 0
+    assert main([str(tmp_path / "dirty.ipynb"), str(tmp_path / "broken.ipynb")]) == 1
+    said = capsys.readouterr().out
+    assert "dirty.ipynb: outputs are stored" in said and "dirty.ipynb: no cell tagged 'parameters'" in said
+    assert "broken.ipynb: not a valid notebook" in said

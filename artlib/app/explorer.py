@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ class Explorer:
                 )
             )
 
-    def _load(self, name: str, loader):
+    def _load(self, name: str, loader: Callable[[Path, str], Any]) -> Any:
         try:
             return loader(self.outputs, name)
         except artifacts.ArtifactNotFoundError as exc:
@@ -246,11 +247,10 @@ class Explorer:
             self._captions = {row["id"]: self.caption(row) for row in self.collection.items.to_dict("records")}
         return self._captions
 
-    def caption(self, row) -> str:
+    def caption(self, row: dict | pd.Series) -> str:
         """Title (or file name), and artist where known."""
-        title = (
-            row.get("title") if isinstance(row.get("title"), str) and row.get("title") else Path(str(row["path"])).stem
-        )
+        given = row.get("title")
+        title = given if isinstance(given, str) and given else Path(str(row["path"])).stem
         artist = row.get("artist_name")
         return f"{title} — {artist}" if isinstance(artist, str) and artist else title
 
@@ -334,7 +334,7 @@ class Explorer:
             out["same_artist"] = head.same_probability(a, b).numpy()
         return out
 
-    def _title_encoder(self):
+    def _title_encoder(self) -> Any:
         if self._encoder is None:
             from ..similarity import load_title_encoder
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,7 +54,7 @@ class ArtDataset(Dataset):
     def __len__(self) -> int:
         return len(self.paths)
 
-    def _apply(self, image: np.ndarray):
+    def _apply(self, image: np.ndarray) -> Any:
         if self.transform is None:
             return torch.from_numpy(image).permute(2, 0, 1).float().div(255.0)
         try:
@@ -61,7 +62,7 @@ class ArtDataset(Dataset):
         except TypeError:
             return self.transform(image)
 
-    def __getitem__(self, key: int | tuple[int, int]):
+    def __getitem__(self, key: int | tuple[int, int]) -> Any:  # (image, labels[, index]), or None if skipped
         idx, seed = key if isinstance(key, tuple) else (key, None)
         set_seed = getattr(self.transform, "set_random_seed", None)
         if seed is not None and set_seed is not None:
@@ -80,7 +81,7 @@ class ArtDataset(Dataset):
         return (*out, idx) if self.return_index else out
 
 
-def collate_skip_none(batch):
+def collate_skip_none(batch: list) -> Any:
     """``default_collate`` after dropping ``None`` samples; an all-``None`` batch gives ``None``."""
     batch = [b for b in batch if b is not None]
     return default_collate(batch) if batch else None

@@ -12,6 +12,8 @@ normalisation to the batch on the GPU. On CPU it runs too (tests, CI).
 
 from __future__ import annotations
 
+from typing import Any
+
 import albumentations as A
 import torch
 import torch.nn as nn
@@ -31,7 +33,7 @@ def decode_transform(size: int) -> A.Compose:
     return A.Compose([A.SmallestMaxSize(max_size=side), A.CenterCrop(height=side, width=side), ToTensorV2()])
 
 
-def _kornia():
+def _kornia() -> Any:
     try:
         import kornia.augmentation as K
     except ImportError as exc:  # pragma: no cover - kornia is a core dependency

@@ -132,7 +132,9 @@ def decode_rgb(
     return _decode(io.BytesIO(bytes(data)), name, max_pixels, color_manage, None)
 
 
-def _decode(source, name, max_pixels: int, color_manage: bool, reduce_to: int | None) -> np.ndarray:
+def _decode(
+    source: Path | io.BytesIO, name: str | Path, max_pixels: int, color_manage: bool, reduce_to: int | None
+) -> np.ndarray:
     """Decode ``source`` (a path or a binary file object); errors name ``name``."""
     try:
         with Image.open(source) as img:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import torch
@@ -9,19 +11,20 @@ from torch.utils.data import DataLoader, Dataset
 
 from .dataset import ArtDataset
 from .table import ArtTable
+from .transforms import Normalization
 
 
 class PairDataset(Dataset):
     """Pairs ``a, b, same`` of row positions in ``table``; returns a (2, C, H, W) tensor and the label."""
 
-    def __init__(self, table: ArtTable, pairs: pd.DataFrame, transform) -> None:
+    def __init__(self, table: ArtTable, pairs: pd.DataFrame, transform: Callable[..., dict]) -> None:
         self.images = ArtDataset(table, transform, on_error="raise")
         self.pairs = pairs[["a", "b", "same"]].to_numpy()
 
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def __getitem__(self, idx: int):
+    def __getitem__(self, idx: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         a, b, same = self.pairs[idx]
         pair = torch.stack([self.images[int(a)][0], self.images[int(b)][0]])
         return pair, {"same": torch.tensor(int(same))}
@@ -45,7 +48,7 @@ class FeaturePairDataset(Dataset):
     def __len__(self) -> int:
         return len(self.pairs)
 
-    def __getitem__(self, idx: int):
+    def __getitem__(self, idx: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         a, b, same = self.pairs[idx]
         return self.features[[int(a), int(b)]], {"same": torch.tensor(int(same))}
 
@@ -53,7 +56,7 @@ class FeaturePairDataset(Dataset):
 def pair_loaders(
     splits: dict[str, tuple[ArtTable, pd.DataFrame]],
     image_size: int,
-    normalization,
+    normalization: Normalization,
     batch_size: int = 32,
     num_workers: int = 0,
     strength: float = 0.5,

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
 import albumentations as A
 import cv2
 from albumentations.pytorch import ToTensorV2
@@ -14,7 +22,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 Normalization = tuple[tuple[float, float, float], tuple[float, float, float]]
 
 
-def as_normalization(values) -> Normalization:
+def as_normalization(values: Sequence[Sequence[float]]) -> Normalization:
     """``(mean, std)`` of three floats each from any nested sequence (a JSON list, a checkpoint's tuple)."""
     (m0, m1, m2), (s0, s1, s2) = values
     return (float(m0), float(m1), float(m2)), (float(s0), float(s1), float(s2))
@@ -169,7 +177,9 @@ def upsample_transform(strength: float = 1.0) -> A.Compose:
     )
 
 
-def denormalize(tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD):
+def denormalize(
+    tensor: torch.Tensor, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD
+) -> np.ndarray:
     """Undo :func:`A.Normalize` on a CxHxW tensor -> HxWxC float array in [0, 1] for plotting."""
     import torch
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ def upsample_minority(
     task: str,
     out_dir: str | Path,
     target: int | None = None,
-    transform=None,
+    transform: Callable[..., dict] | None = None,
     seed: int = 0,
     quality: int = 92,
 ) -> ArtTable:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -22,7 +23,7 @@ def download_many(
     per_second: float | None = 4.0,
     manifest: str | Path | None = None,
     progress: bool = True,
-    **kwargs,
+    **kwargs: Any,
 ) -> pd.DataFrame:
     """Fetch ``jobs`` (dicts with ``url``, ``dest`` and optional ``size`` / ``checksum``) in parallel.
 

@@ -15,6 +15,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from .http import USER_AGENT, DownloadError, OfflineError, _is_offline
 
@@ -34,7 +35,7 @@ class HTTPRangeFile(io.RawIOBase):
                 raise DownloadError(f"{url} does not support range requests; download the whole archive instead")
             self.size = int(length)
 
-    def _open(self, request: urllib.request.Request):
+    def _open(self, request: urllib.request.Request) -> Any:
         """``urlopen`` with network failures as :class:`OfflineError` / :class:`DownloadError`."""
         try:
             return urllib.request.urlopen(request, timeout=self.timeout)
@@ -92,7 +93,7 @@ class HTTPRangeFile(io.RawIOBase):
         self.pos += n
         return self.cache[offset : offset + n]
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

@@ -15,6 +15,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -105,7 +106,7 @@ def iiif_image_url(iiif_base: str, size: int) -> str:
 
 
 def fetch_nga_images(
-    table: ArtTable, size: int = 640, workers: int = 8, per_second: float = 4.0, **kwargs
+    table: ArtTable, size: int = 640, workers: int = 8, per_second: float = 4.0, **kwargs: Any
 ) -> pd.DataFrame:
     """Download each painting of a :func:`load_nga` table through its IIIF URL to the table's paths.
 
@@ -119,7 +120,7 @@ def fetch_nga_images(
     return download_many(jobs, workers, per_second, manifest=root / "manifest_images.csv", **kwargs)
 
 
-def fetch_wga_images(table: ArtTable, workers: int = 8, per_second: float = 2.0, **kwargs) -> pd.DataFrame:
+def fetch_wga_images(table: ArtTable, workers: int = 8, per_second: float = 2.0, **kwargs: Any) -> pd.DataFrame:
     """Download the WGA images of a :func:`load_wga` table (its ``url`` column) to the table's paths."""
     root = table.root or Path(".")
     jobs = [{"url": u, "dest": root / p} for u, p in zip(table.frame["url"], table.frame["path"], strict=True)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch.nn as nn
 
@@ -27,7 +28,7 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs) -> MultiTaskClassifier:
+def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs: Any) -> MultiTaskClassifier:
     """:func:`create_model` for the code that needs a backbone + heads (``.backbone``, ``.feature_dim``)."""
     model = create_model(name, num_classes, **kwargs)
     if not isinstance(model, MultiTaskClassifier):
@@ -38,7 +39,7 @@ def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs) ->
     return model
 
 
-def create_model(name: str, num_classes: dict[str, int] | int, **kwargs) -> nn.Module:
+def create_model(name: str, num_classes: dict[str, int] | int, **kwargs: Any) -> nn.Module:
     """Build model ``name`` with one head per task (an int means one task called ``'label'``)."""
     if isinstance(num_classes, int):
         num_classes = {"label": num_classes}

@@ -24,8 +24,8 @@ attention (SE / ECA / CBAM) comes from timm by name, and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 import torch
 import torch.nn as nn
@@ -69,7 +69,7 @@ class ConvLSTMCell(nn.Module):
         super().__init__()
         self.gates = conv3x3(2 * channels, 4 * channels, bias=False)
 
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]):
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         h, c = state
         i, f, o, g = self.gates(torch.cat([x, h], 1)).chunk(4, 1)
         c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
@@ -105,7 +105,7 @@ class RLABottleneck(nn.Module):
         self.downsample = downsample
         self.pool_h = nn.AvgPool2d(2, 2) if downsample is not None and stride != 1 else None
 
-    def forward(self, x: torch.Tensor, h: torch.Tensor):
+    def forward(self, x: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         identity = x
         out = self.relu(self.bn1(self.conv1(torch.cat([x, h], 1))))
         out = self.relu(self.bn2(self.conv2(out)))
@@ -316,8 +316,8 @@ def rla_resnet(
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 
 
-def _variant(depth: int, attention: str | None):
-    def build(num_classes: dict[str, int], **kwargs) -> MultiTaskClassifier:
+def _variant(depth: int, attention: str | None) -> Callable[..., MultiTaskClassifier]:
+    def build(num_classes: dict[str, int], **kwargs: Any) -> MultiTaskClassifier:
         return rla_resnet(num_classes, depth=depth, attention=attention, **kwargs)
 
     return build

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -92,7 +93,11 @@ class SiameseNet(nn.Module):
 
 
 def siamese(
-    backbone: str = "tv_resnet34", combine: str = "all", pretrained: bool = False, hidden: int = 256, **backbone_kwargs
+    backbone: str = "tv_resnet34",
+    combine: str = "all",
+    pretrained: bool = False,
+    hidden: int = 256,
+    **backbone_kwargs: Any,
 ) -> SiameseNet:
     """A :class:`SiameseNet` around any registered backbone by name (``tv_alexnet``, ``tv_resnet34``, ...)."""
     if pretrained:
@@ -131,7 +136,7 @@ def siamese_head(
     return SiameseNet(Standardize(feature_dim), feature_dim, combine, hidden, dropout)
 
 
-def standardized_head(head: SiameseNet, mean, scale) -> SiameseNet:
+def standardized_head(head: SiameseNet, mean: np.ndarray, scale: np.ndarray) -> SiameseNet:
     """The ``siamese_head`` equivalent of ``head`` (trained on features standardised by ``mean`` / ``scale``)."""
     feature_dim = len(mean)
     out = siamese_head({"same": 2}, feature_dim, head.combine, head.hidden, head.dropout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn as nn
 
 from .heads import MultiTaskClassifier
@@ -30,7 +31,7 @@ class SimpleCNNBackbone(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.out_features = widths[-1]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.pool(self.features(x)).flatten(1)
 
 

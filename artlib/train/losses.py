@@ -47,7 +47,9 @@ class MaskedMultiTaskLoss(nn.Module):
         # a plain dict: task names such as "type" clash with nn.Module attributes
         self.class_weights = {t: torch.as_tensor(w, dtype=torch.float32) for t, w in (class_weights or {}).items()}
 
-    def forward(self, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]):
+    def forward(
+        self, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         total = None
         parts: dict[str, float] = {}
         for task, out in logits.items():

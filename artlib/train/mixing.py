@@ -73,7 +73,9 @@ class MixUpCutMix:
         return MixedBatch(mixed, permutation, float(lam), mode)
 
 
-def mixed_loss(loss_fn: Callable, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor], batch: MixedBatch):
+def mixed_loss(
+    loss_fn: Callable, logits: dict[str, torch.Tensor], targets: dict[str, torch.Tensor], batch: MixedBatch
+) -> tuple[torch.Tensor, dict[str, float]]:
     """``lam * loss(targets) + (1 - lam) * loss(targets[permutation])``; returns (total, per-task parts)."""
     own, own_parts = loss_fn(logits, targets)
     if batch.lam >= 1.0:

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:
+    from torch.utils.data import DataLoader
     from torch.utils.tensorboard import SummaryWriter
+
+    from .trainer import Trainer
 
 
 def _writer(log_dir: Path) -> SummaryWriter:
@@ -48,7 +51,7 @@ class TensorBoardLogger:
             return f"val/{column[4:]}"
         return column
 
-    def on_epoch_end(self, trainer, row: dict) -> None:
+    def on_epoch_end(self, trainer: Trainer, row: dict) -> None:
         from .. import distributed as ddp
 
         if not ddp.is_main():
@@ -59,7 +62,7 @@ class TensorBoardLogger:
                 writer.add_scalar(self._tag(column), value, int(row["epoch"]))
         writer.flush()
 
-    def on_fit_end(self, trainer, val_loader=None) -> None:
+    def on_fit_end(self, trainer: Trainer, val_loader: DataLoader | None = None) -> None:
         from .. import distributed as ddp
         from ..metrics import confusion
         from ..plots import plot_confusion_matrix

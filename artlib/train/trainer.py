@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,13 +87,13 @@ class Predictions:
         return metrics_table(self.labels, self.probs, tuple(top_k))
 
 
-def _split_batch(batch):
+def _split_batch(batch: tuple | list) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
     images, labels = batch[0], batch[1]
     index = batch[2] if len(batch) > 2 else None
     return images, labels, index
 
 
-def build_optimizer(params, config: TrainConfig) -> torch.optim.Optimizer:
+def build_optimizer(params: Iterable[Any], config: TrainConfig) -> torch.optim.Optimizer:
     if config.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
     if config.optimizer == "sgd":
@@ -186,8 +187,14 @@ class Trainer:
         """The weights that are evaluated and saved as best: the EMA when ``ema_decay`` is set."""
         return self.ema.module if self.ema is not None else self.net
 
-    def _forward(self, images: torch.Tensor, embed: bool = False, module: nn.Module | None = None):
-        """Logits dict (and the ``embed`` features when asked, computed in the same pass)."""
+    def _forward(self, images: torch.Tensor, module: nn.Module | None = None) -> dict[str, torch.Tensor]:
+        """The logits dict of ``images``."""
+        return self._forward_features(images, False, module)[0]
+
+    def _forward_features(
+        self, images: torch.Tensor, embed: bool, module: nn.Module | None = None
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
+        """The logits dict and, with ``embed``, the features (computed in the same pass)."""
         images = images.to(self.device, non_blocking=True)
         if self.use_cuda and self.config.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
@@ -203,7 +210,7 @@ class Trainer:
                 feats = embed_with(bare, images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
-        return (out, feats) if embed else out
+        return out, feats
 
     def _wrap_distributed(self) -> None:
         """(Re)build the DDP wrapper when the set of trainable parameters changed.
@@ -231,7 +238,7 @@ class Trainer:
     def _targets(self, labels: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {t: v.to(self.device, non_blocking=True) for t, v in labels.items()}
 
-    def _call(self, hook: str, *args) -> None:
+    def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             fn = getattr(cb, hook, None)
             if fn is not None:
@@ -399,8 +406,9 @@ class Trainer:
         embed: bool = False,
         flip_tta: bool = False,
         multi_view: bool | None = None,
-    ):
-        """Every rank evaluates the whole loader (no collective calls, identical results).
+    ) -> tuple[Predictions, float]:
+        """Predictions and the mean loss (NaN unless ``with_loss``); every rank evaluates the whole loader
+        (no collective calls, identical results).
 
         ``flip_tta`` averages the probabilities of each image and its mirror image. A loader that
         yields several views per image (``(B, V, C, H, W)``, e.g. :class:`artlib.data.tta.MultiView`)
@@ -425,9 +433,7 @@ class Trainer:
                 raise ValueError(f"multi_view needs (B, V, C, H, W) batches, got {tuple(images.shape)}")
             size, views = len(images), (images.shape[1] if multi_view else 0)
             images = self._prepare(images.flatten(0, 1) if views else images, "eval")
-            out, feats = (
-                self._forward(images, embed=True, module=net) if embed else (self._forward(images, module=net), None)
-            )
+            out, feats = self._forward_features(images, embed, net)
             batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
             if flip_tta:
                 mirrored = self._forward(torch.flip(images, dims=[-1]), module=net)
@@ -455,7 +461,7 @@ class Trainer:
             np.concatenate(indices) if indices else None,
             np.concatenate(embeddings) if embeddings else None,
         )
-        return (preds, total / max(count, 1)) if with_loss else preds
+        return preds, (total / max(count, 1) if with_loss else math.nan)
 
     def predict(
         self, loader: DataLoader, embed: bool = False, flip_tta: bool = False, multi_view: bool | None = None
@@ -466,7 +472,7 @@ class Trainer:
         ``multi_view``: average over the views of ``(B, V, C, H, W)`` batches; ``None``: when the
         loader's transform is an :class:`artlib.data.tta.MultiView`.
         """
-        return self._predict(loader, embed=embed, flip_tta=flip_tta, multi_view=multi_view)
+        return self._predict(loader, embed=embed, flip_tta=flip_tta, multi_view=multi_view)[0]
 
     def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5), flip_tta: bool = False) -> pd.DataFrame:
         """Per-task metrics table on ``loader``."""

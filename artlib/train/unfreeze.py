@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
 import logging
 from collections.abc import Sequence
 
@@ -57,7 +62,7 @@ class ProgressiveUnfreezing:
                 p.requires_grad_(True)
         return k
 
-    def on_epoch_start(self, trainer) -> None:
+    def on_epoch_start(self, trainer: Trainer) -> None:
         k = self.apply(trainer.epoch)
         trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
         log.info(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,7 +21,7 @@ SIMILAR_PAGE = "views/similar.py"
 UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "gif"]
 
 
-def _stamp(outputs) -> float:
+def _stamp(outputs: Path) -> float:
     folder = outputs / artifacts.ARTIFACTS_DIR
     return max((p.stat().st_mtime for p in folder.rglob("*") if p.is_file()), default=0.0) if folder.is_dir() else 0.0
 
@@ -45,7 +48,7 @@ def start_page(ex: Explorer, title: str, *topics: str) -> None:
     show_notes(ex, "outputs", *topics)
 
 
-def read_upload(uploaded) -> np.ndarray | None:
+def read_upload(uploaded: Any) -> np.ndarray | None:
     """The uploaded painting's pixels, or None after an error message saying what is wrong with the file."""
     try:
         return Explorer.decode_upload(uploaded.getvalue(), uploaded.name)

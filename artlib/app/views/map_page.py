@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from artlib.app.explorer import MAP_POINTS, Explorer
@@ -10,7 +11,7 @@ from artlib.app.views.common import QUERY_ID, SIMILAR_PAGE, explorer, start_page
 
 
 @st.cache_data(show_spinner="Drawing the map...")
-def _points(_ex: Explorer, explorer_id: int, color_by: str | None):
+def _points(_ex: Explorer, explorer_id: int, color_by: str | None) -> pd.DataFrame:
     frame = _ex.map_points(color_by)
     frame["image"] = [_ex.thumbnail_uri(i) for i in frame["id"]]  # the tooltip shows a field named "image"
     return frame

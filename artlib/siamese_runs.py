@@ -1,0 +1,115 @@
+"""Same-artist Siamese models by spec: train one, score the test pairs (notebook 12's comparison, reusable).
+
+    frozen = FrozenFeatures(tables, image_size=224, cache="outputs/cache/features")
+    run = train_siamese("efficientnet_lite0:all:frozen", splits, frozen, frozen_train_pairs, cfg)
+    run.scores          # P(same artist) of the test pairs, in order
+
+``splits``: ``{split: (table, pairs)}`` as :func:`artlib.pairs.pairs_by_split` makes them. A spec is
+``backbone:combine:training`` (:func:`artlib.models.siamese.parse_siamese_spec`): ``scratch`` and ``pretrained``
+train the whole network on image pairs; ``frozen`` trains a head on standardised frozen features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .data.pairs_dataset import feature_pair_loaders, pair_loaders
+from .features import standardized_features
+from .models import create_model, input_normalization
+from .models.siamese import SiameseNet, parse_siamese_spec, siamese, siamese_on_features
+from .pairs import score_feature_pairs, score_table_pairs
+from .train import TrainConfig, Trainer
+from .utils import seed_everything
+
+if TYPE_CHECKING:
+    from sklearn.preprocessing import StandardScaler
+
+    from .config import Settings
+    from .data.table import ArtTable
+
+#: The learning rate of a network trained on image pairs from scratch (for the profile's epochs).
+SCRATCH_LR = 2e-3
+#: A pretrained network is fine-tuned for at most this many epochs, at this rate.
+PRETRAINED_EPOCHS, PRETRAINED_LR = 3, 1e-3
+#: A head on frozen features.
+HEAD_LR = 1e-3
+
+
+class FrozenFeatures:
+    """Standardised frozen features of every painting per split, made once per backbone (and cached per image
+    on disk, shared with notebooks 11, 13 and 14), with the scaler a saved head needs to score raw features."""
+
+    def __init__(
+        self, tables: dict[str, ArtTable], image_size: int, num_workers: int = 0, cache: str | Path | None = None
+    ) -> None:
+        self.tables, self.image_size, self.num_workers, self.cache = tables, image_size, num_workers, cache
+        self._made: dict[str, tuple[dict[str, np.ndarray], StandardScaler]] = {}
+
+    def _get(self, backbone: str) -> tuple[dict[str, np.ndarray], StandardScaler]:
+        if backbone not in self._made:
+            model = create_model(backbone, {"artist": 2}, pretrained=True)
+            self._made[backbone] = standardized_features(
+                model, self.tables, self.image_size, self.num_workers, cache=self.cache
+            )
+        return self._made[backbone]
+
+    def features(self, backbone: str) -> dict[str, np.ndarray]:
+        return self._get(backbone)[0]
+
+    def scaler(self, backbone: str) -> StandardScaler:
+        return self._get(backbone)[1]
+
+
+@dataclass
+class SiameseRun:
+    """One trained spec: its training history, the test pairs' scores, and (frozen specs) the head."""
+
+    name: str
+    backbone: str
+    history: pd.DataFrame
+    scores: np.ndarray
+    head: SiameseNet | None = None  # a head on frozen features: what the app's same-artist model is made from
+
+
+def train_siamese(
+    spec: str,
+    splits: dict[str, tuple[ArtTable, pd.DataFrame]],
+    frozen: FrozenFeatures,
+    frozen_train_pairs: pd.DataFrame,
+    cfg: Settings,
+    head_epochs: int = 10,
+) -> SiameseRun:
+    """Train ``spec`` on the training pairs (early stopping on the validation pairs' loss, best weights kept)
+    and score the test pairs. A pretrained backbone whose weights cannot be had offline raises
+    :class:`~artlib.models.weights.WeightsUnavailableError` before any training."""
+    backbone, combine, training = parse_siamese_spec(spec)
+    seed_everything(cfg.seed)
+    name = f"Siamese {backbone} {combine} ({training})"
+    if training == "frozen":
+        feats = frozen.features(backbone)
+        model = siamese_on_features(feats["train"].shape[1], combine)
+        loaders = feature_pair_loaders(feats, {"train": frozen_train_pairs, "val": splits["val"][1]})
+        epochs, lr = head_epochs, HEAD_LR
+    else:
+        model = siamese(backbone, combine, pretrained=training == "pretrained")
+        loaders = pair_loaders(splits, cfg.image_size, input_normalization(model), cfg.batch_size, cfg.num_workers)
+        if training == "pretrained":
+            epochs, lr = min(cfg.epochs, PRETRAINED_EPOCHS), PRETRAINED_LR
+        else:
+            epochs, lr = cfg.epochs, SCRATCH_LR
+    config = TrainConfig(epochs=epochs, lr=lr, monitor="val_loss", patience=5, seed=cfg.seed, progress=cfg.progress)
+    checkpoints = cfg.outputs / "checkpoints" / f"siamese_{backbone}_{combine}_{training}"
+    trainer = Trainer(model, config, checkpoint_dir=checkpoints)
+    history = trainer.fit(loaders["train"], loaders["val"])
+    trainer.load_best()
+    test_table, test_pairs = splits["test"]
+    if training == "frozen":
+        scores = score_feature_pairs(model, frozen.features(backbone)["test"], test_pairs)
+        return SiameseRun(name, backbone, history, scores, head=model)
+    scores = score_table_pairs(model, test_table, test_pairs, cfg.image_size, cfg.num_workers)
+    return SiameseRun(name, backbone, history, scores)
