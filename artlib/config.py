@@ -145,6 +145,16 @@ def default_outputs() -> Path:
     return path
 
 
+def portable_path(path: Path) -> str:
+    """``path`` relative to the folder that holds the checkout (e.g. ``shared/data/wikiart_sample``) when it lies
+    there, else its last two parts (``.../datasets/wikiart``): a name for results, not for opening files."""
+    path = Path(path).expanduser().resolve()
+    try:
+        return path.relative_to(project_root().parent).as_posix()
+    except ValueError:
+        return ".../" + "/".join(path.parts[-2:])
+
+
 @dataclass
 class Settings:
     """Where the data is, what to train on, and how hard."""
@@ -180,8 +190,9 @@ class Settings:
 
     @property
     def source_label(self) -> str:
-        """The data in a few words, as results and run records name it."""
-        return "generated fixture" if self.is_fixture else f"{self.dataset}: {self.data}"
+        """The data in a few words, as results and run records name it: no machine's absolute path
+        (:func:`portable_path`), so committed results read the same on every machine."""
+        return "generated fixture" if self.data is None else f"{self.dataset}: {portable_path(self.data)}"
 
     @property
     def feature_cache(self) -> Path:

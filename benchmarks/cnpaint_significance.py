@@ -28,7 +28,7 @@ from artlib.data import load_split_folders, margin_stats
 from artlib.plots import plot_intervals, save_figure
 from artlib.significance import compare_classifiers
 
-from results import RESULTS, load_test_probs, write_result
+from results import RESULTS, load_test_probs, probability_runs, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTED_ENSEMBLES = {
@@ -85,7 +85,7 @@ def main() -> None:
     test = load_split_folders(args.data_root)["test"]
     task = test.tasks[0]
     paths = list(test.frame["path"])
-    runs = args.runs or sorted(p.name.removesuffix("_test_probs.npz") for p in RESULTS.glob("*cnpaint*_test_probs.npz"))
+    runs = args.runs or [run for run in probability_runs() if "cnpaint" in run]
     probs = {run: load_probs(run, paths) for run in runs}
     ensembles = (
         dict(item.split("=", 1) for item in args.ensemble)
@@ -93,7 +93,7 @@ def main() -> None:
         else {
             name: members
             for name, members in REPORTED_ENSEMBLES.items()
-            if all((RESULTS / f"{run}_test_probs.npz").exists() for run in members.split("+"))
+            if all(run in runs for run in members.split("+"))
         }
     )
     scored = dict(probs)

@@ -2,7 +2,7 @@
 
     python benchmarks/ensemble_lite.py lite0_cnpaint lite0_cnpaint_letterbox
 
-A run's test probabilities come from outputs/benchmarks/<run>_test_probs.npz, which pretrained_lite.py
+A run's test probabilities come from outputs/benchmarks/pretrained_lite_test_probs.npz, which pretrained_lite.py
 writes (``--kind views``: letterbox + long-side squares with mirror TTA, ``mirror``: its one view with mirror
 TTA); a run without that file is scored again from its best checkpoint (outputs/checkpoints/<run>/best.pt)
 with its own input (letterbox when the run name contains ``_letterbox``) and mirror TTA. The ensemble

@@ -16,8 +16,9 @@ most suspicious training images of a ranking written by ``benchmarks/cnpaint_sus
 Inputs are normalised as the weights expect (``input_normalization``: [-1, 1] for the
 TensorFlow-converted Lite weights); the test set is scored as is, with mirror test-time augmentation,
 and averaged over ``--tta-views`` with their mirror images. Results go to
-outputs/benchmarks/<run>.json, the misclassified test images to outputs/runs/<run>/<run>_errors.csv/.png and the test
-probabilities to <run>_test_probs.npz (for benchmarks/ensemble_lite.py); the scored model with its card to
+outputs/benchmarks/pretrained_lite_runs.json (one entry per run), the misclassified test images to
+outputs/runs/<run>/<run>_errors.csv/.png and the test probabilities to outputs/benchmarks/pretrained_lite_test_probs.npz
+(keys ``<run>/...``, for benchmarks/ensemble_lite.py); the scored model with its card to
 outputs/checkpoints/<run>/classifier.pt (``python -m artlib.predict`` classifies new images with it).
 """
 
@@ -42,7 +43,7 @@ from artlib.significance import accuracy_interval
 from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer, layerwise_lr_groups
 from artlib.utils import resolve_device, seed_everything
 
-from results import write_result
+from results import save_test_probs, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,8 +108,8 @@ def save_probabilities(scored: dict[str, Predictions], test: ArtTable, task: str
     for preds in scored.values():
         if not np.array_equal(preds.indices, first.indices):
             raise RuntimeError("scorings saw the test images in different orders")
-    np.savez_compressed(
-        ROOT / "outputs" / "benchmarks" / f"{name}_test_probs.npz",
+    save_test_probs(
+        name,
         path=test.frame["path"].to_numpy()[first.indices].astype(str),
         label=first.labels[task],
         classes=np.asarray(test.classes[task]),
@@ -342,7 +343,7 @@ def main() -> None:
         "threads": torch.get_num_threads(),
     }
     print(history.round(4).to_string())
-    write_result(run, out)
+    write_run("pretrained_lite", run, out)
 
 
 if __name__ == "__main__":

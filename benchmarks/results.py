@@ -20,18 +20,51 @@ def write_result(name: str, data: dict, folder: Path | None = None) -> Path:
     return path
 
 
+def write_run(benchmark: str, run: str, data: dict) -> Path:
+    """Record one run of ``benchmark`` in ``<benchmark>_runs.json`` (runs by name, sorted; one file per benchmark)."""
+    path = RESULTS / f"{benchmark}_runs.json"
+    runs = json.loads(path.read_text()) if path.is_file() else {}
+    runs[run] = data
+    path.write_text(json.dumps(dict(sorted(runs.items())), indent=1) + "\n")
+    print(json.dumps(data, indent=1))
+    return path
+
+
+#: The test probabilities of every pretrained_lite.py run, keys ``<run>/path``, ``<run>/label``, ``<run>/probs_<kind>``.
+TEST_PROBS = RESULTS / "pretrained_lite_test_probs.npz"
+
+
+def _stored_probs() -> dict[str, np.ndarray]:
+    if not TEST_PROBS.is_file():
+        return {}
+    with np.load(TEST_PROBS) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def save_test_probs(run: str, **arrays: np.ndarray) -> Path:
+    """Keep ``run``'s test arrays (``path``, ``label``, ``classes``, ``probs_<kind>``) in :data:`TEST_PROBS`."""
+    stored = {k: v for k, v in _stored_probs().items() if not k.startswith(f"{run}/")}
+    stored.update({f"{run}/{name}": value for name, value in arrays.items()})
+    np.savez_compressed(TEST_PROBS, **stored)
+    return TEST_PROBS
+
+
+def probability_runs() -> list[str]:
+    """The runs whose test probabilities are stored."""
+    return sorted({key.split("/", 1)[0] for key in _stored_probs()})
+
+
 def load_test_probs(run: str, paths: list[str], kind: str = "views") -> tuple[np.ndarray, np.ndarray, str] | None:
     """The test probabilities pretrained_lite.py saved for ``run`` (``probs_<kind>``, else the mirror TTA
     ones), their labels and the kind read; ``None`` when the run saved none. ``paths``: the test folder's
-    image paths, in order; a file that holds other images or another order is refused."""
-    saved = RESULTS / f"{run}_test_probs.npz"
-    if not saved.exists():
+    image paths, in order; probabilities of other images, or another order, are refused."""
+    stored = _stored_probs()
+    if f"{run}/path" not in stored:
         return None
-    with np.load(saved) as npz:
-        if list(npz["path"]) != list(paths):
-            raise RuntimeError(f"{saved} holds other test images, or another order, than the test folder")
-        kind = kind if f"probs_{kind}" in npz else "mirror"
-        return npz[f"probs_{kind}"], npz["label"], kind
+    if list(stored[f"{run}/path"]) != list(paths):
+        raise RuntimeError(f"{TEST_PROBS} holds other test images, or another order, for {run} than the test folder")
+    kind = kind if f"{run}/probs_{kind}" in stored else "mirror"
+    return stored[f"{run}/probs_{kind}"], stored[f"{run}/label"], kind
 
 
 def upsert_row(csv_path: Path, row: dict, key: str = "name") -> Path:

@@ -7,8 +7,8 @@ notebook series' `cpu` profile affords, and score the official test split with 9
 The data is the sample in ../shared (`--data`, `--meta`: any ArtGAN-layout WikiArt), split as notebook 00 splits it
 (ArtGAN train for training and validation, ArtGAN val as the test set; `artlib.config.get_splits`). Progressive
 unfreezing over the first half of the run (`unfreeze_schedule`), label smoothing, the best epoch by validation
-macro-F1. Result: outputs/benchmarks/wikiart_<model>_<size>px_<epochs>ep.json (one view and + mirror, per task:
-accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
+macro-F1. Result: the run ``wikiart_<model>_<size>px_<epochs>ep`` in outputs/benchmarks/wikiart_finetune_runs.json
+(one view and + mirror, per task: accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from pathlib import Path
 
 import torch
 
-from artlib.config import get_splits, settings
+from artlib.config import get_splits, portable_path, settings
 from artlib.data.loaders import make_loaders
 from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
 from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer, inverse_frequency_weights, unfreeze_schedule
 from artlib.utils import resolve_device, seed_everything
 
-from results import write_result
+from results import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -103,10 +103,11 @@ def main() -> None:
     print(history.round(4).to_string())
     for kind, table in tables.items():
         print(kind, table.to_string(), sep="\n")
-    write_result(
+    write_run(
+        "wikiart_finetune",
         run,
         {
-            "data": str(args.data),
+            "data": portable_path(args.data),
             "split": "ArtGAN train (training, validation) / ArtGAN val (test)",
             "images": {k: len(v) for k, v in splits.items()},
             "model": f"{args.model} (ImageNet weights)",

@@ -1,6 +1,9 @@
+import json
+
 import pytest
 
 from artlib.config import get_splits, prepare_splits, settings
+from artlib.data.derived import titles
 
 
 def test_defaults_use_fixture_and_ci_profile(monkeypatch, tmp_path):
@@ -94,7 +97,7 @@ def test_a_csv_dataset_keeps_its_other_columns_and_titles(tmp_path, monkeypatch)
     from PIL import Image
 
     from artlib.config import load_source, settings
-    from artlib.data.derived import artists, titles
+    from artlib.data.derived import artists
 
     rows = ["path,period,artist,name,date"]
     for i in range(6):
@@ -143,3 +146,29 @@ def test_outputs_pointing_at_a_file_is_named(monkeypatch, tmp_path, below):
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "results.txt" / below))
     with pytest.raises(NotADirectoryError, match=r"results.txt is a file, not a folder; point ARTLIB_OUTPUTS"):
         settings()
+
+
+def test_saved_splits_of_other_data_are_not_reused(tmp_path, monkeypatch, fixture_paths, caplog):
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    monkeypatch.delenv("ARTLIB_DATA", raising=False)
+    monkeypatch.delenv("ARTLIB_META", raising=False)
+    first = get_splits(settings())
+    assert json.loads((tmp_path / "splits" / "source.json").read_text())["data"] == "fixture"
+    monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
+    monkeypatch.setenv("ARTLIB_DATA", str(fixture_paths.imagefolder))
+    with caplog.at_level("WARNING"):
+        second = get_splits(settings())
+    assert "were made from fixture" in caplog.text
+    assert second["train"].tasks == ["label"] and first["train"].tasks != ["label"]
+
+
+def test_results_name_the_data_without_a_machine_path(monkeypatch, tmp_path):
+    from artlib.config import portable_path, project_root
+
+    beside = project_root().parent / "shared" / "data" / "wikiart_sample"
+    assert portable_path(beside) == "shared/data/wikiart_sample"
+    assert portable_path(tmp_path / "datasets" / "wikiart") == ".../datasets/wikiart"
+    (tmp_path / "w").mkdir()
+    monkeypatch.setenv("ARTLIB_DATA", str(tmp_path / "w"))
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
+    assert settings().source_label == f"wikiart: .../{tmp_path.name}/w"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from artlib.config import portable_path
 from artlib.data.wikiart import file_name_fields
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,11 +61,11 @@ def test_notebooks_use_the_given_real_data(wikiart_subset, shared, tmp_path):
     assert (summary["status"] == "ok").all(), summary
     for name in summary.index[1:]:  # 00 prepares the splits; the others record what they ran on
         used = str(summary.loc[name, "data used"])
-        assert str(wikiart_subset) in used and "fixture" not in used, (name, used)
+        assert portable_path(wikiart_subset) in used and "fixture" not in used, (name, used)
     results = {p.stem: json.loads(p.read_text()) for p in (outputs / "results").glob("*.json")}
     assert {"09_mobilenetv3_multitask", "12_same_artist", "14_retrieval"} <= set(results)
     for result in results.values():
-        assert result["data"] == f"wikiart: {wikiart_subset}", result["data"]
+        assert result["data"] == f"wikiart: {portable_path(wikiart_subset)}", result["data"]
     tasks = {row["task"] for row in results["09_mobilenetv3_multitask"]["rows"]}
     assert tasks == {"artist", "genre", "style"}  # the tasks the data has, not WGA's
     assert (

@@ -81,3 +81,20 @@ def test_a_second_run_into_the_same_outputs_is_refused(tmp_path):
     assert status["status"].tolist() == ["ok"]  # one run's record, not a mix
     third = _run(tmp_path / "nb", tmp_path / "other")  # another outputs folder runs alongside
     assert third.wait(timeout=60) == 0
+
+
+def test_run_notebooks_makes_relative_data_paths_absolute(tmp_path, monkeypatch):
+    """Kernels run in the notebooks' folder: a relative ARTLIB_DATA must mean the caller's folder."""
+    from artlib import run_notebooks
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mydata").mkdir()
+    monkeypatch.setenv("ARTLIB_DATA", "mydata")
+    monkeypatch.setenv("ARTLIB_OUTPUTS", "out")
+    empty = tmp_path / "no_notebooks"
+    empty.mkdir()
+    assert run_notebooks.main(["--notebooks", str(empty)]) == 2  # nothing to run
+    import os
+
+    assert os.environ["ARTLIB_DATA"] == str(tmp_path / "mydata")
+    assert os.environ["ARTLIB_OUTPUTS"] == str(tmp_path / "out")

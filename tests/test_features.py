@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from artlib.data import ImageLoadError, load_painter_by_numbers
+from artlib.data.dataset import verify_images
+from artlib.data.transforms import eval_transform
+from artlib.features import (
+    cluster_scores,
+    comparison_table,
+    embed_images,
+    fit_frozen_classifier,
+    knn_predict,
+    scores,
+    table_features,
+)
+from artlib.models import create_model
+
+
+def test_embed_images_rejects_unreadable(tmp_path):
+    (tmp_path / "bad.jpg").write_bytes(b"not a jpeg")
+    model = create_model("simple_cnn", 2, widths=(4, 8))
+    with pytest.raises(ImageLoadError):
+        embed_images(model, [tmp_path / "bad.jpg"], eval_transform(32))
+
+
+def test_frozen_feature_tools():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 40)
+    x = rng.normal(size=(120, 8)) + 4 * np.eye(3, 8)[y]
+    for name in ("logistic_regression", "gradient_boosting"):
+        clf = fit_frozen_classifier(name, x[::2], y[::2])
+        assert scores(y[1::2], clf.predict(x[1::2]))["accuracy"] > 0.9
+    assert (knn_predict(x[::2], y[::2], x[1::2], k=3) == y[1::2]).mean() > 0.9
+    clusters = cluster_scores(x, y)
+    assert clusters["ARI"] > 0.8 and clusters["k"] == 3
+    table = comparison_table({"perfect": (y, y), "constant": (y, np.zeros_like(y))})
+    assert table.loc["perfect", "macro_f1"] == 1 and table.loc["constant", "accuracy"] == pytest.approx(1 / 3)
+    with pytest.raises(KeyError):
+        fit_frozen_classifier("svm", x, y)
+
+
+def test_table_features_keep_table_rows_and_refuse_unreadable_images(fixture_paths, tmp_path):
+    raw = load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))
+    good = verify_images(raw).table
+    model = create_model("simple_cnn", {"artist": 2}, widths=(4, 8))
+    feats = table_features(model, {"train": good, "test": good}, 32, cache=tmp_path)
+    assert feats["train"].shape == (len(good), 8)
+    np.testing.assert_allclose(feats["train"], feats["test"])  # the "train" key is not augmented
+    if len(good) < len(raw):  # the fixture holds unreadable images on purpose
+        with pytest.raises(ValueError, match="could not be read"):
+            table_features(model, {"all": raw}, 32)

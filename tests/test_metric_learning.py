@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+import torch
+
+from artlib.data import load_image_folder, stratified_split
+from artlib.data.loaders import make_loaders
+from artlib.data.transforms import train_transform
+from artlib.metric_learning import EmbeddingNet, embed_all, fit_metric, m_per_class_loader, retrieval_metrics
+from artlib.models import create_model
+
+
+@pytest.fixture(scope="module")
+def genre_splits(fixture_paths):
+    return stratified_split(load_image_folder(fixture_paths.imagefolder, task="genre"), (0.7, 0.3), ("train", "val"))
+
+
+def test_m_per_class_loader_checks_its_pitfalls(genre_splits):
+    tf = train_transform(32)
+    with pytest.raises(ValueError, match="multiple of m"):
+        m_per_class_loader(genre_splits.train, "genre", tf, m=4, batch_size=30)
+    with pytest.raises(ValueError, match="cannot fill"):
+        m_per_class_loader(genre_splits.train, "genre", tf, m=2, batch_size=16)  # 4 classes x 2 < 16
+    loader = m_per_class_loader(genre_splits.train, "genre", tf, m=4, batch_size=16)
+    images, labels = next(iter(loader))
+    counts = np.bincount(labels["genre"].numpy())
+    assert images.shape[0] == 16 and set(counts[counts > 0]) == {4}
+    assert len(loader) == len(genre_splits.train) // 16
+
+
+def test_metric_learning_improves_retrieval(genre_splits):
+    torch.manual_seed(0)
+    tf = train_transform(32, 0.3)
+    loader = m_per_class_loader(genre_splits.train, "genre", tf, m=8, batch_size=32)
+    val = make_loaders({"val": genre_splits.val}, 32, 64)["val"]
+    backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
+    model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 32)
+    before = retrieval_metrics(*embed_all(model, val, "genre", torch.device("cpu")))
+    history = fit_metric(model, loader, "genre", epochs=5, lr=3e-3, val_loader=val, progress=False)
+    assert {"val_precision_at_1", "val_mean_average_precision_at_r"} <= set(history.columns)
+    assert history["val_mean_average_precision_at_r"].iloc[-1] > before["mean_average_precision_at_r"]
+    emb = model.embed(torch.randn(3, 3, 32, 32))
+    torch.testing.assert_close(emb.norm(dim=1), torch.ones(3))
+
+
+def test_retrieval_metrics_on_perfect_clusters():
+    emb = np.array([[1, 0], [0.99, 0.1], [0, 1], [0.1, 0.99]], dtype=np.float32)
+    labels = np.array([0, 0, 1, 1])
+    m = retrieval_metrics(emb, labels)
+    assert m["precision_at_1"] == 1 and m["mean_average_precision_at_r"] == 1

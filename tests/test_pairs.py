@@ -1,0 +1,91 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from artlib.data import ArtTable, load_painter_by_numbers
+from artlib.data.dataset import ArtDataset, verify_images
+from artlib.data.pairs_dataset import PairDataset
+from artlib.data.transforms import eval_transform
+from artlib.models.siamese import siamese
+from artlib.pairs import make_pairs, pair_splits, score_pairs
+
+
+def _table(n=60, classes=4):
+    frame = pd.DataFrame({"path": [f"{i}.jpg" for i in range(n)], "artist": np.arange(n) % classes})
+    return ArtTable(frame, {"artist": [f"a{c}" for c in range(classes)]})
+
+
+def test_make_pairs_ratio_and_validity():
+    table = _table()
+    pairs = make_pairs(table, k=11, neg_ratio=1.75, seed=0)
+    assert (pairs["a"] < pairs["b"]).all() and not pairs.duplicated(["a", "b"]).any()
+    labels = table.frame["artist"].to_numpy()
+    assert ((labels[pairs["a"]] == labels[pairs["b"]]) == pairs["same"].astype(bool)).all()
+    pos = pairs["same"].sum()
+    assert abs((len(pairs) - pos) / pos - 1.75) < 0.05
+
+
+def test_pair_splits_never_share_images(fixture_paths):
+    table = load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))
+    splits = pair_splits(table, k=8)
+    paths = {name: set(t.frame["path"]) for name, (t, _) in splits.items()}
+    assert not paths["train"] & paths["test"] and not paths["train"] & paths["val"]
+    for t, p in splits.values():
+        assert p[["a", "b"]].to_numpy().max() < len(t)
+
+
+@pytest.mark.parametrize("artists,negatives", [([0, 0, 0, 0, 1], 4), ([0, 0, 0, 0, 0], 0), ([0, 0, 1, 1, 2, 2], 5)])
+def test_make_pairs_ends_when_few_negative_pairs_exist(artists, negatives, caplog):
+    import pandas as pd
+
+    from artlib.data.table import ArtTable
+    from artlib.pairs import make_pairs
+
+    table = ArtTable(
+        pd.DataFrame({"path": [f"{i}.jpg" for i in range(len(artists))], "artist": artists}),
+        {"artist": ["a", "b", "c", "d"]},
+    )
+    pairs = make_pairs(table, "artist", k=36)
+    assert (pairs["same"] == 0).sum() == negatives
+    assert not pairs.duplicated(["a", "b"]).any()
+    assert all(artists[a] != artists[b] for a, b in pairs.loc[pairs["same"] == 0, ["a", "b"]].to_numpy())
+    if len(set(artists)) < 3:
+        assert "taking all of them" in caplog.text
+
+
+def test_pairs_by_probabilities_and_their_auc_table():
+    import pandas as pd
+
+    from artlib.pairs import auc_table, compare_probabilities
+
+    probs = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    pairs = pd.DataFrame({"a": [0, 0, 2], "b": [1, 2, 3], "same": [1, 0, 1]})
+    np.testing.assert_allclose(compare_probabilities(probs, pairs), [1.0, 0.0, 0.5])
+    table = auc_table(
+        pairs["same"].to_numpy(),
+        {"perfect": np.array([0.9, 0.1, 0.8]), "reversed": np.array([0.1, 0.9, 0.2])},
+        n_resamples=50,
+    )
+    assert table.loc["perfect", "roc_auc"] == 1.0 and table.loc["reversed", "roc_auc"] == 0.0
+    assert table.loc["perfect", "positive_share"] == pytest.approx(2 / 3)
+
+
+def test_score_pairs_equals_running_the_pairs_through_the_network(fixture_paths):
+    table = verify_images(load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))).table
+    pairs = make_pairs(table, k=4, seed=1)
+    torch.manual_seed(0)
+    model = siamese("simple_cnn", "all", widths=(4, 8)).eval()
+    transform = eval_transform(32)
+    with torch.no_grad():
+        direct = torch.cat(
+            [
+                torch.softmax(model(x)["same"], 1)[:, 1]
+                for x, _ in DataLoader(PairDataset(table, pairs, transform), batch_size=16)
+            ]
+        ).numpy()
+    once = score_pairs(model, DataLoader(ArtDataset(table, transform), batch_size=16), pairs, device="cpu")
+    np.testing.assert_allclose(once, direct, atol=1e-5)
+    with pytest.raises(ValueError, match="embedding"):
+        model.same_probability(torch.zeros(3, 4), torch.zeros(2, 4))
