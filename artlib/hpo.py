@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -23,6 +25,8 @@ from .data.transforms import train_transform
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 from .models import create_classifier, create_model, input_normalization
 from .train import TrainConfig, Trainer, inverse_frequency_weights
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .train import Trainer
@@ -229,6 +233,27 @@ def metric_objective(
         return float(history["val_mean_average_precision_at_r"].max())
 
     return objective
+
+
+def best_params(study: optuna.Study) -> dict:
+    """The best complete trial's parameters; ``{}`` (and a warning counting the failed and pruned trials) when
+    none completed, e.g. every objective value was NaN on a validation split too small to score."""
+    if any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
+        return dict(study.best_params)
+    log.warning("%s", describe_best(study))
+    return {}
+
+
+def describe_best(study: optuna.Study, what: str = "value") -> str:
+    """One line: the best ``what`` and its parameters, or why there is none."""
+    states = Counter(t.state.name.lower() for t in study.trials)
+    if states.get("complete"):
+        return f"best {what}: {study.best_value:.4f} {study.best_params}"
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(states.items())) or "no trials"
+    return (
+        f"study {study.study_name!r}: no trial completed ({counts}); a failed trial's objective was NaN or "
+        "raised (see the log), e.g. a validation split too small to score: the defaults are kept"
+    )
 
 
 def trials_frame(study: optuna.Study) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import optuna
 
 from .artifacts import data_record
 from .config import get_splits, settings
-from .hpo import classifier_objective, create_study, metric_objective
+from .hpo import classifier_objective, create_study, describe_best, metric_objective
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,8 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=args.trials)
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    best = f"best {study.best_value:.4f}" if done else "no complete trial yet (all pruned or failed)"
-    print(f"study {study.study_name}: {len(study.trials)} trials ({len(done)} complete), {best}")
+    print(f"study {study.study_name}: {len(study.trials)} trials ({len(done)} complete); {describe_best(study)}")
 
 
 if __name__ == "__main__":

@@ -172,3 +172,27 @@ def test_results_name_the_data_without_a_machine_path(monkeypatch, tmp_path):
     monkeypatch.setenv("ARTLIB_DATA", str(tmp_path / "w"))
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
     assert settings().source_label == f"wikiart: .../{tmp_path.name}/w"
+
+
+def test_real_data_preparation_decodes_every_image(monkeypatch, tmp_path, fixture_paths):
+    """A truncated file passes a header check; kept in the splits it shifts the rows of features later."""
+    monkeypatch.setenv("ARTLIB_DATA", str(fixture_paths.wikiart_images))  # the fixture, given as real data
+    monkeypatch.setenv("ARTLIB_META", str(fixture_paths.wikiart_csv))
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    splits = prepare_splits(settings())
+    kept = {p for t in splits.tables.values() for p in t.frame["path"]}
+    from artlib.data.images import ImageLoadError, load_rgb
+
+    def unreadable(path):
+        try:
+            load_rgb(path)
+        except ImageLoadError:
+            return True
+        return False
+
+    truncated = {
+        str(p.relative_to(fixture_paths.wikiart_images))
+        for p in fixture_paths.wikiart_images.rglob("*.jpg")
+        if unreadable(p)
+    }
+    assert len(truncated) == 1 and not truncated & kept

@@ -96,3 +96,14 @@ def test_hpo_worker_refuses_zero_trials(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--study", "s", "--storage", str(tmp_path / "s.db"), "--trials", "0"])
     assert exit_.value.code == 2 and "--trials must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_a_study_without_a_complete_trial_keeps_the_defaults(caplog):
+    from artlib.hpo import best_params, describe_best
+
+    study = optuna.create_study(direction="maximize")
+    study.optimize(lambda t: float("nan") if t.suggest_float("x", 0, 1) >= 0 else 0.0, n_trials=2)
+    assert best_params(study) == {} and "no trial completed (2 fail)" in caplog.text
+    assert "the defaults are kept" in describe_best(study, "val MAP@R")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert set(best_params(study)) == {"x"} and describe_best(study, "val MAP@R").startswith("best val MAP@R: ")
