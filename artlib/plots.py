@@ -66,6 +66,18 @@ def plot_image_sizes(sizes: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+def plot_query_results(
+    paths: Sequence[str | Path], captions: Sequence[str], scores: Sequence[float], title: str
+) -> plt.Figure:
+    """The paintings a query found, in a row: each captioned (22 characters) with its similarity."""
+    from .data.images import load_rgb
+
+    labels = [f"{str(c)[:22]}\n{s:.2f}" for c, s in zip(captions, scores, strict=True)]
+    fig = plot_image_grid([load_rgb(p) for p in paths], labels, cols=len(labels))
+    fig.suptitle(title, y=1.08)
+    return fig
+
+
 def plot_image_grid(
     images: Sequence[np.ndarray],
     titles: Sequence[str] | None = None,

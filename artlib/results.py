@@ -6,21 +6,20 @@ Notebooks call :func:`task_scores` / :func:`save_result`; ``python -m artlib.res
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .config import Settings
-
 import argparse
 import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .significance import accuracy_interval, bootstrap_interval, macro_f1
+
+if TYPE_CHECKING:
+    from .config import Settings
 
 RESULTS_DIR = "results"
 

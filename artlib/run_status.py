@@ -8,16 +8,15 @@ named by ``ARTLIB_NOTEBOOK`` (``run_notebooks`` sets it) or ``interactive``.
 
 from __future__ import annotations
 
+import html
+import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config import Settings
     from .data.table import ArtTable
-
-import html
-import json
-import os
-from pathlib import Path
 
 STATUS_DIR = "run_status"
 

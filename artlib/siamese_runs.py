@@ -11,6 +11,7 @@ train the whole network on image pairs; ``frozen`` trains a head on standardised
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .data.table import ArtTable
+
+log = logging.getLogger(__name__)
 
 #: The learning rate of a network trained on image pairs from scratch (for the profile's epochs).
 SCRATCH_LR = 2e-3
@@ -102,10 +105,25 @@ def train_siamese(
             epochs, lr = min(cfg.epochs, PRETRAINED_EPOCHS), PRETRAINED_LR
         else:
             epochs, lr = cfg.epochs, SCRATCH_LR
-    config = TrainConfig(epochs=epochs, lr=lr, monitor="val_loss", patience=5, seed=cfg.seed, progress=cfg.progress)
+    validate = len(splits["val"][1]) > 0
+    if not validate:
+        log.warning(
+            "%s: no validation pairs (too few validation paintings per artist): trained for %d epochs "
+            "without early stopping, the last epoch's weights kept",
+            name,
+            epochs,
+        )
+    config = TrainConfig(
+        epochs=epochs,
+        lr=lr,
+        monitor="val_loss" if validate else "train_loss",
+        patience=5 if validate else None,
+        seed=cfg.seed,
+        progress=cfg.progress,
+    )
     checkpoints = cfg.outputs / "checkpoints" / f"siamese_{backbone}_{combine}_{training}"
     trainer = Trainer(model, config, checkpoint_dir=checkpoints)
-    history = trainer.fit(loaders["train"], loaders["val"])
+    history = trainer.fit(loaders["train"], loaders["val"] if validate else None)
     trainer.load_best()
     test_table, test_pairs = splits["test"]
     if training == "frozen":

@@ -52,3 +52,11 @@ def test_weights_that_cannot_be_had_offline_stop_before_training(paired, monkeyp
     with pytest.raises(WeightsUnavailableError, match="resnet18"):
         train_siamese("tv_resnet18:all:pretrained", splits, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path))
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_without_validation_pairs_it_trains_without_early_stopping(paired, monkeypatch, tmp_path, caplog):
+    splits, frozen, frozen_pairs = paired
+    no_val = {**splits, "val": (splits["val"][0], splits["val"][1].iloc[:0])}
+    run = train_siamese("efficientnet_lite0:all:frozen", no_val, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path), 2)
+    assert "no validation pairs" in caplog.text and "val_loss" not in run.history and len(run.history) == 2
+    assert run.scores.shape == (len(splits["test"][1]),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,18 @@ from .images import ImageLoadError, image_size, load_rgb
 from .table import ArtTable
 
 log = logging.getLogger(__name__)
+
+
+def takes_image_keyword(transform: Any) -> bool:
+    """Whether ``transform`` is called albumentations-style, ``transform(image=x)["image"]`` (decided once, from
+    its signature: an ``image`` parameter or ``**kwargs``), rather than ``transform(x)``."""
+    if transform is None:
+        return False
+    try:
+        parameters = inspect.signature(transform).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: positional
+        return False
+    return any(p.name == "image" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 class ArtDataset(Dataset):
@@ -50,6 +63,7 @@ class ArtDataset(Dataset):
         self.paths = table.image_paths()
         self.labels = {t: table.frame[t].to_numpy() for t in table.tasks}
         self.skipped: list[str] = []
+        self._keyword_transform = takes_image_keyword(transform)
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -57,10 +71,9 @@ class ArtDataset(Dataset):
     def _apply(self, image: np.ndarray) -> Any:
         if self.transform is None:
             return torch.from_numpy(image).permute(2, 0, 1).float().div(255.0)
-        try:
+        if self._keyword_transform:  # albumentations: transform(image=...)["image"]
             return self.transform(image=image)["image"]
-        except TypeError:
-            return self.transform(image)
+        return self.transform(image)  # torchvision-style: transform(image)
 
     def __getitem__(self, key: int | tuple[int, int]) -> Any:  # (image, labels[, index]), or None if skipped
         idx, seed = key if isinstance(key, tuple) else (key, None)

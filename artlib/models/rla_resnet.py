@@ -151,10 +151,19 @@ class RLAResNet(nn.Module):
             downsample = None
             if stride != 1 or self.inplanes != planes * RLABottleneck.expansion:
                 downsample = nn.Sequential(conv1x1(self.inplanes, planes * 4, stride), nn.BatchNorm2d(planes * 4))
-            stage = [RLABottleneck(self.inplanes, planes, stride, downsample, rla_channel, attention, rla_input)]
+            first = RLABottleneck(
+                self.inplanes,
+                planes,
+                stride=stride,
+                downsample=downsample,
+                rla_channel=rla_channel,
+                attention=attention,
+                rla_input=rla_input,
+            )
+            stage = [first]
             self.inplanes = planes * 4
             stage += [
-                RLABottleneck(self.inplanes, planes, 1, None, rla_channel, attention, rla_input)
+                RLABottleneck(self.inplanes, planes, rla_channel=rla_channel, attention=attention, rla_input=rla_input)
                 for _ in range(1, blocks)
             ]
             self.stages.append(nn.ModuleList(stage))
@@ -277,7 +286,15 @@ def rla_backbone(
             raise ValueError(f"depth must be one of {sorted(DEPTHS)} (or give layers), got {depth!r}")
         layers = DEPTHS[depth]
     layers = tuple(layers)
-    net = RLAResNet(layers, rla_channel, cell, attention, base_width, zero_init_residual, rla_input)
+    net = RLAResNet(
+        layers,
+        rla_channel=rla_channel,
+        cell=cell,
+        attention=attention,
+        base_width=base_width,
+        zero_init_residual=zero_init_residual,
+        rla_input=rla_input,
+    )
     if torchvision_weights is not None:
         if isinstance(torchvision_weights, str):
             import torchvision

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+import torch.nn as nn
 
 if TYPE_CHECKING:
     from .trainer import Trainer
-
-import logging
-from collections.abc import Sequence
-
-import torch.nn as nn
 
 log = logging.getLogger(__name__)
 

@@ -206,3 +206,24 @@ def test_loaders_with_tta_views_yield_every_view(fixture_paths):
     assert next(iter(loaders["train"]))[0].shape == (4, 3, 32, 32)  # training keeps single random crops
     with pytest.raises(ValueError, match="device_augment"):
         make_loaders({}, 32, device_augment=True, tta_views=("letterbox",))
+
+
+def test_a_transform_is_called_one_way_and_its_own_errors_surface(fixture_paths):
+    import albumentations as A
+
+    from artlib.data import load_image_folder
+    from artlib.data.dataset import ArtDataset, takes_image_keyword
+
+    table = load_image_folder(fixture_paths.imagefolder)
+    assert takes_image_keyword(A.Compose([A.Resize(8, 8)])) and not takes_image_keyword(lambda x: x)
+
+    class Broken:  # an albumentations-style transform with a bug inside
+        def __call__(self, *args, **kwargs):
+            if kwargs:
+                raise TypeError("a bug inside the transform")
+            return "a silently wrong sample"  # what the old retry as transform(image) returned
+
+    with pytest.raises(TypeError, match="a bug inside the transform"):  # not retried as transform(image)
+        ArtDataset(table, Broken(), on_error="raise")[0]
+    positional = ArtDataset(table, lambda x: x.shape)
+    assert positional[0][0] == positional.__getitem__(0)[0] and len(positional[0][0]) == 3
