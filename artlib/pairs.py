@@ -184,3 +184,58 @@ def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int 
             "positive_share": same.mean(),
         }
     return pd.DataFrame(rows).T.rename_axis("model")
+
+
+def hold_out_artists(
+    tables: dict[str, ArtTable], share: float = 0.2, seed: int = 0, task: str = "artist"
+) -> tuple[dict[str, ArtTable], list[int]]:
+    """Move every painting of a random ``share`` of the artists into ``test``: no training or validation image
+    is theirs (Painter by Numbers' "unseen artists"). Returns the tables and the held-out class codes; with
+    fewer than 2 artists to hold out (``share`` of too few), nothing moves and the list is empty (logged)."""
+    artists = sorted(set(tables["train"].frame[task].tolist()) - {-1})
+    count = int(round(share * len(artists)))
+    if count < 2 or len(artists) - count < 2:
+        log.warning(
+            "%d artists: too few to hold %d out as unseen (2 are needed, and 2 left to train on)", len(artists), count
+        )
+        return dict(tables), []
+    held = sorted(np.random.default_rng(seed).choice(artists, count, replace=False).tolist())
+    out, moved = {}, []
+    for name, table in tables.items():
+        unseen = table.frame[task].isin(held).to_numpy()
+        out[name] = table if name == "test" else table.subset(np.flatnonzero(~unseen))
+        if name != "test":
+            moved.append(table.subset(np.flatnonzero(unseen)))
+    for part in moved:
+        out["test"] = out["test"].concat(part)
+    log.info("held out %d of %d artists (%d paintings moved to test)", count, len(artists), sum(map(len, moved)))
+    return out, held
+
+
+def pair_groups(table: ArtTable, pairs: pd.DataFrame, held_out: list[int], task: str = "artist") -> np.ndarray:
+    """Per pair: ``"seen"`` (both artists in training), ``"unseen"`` (both held out) or ``"mixed"``."""
+    unseen = table.frame[task].isin(held_out).to_numpy()
+    a, b = unseen[pairs["a"].to_numpy()], unseen[pairs["b"].to_numpy()]
+    return np.where(a & b, "unseen", np.where(~a & ~b, "seen", "mixed"))
+
+
+def auc_by_group(
+    same: np.ndarray, scores: dict[str, np.ndarray], groups: np.ndarray, n_resamples: int = 500, seed: int = 0
+) -> pd.DataFrame:
+    """ROC AUC with its 95 % interval per model on all pairs and on each group of :func:`pair_groups` that has
+    pairs of both kinds (columns ``<group> roc_auc``, ``<group> low``, ``<group> high``, ``<group> pairs``)."""
+    columns = {}
+    for group in ("all", "seen", "unseen"):
+        mask = np.ones(len(same), dtype=bool) if group == "all" else groups == group
+        if len(np.unique(same[mask])) < 2:
+            continue
+        table = auc_table(same[mask], {n: s[mask] for n, s in scores.items()}, n_resamples, seed)
+        columns.update(
+            {
+                f"{group} roc_auc": table["roc_auc"],
+                f"{group} low": table["roc_auc_low"],
+                f"{group} high": table["roc_auc_high"],
+                f"{group} pairs": int(mask.sum()),
+            }
+        )
+    return pd.DataFrame(columns).rename_axis("model")

@@ -89,3 +89,27 @@ def test_score_pairs_equals_running_the_pairs_through_the_network(fixture_paths)
     np.testing.assert_allclose(once, direct, atol=1e-5)
     with pytest.raises(ValueError, match="embedding"):
         model.same_probability(torch.zeros(3, 4), torch.zeros(2, 4))
+
+
+def test_held_out_artists_never_train_and_their_pairs_are_scored_apart(caplog):
+    from artlib.pairs import auc_by_group, hold_out_artists, pair_groups
+
+    tables = {name: _table(n, 10) for name, n in (("train", 100), ("val", 20), ("test", 30))}
+    moved, held = hold_out_artists(tables, share=0.2, seed=0)
+    assert len(held) == 2
+    for name in ("train", "val"):
+        assert not moved[name].frame["artist"].isin(held).any()
+    assert len(moved["test"]) == 30 + 20 + 4 and moved["test"].frame["artist"].isin(held).sum() == 3 * 2 + 20 + 4
+    test_pairs = make_pairs(moved["test"], k=6, seed=0)
+    groups = pair_groups(moved["test"], test_pairs, held)
+    labels = moved["test"].frame["artist"].to_numpy()
+    a, b = labels[test_pairs["a"]], labels[test_pairs["b"]]
+    assert ((groups == "unseen") == (np.isin(a, held) & np.isin(b, held))).all()
+    assert ((groups == "seen") == (~np.isin(a, held) & ~np.isin(b, held))).all()
+    same = test_pairs["same"].to_numpy()
+    perfect, noise = same + 0.0, np.random.default_rng(0).random(len(same))
+    table = auc_by_group(same, {"perfect": perfect, "noise": noise}, groups, n_resamples=50)
+    assert table.loc["perfect", "unseen roc_auc"] == 1 and table.loc["perfect", "seen roc_auc"] == 1
+    assert table.loc["noise", "all roc_auc"] < 0.7 and table["unseen pairs"].iloc[0] == (groups == "unseen").sum()
+    few = {name: _table(20, 3) for name in ("train", "val", "test")}
+    assert hold_out_artists(few, share=0.2)[1] == [] and "too few to hold 1 out" in caplog.text
