@@ -223,7 +223,8 @@ def auc_by_group(
     same: np.ndarray, scores: dict[str, np.ndarray], groups: np.ndarray, n_resamples: int = 500, seed: int = 0
 ) -> pd.DataFrame:
     """ROC AUC with its 95 % interval per model on all pairs and on each group of :func:`pair_groups` that has
-    pairs of both kinds (columns ``<group> roc_auc``, ``<group> low``, ``<group> high``, ``<group> pairs``)."""
+    pairs of both kinds (columns ``<group> roc_auc``, ``<group> roc_auc_low``, ``<group> roc_auc_high``,
+    ``<group> pairs``)."""
     columns = {}
     for group in ("all", "seen", "unseen"):
         mask = np.ones(len(same), dtype=bool) if group == "all" else groups == group
@@ -233,8 +234,8 @@ def auc_by_group(
         columns.update(
             {
                 f"{group} roc_auc": table["roc_auc"],
-                f"{group} low": table["roc_auc_low"],
-                f"{group} high": table["roc_auc_high"],
+                f"{group} roc_auc_low": table["roc_auc_low"],
+                f"{group} roc_auc_high": table["roc_auc_high"],
                 f"{group} pairs": int(mask.sum()),
             }
         )
