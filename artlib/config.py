@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import run_status
 from .data import (
     ArtTable,
@@ -164,6 +166,9 @@ class Settings:
     meta: Path | None = None
     tasks: list[str] | None = None
     title_column: str | None = None  # a csv dataset's title column, when it is not called "title"
+    # "official": the data's own split (WikiArt: ArtGAN train / val), else 80/10/10; "intersection": only the
+    # images labelled for every task, split 80/10/10 stratified (seed 000's protocol; any multi-task data)
+    protocol: str = "official"
     profile: str = "ci"
     outputs: Path = field(default_factory=lambda: project_root() / "outputs")
     image_size: int = 64  # input size of models trained from scratch
@@ -206,6 +211,7 @@ class Settings:
         return path
 
 
+PROTOCOLS = ("official", "intersection")
 DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder", "csv")
 #: Datasets the generated fixture has; the others need ``ARTLIB_DATA``.
 FIXTURE_DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder")
@@ -241,6 +247,8 @@ def _validate(s: Settings) -> None:
     """Refuse settings that cannot run, naming the variable or parameter."""
     if s.dataset not in DATASETS:
         raise ValueError(f"ARTLIB_DATASET must be one of {list(DATASETS)}, got {s.dataset!r}")
+    if s.protocol not in PROTOCOLS:
+        raise ValueError(f"ARTLIB_PROTOCOL must be one of {list(PROTOCOLS)}, got {s.protocol!r}")
     if s.data is None and s.dataset not in FIXTURE_DATASETS:
         raise ValueError(
             f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA (and ARTLIB_META): the built-in fixture "
@@ -293,6 +301,7 @@ def settings(**overrides: Any) -> Settings:
         meta=Path(env["ARTLIB_META"]).expanduser() if env.get("ARTLIB_META") else None,
         tasks=[t.strip() for t in env["ARTLIB_TASKS"].split(",")] if env.get("ARTLIB_TASKS") else None,
         title_column=env.get("ARTLIB_TITLE_COLUMN") or None,
+        protocol=env.get("ARTLIB_PROTOCOL", "official").strip().lower(),
         profile=profile,
         outputs=default_outputs(),
         **values,
@@ -373,7 +382,24 @@ def source_signature(s: Settings) -> dict:
         "meta": str(s.meta) if s.meta else None,
         "tasks": s.tasks,
         "seed": s.seed,
+        **({"protocol": s.protocol} if s.protocol != "official" else {}),  # official: signatures as before
     }
+
+
+def labelled_for_every_task(tables: dict[str, ArtTable]) -> ArtTable:
+    """The images of ``tables`` (e.g. a source's own train and val) that carry a label for every task, in one
+    table: seed 000's intersection protocol. Refused when the data has one task or no such image."""
+    parts = list(tables.values())
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.concat(part)
+    if len(combined.tasks) < 2:
+        raise ValueError(f"ARTLIB_PROTOCOL=intersection needs several tasks; the data has {combined.tasks}")
+    keep = np.flatnonzero((combined.frame[combined.tasks].to_numpy() >= 0).all(axis=1))
+    if not len(keep):
+        raise ValueError(f"no image is labelled for every task of {combined.tasks}: no intersection to split")
+    log.info("intersection protocol: %d of %d images carry all of %s", len(keep), len(combined), combined.tasks)
+    return combined.subset(keep)
 
 
 def prepare_splits(s: Settings, verify: bool = True) -> Splits:
@@ -388,6 +414,8 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
     if verify:
         # every image decoded once (a truncated file passes a header check, then shifts rows of features later)
         source = {k: verify_images(t, decode=True).table for k, t in source.items()}
+    if s.protocol == "intersection":
+        source = {"all": labelled_for_every_task(source)}
     if "all" in source:
         splits = stratified_split(source["all"], (0.8, 0.1, 0.1), SPLIT_NAMES, seed=s.seed)
     else:

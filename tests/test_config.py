@@ -196,3 +196,24 @@ def test_real_data_preparation_decodes_every_image(monkeypatch, tmp_path, fixtur
         if unreadable(p)
     }
     assert len(truncated) == 1 and not truncated & kept
+
+
+def test_the_intersection_protocol_keeps_images_labelled_for_every_task(monkeypatch, tmp_path):
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    official = prepare_splits(settings()).tables
+    monkeypatch.setenv("ARTLIB_PROTOCOL", "intersection")
+    cfg = settings()
+    tables = prepare_splits(cfg).tables
+    sizes = {name: len(t) for name, t in tables.items()}
+    total = sum(sizes.values())
+    for table in tables.values():
+        assert (table.frame[table.tasks].to_numpy() >= 0).all()
+    unlabelled = sum(int((t.frame[t.tasks].to_numpy() < 0).any(axis=1).sum()) for t in official.values())
+    assert unlabelled > 0 and total < sum(len(t) for t in official.values())
+    assert abs(sizes["train"] / total - 0.8) < 0.05 and abs(sizes["test"] / total - 0.1) < 0.05
+    from artlib.config import source_signature
+
+    assert source_signature(cfg)["protocol"] == "intersection"
+    monkeypatch.setenv("ARTLIB_PROTOCOL", "union")
+    with pytest.raises(ValueError, match="ARTLIB_PROTOCOL must be one of"):
+        settings()
