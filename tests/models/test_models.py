@@ -292,3 +292,12 @@ def test_set_bn_momentum_refuses_out_of_range():
 
     with pytest.raises(ValueError, match="momentum"):
         set_bn_momentum(torch.nn.BatchNorm2d(3), 0.0)
+
+
+def test_create_classifier_names_a_model_without_a_backbone():
+    """Found by mypy: code that needs .backbone took any registered model (hpo passed a Tensor | Module on)."""
+    from artlib.models import create_classifier
+
+    assert create_classifier("simple_cnn_tiny", {"style": 3}).feature_dim > 0
+    with pytest.raises(TypeError, match="'metric_embedding' is a EmbeddingNet, not a classifier"):
+        create_classifier("metric_embedding", {"style": 3})

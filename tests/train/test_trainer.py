@@ -412,3 +412,10 @@ def test_a_full_disk_while_saving_says_so_and_keeps_the_last_checkpoint(tmp_path
         trainer.fit(loader)
     assert (tmp_path / "last.pt").read_bytes() == before
     assert not list(tmp_path.glob("*.tmp-*"))
+
+
+def test_train_epoch_works_before_fit():
+    """Found by mypy: the schedule was built by fit() only, so train_epoch() alone stepped a None scheduler."""
+    trainer = Trainer(_model(), TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False))
+    loss = trainer.train_epoch(_tiny_problem())
+    assert math.isfinite(loss) and trainer.scheduler is not None and trainer.scheduler.last_epoch > 0
