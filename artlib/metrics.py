@@ -39,7 +39,8 @@ def ovr_roc_auc(y_true: np.ndarray, probs: np.ndarray) -> float:
 def classification_metrics(
     y_true: Sequence[int] | np.ndarray, probs: np.ndarray, top_k: Sequence[int] = (3, 5)
 ) -> dict[str, float]:
-    """Accuracy, top-k accuracy (k < classes), macro precision/recall/F1, OvR ROC AUC, support."""
+    """Accuracy, top-k accuracy (``top<k>``, as :func:`artlib.results.task_scores` names it; k < classes), macro
+    precision/recall/F1, OvR ROC AUC, support."""
     y, p = _labelled(np.asarray(y_true), probs)
     if len(y) == 0:
         return {"n": 0}
@@ -54,7 +55,7 @@ def classification_metrics(
     }
     for k in top_k:
         if k < p.shape[1]:
-            out[f"top{k}_accuracy"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))
+            out[f"top{k}"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))
     out["roc_auc_ovr"] = ovr_roc_auc(y, p)
     return out
 

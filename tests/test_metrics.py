@@ -21,7 +21,7 @@ def test_known_values():
     assert m["n"] == 6
     assert m["accuracy"] == pytest.approx(4 / 6)
     assert m["macro_recall"] == pytest.approx((0.5 + 1 + 0.5) / 3)
-    assert m["top2_accuracy"] == pytest.approx(5 / 6)  # last labelled row ranks class 2 third
+    assert m["top2"] == pytest.approx(5 / 6)  # last labelled row ranks class 2 third
     assert 0.5 < m["roc_auc_ovr"] <= 1.0
     cm = confusion(y, probs)
     assert cm.sum() == 6 and cm[0, 0] == 1 and cm[0, 1] == 1 and cm[2, 0] == 1
