@@ -220,13 +220,18 @@ def pair_groups(table: ArtTable, pairs: pd.DataFrame, held_out: list[int], task:
 
 
 def auc_by_group(
-    same: np.ndarray, scores: dict[str, np.ndarray], groups: np.ndarray, n_resamples: int = 500, seed: int = 0
+    same: np.ndarray,
+    scores: dict[str, np.ndarray],
+    groups: np.ndarray,
+    n_resamples: int = 500,
+    seed: int = 0,
+    which: tuple[str, ...] = ("all", "seen", "unseen"),
 ) -> pd.DataFrame:
-    """ROC AUC with its 95 % interval per model on all pairs and on each group of :func:`pair_groups` that has
-    pairs of both kinds (columns ``<group> roc_auc``, ``<group> roc_auc_low``, ``<group> roc_auc_high``,
-    ``<group> pairs``)."""
+    """ROC AUC with its 95 % interval per model on all pairs and on each group of :func:`pair_groups` (``which``
+    names those to score) that has pairs of both kinds (columns ``<group> roc_auc``, ``<group> roc_auc_low``,
+    ``<group> roc_auc_high``, ``<group> pairs``)."""
     columns = {}
-    for group in ("all", "seen", "unseen"):
+    for group in which:
         mask = np.ones(len(same), dtype=bool) if group == "all" else groups == group
         if len(np.unique(same[mask])) < 2:
             continue

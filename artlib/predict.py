@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from .data.folders import IMAGE_EXTENSIONS
+from .data.folders import IMAGE_EXTENSIONS, is_hidden
 from .data.loaders import make_loaders
 from .data.table import MISSING, ArtTable
 from .data.transforms import Normalization, as_normalization, eval_transform
@@ -304,7 +304,7 @@ def find_images(images: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
         if item.is_dir():
             inside = []
             for p in sorted(item.rglob("*")):
-                if any(part.startswith(".") for part in p.relative_to(item).parts):
+                if is_hidden(p, item):
                     continue
                 if p.is_symlink() and not p.exists():
                     problems.append((p, f"a link to nothing ({os.readlink(p)})"))

@@ -127,7 +127,7 @@ def train_siamese(
     trainer.load_best()
     test_table, test_pairs = splits["test"]
     if training == "frozen":
-        scores = score_feature_pairs(model, frozen.features(backbone)["test"], test_pairs)
+        scores = score_feature_pairs(model, feats["test"], test_pairs)
         return SiameseRun(name, backbone, history, scores, head=model)
     scores = score_table_pairs(model, test_table, test_pairs, cfg.image_size, cfg.num_workers)
     return SiameseRun(name, backbone, history, scores)

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif")
 
 
-def _is_hidden(path: Path, below: Path) -> bool:
+def is_hidden(path: Path, below: Path) -> bool:
     """A hidden file, or one inside a hidden folder (``.ipynb_checkpoints``, ``.git``) under ``below``."""
     return any(part.startswith(".") for part in path.relative_to(below).parts)
 
@@ -52,7 +52,7 @@ def load_image_folder(root: str | Path, task: str = "label", extensions: Sequenc
     for code, class_dir in enumerate(class_dirs):
         files = []
         for p in sorted(class_dir.rglob("*")):
-            if not p.is_file() or _is_hidden(p, class_dir):
+            if not p.is_file() or is_hidden(p, class_dir):
                 continue
             if p.suffix.lower() in extensions:
                 files.append(p)
