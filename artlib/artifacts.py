@@ -114,7 +114,7 @@ def _require(path: Path, where: Where, kind: str, name: str) -> Path:
 
 def data_record(cfg: Settings) -> dict:
     """The data an artefact was made from: a label for people and the signature that splits are keyed by."""
-    from .config import source_signature
+    from .data.prepare import source_signature
 
     return {"label": cfg.source_label, "signature": source_signature(cfg)}
 

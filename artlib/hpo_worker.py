@@ -16,7 +16,8 @@ import argparse
 import optuna
 
 from .artifacts import data_record
-from .config import get_splits, settings
+from .config import settings
+from .data.prepare import get_splits
 from .hpo import classifier_objective, create_study, describe_best, metric_objective
 
 

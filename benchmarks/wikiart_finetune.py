@@ -5,9 +5,11 @@ notebook series' `cpu` profile affords, and score the official test split with 9
     python benchmarks/wikiart_finetune.py --model efficientnet_lite1 --epochs 8 --image-size 224 --workers 8  # a GPU
 
 The data is the sample in ../shared (`--data`, `--meta`: any ArtGAN-layout WikiArt), split as notebook 00 splits it
-(ArtGAN train for training and validation, ArtGAN val as the test set; `artlib.config.get_splits`). Progressive
+(ArtGAN train for training and validation, ArtGAN val as the test set; `artlib.data.prepare.get_splits`). Progressive
 unfreezing over the first half of the run (`unfreeze_schedule`), label smoothing, the best epoch by validation
-macro-F1. Result: the run ``wikiart_<model>_<size>px_<epochs>ep`` in outputs/benchmarks/wikiart_finetune_runs.json
+macro-F1. ``--protocol intersection``: seed 000's split instead (only the images labelled for all three tasks, 80/10/10;
+result in outputs/benchmarks/wikiart_intersection_lite_runs.json).
+Result: the run ``wikiart_<model>_<size>px_<epochs>ep`` in outputs/benchmarks/wikiart_finetune_runs.json
 (one view and + mirror, per task: accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
 """
 
@@ -20,8 +22,9 @@ from pathlib import Path
 
 import torch
 
-from artlib.config import get_splits, portable_path, settings
+from artlib.config import portable_path, settings
 from artlib.data.loaders import make_loaders
+from artlib.data.prepare import get_splits
 from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
 from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer, inverse_frequency_weights, unfreeze_schedule
@@ -52,12 +55,26 @@ def main() -> None:
     parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--protocol",
+        choices=["official", "intersection"],
+        default="official",
+        help="official: ArtGAN's split; intersection: seed 000's (images with all three labels, 80/10/10)",
+    )
     args = parser.parse_args()
+    if args.protocol == "intersection" and args.outputs == parser.get_default("outputs"):
+        args.outputs = ROOT / "outputs" / "wikiart_intersection"  # its own splits, beside the official ones
     for path in (args.data, args.meta):
         if not path.exists():
             raise SystemExit(f"{path} does not exist: pass --data (ArtGAN-layout images) and --meta (its CSV folder)")
     cfg = settings(
-        profile="cpu", dataset="wikiart", data=args.data, meta=args.meta, outputs=args.outputs, seed=args.seed
+        profile="cpu",
+        dataset="wikiart",
+        data=args.data,
+        meta=args.meta,
+        outputs=args.outputs,
+        seed=args.seed,
+        protocol=args.protocol,
     )
     seed_everything(args.seed)
     splits = get_splits(cfg)
@@ -90,8 +107,8 @@ def main() -> None:
         ),
         class_weights=inverse_frequency_weights(splits["train"]),
         callbacks=[ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=schedule)],
-        checkpoint_dir=ROOT / "outputs" / "checkpoints" / run,
-        log_dir=ROOT / "outputs" / "runs" / run,
+        checkpoint_dir=args.outputs / "checkpoints" / run,
+        log_dir=args.outputs / "runs" / run,
         class_names=splits["train"].classes,
     )
     start = time.perf_counter()
@@ -103,12 +120,16 @@ def main() -> None:
     print(history.round(4).to_string())
     for kind, table in tables.items():
         print(kind, table.to_string(), sep="\n")
+    official = args.protocol == "official"
     write_run(
-        "wikiart_finetune",
+        "wikiart_finetune" if official else "wikiart_intersection_lite",
         run,
         {
             "data": portable_path(args.data),
-            "split": "ArtGAN train (training, validation) / ArtGAN val (test)",
+            "split": "ArtGAN train (training, validation) / ArtGAN val (test)"
+            if official
+            else "images labelled for artist, genre and style, 80/10/10 stratified on artist (seed 000's protocol)",
+            "classes": {task: len(names) for task, names in splits["train"].classes.items()},
             "images": {k: len(v) for k, v in splits.items()},
             "model": f"{args.model} (ImageNet weights)",
             "image_size": args.image_size,

@@ -1,9 +1,6 @@
-import json
-
 import pytest
 
-from artlib.config import get_splits, prepare_splits, settings
-from artlib.data.derived import titles
+from artlib.config import settings
 
 
 def test_defaults_use_fixture_and_ci_profile(monkeypatch, tmp_path):
@@ -24,6 +21,59 @@ def test_env_overrides(monkeypatch, tmp_path):
     s = settings(batch_size=7)
     assert s.profile == "full" and s.epochs == 3 and s.image_size == 224 and s.batch_size == 7
     assert s.hpo_trials == 1 and s.pairs_per_image == 2 and s.pretrained_epochs == 5 and s.hpo_epochs == 12
+
+
+def test_the_defaults_are_the_ci_profile_and_profiles_name_only_settings():
+    from dataclasses import fields
+
+    from artlib.config import PROFILES, Settings
+
+    names = {f.name for f in fields(Settings)}
+    assert PROFILES["ci"] == {}  # the dataclass defaults are the ci profile: one place for every value
+    for profile, changes in PROFILES.items():
+        assert set(changes) <= names, (profile, set(changes) - names)
+
+
+def test_every_setting_has_a_variable(monkeypatch, tmp_path):
+    from artlib.config import VARIABLES
+
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    for name, value in {
+        "ARTLIB_SEED": "3",
+        "ARTLIB_TRAIN_FRACTION": "0.5",
+        "ARTLIB_PROTOCOL": "Intersection",
+        "ARTLIB_PRETRAINED_BACKBONES": "yes",
+        "ARTLIB_TTA_VIEWS": "letterbox, end",
+        "ARTLIB_TASKS": "style,genre",
+        "ARTLIB_HEAD_EPOCHS": "2",
+        "ARTLIB_UNSEEN_ARTIST_SHARE": "0",
+        "ARTLIB_SIAMESE_MODELS": "efficientnet_lite0:all:frozen",
+        "ARTLIB_MODEL_SCALE": "full",
+    }.items():
+        monkeypatch.setenv(name, value)
+    s = settings()
+    assert (s.seed, s.train_fraction, s.protocol, s.pretrained_backbones) == (3, 0.5, "intersection", True)
+    assert s.tta_views == ("letterbox", "end") and s.tasks == ("style", "genre") and s.head_epochs == 2
+    assert s.unseen_artist_share == 0 and s.siamese_models == ("efficientnet_lite0:all:frozen",)
+    assert (
+        s.architecture("rla") == "rla_resnet"
+        and "profile" not in VARIABLES
+        and VARIABLES["num_workers"] == "ARTLIB_WORKERS"
+    )
+
+
+def test_notebook_overrides_are_checked_and_paths_may_be_text(monkeypatch, tmp_path):
+    for var in ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_PROFILE", "ARTLIB_DATASET"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "env"))
+    with pytest.raises(TypeError, match="unknown setting.*'epoch'"):
+        settings(epoch=3)  # a typo is named, not ignored
+    s = settings(data=str(tmp_path), outputs=str(tmp_path / "mine"), tasks=["style"])
+    assert s.data == tmp_path and s.outputs == tmp_path / "mine" and s.outputs.is_dir() and s.tasks == ("style",)
+    with pytest.raises(KeyError, match="roles"):
+        s.architecture("transformer")
+    assert settings(profile="cpu").embedding_recipe == ("efficientnet_lite0", 128, 3)
+    assert settings().embedding_recipe == ("simple_cnn_small", 64, 8)
 
 
 def test_bad_settings(monkeypatch, tmp_path):
@@ -48,6 +98,11 @@ def test_bad_settings(monkeypatch, tmp_path):
         ({"ARTLIB_IMAGE_SIZE": "0"}, "ARTLIB_IMAGE_SIZE must be >= 16"),
         ({"ARTLIB_BATCH_SIZE": "2.5"}, "ARTLIB_BATCH_SIZE must be an integer"),
         ({"ARTLIB_WORKERS": "-1"}, "ARTLIB_WORKERS must be >= 0"),
+        ({"ARTLIB_TRAIN_FRACTION": "half"}, "ARTLIB_TRAIN_FRACTION must be a number"),
+        ({"ARTLIB_TRAIN_FRACTION": "1.5"}, r"train_fraction must be in \(0, 1\]"),
+        ({"ARTLIB_PRETRAINED_BACKBONES": "maybe"}, "ARTLIB_PRETRAINED_BACKBONES must be one of"),
+        ({"ARTLIB_SEED": "-1"}, "ARTLIB_SEED must be >= 0"),
+        ({"ARTLIB_MODEL_SCALE": "medium"}, "model_scale must be one of"),
     ],
 )
 def test_invalid_variables_are_named(monkeypatch, tmp_path, variables, match):
@@ -78,88 +133,12 @@ def test_invalid_parameters_cell_values_are_refused(monkeypatch, tmp_path):
         settings()
 
 
-def test_prepare_splits_on_real_split_folders(monkeypatch, tmp_path, shared):
-    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
-    monkeypatch.setenv("ARTLIB_DATA", str(shared / "data" / "cnpaint"))
-    monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
-    s = settings()
-    splits = prepare_splits(s, verify=False)
-    assert len(splits.test) == 300  # the given test split is kept as is
-    assert len(splits.train) + len(splits.val) == 2399  # the train copy of a test image is removed
-    assert (tmp_path / "splits" / "removed_test_copies.csv").is_file()
-    loaded = get_splits(s)
-    assert loaded["train"].frame["path"].tolist() == splits.train.frame["path"].tolist()
-
-
-def test_a_csv_dataset_keeps_its_other_columns_and_titles(tmp_path, monkeypatch):
-    """A museum CSV (path, period, artist, name, date): the non-task columns stay as metadata, so titles
-    and artists are found (notebooks 12 and 14), also when the title column has another name."""
-    from PIL import Image
-
-    from artlib.config import load_source, settings
-    from artlib.data.derived import artists
-
-    rows = ["path,period,artist,name,date"]
-    for i in range(6):
-        Image.new("RGB", (8, 8), (i * 40, 0, 0)).save(tmp_path / f"{i}.jpg")
-        rows.append(f"{i}.jpg,{'early' if i < 3 else 'late'},painter {i % 2},Work number {i},{1800 + i}")
-    (tmp_path / "museum.csv").write_text("\n".join(rows) + "\n")
-    for name in ("ARTLIB_PROFILE", "ARTLIB_OUTPUTS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ARTLIB_DATASET", "csv")
-    monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
-    monkeypatch.setenv("ARTLIB_META", str(tmp_path / "museum.csv"))
-    monkeypatch.setenv("ARTLIB_TASKS", "period")
-    table = load_source(settings(outputs=tmp_path / "out"))["all"]
-    assert {"artist", "name", "date"} <= set(table.frame.columns) and table.tasks == ["period"]
-    assert table.frame["date"].tolist() == [str(1800 + i) for i in range(6)]
-    assert artists(table)[0].tolist() == [f"painter {i % 2}" for i in range(6)]
-    assert titles(table)[0] is None  # no 'title' column: said, not guessed
-    monkeypatch.setenv("ARTLIB_TITLE_COLUMN", "name")
-    table = load_source(settings(outputs=tmp_path / "out"))["all"]
-    assert titles(table)[0].tolist() == [f"Work number {i}" for i in range(6)]
-    monkeypatch.setenv("ARTLIB_TITLE_COLUMN", "caption")
-    with pytest.raises(KeyError, match="ARTLIB_TITLE_COLUMN=caption"):
-        load_source(settings(outputs=tmp_path / "out"))
-
-
-def test_an_image_folder_with_train_and_val_is_split_not_two_classes(tmp_path, monkeypatch):
-    from PIL import Image
-
-    from artlib.config import load_source, settings
-
-    for split in ("train", "val"):
-        for label in ("cats", "dogs"):
-            (tmp_path / split / label).mkdir(parents=True)
-            Image.new("RGB", (8, 8)).save(tmp_path / split / label / "a.jpg")
-    for name in ("ARTLIB_PROFILE", "ARTLIB_OUTPUTS", "ARTLIB_META", "ARTLIB_TASKS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
-    monkeypatch.setenv("ARTLIB_DATA", str(tmp_path))
-    tables = load_source(settings(outputs=tmp_path.parent / f"{tmp_path.name}_out"))
-    assert set(tables) == {"train", "val"} and tables["train"].classes["label"] == ["cats", "dogs"]
-
-
 @pytest.mark.parametrize("below", ["", "sub"])
 def test_outputs_pointing_at_a_file_is_named(monkeypatch, tmp_path, below):
     (tmp_path / "results.txt").write_text("a file")
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "results.txt" / below))
     with pytest.raises(NotADirectoryError, match=r"results.txt is a file, not a folder; point ARTLIB_OUTPUTS"):
         settings()
-
-
-def test_saved_splits_of_other_data_are_not_reused(tmp_path, monkeypatch, fixture_paths, caplog):
-    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
-    monkeypatch.delenv("ARTLIB_DATA", raising=False)
-    monkeypatch.delenv("ARTLIB_META", raising=False)
-    first = get_splits(settings())
-    assert json.loads((tmp_path / "splits" / "source.json").read_text())["data"] == "fixture"
-    monkeypatch.setenv("ARTLIB_DATASET", "imagefolder")
-    monkeypatch.setenv("ARTLIB_DATA", str(fixture_paths.imagefolder))
-    with caplog.at_level("WARNING"):
-        second = get_splits(settings())
-    assert "were made from fixture" in caplog.text
-    assert second["train"].tasks == ["label"] and first["train"].tasks != ["label"]
 
 
 def test_results_name_the_data_without_a_machine_path(monkeypatch, tmp_path):
@@ -172,48 +151,3 @@ def test_results_name_the_data_without_a_machine_path(monkeypatch, tmp_path):
     monkeypatch.setenv("ARTLIB_DATA", str(tmp_path / "w"))
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
     assert settings().source_label == f"wikiart: .../{tmp_path.name}/w"
-
-
-def test_real_data_preparation_decodes_every_image(monkeypatch, tmp_path, fixture_paths):
-    """A truncated file passes a header check; kept in the splits it shifts the rows of features later."""
-    monkeypatch.setenv("ARTLIB_DATA", str(fixture_paths.wikiart_images))  # the fixture, given as real data
-    monkeypatch.setenv("ARTLIB_META", str(fixture_paths.wikiart_csv))
-    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
-    splits = prepare_splits(settings())
-    kept = {p for t in splits.tables.values() for p in t.frame["path"]}
-    from artlib.data.images import ImageLoadError, load_rgb
-
-    def unreadable(path):
-        try:
-            load_rgb(path)
-        except ImageLoadError:
-            return True
-        return False
-
-    truncated = {
-        str(p.relative_to(fixture_paths.wikiart_images))
-        for p in fixture_paths.wikiart_images.rglob("*.jpg")
-        if unreadable(p)
-    }
-    assert len(truncated) == 1 and not truncated & kept
-
-
-def test_the_intersection_protocol_keeps_images_labelled_for_every_task(monkeypatch, tmp_path):
-    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
-    official = prepare_splits(settings()).tables
-    monkeypatch.setenv("ARTLIB_PROTOCOL", "intersection")
-    cfg = settings()
-    tables = prepare_splits(cfg).tables
-    sizes = {name: len(t) for name, t in tables.items()}
-    total = sum(sizes.values())
-    for table in tables.values():
-        assert (table.frame[table.tasks].to_numpy() >= 0).all()
-    unlabelled = sum(int((t.frame[t.tasks].to_numpy() < 0).any(axis=1).sum()) for t in official.values())
-    assert unlabelled > 0 and total < sum(len(t) for t in official.values())
-    assert abs(sizes["train"] / total - 0.8) < 0.05 and abs(sizes["test"] / total - 0.1) < 0.05
-    from artlib.config import source_signature
-
-    assert source_signature(cfg)["protocol"] == "intersection"
-    monkeypatch.setenv("ARTLIB_PROTOCOL", "union")
-    with pytest.raises(ValueError, match="ARTLIB_PROTOCOL must be one of"):
-        settings()

@@ -71,3 +71,11 @@ def cnn_gru_compact(
 ) -> MultiTaskClassifier:
     """:func:`cnn_gru` with a 64-unit GRU: the recipe of the ``small`` model scale (CPU)."""
     return cnn_gru(num_classes, trunk, hidden=64, pretrained=pretrained, dropout=dropout)
+
+
+@register_model("cnn_gru_resnet34")
+def cnn_gru_resnet34(
+    num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2
+) -> MultiTaskClassifier:
+    """:func:`cnn_gru` over a ResNet-34 trunk with a 256-unit GRU: the recipe of the ``full`` model scale."""
+    return cnn_gru(num_classes, "resnet34", hidden=256, pretrained=pretrained, dropout=dropout)

@@ -301,3 +301,13 @@ def test_create_classifier_names_a_model_without_a_backbone():
     assert create_classifier("simple_cnn_tiny", {"style": 3}).feature_dim > 0
     with pytest.raises(TypeError, match="'metric_embedding' is a EmbeddingNet, not a classifier"):
         create_classifier("metric_embedding", {"style": 3})
+
+
+@pytest.mark.parametrize("scale", ["small", "full"])
+def test_every_architecture_role_names_a_registered_model(scale):
+    from artlib.config import ARCHITECTURES
+
+    assert set(ARCHITECTURES[scale].values()) <= set(list_models()), scale
+    model = create_model("cnn_gru_resnet34", {"style": 3}).eval()
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 64, 64))["style"].shape == (1, 3)

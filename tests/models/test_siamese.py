@@ -42,7 +42,7 @@ def test_parse_siamese_spec_accepts_three_parts_and_names_what_is_wrong():
 def test_profiles_name_valid_siamese_models():
     from artlib.config import PROFILES, settings
 
-    for name, profile in PROFILES.items():
-        assert all(parse_siamese_spec(s) for s in profile["siamese_models"]), name
+    for name in PROFILES:
+        assert all(parse_siamese_spec(s) for s in settings(profile=name).siamese_models), name
     with pytest.raises(ValueError, match="combine"):
         settings(siamese_models=("simple_cnn:sum:scratch",))

@@ -1,0 +1,206 @@
+"""From the configured source to train / val / test: load it, check every image, split it, save the splits.
+
+Notebook 00 prepares the splits; every later notebook reads them back with :func:`get_splits` (fresh ones when the
+configured data changed). ``Settings.protocol`` chooses the split: the data's own, or seed 000's intersection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import run_status
+from . import (
+    ArtTable,
+    Splits,
+    drop_empty_classes,
+    load_csv_table,
+    load_image_folder,
+    load_nga,
+    load_painter_by_numbers,
+    load_split_folders,
+    load_wga,
+    load_wikiart,
+    stratified_split,
+)
+from .dataset import verify_images
+from .duplicates import drop_overlap
+from .io import load_table, save_table
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..fixtures import FixturePaths
+
+log = logging.getLogger(__name__)
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def fixture_paths(s: Settings) -> FixturePaths:
+    """Write (once) and return the synthetic fixture under ``data/fixture``."""
+    from ..config import project_root
+    from ..fixtures import make_fixture
+
+    return make_fixture(project_root() / "data" / "fixture")
+
+
+def source_paths(s: Settings) -> tuple[str, Path, Path]:
+    """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
+    if s.data is not None:
+        return s.dataset, s.data, s.meta or s.data
+    fx = fixture_paths(s)
+    return s.dataset, *{
+        "wikiart": (fx.wikiart_images, fx.wikiart_csv),
+        "pbn": (fx.pbn_images, fx.pbn_csv),
+        "nga": (fx.nga, fx.nga),
+        "wga": (fx.wga_csv.parent / "images", fx.wga_csv),
+        "imagefolder": (fx.imagefolder, fx.imagefolder),
+    }[s.dataset]
+
+
+def load_source(s: Settings) -> dict[str, ArtTable]:
+    """The configured dataset as given: ``{'all': table}`` or its own splits (e.g. train/val)."""
+    dataset, images, meta = source_paths(s)
+    if dataset == "wikiart":
+        tables = {split: load_wikiart(meta, split, image_root=images) for split in ("train", "val")}
+    elif dataset == "pbn":
+        tables = {
+            "all": load_painter_by_numbers(
+                meta, s.tasks or ("artist", "style", "genre"), image_dir=images, min_images=1 if s.is_fixture else 10
+            )
+        }
+    elif dataset == "nga":
+        tables = {"all": load_nga(meta, s.tasks or ("style", "school", "artist"), image_dir=images)}
+    elif dataset == "wga":
+        tables = {"all": load_wga(meta, s.tasks or ("type", "school", "timeframe"), image_dir=images)}
+    elif dataset == "imagefolder":
+        subdirs = {d.name for d in Path(images).iterdir() if d.is_dir()}
+        split_folders = "train" in subdirs and bool(subdirs & {"val", "test"})  # train/ + val/ or test/
+        tables = load_split_folders(images) if split_folders else {"all": load_image_folder(images)}
+    elif dataset == "csv":
+        tasks = s.tasks or ["label"]
+        table = load_csv_table(meta, tasks, root=images if s.meta else None)  # other columns kept as metadata
+        if s.title_column:
+            if s.title_column not in table.frame:
+                raise KeyError(
+                    f"ARTLIB_TITLE_COLUMN={s.title_column}: no such column in {meta} "
+                    f"(columns: {list(table.frame.columns)})"
+                )
+            table.frame["title"] = table.frame[s.title_column]
+        tables = {"all": table}
+    else:
+        raise ValueError(f"unknown ARTLIB_DATASET {dataset!r}")
+    if s.tasks:
+        tables = {k: t.select_tasks(s.tasks) for k, t in tables.items()}
+    return tables
+
+
+def source_signature(s: Settings) -> dict:
+    """What the splits were made from: saved splits of other data are never reused."""
+    return {
+        "dataset": s.dataset,
+        "data": str(s.data) if s.data else "fixture",
+        "meta": str(s.meta) if s.meta else None,
+        "tasks": list(s.tasks) if s.tasks else None,  # as JSON reads it back
+        "seed": s.seed,
+        **({"protocol": s.protocol} if s.protocol != "official" else {}),  # official: signatures as before
+    }
+
+
+def labelled_for_every_task(tables: dict[str, ArtTable]) -> ArtTable:
+    """The images of ``tables`` (e.g. a source's own train and val) that carry a label for every task, in one
+    table: seed 000's intersection protocol. Refused when the data has one task or no such image."""
+    parts = list(tables.values())
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = combined.concat(part)
+    if len(combined.tasks) < 2:
+        raise ValueError(f"ARTLIB_PROTOCOL=intersection needs several tasks; the data has {combined.tasks}")
+    keep = np.flatnonzero((combined.frame[combined.tasks].to_numpy() >= 0).all(axis=1))
+    if not len(keep):
+        raise ValueError(f"no image is labelled for every task of {combined.tasks}: no intersection to split")
+    log.info("intersection protocol: %d of %d images carry all of %s", len(keep), len(combined), combined.tasks)
+    return combined.subset(keep)
+
+
+def prepare_splits(s: Settings, verify: bool = True) -> Splits:
+    """Build train/val/test, dropping unreadable images, and save them under ``outputs/splits``.
+
+    A source that ships a train/val (or train/test) split keeps its held-out part
+    as ``test`` and carves ``val`` (10 %) out of its training part; otherwise an
+    80/10/10 split stratified on the first task. Duplicates never straddle splits.
+    Classes without any image in the loaded data are dropped (:func:`drop_empty_classes`).
+    """
+    source = load_source(s)
+    if verify:
+        # every image decoded once (a truncated file passes a header check, then shifts rows of features later)
+        source = {k: verify_images(t, decode=True).table for k, t in source.items()}
+    if s.protocol == "intersection":
+        source = {"all": labelled_for_every_task(source)}
+    if "all" in source:
+        splits = stratified_split(source["all"], (0.8, 0.1, 0.1), SPLIT_NAMES, seed=s.seed)
+    else:
+        held_out = source["test"] if "test" in source else source["val"]
+        train, leaked = drop_overlap(source["train"], held_out)
+        inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=s.seed)
+        splits = Splits({"train": inner.train, "val": inner.val, "test": held_out}, inner.duplicates)
+        leaked.to_csv(s.out("splits", "removed_test_copies.csv"), index=False)
+    splits = Splits(drop_empty_classes(splits.tables), splits.duplicates)
+    for name, table in splits.tables.items():
+        save_table(table, s.out("splits", name))
+    splits.duplicates.to_csv(s.out("splits", "duplicates.csv"), index=False)
+    s.out("splits", "source.json").write_text(json.dumps(source_signature(s), indent=1))
+    _record_splits(s, "prepared splits", splits.tables)
+    return splits
+
+
+def _record_splits(s: Settings, what: str, tables: dict[str, ArtTable]) -> None:
+    run_status.used_data(
+        s, what + " " + " / ".join(f"{k} {len(t)}" for k, t in tables.items()), sum(len(t) for t in tables.values())
+    )
+
+
+def get_splits(s: Settings) -> dict[str, ArtTable]:
+    """Saved splits of notebook 00 when they were made from the configured data, else fresh ones."""
+    folder = s.outputs / "splits"
+    saved = json.loads((folder / "source.json").read_text()) if (folder / "source.json").is_file() else None
+    if saved == source_signature(s):
+        try:
+            tables = {name: load_table(folder / name) for name in SPLIT_NAMES}
+            _record_splits(s, "splits", tables)
+            return tables
+        except FileNotFoundError:
+            pass
+    elif saved is not None:
+        log.warning(
+            "saved splits in %s were made from %s, not from the configured %s: preparing new ones",
+            folder,
+            saved.get("data"),
+            source_signature(s)["data"],
+        )
+    return prepare_splits(s).tables
+
+
+def scratch_train(s: Settings, table: ArtTable, stratify: str | None = None) -> ArtTable:
+    """The share ``s.train_fraction`` of a training table that from-scratch models train on (stratified)."""
+    if s.train_fraction >= 1:
+        return table
+    part = stratified_split(
+        table,
+        (s.train_fraction, 1 - s.train_fraction),
+        ("keep", "rest"),
+        stratify=stratify,
+        seed=s.seed,
+        group_duplicates=False,
+    )
+    log.info(
+        "from-scratch models train on %d of %d training images (train_fraction=%s)",
+        len(part["keep"]),
+        len(table),
+        s.train_fraction,
+    )
+    return part["keep"]
