@@ -111,7 +111,7 @@ def extract_features(
 
 
 def table_features(
-    model: nn.Module,
+    model: nn.Module | str,
     tables: dict[str, ArtTable],
     image_size: int,
     num_workers: int = 0,
@@ -125,19 +125,16 @@ def table_features(
     position (pairs, labels) would otherwise be shifted. Tables checked by notebook 00 can all be read.
     """
     from .data.loaders import make_loaders
-    from .models import input_normalization
+    from .models import create_model, input_normalization
 
-    keys = {f"features:{name}": name for name in tables}  # never the augmented, shuffled "train" loader
-    loaders = make_loaders(
-        {key: tables[name] for key, name in keys.items()},
-        image_size,
-        batch_size,
-        num_workers,
-        normalization=input_normalization(model),
+    if isinstance(model, str):  # a registered backbone with its pretrained weights, frozen
+        model = create_model(model, {"_": 2}, pretrained=True)
+    loaders = make_loaders(  # every table as at test time, "train" included
+        tables, image_size, batch_size, num_workers, train=(), normalization=input_normalization(model)
     )
     out = {}
-    for key, name in keys.items():
-        feats, _ = extract_features(model, loaders[key], device=device, cache=cache)
+    for name in tables:
+        feats, _ = extract_features(model, loaders[name], device=device, cache=cache)
         if len(feats) != len(tables[name]):
             raise ValueError(
                 f"{len(tables[name]) - len(feats)} of {len(tables[name])} images of {name!r} could not "
@@ -148,7 +145,7 @@ def table_features(
 
 
 def standardized_features(
-    model: nn.Module,
+    model: nn.Module | str,
     tables: dict[str, ArtTable],
     image_size: int,
     num_workers: int = 0,

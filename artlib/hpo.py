@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import optuna
 import pandas as pd
 
-from .data.loaders import make_loaders
+from .data.loaders import make_loader, make_loaders
 from .data.table import ArtTable
 from .data.transforms import train_transform
 from .metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
@@ -150,8 +150,8 @@ def classifier_objective(
             image_size,
             batch_size,
             num_workers,
-            strength,
-            seed,
+            strength=strength,
+            seed=seed,
             normalization=input_normalization(model),
         )
         config = TrainConfig(
@@ -210,7 +210,7 @@ def metric_objective(
         train = m_per_class_loader(
             tables["train"], task, train_transform(image_size, strength, normalization=norm), m, batch_size
         )
-        val = make_loaders({"val": tables["val"].labelled(task)}, image_size, 64, normalization=norm)["val"]
+        val = make_loader(tables["val"].labelled(task), train=False, image_size=image_size, normalization=norm)
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 
         def report(epoch: int, row: dict) -> None:

@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 
 from .data.folders import IMAGE_EXTENSIONS, is_hidden
-from .data.loaders import make_loaders
+from .data.loaders import make_loader
 from .data.table import MISSING, ArtTable
 from .data.transforms import Normalization, as_normalization, eval_transform
 from .data.tta import VIEWS, MultiView
@@ -229,14 +229,15 @@ class Classifier:
             pd.DataFrame({"path": [str(p) for p in paths], **{task: MISSING for task in self.card.classes}}),
             self.card.classes,
         )
-        loader = make_loaders(
-            {"images": table},
-            self.card.image_size,
-            batch_size,
-            num_workers,
+        loader = make_loader(
+            table,
+            train=False,
+            image_size=self.card.image_size,
+            batch_size=batch_size,
+            num_workers=num_workers,
             return_index=True,
             **self.card.loader_options(),
-        )["images"]  # unreadable images are skipped and logged
+        )  # unreadable images are skipped and logged
         if self._trainer is None:
             from .train import TrainConfig, Trainer
 

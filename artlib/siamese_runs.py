@@ -21,7 +21,7 @@ import pandas as pd
 
 from .data.pairs_dataset import feature_pair_loaders, pair_loaders
 from .features import standardized_features
-from .models import create_model, input_normalization
+from .models import input_normalization
 from .models.siamese import SiameseNet, parse_siamese_spec, siamese, siamese_on_features
 from .pairs import score_feature_pairs, score_table_pairs
 from .train import TrainConfig, Trainer
@@ -55,9 +55,8 @@ class FrozenFeatures:
 
     def _get(self, backbone: str) -> tuple[dict[str, np.ndarray], StandardScaler]:
         if backbone not in self._made:
-            model = create_model(backbone, {"artist": 2}, pretrained=True)
             self._made[backbone] = standardized_features(
-                model, self.tables, self.image_size, self.num_workers, cache=self.cache
+                backbone, self.tables, self.image_size, self.num_workers, cache=self.cache
             )
         return self._made[backbone]
 
