@@ -8,17 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn as nn
 from sklearn.cluster import KMeans
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
-    accuracy_score,
     adjusted_rand_score,
     normalized_mutual_info_score,
-    precision_recall_fscore_support,
 )
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -181,18 +178,6 @@ def cluster_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> d
     }
 
 
-def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Accuracy and macro precision / recall / F1 (labels ``-1`` ignored)."""
-    mask = y_true >= 0
-    p, r, f, _ = precision_recall_fscore_support(y_true[mask], y_pred[mask], average="macro", zero_division=0)
-    return {
-        "accuracy": float(accuracy_score(y_true[mask], y_pred[mask])),
-        "macro_f1": float(f),
-        "macro_precision": float(p),
-        "macro_recall": float(r),
-    }
-
-
 CLASSIFIERS = {
     "logistic_regression": lambda seed: make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5)),
     "gradient_boosting": lambda seed: HistGradientBoostingClassifier(
@@ -220,11 +205,6 @@ def knn_predict(train_emb: np.ndarray, train_labels: np.ndarray, query_emb: np.n
     n_classes = int(ref_y.max()) + 1
     counts = np.apply_along_axis(lambda v: np.bincount(v, minlength=n_classes), 1, votes)
     return counts.argmax(1)
-
-
-def comparison_table(results: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
-    """``{method: (y_true, y_pred)}`` -> one row of :func:`scores` per method."""
-    return pd.DataFrame({name: scores(*pair) for name, pair in results.items()}).T.rename_axis("method")
 
 
 @torch.no_grad()

@@ -36,6 +36,22 @@ def ovr_roc_auc(y_true: np.ndarray, probs: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
+def label_metrics(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np.ndarray) -> dict[str, float]:
+    """Support, accuracy and macro precision / recall / F1 of predicted labels (true labels ``-1`` ignored)."""
+    y, pred = np.asarray(y_true), np.asarray(y_pred)
+    mask = y >= 0
+    if not mask.any():
+        return {"n": 0}
+    prec, rec, f1, _ = precision_recall_fscore_support(y[mask], pred[mask], average="macro", zero_division=0)
+    return {
+        "n": int(mask.sum()),
+        "accuracy": float(accuracy_score(y[mask], pred[mask])),
+        "macro_precision": float(prec),
+        "macro_recall": float(rec),
+        "macro_f1": float(f1),
+    }
+
+
 def classification_metrics(
     y_true: Sequence[int] | np.ndarray, probs: np.ndarray, top_k: Sequence[int] = (3, 5)
 ) -> dict[str, float]:
@@ -44,15 +60,7 @@ def classification_metrics(
     y, p = _labelled(np.asarray(y_true), probs)
     if len(y) == 0:
         return {"n": 0}
-    pred = p.argmax(1)
-    prec, rec, f1, _ = precision_recall_fscore_support(y, pred, average="macro", zero_division=0)
-    out = {
-        "n": int(len(y)),
-        "accuracy": float(accuracy_score(y, pred)),
-        "macro_precision": float(prec),
-        "macro_recall": float(rec),
-        "macro_f1": float(f1),
-    }
+    out = label_metrics(y, p.argmax(1))
     for k in top_k:
         if k < p.shape[1]:
             out[f"top{k}"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))

@@ -222,7 +222,7 @@ def compare_classifiers(
 
 def compare_predictions(scored: Mapping[str, tuple[np.ndarray, np.ndarray]], **kwargs: Any) -> pd.DataFrame:
     """:func:`compare_classifiers` for ``{name: (y_true, predictions)}`` pairs (the input of
-    :func:`artlib.features.comparison_table`). Every pair must label the same images in the same
+    notebook 11's ``{method: (y_true, y_pred)}``). Every pair must label the same images in the same
     order: a paired test of classifiers scored on different images means nothing."""
     if not scored:
         raise ValueError("no predictions to compare")

@@ -318,7 +318,8 @@ def text_to_image_scores(
     """Query an index of ``image_emb`` with row-aligned text queries (already in image space): how often the
     painting itself is among the ``k`` results (``recall@k``, chance ``k / n``), and the share of results that
     share its label (``label precision@k``, chance: the label's frequency). Each score comes with its 95 %
-    interval over the queries (``... low`` / ``... high``: Wilson for recall, bootstrap for precision)."""
+    interval over the queries (``<score>_low`` / ``<score>_high``: Wilson for recall, bootstrap for precision), the
+    names every artlib score table uses."""
     from .significance import accuracy_interval, mean_interval
 
     index = SimilarityIndex(image_emb, [str(i) for i in range(len(image_emb))])
@@ -327,9 +328,9 @@ def text_to_image_scores(
     found = accuracy_interval((pos == own).any(1))
     scores = {
         f"recall@{k}": found.estimate,
-        f"recall@{k} low": found.low,
-        f"recall@{k} high": found.high,
-        f"recall@{k} chance": min(1.0, k / len(image_emb)),
+        f"recall@{k}_low": found.low,
+        f"recall@{k}_high": found.high,
+        f"recall@{k}_chance": min(1.0, k / len(image_emb)),
     }
     if labels is not None:
         labels = np.asarray(labels)
@@ -340,9 +341,9 @@ def text_to_image_scores(
         scores.update(
             {
                 f"label precision@{k}": precision.estimate,
-                f"label precision@{k} low": precision.low,
-                f"label precision@{k} high": precision.high,
-                f"label precision@{k} chance": float((freq[labels[known]]).mean()),
+                f"label precision@{k}_low": precision.low,
+                f"label precision@{k}_high": precision.high,
+                f"label precision@{k}_chance": float((freq[labels[known]]).mean()),
             }
         )
     return scores
@@ -370,7 +371,7 @@ def held_out_title_retrieval(
         name = f"title -> image, {metric}" + (f" ({label_task})" if "label" in metric else "")
         rows[name] = {
             key: t2i[f"{metric}{suffix}"]
-            for key, suffix in (("score", ""), ("low", " low"), ("high", " high"), ("chance", " chance"))
+            for key, suffix in (("score", ""), ("low", "_low"), ("high", "_high"), ("chance", "_chance"))
         }
     project = fit_title_projection(image_emb[fit], title_emb[fit], dim=64, seed=seed)
     held_ids = np.asarray(ids)[held].tolist()

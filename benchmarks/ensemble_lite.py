@@ -22,7 +22,7 @@ import numpy as np
 
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loaders
-from artlib.features import scores
+from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
 from artlib.significance import accuracy_interval
 from artlib.train import Trainer, load_weights
@@ -75,9 +75,12 @@ def main() -> None:
             raise RuntimeError("runs scored the test images in different orders")
         labels = run_labels
         probs.append(run_probs)
-        out["runs"][run] = {"scored": kind, **{k: round(v, 4) for k, v in scores(labels, run_probs.argmax(1)).items()}}
+        out["runs"][run] = {
+            "scored": kind,
+            **{k: round(v, 4) for k, v in label_metrics(labels, run_probs.argmax(1)).items()},
+        }
     predicted = np.mean(probs, 0).argmax(1)
-    out["ensemble"] = {k: round(v, 4) for k, v in scores(labels, predicted).items()}
+    out["ensemble"] = {k: round(v, 4) for k, v in label_metrics(labels, predicted).items()}
     out["ensemble"]["accuracy_interval_95"] = [round(v, 4) for v in accuracy_interval(predicted == labels)[1:]]
     wrong = np.stack([p.argmax(1) != labels for p in probs])
     names = test.classes[task]

@@ -22,7 +22,8 @@ from artlib.data import load_split_folders
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import IMAGENET, INCEPTION
-from artlib.features import extract_features, scores
+from artlib.features import extract_features
+from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
 
 from results import write_result
@@ -55,7 +56,7 @@ def main() -> None:
             (f, y["label"]) for f, y in (extract_features(model, loaders[k]) for k in ("train", "test"))
         ]
         clf = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=3000)).fit(x_train, y_train)
-        result = scores(y_test, clf.predict(x_test))
+        result = label_metrics(y_test, clf.predict(x_test))
         rows[name] = {
             "normalization": norm,
             "test_accuracy": round(result["accuracy"], 4),

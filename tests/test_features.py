@@ -6,11 +6,9 @@ from artlib.data.dataset import verify_images
 from artlib.data.transforms import eval_transform
 from artlib.features import (
     cluster_scores,
-    comparison_table,
     embed_images,
     fit_frozen_classifier,
     knn_predict,
-    scores,
     table_features,
 )
 from artlib.models import create_model
@@ -29,12 +27,10 @@ def test_frozen_feature_tools():
     x = rng.normal(size=(120, 8)) + 4 * np.eye(3, 8)[y]
     for name in ("logistic_regression", "gradient_boosting"):
         clf = fit_frozen_classifier(name, x[::2], y[::2])
-        assert scores(y[1::2], clf.predict(x[1::2]))["accuracy"] > 0.9
+        assert (clf.predict(x[1::2]) == y[1::2]).mean() > 0.9
     assert (knn_predict(x[::2], y[::2], x[1::2], k=3) == y[1::2]).mean() > 0.9
     clusters = cluster_scores(x, y)
     assert clusters["ARI"] > 0.8 and clusters["k"] == 3
-    table = comparison_table({"perfect": (y, y), "constant": (y, np.zeros_like(y))})
-    assert table.loc["perfect", "macro_f1"] == 1 and table.loc["constant", "accuracy"] == pytest.approx(1 / 3)
     with pytest.raises(KeyError):
         fit_frozen_classifier("svm", x, y)
 

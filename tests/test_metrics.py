@@ -46,3 +46,13 @@ def test_report_and_table():
 def test_shape_mismatch():
     with pytest.raises(ValueError):
         classification_metrics(np.array([0, 1]), np.ones((3, 2)))
+
+
+def test_label_metrics_score_predicted_labels_and_ignore_unlabelled_rows():
+    from artlib.metrics import label_metrics
+
+    y = np.repeat([0, 1, 2], 4)
+    assert label_metrics(y, y)["macro_f1"] == 1
+    constant = label_metrics(np.r_[y, -1], np.r_[np.zeros_like(y), 2])
+    assert constant["n"] == 12 and constant["accuracy"] == pytest.approx(1 / 3)
+    assert label_metrics([-1, -1], [0, 1]) == {"n": 0}

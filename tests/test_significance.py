@@ -155,10 +155,10 @@ def test_text_to_image_scores_have_intervals_around_the_estimate():
     images = rng.normal(size=(300, 16)).astype(np.float32)
     labels = rng.integers(0, 3, 300)
     perfect = text_to_image_scores(images, images, labels, k=5)
-    assert perfect["recall@5"] == 1.0 and perfect["recall@5 low"] > 0.98
+    assert perfect["recall@5"] == 1.0 and perfect["recall@5_low"] > 0.98
     noisy = text_to_image_scores(
         images + rng.normal(scale=2.0, size=images.shape).astype(np.float32), images, labels, k=5
     )
     for metric in ("recall@5", "label precision@5"):
-        assert noisy[f"{metric} low"] <= noisy[metric] <= noisy[f"{metric} high"]
-    assert perfect["recall@5"] > noisy["recall@5 high"]
+        assert noisy[f"{metric}_low"] <= noisy[metric] <= noisy[f"{metric}_high"]
+    assert perfect["recall@5"] > noisy["recall@5_high"]
