@@ -213,11 +213,6 @@ def metric_objective(
         val = make_loader(tables["val"].labelled(task), train=False, image_size=image_size, normalization=norm)
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 
-        def report(epoch: int, row: dict) -> None:
-            trial.report(row["val_mean_average_precision_at_r"], step=epoch + 1)
-            if trial.should_prune():
-                raise optuna.TrialPruned(f"pruned at epoch {epoch + 1}")
-
         history = fit_metric(
             model,
             train,
@@ -228,7 +223,8 @@ def metric_objective(
             weight_decay=weight_decay,
             val_loader=val,
             progress=False,
-            on_epoch_end=report,
+            callbacks=[OptunaPruning(trial, "val_mean_average_precision_at_r")],
+            seed=seed,
         )
         return float(history["val_mean_average_precision_at_r"].max())
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -12,13 +14,15 @@ import torch.nn as nn
 from pytorch_metric_learning import losses, miners, samplers
 from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
 
 from .data.dataset import ArtDataset, collate_skip_none
 from .data.table import ArtTable
 from .features import extract_features
 from .models.embedding import EmbeddingNet  # noqa: F401  (re-exported: its historical home)
-from .utils.runtime import resolve_device
+from .models.heads import embed_with
+
+if TYPE_CHECKING:
+    from .train import Trainer
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,33 @@ def retrieval_metrics(
     return {k: float(v) for k, v in out.items()}
 
 
+class TripletObjective:
+    """Triplet margin loss on ``model.embed`` with a triplet miner (pytorch-metric-learning), validated by
+    retrieval (:func:`retrieval_metrics` of the validation split against itself): a Trainer objective."""
+
+    def __init__(self, task: str, margin: float = 0.2, triplets: str = "hard") -> None:
+        self.task = task
+        self.loss_fn = losses.TripletMarginLoss(margin=margin)
+        self.miner = miners.TripletMarginMiner(margin=margin, type_of_triplets=triplets)
+        self._mined: list[int] = []
+
+    def loss(self, trainer: Trainer, images: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
+        y = labels[self.task].to(trainer.device)
+        with trainer.autocast():
+            emb = embed_with(trainer.net, images)
+        triplets = self.miner(emb.float(), y)
+        self._mined.append(int(self.miner.num_triplets))
+        return self.loss_fn(emb.float(), y, triplets)
+
+    def validate(self, trainer: Trainer, loader: DataLoader) -> dict[str, float]:
+        emb, y = embed_all(trainer.eval_net, loader, self.task, trainer.device)
+        return {f"val_{k}": v for k, v in retrieval_metrics(emb, y).items()}
+
+    def epoch_stats(self) -> dict[str, float]:
+        mined, self._mined = self._mined, []
+        return {"triplets_per_batch": float(np.mean(mined)) if mined else 0.0}
+
+
 def fit_metric(
     model: EmbeddingNet,
     train_loader: DataLoader,
@@ -111,41 +142,38 @@ def fit_metric(
     val_loader: DataLoader | None = None,
     device: str | torch.device = "auto",
     progress: bool = True,
-    on_epoch_end: Callable[[int, dict], None] | None = None,
+    callbacks: list | None = None,
+    checkpoint_dir: str | Path | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Train with TripletMarginLoss + TripletMarginMiner; returns a history with val retrieval metrics.
+    """Train ``model`` with :class:`TripletObjective` through the :class:`~artlib.train.Trainer` (AdamW, cosine
+    schedule without warm-up, checkpoints and resume with ``checkpoint_dir``; ``callbacks``: the Trainer's, e.g.
+    ``OptunaPruning(trial, "val_mean_average_precision_at_r")``); returns the history. With ``val_loader`` the best
+    epoch (by validation MAP@R) is kept in ``checkpoint_dir``'s ``best.pt`` and loaded back into ``model`` at the
+    end; without a ``checkpoint_dir`` the model keeps its last epoch's weights."""
+    from .train import TrainConfig, Trainer
 
-    ``on_epoch_end(epoch, row)`` is called after each epoch (e.g. Optuna pruning).
-    """
-    device = resolve_device(device)
-    model.to(device)
-    loss_fn = losses.TripletMarginLoss(margin=margin)
-    miner = miners.TripletMarginMiner(margin=margin, type_of_triplets=triplets)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs * len(train_loader), 1))
-    history = []
-    for epoch in range(epochs):
-        model.train()
-        total, batches, mined = 0.0, 0, 0
-        for batch in tqdm(train_loader, desc=f"epoch {epoch + 1}/{epochs}", leave=False, disable=not progress):
-            if batch is None:
-                continue
-            images, labels = batch[0].to(device), batch[1][task].to(device)
-            emb = model.embed(images)
-            pairs = miner(emb, labels)
-            loss = loss_fn(emb, labels, pairs)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            total += float(loss.detach())
-            batches += 1
-            mined += miner.num_triplets
-        row = {"epoch": epoch + 1, "train_loss": total / max(batches, 1), "triplets_per_batch": mined / max(batches, 1)}
-        if val_loader is not None:
-            val_emb, val_y = embed_all(model, val_loader, task, device)
-            row.update({f"val_{k}": v for k, v in retrieval_metrics(val_emb, val_y).items()})
-        history.append(row)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, row)
-    return pd.DataFrame(history)
+    config = TrainConfig(
+        epochs=epochs,
+        lr=lr,
+        weight_decay=weight_decay,
+        warmup_epochs=0.0,
+        min_lr_ratio=0.0,
+        monitor="val_mean_average_precision_at_r" if val_loader is not None else "train_loss",
+        mode="max" if val_loader is not None else "min",
+        patience=None,
+        seed=seed,
+        progress=progress,
+        device=str(device),
+    )
+    trainer = Trainer(
+        model,
+        config,
+        callbacks=callbacks,
+        checkpoint_dir=checkpoint_dir,
+        objective=TripletObjective(task, margin, triplets),
+    )
+    history = trainer.fit(train_loader, val_loader)
+    if checkpoint_dir is not None and val_loader is not None:
+        trainer.load_best()
+    return history

@@ -272,7 +272,10 @@ def fit_title_projection(
     **pair_kwargs: Any,
 ) -> Callable[[np.ndarray], np.ndarray]:
     """A linear projection of image embeddings trained (contrastive loss) so that paintings with
-    similar titles come closer; returns a function ``project(image_emb) -> projected``."""
+    similar titles come closer; returns a function ``project(image_emb) -> projected``.
+
+    Not trained through the Trainer: it is full-batch optimisation of one matrix over embeddings already in
+    memory, with explicit pair indices (no images, loaders, epochs of batches or checkpoints to manage)."""
     import torch
     from pytorch_metric_learning import losses
 

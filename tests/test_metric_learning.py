@@ -47,3 +47,31 @@ def test_retrieval_metrics_on_perfect_clusters():
     labels = np.array([0, 0, 1, 1])
     m = retrieval_metrics(emb, labels)
     assert m["precision_at_1"] == 1 and m["mean_average_precision_at_r"] == 1
+
+
+def test_metric_learning_trains_through_the_trainer_with_checkpoints_and_callbacks(genre_splits, tmp_path):
+    from artlib.train import load_weights
+
+    loader = m_per_class_loader(genre_splits.train, "genre", train_transform(32, 0.3), m=8, batch_size=32)
+    val = make_loaders({"val": genre_splits.val}, 32, 64)["val"]
+    seen = []
+
+    class Record:  # the Trainer's callback protocol, as OptunaPruning uses it
+        def on_epoch_end(self, trainer, row):
+            seen.append((trainer.epoch, row["val_mean_average_precision_at_r"]))
+
+    def build():
+        backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
+        return EmbeddingNet(backbone.backbone, backbone.feature_dim, 16)
+
+    model = build()
+    history = fit_metric(
+        model, loader, "genre", epochs=2, val_loader=val, progress=False, callbacks=[Record()], checkpoint_dir=tmp_path
+    )
+    assert [epoch for epoch, _ in seen] == [1, 2] and (history["triplets_per_batch"] >= 0).all()
+    assert {"best.pt", "last.pt", "history.csv"} <= {p.name for p in tmp_path.iterdir()}
+    best = int(history["val_mean_average_precision_at_r"].idxmax())
+    rebuilt = build()
+    load_weights(rebuilt, tmp_path / "best.pt")  # the best epoch's weights, as for a classifier
+    torch.testing.assert_close(rebuilt.state_dict(), model.state_dict())  # fit_metric reloaded the best epoch
+    assert best in (0, 1)

@@ -31,6 +31,7 @@ from .checkpoint import CheckpointError, check_resumable, load_checkpoint, save_
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss
 from .mixing import MixUpCutMix, mixed_loss
+from .objectives import TrainingObjective
 from .schedule import warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,8 @@ class Trainer:
     (augmentation on the GPU, see :mod:`artlib.data.device_augment`).
     ``log_dir`` (e.g. ``outputs/runs/<name>``) writes TensorBoard scalars, hyper-parameters and validation
     confusion matrices (``class_names`` label them); callbacks may also define ``on_fit_end(trainer, val_loader)``.
+    ``objective``: another loss and validation (:class:`~artlib.train.objectives.TrainingObjective`, e.g. the
+    triplet loss of :func:`artlib.metric_learning.fit_metric`), trained with all of the above.
     """
 
     def __init__(
@@ -130,8 +133,10 @@ class Trainer:
         batch_transforms: dict[str, Callable[[torch.Tensor], torch.Tensor]] | None = None,
         log_dir: str | Path | None = None,
         class_names: dict[str, list[str]] | None = None,
+        objective: TrainingObjective | None = None,
     ) -> None:
         self.config = config or TrainConfig()
+        self.objective = objective
         self.callbacks = list(callbacks or [])
         if log_dir is not None:  # TensorBoard: tensorboard --logdir <parent of log_dir>
             from .tracking import TensorBoardLogger
@@ -140,6 +145,11 @@ class Trainer:
         self.distributed = ddp.init_distributed()
         self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
         self.net = model.to(self.device)  # the bare model: embed, head, state dicts
+        if objective is not None and self.distributed:
+            raise NotImplementedError(
+                "an objective calls the bare model, so DistributedDataParallel would not "
+                "average its gradients: train it on one process"
+            )
         unknown = set(batch_transforms or {}) - {"train", "eval"}
         if unknown:
             raise ValueError(f"batch_transforms keys must be 'train' and/or 'eval', got {sorted(unknown)}")
@@ -149,7 +159,9 @@ class Trainer:
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
             self.net = self.net.to(memory_format=torch.channels_last)
-        self.model = self.net
+        # what a training step calls: the bare model, or its DistributedDataParallel wrapper (wrap_ddp); `net` stays
+        # the bare model (embed, head, state dicts) and `eval_net` the weights predictions use (EMA when enabled)
+        self._step_module: nn.Module = self.net
         self._wrapped_for: tuple[bool, ...] | None = None
         self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
@@ -182,6 +194,10 @@ class Trainer:
         self._saved = False
 
     # -- helpers -------------------------------------------------------------
+    def autocast(self) -> torch.autocast:
+        """The mixed-precision context of this run's forward passes (off on a CPU or with ``amp=False``)."""
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
     @property
     def eval_net(self) -> nn.Module:
         """The weights that are evaluated and saved as best: the EMA when ``ema_decay`` is set."""
@@ -199,14 +215,14 @@ class Trainer:
         if self.use_cuda and self.config.channels_last and images.dim() == 4:
             images = images.contiguous(memory_format=torch.channels_last)
         feats = None
-        with torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None):
+        with self.autocast():
             bare = module or self.net  # embed/head live on the bare model, not on a DDP wrapper
             head = getattr(bare, "head", None)
             if embed and head is not None:
                 feats = embed_with(bare, images)
                 out = head(feats)
             else:
-                out = (module or self.model)(images)
+                out = (module or self._step_module)(images)
                 feats = embed_with(bare, images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
@@ -226,7 +242,7 @@ class Trainer:
             return
         from torch.nn.parallel import DistributedDataParallel
 
-        self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
+        self._step_module = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
         self._wrapped_for = trainable
 
     def _prepare(self, images: torch.Tensor, stage: str) -> torch.Tensor:
@@ -257,7 +273,7 @@ class Trainer:
     # -- training --------------------------------------------------------------
     def train_epoch(self, loader: DataLoader) -> float:
         scheduler = self._ensure_scheduler(len(loader))
-        self.model.train()
+        self._step_module.train()
         self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
         self._wrap_distributed()  # callbacks may have frozen or unfrozen layers
         total, count = 0.0, 0
@@ -278,7 +294,9 @@ class Trainer:
                 continue
             images, labels, _ = _split_batch(batch)
             images = self._prepare(images, "train")
-            if self.mixer is None:
+            if self.objective is not None:
+                loss = self.objective.loss(self, images, labels)
+            elif self.mixer is None:
                 loss, _ = self.loss_fn(self._forward(images), self._targets(labels))
             else:
                 mixed = self.mixer(images)
@@ -338,8 +356,10 @@ class Trainer:
             start = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
             row = {"epoch": self.epoch + 1, "lr": lr, "train_loss": self.train_epoch(train_loader)}
+            if self.objective is not None:
+                row.update(self.objective.epoch_stats())
             if val_loader is not None:
-                row.update(self._val_row(val_loader))
+                row.update(self.objective.validate(self, val_loader) if self.objective else self._val_row(val_loader))
             row["seconds"] = time.perf_counter() - start
             self.epoch += 1
             self.history.append(row)
