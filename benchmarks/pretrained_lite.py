@@ -8,7 +8,7 @@
 cnpaint: the given train/test split (val carved from train, the one train copy of a test
 image removed; ``--refit``: no val, train on all of it for exactly --epochs). artbench10_32: a
 70/15/15 stratified split. Progressive unfreezing: heads first, then the backbone from the top
-(``--layer-decay`` < 1: lower rates further down, ``artlib.train.layerwise_lr_groups``);
+(``artlib.train.fine_tuning_trainer``; ``--layer-decay`` < 1: lower rates further down);
 ``--mixup``/``--cutmix`` mix training batches (``artlib.train.MixUpCutMix``), ``--ema`` scores a moving
 average of the weights; ``--zoom-out P`` shrinks a share P of the training crops onto a plain canvas
 (``artlib.data.transforms.zoom_out``); ``--exclude-train RANKING --exclude-top N`` trains without the N
@@ -36,11 +36,12 @@ import torch
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
+from artlib.data.prepare import split_given
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
 from artlib.predict import ModelCard, save_classifier
 from artlib.significance import accuracy_interval
-from artlib.train import Predictions, ProgressiveUnfreezing, TrainConfig, Trainer, layerwise_lr_groups
+from artlib.train import Predictions, TrainConfig, fine_tuning_trainer
 from artlib.utils import resolve_device, seed_everything
 
 from results import save_test_probs, write_run
@@ -51,11 +52,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
     if dataset == "cnpaint":
         given = load_split_folders(data_root / "cnpaint")
-        train, _ = drop_overlap(given["train"], given["test"])
-        if refit:
-            return {"train": train, "test": given["test"]}
-        inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=seed)
-        return {"train": inner.train, "val": inner.val, "test": given["test"]}
+        if refit:  # every training image but the copies of test images: no val to choose an epoch with
+            return {"train": drop_overlap(given["train"], given["test"])[0], "test": given["test"]}
+        return split_given(given["train"], given["test"], seed)[0].tables  # as notebook 00 splits a given split
     table = load_csv_table(data_root / "artbench10_32" / "labels.csv", ["style"])
     split = stratified_split(table, (0.7, 0.15, 0.15), seed=seed).tables
     return {"train": split["train"].concat(split["val"]), "test": split["test"]} if refit else split
@@ -210,8 +209,6 @@ def main() -> None:
         zoom_out=args.zoom_out,
         return_index=True,
     )  # test indices name the misclassified files
-    groups = model.backbone.unfreeze_groups()
-    unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=args.unfreeze_at[: len(groups)])
     config = TrainConfig(
         epochs=args.epochs,
         lr=args.lr,
@@ -241,12 +238,8 @@ def main() -> None:
         + (f"_seed{args.seed}" if args.seed else "")
     )
     ckpt = ROOT / "outputs" / "checkpoints" / run
-    trainer = Trainer(
-        model,
-        config,
-        checkpoint_dir=ckpt,
-        callbacks=[unfreeze],
-        param_groups=layerwise_lr_groups(model, groups, args.lr, args.layer_decay),
+    trainer = fine_tuning_trainer(
+        model, config, unfreeze_at=args.unfreeze_at, layer_decay=args.layer_decay, checkpoint_dir=ckpt
     )
     start = time.perf_counter()
     if args.evaluate_only:

@@ -4,11 +4,11 @@ notebook series' `cpu` profile affords, and score the official test split with 9
     python benchmarks/wikiart_finetune.py --epochs 6 --image-size 224          # Lite0: 29 min on 2 cores (160 px: 14)
     python benchmarks/wikiart_finetune.py --model efficientnet_lite1 --epochs 8 --image-size 224 --workers 8  # a GPU
 
-The data is the sample in ../shared (`--data`, `--meta`: any ArtGAN-layout WikiArt), split as notebook 00 splits it
-(ArtGAN train for training and validation, ArtGAN val as the test set; `artlib.data.prepare.get_splits`). Progressive
-unfreezing over the first half of the run (`unfreeze_schedule`), label smoothing, the best epoch by validation
-macro-F1. ``--protocol intersection``: seed 000's split instead (only the images labelled for all three tasks, 80/10/10;
-result in outputs/benchmarks/wikiart_intersection_lite_runs.json).
+The data is the sample in ../shared (`--data`, `--meta`: any ArtGAN-layout WikiArt), split as notebook 00
+splits it (ArtGAN train for training and validation, ArtGAN val as the test set; `artlib.data.prepare.get_splits`).
+Progressive unfreezing over the first half of the run (`artlib.train.fine_tuning_trainer`), label smoothing, the
+best epoch by validation macro-F1. ``--protocol intersection``: seed 000's split instead (only the images labelled
+for all three tasks, 80/10/10; result in outputs/benchmarks/wikiart_intersection_lite_runs.json).
 Result: the run ``wikiart_<model>_<size>px_<epochs>ep`` in outputs/benchmarks/wikiart_finetune_runs.json
 (one view and + mirror, per task: accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
 """
@@ -27,7 +27,7 @@ from artlib.data.loaders import make_loaders
 from artlib.data.prepare import get_splits
 from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
-from artlib.train import ProgressiveUnfreezing, TrainConfig, Trainer, inverse_frequency_weights, unfreeze_schedule
+from artlib.train import TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
 from artlib.utils import resolve_device, seed_everything
 
 from results import write_run
@@ -88,12 +88,10 @@ def main() -> None:
         seed=args.seed,
         normalization=input_normalization(model),
     )
-    groups = model.backbone.unfreeze_groups()
-    schedule = unfreeze_schedule(len(groups), args.epochs)
     run = f"wikiart_{args.model.removeprefix('efficientnet_')}_{args.image_size}px_{args.epochs}ep" + (
         f"_seed{args.seed}" if args.seed else ""
     )
-    trainer = Trainer(
+    trainer = fine_tuning_trainer(
         model,
         TrainConfig(
             epochs=args.epochs,
@@ -106,7 +104,6 @@ def main() -> None:
             seed=args.seed,
         ),
         class_weights=inverse_frequency_weights(splits["train"]),
-        callbacks=[ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=schedule)],
         checkpoint_dir=args.outputs / "checkpoints" / run,
         log_dir=args.outputs / "runs" / run,
         class_names=splits["train"].classes,
@@ -135,7 +132,7 @@ def main() -> None:
             "image_size": args.image_size,
             "epochs": args.epochs,
             "lr": args.lr,
-            "unfreeze_at": schedule,
+            "unfreeze_at": unfreezing_of(trainer),
             "label_smoothing": args.label_smoothing,
             "augmentation_strength": args.strength,
             "seed": args.seed,

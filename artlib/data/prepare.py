@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from .. import run_status
 from . import (
@@ -127,6 +128,14 @@ def labelled_for_every_task(tables: dict[str, ArtTable]) -> ArtTable:
     return combined.subset(keep)
 
 
+def split_given(train: ArtTable, test: ArtTable, seed: int = 0) -> tuple[Splits, pd.DataFrame]:
+    """A source's own split: ``test`` stays the test set, the training images that copy a test image are removed
+    (returned, as a table of the removed copies), and 10 % of the rest (stratified) becomes ``val``."""
+    kept, leaked = drop_overlap(train, test)
+    inner = stratified_split(kept, (0.9, 0.1), ("train", "val"), seed=seed)
+    return Splits({"train": inner.train, "val": inner.val, "test": test}, inner.duplicates), leaked
+
+
 def prepare_splits(s: Settings, verify: bool = True) -> Splits:
     """Build train/val/test, dropping unreadable images, and save them under ``outputs/splits``.
 
@@ -145,9 +154,7 @@ def prepare_splits(s: Settings, verify: bool = True) -> Splits:
         splits = stratified_split(source["all"], (0.8, 0.1, 0.1), SPLIT_NAMES, seed=s.seed)
     else:
         held_out = source["test"] if "test" in source else source["val"]
-        train, leaked = drop_overlap(source["train"], held_out)
-        inner = stratified_split(train, (0.9, 0.1), ("train", "val"), seed=s.seed)
-        splits = Splits({"train": inner.train, "val": inner.val, "test": held_out}, inner.duplicates)
+        splits, leaked = split_given(source["train"], held_out, s.seed)
         leaked.to_csv(s.out("splits", "removed_test_copies.csv"), index=False)
     splits = Splits(drop_empty_classes(splits.tables), splits.duplicates)
     for name, table in splits.tables.items():

@@ -1,11 +1,12 @@
 """Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing,
-layer-wise rates, MixUp/CutMix, weight EMA."""
+layer-wise rates, MixUp/CutMix, weight EMA, the fine-tuning recipe."""
 
 from .checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
 from .mixing import MixedBatch, MixUpCutMix, mixed_loss
 from .param_groups import layerwise_lr_groups
+from .recipes import fine_tuning_trainer, unfreezing_of
 from .schedule import warmup_cosine
 from .trainer import Predictions, TrainConfig, Trainer, TrainingDivergedError
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
@@ -22,6 +23,8 @@ __all__ = [
     "TrainingDivergedError",
     "inverse_frequency_weights",
     "layerwise_lr_groups",
+    "fine_tuning_trainer",
+    "unfreezing_of",
     "CheckpointError",
     "load_checkpoint",
     "load_weights",
