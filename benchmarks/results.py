@@ -34,11 +34,20 @@ def write_run(benchmark: str, run: str, data: dict) -> Path:
 TEST_PROBS = RESULTS / "pretrained_lite_test_probs.npz"
 
 
+_read: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
+
+
 def _stored_probs() -> dict[str, np.ndarray]:
+    """Every stored array, read once per version of the file (an ensemble of runs does not reread it per run)."""
+    global _read
     if not TEST_PROBS.is_file():
         return {}
-    with np.load(TEST_PROBS) as npz:
-        return {key: npz[key] for key in npz.files}
+    stat = TEST_PROBS.stat()
+    version = (stat.st_mtime_ns, stat.st_size)
+    if _read is None or _read[0] != version:
+        with np.load(TEST_PROBS) as npz:
+            _read = version, {key: npz[key] for key in npz.files}
+    return _read[1]
 
 
 def save_test_probs(run: str, **arrays: np.ndarray) -> Path:
