@@ -1,4 +1,10 @@
-"""Frozen features: extraction, 2-D maps, clustering scores and classical classifiers on top."""
+"""Features of images (``model.embed``): extraction, 2-D maps, clustering scores and classical classifiers on top.
+
+One way in, by what you hold: tables of paintings -> :func:`table_features` (one row per table row, as at test
+time, a registered backbone name or any artlib model, cached per image); a loader you built ->
+:func:`extract_features` (what :func:`table_features` runs); image files outside any table (a query) ->
+:func:`embed_images`. ``Trainer.predict(embed=True)`` gives the features with the predictions of the same pass.
+"""
 
 from __future__ import annotations
 

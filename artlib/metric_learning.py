@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn as nn
 from pytorch_metric_learning import losses, miners, samplers
 from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
 from torch.utils.data import DataLoader
@@ -64,14 +63,6 @@ def m_per_class_loader(
     )
 
 
-def embed_all(
-    model: nn.Module, loader: DataLoader, task: str, device: str | torch.device = "auto"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings of every sample and its ``task`` labels (see :func:`artlib.features.extract_features`)."""
-    features, labels = extract_features(model, loader, device)
-    return features, labels[task]
-
-
 def retrieval_metrics(
     query: np.ndarray,
     query_labels: np.ndarray,
@@ -122,7 +113,8 @@ class TripletObjective:
         return self.loss_fn(emb.float(), y, triplets)
 
     def validate(self, trainer: Trainer, loader: DataLoader) -> dict[str, float]:
-        emb, y = embed_all(trainer.eval_net, loader, self.task, trainer.device)
+        emb, labels = extract_features(trainer.eval_net, loader, trainer.device)
+        y = labels[self.task]
         return {f"val_{k}": v for k, v in retrieval_metrics(emb, y).items()}
 
     def epoch_stats(self) -> dict[str, float]:

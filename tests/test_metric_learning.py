@@ -5,7 +5,8 @@ import torch
 from artlib.data import load_image_folder, stratified_split
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import train_transform
-from artlib.metric_learning import EmbeddingNet, embed_all, fit_metric, m_per_class_loader, retrieval_metrics
+from artlib.features import extract_features
+from artlib.metric_learning import EmbeddingNet, fit_metric, m_per_class_loader, retrieval_metrics
 from artlib.models import create_model
 
 
@@ -34,7 +35,8 @@ def test_metric_learning_improves_retrieval(genre_splits):
     val = make_loaders({"val": genre_splits.val}, 32, 64)["val"]
     backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
     model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 32)
-    before = retrieval_metrics(*embed_all(model, val, "genre", torch.device("cpu")))
+    emb, labels = extract_features(model, val, torch.device("cpu"))
+    before = retrieval_metrics(emb, labels["genre"])
     history = fit_metric(model, loader, "genre", epochs=5, lr=3e-3, val_loader=val, progress=False)
     assert {"val_precision_at_1", "val_mean_average_precision_at_r"} <= set(history.columns)
     assert history["val_mean_average_precision_at_r"].iloc[-1] > before["mean_average_precision_at_r"]
