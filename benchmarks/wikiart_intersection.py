@@ -1,6 +1,6 @@
 """Seed 000's protocol on the WikiArt sample: RLA-ResNet with and without channel / spatial attention.
 
-    python benchmarks/wikiart_intersection.py --seeds 0 1 2 --epochs 12      # 2 cores: about 10 min a seed
+    python benchmarks/wikiart_intersection.py --seeds 0 --epochs 12          # 2 cores: about 30 min a seed
     python benchmarks/wikiart_intersection.py --collect                      # rebuild the result from the runs
     python benchmarks/wikiart_finetune.py --protocol intersection            # the pretrained Lite recipe on it
 
@@ -33,6 +33,8 @@ SHARED = ROOT.parent / "shared"
 RUNS = ROOT / "outputs" / "wikiart_intersection"
 CHANNEL = ("RLA + SE", "RLA + ECA")
 SPATIAL = ("RLA + CBAM",)
+#: Seconds notebook 06's training cell may take (four models in one cell; 2 cores: about 45 min at 12 epochs).
+CELL_TIMEOUT = 4 * 3600
 
 
 def run_seed(seed: int, args: argparse.Namespace) -> float:
@@ -52,7 +54,8 @@ def run_seed(seed: int, args: argparse.Namespace) -> float:
         "MPLBACKEND": "Agg",
     }
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "artlib.run_notebooks", "--only", "06"], env=env, check=True, cwd=ROOT)
+    command = [sys.executable, "-m", "artlib.run_notebooks", "--only", "06", "--timeout", str(CELL_TIMEOUT)]
+    subprocess.run(command, env=env, check=True, cwd=ROOT)
     return time.perf_counter() - start
 
 

@@ -127,7 +127,7 @@ def test_resume_equals_uninterrupted(tmp_path):
     resumed = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
     history = resumed.fit(loader, resume_from=tmp_path / "last.pt")
     assert list(history["epoch"]) == [1, 2, 3, 4]
-    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
+    for a, b in zip(straight.net.state_dict().values(), resumed.net.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
 
