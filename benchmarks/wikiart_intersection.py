@@ -2,6 +2,7 @@
 
     python benchmarks/wikiart_intersection.py --seeds 0 --epochs 12          # 2 cores: about 30 min a seed
     python benchmarks/wikiart_intersection.py --collect                      # rebuild the result from the runs
+    python benchmarks/wikiart_intersection.py --finish                       # complete interrupted runs, then that
     python benchmarks/wikiart_finetune.py --protocol intersection            # the pretrained Lite recipe on it
 
 Only the images labelled for artist, genre and style, split 80/10/10 stratified (``ARTLIB_PROTOCOL=intersection``;
@@ -59,6 +60,84 @@ def run_seed(seed: int, args: argparse.Namespace) -> float:
     return time.perf_counter() - start
 
 
+def finish_from_checkpoints(seed: int, args: argparse.Namespace) -> None:
+    """Complete an interrupted seed from notebook 06's checkpoints, as the notebook would have: each model
+    resumed from its ``last.pt`` up to ``--epochs`` (a finished one is not retrained), its ``best.pt`` scored on
+    the test split; writes the two files :func:`collect` reads."""
+    from artlib.config import settings
+    from artlib.data.loaders import make_loaders
+    from artlib.data.prepare import get_splits
+    from artlib.models import create_model
+    from artlib.results import save_result, task_scores
+    from artlib.significance import compare_predictions
+    from artlib.train import TrainConfig, Trainer, inverse_frequency_weights
+    from artlib.utils import seed_everything
+
+    cfg = settings(
+        profile="cpu",
+        dataset="wikiart",
+        data=args.data,
+        meta=args.meta,
+        protocol="intersection",
+        seed=seed,
+        epochs=args.epochs,
+        train_fraction=1.0,
+        outputs=RUNS / f"seed{seed}",
+    )
+    splits = get_splits(cfg)
+    loaders = make_loaders(splits, cfg.image_size, cfg.batch_size, cfg.num_workers, seed=cfg.seed)
+    num_classes = splits["train"].num_classes
+    test_preds = {}
+    for attention in (None, "se", "eca", "cbam"):  # notebook 06's loop, resumable
+        seed_everything(cfg.seed)
+        name = "RLA" + (f" + {attention.upper()}" if attention else "")
+        folder = cfg.outputs / "checkpoints" / f"rla_{attention or 'none'}"
+        trainer = Trainer(
+            create_model(cfg.architecture("rla"), num_classes, attention=attention),
+            TrainConfig(
+                epochs=cfg.epochs,
+                lr=2e-3,
+                monitor="val_macro_f1",
+                mode="max",
+                patience=8,
+                seed=cfg.seed,
+                progress=False,
+            ),
+            class_weights=inverse_frequency_weights(splits["train"]),
+            checkpoint_dir=folder,
+        )
+        done = len(pd.read_csv(folder / "history.csv")) if (folder / "history.csv").is_file() else 0
+        if done < cfg.epochs:
+            print(f"{name}: {done} of {cfg.epochs} epochs on record, training on")
+            trainer.fit(loaders["train"], loaders["val"], resume_from=folder / "last.pt" if done else None)
+        trainer.load_best()
+        test_preds[name] = trainer.predict(loaders["test"])
+    significance = pd.concat(
+        {
+            task: compare_predictions(
+                {m: (p.labels[task], p.probs[task]) for m, p in test_preds.items()}, reference="RLA", seed=cfg.seed
+            )
+            for task in num_classes
+        },
+        names=["task"],
+    )
+    significance.to_csv(cfg.out("tables", "06_attention_significance.csv"))
+    per_model = pd.concat(
+        {m: task_scores(p.labels, p.probs, top_k=None) for m, p in test_preds.items()}, names=["model"]
+    )
+    per_model.index = [f"{m} / {t}" for m, t in per_model.index]
+    save_result(
+        cfg,
+        "06_rla_attention",
+        "RLA-ResNet (from scratch) with and without attention: test",
+        per_model.rename_axis("model / task"),
+        architecture=cfg.architecture("rla"),
+        image_size=cfg.image_size,
+        epochs=cfg.epochs,
+        train_images=len(splits["train"]),
+    )
+
+
 def collect(seed: int) -> tuple[dict, pd.DataFrame]:
     """One seed's saved result and its paired comparison against plain RLA."""
     folder = RUNS / f"seed{seed}"
@@ -93,11 +172,17 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--collect", action="store_true", help="only gather the runs already made")
+    parser.add_argument(
+        "--finish", action="store_true", help="complete interrupted seeds from their checkpoints, then gather"
+    )
     args = parser.parse_args()
     for path in (args.data, args.meta):
         if not path.exists():
             raise SystemExit(f"{path} does not exist: pass --data (ArtGAN-layout images) and --meta (its CSV folder)")
-    seconds = {} if args.collect else {seed: round(run_seed(seed, args), 1) for seed in args.seeds}
+    if args.finish:
+        for seed in args.seeds:
+            finish_from_checkpoints(seed, args)
+    seconds = {} if args.collect or args.finish else {seed: round(run_seed(seed, args), 1) for seed in args.seeds}
     results, paired = zip(*(collect(seed) for seed in args.seeds), strict=True)
     paired_table = pd.concat(paired, ignore_index=True)
     columns = [
