@@ -18,6 +18,17 @@ from sklearn.metrics import (
     top_k_accuracy_score,
 )
 
+#: Which top-k accuracies to report: one k, several, or none (``None`` / ``()``); every scoring function takes it.
+TopK = int | Sequence[int] | None
+
+
+def top_ks(top_k: TopK) -> tuple[int, ...]:
+    """``top_k`` as a tuple of k's (``3`` -> ``(3,)``, ``None`` -> ``()``); a k below 2 is refused."""
+    ks = () if top_k is None else (top_k,) if isinstance(top_k, int) else tuple(top_k)
+    if any(not isinstance(k, int) or isinstance(k, bool) or k < 2 for k in ks):
+        raise ValueError(f"top_k must be integers >= 2 (or None), got {top_k!r}")
+    return ks
+
 
 def _labelled(y_true: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     y_true, probs = np.asarray(y_true), np.asarray(probs)
@@ -53,7 +64,7 @@ def label_metrics(y_true: Sequence[int] | np.ndarray, y_pred: Sequence[int] | np
 
 
 def classification_metrics(
-    y_true: Sequence[int] | np.ndarray, probs: np.ndarray, top_k: Sequence[int] = (3, 5)
+    y_true: Sequence[int] | np.ndarray, probs: np.ndarray, top_k: TopK = (3, 5)
 ) -> dict[str, float]:
     """Accuracy, top-k accuracy (``top<k>``, as :func:`artlib.results.task_scores` names it; k < classes), macro
     precision/recall/F1, OvR ROC AUC, support."""
@@ -61,7 +72,7 @@ def classification_metrics(
     if len(y) == 0:
         return {"n": 0}
     out = label_metrics(y, p.argmax(1))
-    for k in top_k:
+    for k in top_ks(top_k):
         if k < p.shape[1]:
             out[f"top{k}"] = float(top_k_accuracy_score(y, p, k=k, labels=np.arange(p.shape[1])))
     out["roc_auc_ovr"] = ovr_roc_auc(y, p)
@@ -91,9 +102,7 @@ def per_class_report(y_true: Sequence[int], probs: np.ndarray, class_names: Sequ
     return pd.DataFrame(report).T
 
 
-def metrics_table(
-    labels: dict[str, np.ndarray], probs: dict[str, np.ndarray], top_k: Sequence[int] = (3, 5)
-) -> pd.DataFrame:
+def metrics_table(labels: dict[str, np.ndarray], probs: dict[str, np.ndarray], top_k: TopK = (3, 5)) -> pd.DataFrame:
     """One row of :func:`classification_metrics` per task."""
     rows = {task: classification_metrics(labels[task], probs[task], top_k) for task in probs}
     return pd.DataFrame(rows).T.rename_axis("task")

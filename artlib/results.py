@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .metrics import TopK, top_ks
 from .significance import accuracy_interval, bootstrap_interval, macro_f1
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ RESULTS_DIR = "results"
 
 
 def task_scores(
-    labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray], top_k: int | None = 3, n_resamples: int = 1000
+    labels: Mapping[str, np.ndarray], probs: Mapping[str, np.ndarray], top_k: TopK = 3, n_resamples: int = 1000
 ) -> pd.DataFrame:
-    """Per task: test images, accuracy (Wilson interval), top-k accuracy (Wilson) and macro-F1 (bootstrap)."""
+    """Per task: test images, accuracy (Wilson interval), top-k accuracy (Wilson; ``top_k`` as every scoring
+    function takes it: one k, several, or ``None``) and macro-F1 (bootstrap)."""
     rows = {}
     for task, p in probs.items():
         y = np.asarray(labels[task])
@@ -38,11 +40,13 @@ def task_scores(
         pred = p.argmax(1)
         row: dict[str, float] = {"n": len(y)}
         row.update(zip(("accuracy", "accuracy_low", "accuracy_high"), accuracy_interval(pred == y), strict=True))
-        if top_k and p.shape[1] > top_k:
-            top = np.argsort(-p, axis=1)[:, :top_k]
+        for k in top_ks(top_k):
+            if p.shape[1] <= k:
+                continue
+            top = np.argsort(-p, axis=1)[:, :k]
             row.update(
                 zip(
-                    (f"top{top_k}", f"top{top_k}_low", f"top{top_k}_high"),
+                    (f"top{k}", f"top{k}_low", f"top{k}_high"),
                     accuracy_interval((top == y[:, None]).any(1)),
                     strict=True,
                 )

@@ -56,3 +56,19 @@ def test_label_metrics_score_predicted_labels_and_ignore_unlabelled_rows():
     constant = label_metrics(np.r_[y, -1], np.r_[np.zeros_like(y), 2])
     assert constant["n"] == 12 and constant["accuracy"] == pytest.approx(1 / 3)
     assert label_metrics([-1, -1], [0, 1]) == {"n": 0}
+
+
+def test_every_scoring_function_takes_top_k_the_same_way():
+    from artlib.metrics import top_ks
+    from artlib.results import task_scores
+
+    assert top_ks(3) == (3,) and top_ks((3, 5)) == (3, 5) and top_ks(None) == () and top_ks(()) == ()
+    with pytest.raises(ValueError, match="top_k"):
+        top_ks(1)
+    y = np.array([0, 1, 2, 3, 0, 1])
+    probs = np.eye(4)[[1, 1, 2, 3, 0, 0]] * 0.7 + 0.075
+    for top_k in (3, (3,), [3]):
+        assert "top3" in classification_metrics(y, probs, top_k)
+        assert "top3" in task_scores({"t": y}, {"t": probs}, top_k)
+    assert not any(c.startswith("top") for c in task_scores({"t": y}, {"t": probs}, None).columns)
+    assert {"top2", "top3"} <= set(metrics_table({"t": y}, {"t": probs}, (2, 3)).columns)

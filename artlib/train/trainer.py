@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .. import distributed as ddp
 from ..data.loaders import dataset_size
-from ..metrics import classification_metrics
+from ..metrics import TopK, classification_metrics
 from ..models.heads import embed_with
 from ..utils.locks import exclusive_folder
 from ..utils.runtime import resolve_device
@@ -82,10 +82,10 @@ class Predictions:
     indices: np.ndarray | None = None
     embeddings: np.ndarray | None = None
 
-    def metrics(self, top_k: Iterable[int] = (3, 5)) -> pd.DataFrame:
+    def metrics(self, top_k: TopK = (3, 5)) -> pd.DataFrame:
         from ..metrics import metrics_table
 
-        return metrics_table(self.labels, self.probs, tuple(top_k))
+        return metrics_table(self.labels, self.probs, top_k)
 
 
 def _split_batch(batch: tuple | list) -> tuple[torch.Tensor, dict[str, torch.Tensor], Any]:
@@ -494,7 +494,7 @@ class Trainer:
         """
         return self._predict(loader, embed=embed, flip_tta=flip_tta, multi_view=multi_view)[0]
 
-    def evaluate(self, loader: DataLoader, top_k: Iterable[int] = (3, 5), flip_tta: bool = False) -> pd.DataFrame:
+    def evaluate(self, loader: DataLoader, top_k: TopK = (3, 5), flip_tta: bool = False) -> pd.DataFrame:
         """Per-task metrics table on ``loader``."""
         return self.predict(loader, flip_tta=flip_tta).metrics(top_k)
 
