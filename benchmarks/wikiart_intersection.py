@@ -148,11 +148,11 @@ def collect(seed: int) -> tuple[dict, pd.DataFrame]:
 
 def claims(paired: pd.DataFrame) -> dict:
     """Each study claim as counts over (seed, task) cells: better, significantly better or worse (adjusted p < 0.05)."""
-    plain = paired[paired["classifier"] == "RLA"].set_index(["seed", "task"])["accuracy"]
+    plain = paired.loc[paired["classifier"] == "RLA", ["seed", "task", "accuracy"]].rename(columns={"accuracy": "plain"})
     out = {}
     for label, models in (("channel attention (SE, ECA) improves on RLA", CHANNEL), ("CBAM hurts RLA", SPATIAL)):
-        rows = paired[paired["classifier"].isin(models)].copy()
-        rows["difference"] = rows["accuracy"].to_numpy() - plain.loc[list(zip(rows["seed"], rows["task"], strict=True))]
+        rows = paired[paired["classifier"].isin(models)].merge(plain, on=["seed", "task"])
+        rows["difference"] = rows["accuracy"] - rows["plain"]
         significant = rows["mcnemar_p_adjusted"] < 0.05
         out[label] = {
             "cells": len(rows),
