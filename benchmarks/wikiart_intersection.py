@@ -148,7 +148,8 @@ def collect(seed: int) -> tuple[dict, pd.DataFrame]:
 
 def claims(paired: pd.DataFrame) -> dict:
     """Each study claim as counts over (seed, task) cells: better, significantly better or worse (adjusted p < 0.05)."""
-    plain = paired.loc[paired["classifier"] == "RLA", ["seed", "task", "accuracy"]].rename(columns={"accuracy": "plain"})
+    plain = paired.loc[paired["classifier"] == "RLA", ["seed", "task", "accuracy"]]
+    plain = plain.rename(columns={"accuracy": "plain"})
     out = {}
     for label, models in (("channel attention (SE, ECA) improves on RLA", CHANNEL), ("CBAM hurts RLA", SPATIAL)):
         rows = paired[paired["classifier"].isin(models)].merge(plain, on=["seed", "task"])
