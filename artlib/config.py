@@ -243,8 +243,6 @@ VARIABLES = {
     for f in dataclasses.fields(Settings)
     if f.name != "profile"
 }
-#: Backwards-compatible name: the integer settings' variables.
-INT_VARIABLES = {name: VARIABLES[name] for name in _MINIMUM}
 _PATHS = ("data", "meta", "outputs")
 _SEQUENCES = ("tasks", "tta_views", "siamese_models")
 _BOOLS = {"pretrained_backbones", "progress"}
