@@ -86,7 +86,9 @@ class _Watchdog(threading.Thread):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGUSR1})
         while not self.done.wait(0.5):
             if not self.reason:  # (the runner's SIGTERM handler may have set it)
-                if self.km.has_kernel and not self.km.is_alive():
+                if _INTERRUPTED:  # (a stop before this notebook's watchdog ran)
+                    self.reason = "interrupted"
+                elif self.km.has_kernel and not self.km.is_alive():
                     self.reason = "dead"
                 elif self.cell_started is not None and time.monotonic() - self.cell_started > self.timeout:
                     self.reason = "timeout"
@@ -95,6 +97,17 @@ class _Watchdog(threading.Thread):
                 if main is not None:
                     signal.pthread_kill(main, signal.SIGUSR1)
                 return
+
+
+class _Client(NotebookClient):
+    """nbclient sets its own SIGINT / SIGTERM handlers on its event loop while the kernel starts, and they
+    only clean up: a stop in that window was swallowed and the series went on. Ours replace them."""
+
+    async def async_start_new_kernel(self, **kwargs: Any) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, _interrupt, signum, None)
+        await super().async_start_new_kernel(**kwargs)
 
 
 def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "python3", html: bool = False) -> float:
@@ -116,7 +129,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
         else KernelManager(kernel_name=kernel)
     )
     watchdog = _Watchdog(km, timeout)
-    client = NotebookClient(
+    client = _Client(
         nb,
         km=km,
         timeout=timeout,
@@ -140,6 +153,8 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
         watchdog.done.set()
         _RUNNING.clear()
         signal.signal(signal.SIGUSR1, previous)
+        signal.signal(signal.SIGTERM, _interrupt)  # (nbclient leaves the default, which kills without a summary)
+        signal.signal(signal.SIGINT, _interrupt)
         if km.has_kernel:  # a client given its kernel manager leaves the kernel to its owner
             km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
@@ -164,8 +179,6 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
     _INTERRUPTED.append(signum)
     if _RUNNING:
         _RUNNING[0].reason = _RUNNING[0].reason or "interrupted"
-    else:
-        raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _describe(records: list[dict]) -> tuple[str, str]:
@@ -197,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _quiet_kernel_start()
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # the tasks of a stopped notebook's client
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` / a scheduler's stop: shut the kernel down, write the summary
+    _INTERRUPTED.clear()
+    for signum in (signal.SIGTERM, signal.SIGINT):  # `kill`, a scheduler's stop, Ctrl-C: stop, write the summary
+        signal.signal(signum, _interrupt)
     try:
         with exclusive_folder(outputs, "another notebook run (run_notebooks)", lock_name=".run_notebooks.lock"):
             return _run_series(paths, out_dir, outputs, args.timeout, args.html)
@@ -210,6 +225,8 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
     """Run ``paths`` in order, print and write the summary; the exit code of :func:`main`."""
     rows = []
     for path in paths:
+        if _INTERRUPTED:  # a stop between two notebooks
+            break
         print(f"running {path.name} ...", flush=True)
         name = path.stem
         run_status.clear(outputs, name)
@@ -251,6 +268,9 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
         )
         if status == "INTERRUPTED":
             break
+    if not rows:
+        print("stopped before the first notebook", flush=True)
+        return 130
     summary = pd.DataFrame(rows)
     summary.to_csv(out_dir / "summary.csv", index=False)
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):

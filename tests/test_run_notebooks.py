@@ -54,18 +54,50 @@ def test_timeout_dead_kernel_and_broken_file_are_reported_and_the_rest_runs(tmp_
     assert "1 passed, 3 failed" in output
 
 
+def _wait_for(path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear in {seconds} s"
+        time.sleep(0.2)
+
+
 def test_sigterm_stops_the_run_with_a_summary(tmp_path):
-    _notebooks(
-        tmp_path / "nb",
-        {"01_slow": "import time\ntime.sleep(15)", "02_slow": "import time\ntime.sleep(15)", "03_next": "print(1)"},
-    )
+    started = tmp_path / "started"
+    slow = f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(15)"
+    _notebooks(tmp_path / "nb", {"01_slow": slow, "02_slow": "import time\ntime.sleep(15)", "03_next": "print(1)"})
     proc = _run(tmp_path / "nb", tmp_path / "out")
-    time.sleep(10)  # the kernel is up and in the cell
+    _wait_for(started)  # the kernel is up and in the cell
     proc.send_signal(signal.SIGTERM)
     output, _ = proc.communicate(timeout=60)  # after the running cell: no further notebook
     assert proc.returncode == 130, output
     status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
     assert status.to_dict() == {"01_slow": "INTERRUPTED"} and "2 not started" in output
+
+
+def test_a_stop_while_the_kernel_starts_is_not_swallowed(tmp_path, monkeypatch):
+    """nbclient's own handlers hold SIGTERM while a kernel starts; the run must still stop there."""
+    from jupyter_client import KernelManager
+
+    from artlib import run_notebooks
+
+    start_kernel = KernelManager.start_kernel
+
+    def start_then_stop(self, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # a scheduler's stop, in the middle of the kernel's start
+        return start_kernel(self, **kwargs)
+
+    _notebooks(tmp_path / "nb", {"01_first": "print(1)", "02_second": "print(2)"})
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
+    monkeypatch.setattr(KernelManager, "start_kernel", start_then_stop)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        code = run_notebooks.main(["--notebooks", str(tmp_path / "nb")])
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert code == 130
+    status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
+    assert status.to_dict() == {"01_first": "INTERRUPTED"}
 
 
 def test_a_second_run_into_the_same_outputs_is_refused(tmp_path):
