@@ -10,7 +10,12 @@ Progressive unfreezing over the first half of the run (`artlib.train.fine_tuning
 best epoch by validation macro-F1. ``--protocol intersection``: seed 000's split instead (only the images labelled
 for all three tasks, 80/10/10; result in outputs/benchmarks/wikiart_intersection_lite_runs.json).
 Result: the run ``wikiart_<model>_<size>px_<epochs>ep`` in outputs/benchmarks/wikiart_finetune_runs.json
-(one view and + mirror, per task: accuracy with its Wilson interval, top-3, macro-F1 with a bootstrap interval).
+(one view, + mirror, and four views + mirror; per task: accuracy with its Wilson interval, top-3, macro-F1 with
+a bootstrap interval); its test probabilities in wikiart_finetune_test_probs.npz, so that
+
+    python benchmarks/wikiart_finetune.py --ensemble RUN RUN [--kind "+ mirror"]
+
+scores the mean of stored runs (an ensemble) without training.
 """
 
 from __future__ import annotations
@@ -20,20 +25,73 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from artlib.config import portable_path, settings
+from artlib.data.dataset import ArtDataset
 from artlib.data.loaders import make_loaders
 from artlib.data.prepare import get_splits
 from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
-from artlib.train import TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
+from artlib.train import Predictions, TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
 from artlib.utils import resolve_device, seed_everything
 
 from results import write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+
+
+#: The multi-view test-time augmentation scored beside one view and its mirror.
+TTA_VIEWS = ("crop", "letterbox", "start", "end")
+#: Every run's test probabilities (float16), keys ``<run>/path``, ``<run>/<task>/label``, ``<run>/<task>/<kind>``.
+TEST_PROBS = ROOT / "outputs" / "benchmarks" / "wikiart_finetune_test_probs.npz"
+
+
+def _stored() -> dict[str, np.ndarray]:
+    if not TEST_PROBS.is_file():
+        return {}
+    with np.load(TEST_PROBS) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def save_probs(run: str, test: ArtDataset, scored: dict[str, Predictions]) -> None:
+    """Keep ``run``'s test probabilities, so that runs can be ensembled later (``--ensemble``)."""
+    stored = {k: v for k, v in _stored().items() if not k.startswith(f"{run}/")}
+    stored[f"{run}/path"] = np.array([portable_path(p) for p in test.frame["path"]])
+    for kind, predictions in scored.items():
+        for task, probs in predictions.probs.items():
+            stored[f"{run}/{task}/label"] = predictions.labels[task]
+            stored[f"{run}/{task}/{kind}"] = probs.astype(np.float16)
+    TEST_PROBS.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(TEST_PROBS, **stored)
+
+
+def ensemble(runs: list[str], kind: str) -> None:
+    """Score the mean of ``runs``' stored test probabilities (``kind``: one view, + mirror, or the views)."""
+    stored = _stored()
+    missing = [run for run in runs if f"{run}/path" not in stored]
+    if missing or len(runs) < 2:
+        raise SystemExit(f"--ensemble needs two or more runs with stored probabilities; not stored: {missing}")
+    first = runs[0]
+    if any(list(stored[f"{run}/path"]) != list(stored[f"{first}/path"]) for run in runs):
+        raise SystemExit("the runs scored different test images: they cannot be ensembled")
+    tasks = sorted({key.split("/")[1] for key in stored if key.startswith(f"{first}/") and key.endswith("/label")})
+    probs, labels = {}, {}
+    for task in tasks:
+        keys = [f"{run}/{task}/{kind}" for run in runs]
+        if any(key not in stored for key in keys):
+            raise SystemExit(f"not every run stored {kind!r} probabilities for {task}")
+        probs[task] = np.mean([stored[key].astype(np.float32) for key in keys], axis=0)
+        labels[task] = stored[f"{first}/{task}/label"]
+    table = task_scores(labels, probs).round(4)
+    print(table.to_string())
+    write_run(
+        "wikiart_finetune",
+        "ensemble: " + " + ".join(runs) + f" ({kind})",
+        {"runs": runs, "kind": kind, "test": {kind: table.reset_index().to_dict(orient="records")}},
+    )
 
 
 def main() -> None:
@@ -61,7 +119,12 @@ def main() -> None:
         default="official",
         help="official: ArtGAN's split; intersection: seed 000's (images with all three labels, 80/10/10)",
     )
+    parser.add_argument("--ensemble", nargs="+", metavar="RUN", help="score the mean of stored runs; trains nothing")
+    parser.add_argument("--kind", default="+ mirror", help="which stored probabilities --ensemble averages")
     args = parser.parse_args()
+    if args.ensemble:
+        ensemble(args.ensemble, args.kind)
+        return
     if args.protocol == "intersection" and args.outputs == parser.get_default("outputs"):
         args.outputs = ROOT / "outputs" / "wikiart_intersection"  # its own splits, beside the official ones
     for path in (args.data, args.meta):
@@ -112,7 +175,20 @@ def main() -> None:
     history = trainer.fit(loaders["train"], loaders["val"])
     seconds = time.perf_counter() - start
     trainer.load_best()
-    scored = {"one view": trainer.predict(loaders["test"]), "+ mirror": trainer.predict(loaders["test"], flip_tta=True)}
+    views = make_loaders(
+        {"test": splits["test"]},
+        args.image_size,
+        args.batch_size,
+        args.workers,
+        normalization=input_normalization(model),
+        tta_views=TTA_VIEWS,
+    )["test"]
+    scored = {
+        "one view": trainer.predict(loaders["test"]),
+        "+ mirror": trainer.predict(loaders["test"], flip_tta=True),
+        f"{' + '.join(TTA_VIEWS)} + mirror": trainer.predict(views, flip_tta=True),
+    }
+    save_probs(run, splits["test"], scored)
     tables = {kind: task_scores(p.labels, p.probs).round(4) for kind, p in scored.items()}
     print(history.round(4).to_string())
     for kind, table in tables.items():
