@@ -61,17 +61,14 @@ def run_seed(seed: int, args: argparse.Namespace) -> float:
 
 
 def finish_from_checkpoints(seed: int, args: argparse.Namespace) -> None:
-    """Complete an interrupted seed from notebook 06's checkpoints, as the notebook would have: each model
+    """Complete an interrupted seed from notebook 06's checkpoints, as the notebook would have: each variant
     resumed from its ``last.pt`` up to ``--epochs`` (a finished one is not retrained), its ``best.pt`` scored on
     the test split; writes the two files :func:`collect` reads."""
+    from artlib.attention_runs import attention_significance, per_model_scores, train_attention_variants
     from artlib.config import settings
     from artlib.data.loaders import make_loaders
     from artlib.data.prepare import get_splits
-    from artlib.models import create_model
-    from artlib.results import save_result, task_scores
-    from artlib.significance import compare_predictions
-    from artlib.train import TrainConfig, Trainer, inverse_frequency_weights
-    from artlib.utils import seed_everything
+    from artlib.results import save_result
 
     cfg = settings(
         profile="cpu",
@@ -86,51 +83,13 @@ def finish_from_checkpoints(seed: int, args: argparse.Namespace) -> None:
     )
     splits = get_splits(cfg)
     loaders = make_loaders(splits, cfg.image_size, cfg.batch_size, cfg.num_workers, seed=cfg.seed)
-    num_classes = splits["train"].num_classes
-    test_preds = {}
-    for attention in (None, "se", "eca", "cbam"):  # notebook 06's loop, resumable
-        seed_everything(cfg.seed)
-        name = "RLA" + (f" + {attention.upper()}" if attention else "")
-        folder = cfg.outputs / "checkpoints" / f"rla_{attention or 'none'}"
-        trainer = Trainer(
-            create_model(cfg.architecture("rla"), num_classes, attention=attention),
-            TrainConfig(
-                epochs=cfg.epochs,
-                lr=2e-3,
-                monitor="val_macro_f1",
-                mode="max",
-                patience=8,
-                seed=cfg.seed,
-                progress=False,
-            ),
-            class_weights=inverse_frequency_weights(splits["train"]),
-            checkpoint_dir=folder,
-        )
-        done = len(pd.read_csv(folder / "history.csv")) if (folder / "history.csv").is_file() else 0
-        if done < cfg.epochs:
-            print(f"{name}: {done} of {cfg.epochs} epochs on record, training on")
-            trainer.fit(loaders["train"], loaders["val"], resume_from=folder / "last.pt" if done else None)
-        trainer.load_best()
-        test_preds[name] = trainer.predict(loaders["test"])
-    significance = pd.concat(
-        {
-            task: compare_predictions(
-                {m: (p.labels[task], p.probs[task]) for m, p in test_preds.items()}, reference="RLA", seed=cfg.seed
-            )
-            for task in num_classes
-        },
-        names=["task"],
-    )
-    significance.to_csv(cfg.out("tables", "06_attention_significance.csv"))
-    per_model = pd.concat(
-        {m: task_scores(p.labels, p.probs, top_k=None) for m, p in test_preds.items()}, names=["model"]
-    )
-    per_model.index = [f"{m} / {t}" for m, t in per_model.index]
+    runs = train_attention_variants(cfg, splits, loaders, resume=True)
+    attention_significance(runs, seed=cfg.seed).to_csv(cfg.out("tables", "06_attention_significance.csv"))
     save_result(
         cfg,
         "06_rla_attention",
         "RLA-ResNet (from scratch) with and without attention: test",
-        per_model.rename_axis("model / task"),
+        per_model_scores(runs),
         architecture=cfg.architecture("rla"),
         image_size=cfg.image_size,
         epochs=cfg.epochs,
