@@ -3,7 +3,7 @@
     python benchmarks/wikiart_intersection.py --seeds 0 --epochs 12          # 2 cores: about 30 min a seed
     python benchmarks/wikiart_intersection.py --collect                      # rebuild the result from the runs
     python benchmarks/wikiart_intersection.py --finish                       # complete interrupted runs, then that
-    python benchmarks/wikiart_finetune.py --protocol intersection            # the pretrained Lite recipe on it
+    python benchmarks/wikiart_finetune.py --protocol intersection --epochs 6  # the pretrained Lite recipe on it
 
 Only the images labelled for artist, genre and style, split 80/10/10 stratified (``ARTLIB_PROTOCOL=intersection``;
 any data with several tasks can use it). Each seed runs notebook 06 (RLA, + SE, + ECA, + CBAM, the profile's
