@@ -35,7 +35,7 @@ import torch
 
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
-from artlib.data.loaders import make_loaders
+from artlib.data.loaders import make_loader, make_loaders
 from artlib.data.prepare import split_given
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
@@ -258,16 +258,17 @@ def main() -> None:
     task = tables["train"].tasks[0]
     scored = {"mirror": mirrored_preds}
     if args.tta_views:
-        views_loader = make_loaders(
-            {"test": tables["test"]},
-            args.image_size,
-            args.batch_size,
-            args.workers,
+        views_loader = make_loader(
+            tables["test"],
+            train=False,
+            image_size=args.image_size,
+            batch_size=args.batch_size,
+            num_workers=args.workers,
             normalization=input_normalization(model),
             tta_views=args.tta_views,
             trim_margins=args.trim_margins,
             return_index=True,
-        )["test"]
+        )
         scored["views"] = trainer.predict(views_loader, flip_tta=True)
     views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]

@@ -31,7 +31,7 @@ import torch
 
 from artlib.config import portable_path, settings
 from artlib.data.dataset import ArtDataset
-from artlib.data.loaders import make_loaders
+from artlib.data.loaders import make_loader, make_loaders
 from artlib.data.prepare import get_splits
 from artlib.models import create_model, input_normalization
 from artlib.results import task_scores
@@ -176,14 +176,15 @@ def main() -> None:
     history = trainer.fit(loaders["train"], loaders["val"])
     seconds = time.perf_counter() - start
     trainer.load_best()
-    views = make_loaders(
-        {"test": splits["test"]},
-        args.image_size,
-        args.batch_size,
-        args.workers,
+    views = make_loader(
+        splits["test"],
+        train=False,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        num_workers=args.workers,
         normalization=input_normalization(model),
         tta_views=TTA_VIEWS,
-    )["test"]
+    )
     scored = {
         "one view": trainer.predict(loaders["test"]),
         "+ mirror": trainer.predict(loaders["test"], flip_tta=True),
