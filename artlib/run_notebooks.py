@@ -74,9 +74,6 @@ class _Watchdog(threading.Thread):
 
     def on_cell_execute(self, **_: Any) -> None:
         self.cell_started = time.monotonic()
-        if threading.current_thread() is threading.main_thread():  # nbclient's own handlers ignore the signals
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(signum, _interrupt)
 
     def on_cell_executed(self, **_: Any) -> None:  # (nbclient's on_cell_complete comes as soon as the cell is sent)
         self.cell_started = None
@@ -100,8 +97,9 @@ class _Watchdog(threading.Thread):
 
 
 class _Client(NotebookClient):
-    """nbclient sets its own SIGINT / SIGTERM handlers on its event loop while the kernel starts, and they
-    only clean up: a stop in that window was swallowed and the series went on. Ours replace them."""
+    """nbclient sets its own SIGINT / SIGTERM handlers on its event loop for the whole execution (the kernel's
+    start included), and they only clean up: a stop was swallowed and the series went on. Ours replace them,
+    before the kernel starts, until nbclient removes them when the notebook ends."""
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
         loop = asyncio.get_running_loop()

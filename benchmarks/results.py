@@ -30,48 +30,63 @@ def write_run(benchmark: str, run: str, data: dict) -> Path:
     return path
 
 
+class ProbabilityStore:
+    """Runs' test arrays in one ``.npz`` file, keys ``<run>/<name>``: a run saved again replaces its arrays, the
+    other runs are kept; the file is read once per version (an ensemble of runs does not reread it per run)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._read: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every stored array by key (empty when the file is missing)."""
+        if not self.path.is_file():
+            return {}
+        stat = self.path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if self._read is None or self._read[0] != version:
+            with np.load(self.path) as npz:
+                self._read = version, {key: npz[key] for key in npz.files}
+        return self._read[1]
+
+    def save(self, run: str, arrays: dict[str, np.ndarray]) -> Path:
+        """Keep ``arrays`` as ``run``'s, in place of what ``run`` stored before."""
+        stored = {k: v for k, v in self.arrays().items() if not k.startswith(f"{run}/")}
+        stored.update({f"{run}/{name}": value for name, value in arrays.items()})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(self.path, **stored)
+        return self.path
+
+    def runs(self) -> list[str]:
+        """The runs with stored arrays."""
+        return sorted({key.split("/", 1)[0] for key in self.arrays()})
+
+
 #: The test probabilities of every pretrained_lite.py run, keys ``<run>/path``, ``<run>/label``, ``<run>/probs_<kind>``.
-TEST_PROBS = RESULTS / "pretrained_lite_test_probs.npz"
-
-
-_read: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
-
-
-def _stored_probs() -> dict[str, np.ndarray]:
-    """Every stored array, read once per version of the file (an ensemble of runs does not reread it per run)."""
-    global _read
-    if not TEST_PROBS.is_file():
-        return {}
-    stat = TEST_PROBS.stat()
-    version = (stat.st_mtime_ns, stat.st_size)
-    if _read is None or _read[0] != version:
-        with np.load(TEST_PROBS) as npz:
-            _read = version, {key: npz[key] for key in npz.files}
-    return _read[1]
+TEST_PROBS = ProbabilityStore(RESULTS / "pretrained_lite_test_probs.npz")
 
 
 def save_test_probs(run: str, **arrays: np.ndarray) -> Path:
     """Keep ``run``'s test arrays (``path``, ``label``, ``classes``, ``probs_<kind>``) in :data:`TEST_PROBS`."""
-    stored = {k: v for k, v in _stored_probs().items() if not k.startswith(f"{run}/")}
-    stored.update({f"{run}/{name}": value for name, value in arrays.items()})
-    np.savez_compressed(TEST_PROBS, **stored)
-    return TEST_PROBS
+    return TEST_PROBS.save(run, arrays)
 
 
 def probability_runs() -> list[str]:
     """The runs whose test probabilities are stored."""
-    return sorted({key.split("/", 1)[0] for key in _stored_probs()})
+    return TEST_PROBS.runs()
 
 
 def load_test_probs(run: str, paths: list[str], kind: str = "views") -> tuple[np.ndarray, np.ndarray, str] | None:
     """The test probabilities pretrained_lite.py saved for ``run`` (``probs_<kind>``, else the mirror TTA
     ones), their labels and the kind read; ``None`` when the run saved none. ``paths``: the test folder's
     image paths, in order; probabilities of other images, or another order, are refused."""
-    stored = _stored_probs()
+    stored = TEST_PROBS.arrays()
     if f"{run}/path" not in stored:
         return None
     if list(stored[f"{run}/path"]) != list(paths):
-        raise RuntimeError(f"{TEST_PROBS} holds other test images, or another order, for {run} than the test folder")
+        raise RuntimeError(
+            f"{TEST_PROBS.path} holds other test images, or another order, for {run} than the test folder"
+        )
     kind = kind if f"{run}/probs_{kind}" in stored else "mirror"
     return stored[f"{run}/probs_{kind}"], stored[f"{run}/label"], kind
 

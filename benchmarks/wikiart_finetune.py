@@ -38,7 +38,7 @@ from artlib.results import task_scores
 from artlib.train import Predictions, TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
 from artlib.utils import resolve_device, seed_everything
 
-from results import write_run
+from results import RESULTS, ProbabilityStore, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -47,31 +47,22 @@ SHARED = ROOT.parent / "shared"
 #: The multi-view test-time augmentation scored beside one view and its mirror.
 TTA_VIEWS = ("crop", "letterbox", "start", "end")
 #: Every run's test probabilities (float16), keys ``<run>/path``, ``<run>/<task>/label``, ``<run>/<task>/<kind>``.
-TEST_PROBS = ROOT / "outputs" / "benchmarks" / "wikiart_finetune_test_probs.npz"
-
-
-def _stored() -> dict[str, np.ndarray]:
-    if not TEST_PROBS.is_file():
-        return {}
-    with np.load(TEST_PROBS) as npz:
-        return {key: npz[key] for key in npz.files}
+TEST_PROBS = ProbabilityStore(RESULTS / "wikiart_finetune_test_probs.npz")
 
 
 def save_probs(run: str, test: ArtDataset, scored: dict[str, Predictions]) -> None:
     """Keep ``run``'s test probabilities, so that runs can be ensembled later (``--ensemble``)."""
-    stored = {k: v for k, v in _stored().items() if not k.startswith(f"{run}/")}
-    stored[f"{run}/path"] = np.array([portable_path(p) for p in test.frame["path"]])
+    arrays = {"path": np.array([portable_path(p) for p in test.frame["path"]])}
     for kind, predictions in scored.items():
         for task, probs in predictions.probs.items():
-            stored[f"{run}/{task}/label"] = predictions.labels[task]
-            stored[f"{run}/{task}/{kind}"] = probs.astype(np.float16)
-    TEST_PROBS.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(TEST_PROBS, **stored)
+            arrays[f"{task}/label"] = predictions.labels[task]
+            arrays[f"{task}/{kind}"] = probs.astype(np.float16)
+    TEST_PROBS.save(run, arrays)
 
 
 def ensemble(runs: list[str], kind: str) -> None:
     """Score the mean of ``runs``' stored test probabilities (``kind``: one view, + mirror, or the views)."""
-    stored = _stored()
+    stored = TEST_PROBS.arrays()
     missing = [run for run in runs if f"{run}/path" not in stored]
     if missing or len(runs) < 2:
         raise SystemExit(f"--ensemble needs two or more runs with stored probabilities; not stored: {missing}")

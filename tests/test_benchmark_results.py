@@ -16,7 +16,7 @@ def results(tmp_path, monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "RESULTS", tmp_path)
-    monkeypatch.setattr(module, "TEST_PROBS", tmp_path / "probs.npz")
+    monkeypatch.setattr(module, "TEST_PROBS", module.ProbabilityStore(tmp_path / "probs.npz"))
     return module
 
 

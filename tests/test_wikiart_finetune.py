@@ -19,7 +19,7 @@ def finetune(tmp_path, monkeypatch):
     spec = importlib.util.spec_from_file_location("wikiart_finetune", BENCHMARKS / "wikiart_finetune.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    monkeypatch.setattr(module, "TEST_PROBS", tmp_path / "probs.npz")
+    monkeypatch.setattr(module, "TEST_PROBS", module.ProbabilityStore(tmp_path / "probs.npz"))
     written = {}
     monkeypatch.setattr(module, "write_run", lambda benchmark, run, data: written.update({run: data}))
     module.written = written
