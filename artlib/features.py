@@ -9,6 +9,7 @@ time, a registered backbone name or any artlib model, cached per image); a loade
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,14 +163,28 @@ def standardized_features(
     return {k: scaler.transform(v).astype(np.float32) for k, v in feats.items()}, scaler
 
 
+#: Up to this many points, :func:`umap_2d` finds the neighbours exactly (brute force, seconds) instead of through
+#: UMAP's own search, whose just-in-time compilation takes 5 s (exact, below 4,096 points) to 30 s (approximate)
+#: on 2 CPU cores.
+EXACT_NEIGHBOURS_UP_TO = 20_000
+
+
 def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
-    """UMAP projection to 2-D (cosine metric)."""
+    """UMAP projection to 2-D (cosine metric) on the exact neighbour graph up to :data:`EXACT_NEIGHBOURS_UP_TO`
+    points."""
     import umap
+    from sklearn.neighbors import NearestNeighbors
 
     n_neighbors = min(n_neighbors, len(features) - 1)
-    return umap.UMAP(n_components=2, n_neighbors=n_neighbors, metric="cosine", random_state=seed).fit_transform(
-        features
-    )
+    precomputed: dict[str, Any] = {}
+    if len(features) <= EXACT_NEIGHBOURS_UP_TO:
+        search = NearestNeighbors(n_neighbors=n_neighbors, metric="cosine", algorithm="brute").fit(features)
+        distances, indices = search.kneighbors(features)  # each point first, at distance 0, as UMAP expects
+        precomputed["precomputed_knn"] = (indices, distances.astype(np.float32), None)
+    with warnings.catch_warnings():  # (no search index comes with precomputed neighbours: no transform of new points)
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*", category=UserWarning)
+        reducer = umap.UMAP(n_components=2, n_neighbors=n_neighbors, metric="cosine", random_state=seed, **precomputed)
+        return reducer.fit_transform(features)
 
 
 def cluster_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict[str, float]:

@@ -169,13 +169,13 @@ def compare_probabilities(probs: np.ndarray, pairs: pd.DataFrame) -> np.ndarray:
 
 def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int = 500, seed: int = 0) -> pd.DataFrame:
     """Per model: ROC AUC with its 95 % bootstrap interval, average precision and the positive share of the pairs."""
-    from sklearn.metrics import average_precision_score, roc_auc_score
+    from sklearn.metrics import average_precision_score
 
-    from .significance import bootstrap_interval
+    from .significance import bootstrap_interval, roc_auc
 
     rows = {}
     for name, s in scores.items():
-        auc = bootstrap_interval(roc_auc_score, same, s, n_resamples=n_resamples, seed=seed)
+        auc = bootstrap_interval(roc_auc, same, s, n_resamples=n_resamples, seed=seed, vectorized=True)
         rows[name] = {
             "roc_auc": auc.estimate,
             "roc_auc_low": auc.low,

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from artlib.data import load_split_folders
-from artlib.data.loaders import make_loaders
+from artlib.data.loaders import make_loader
 from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
 from artlib.significance import accuracy_interval
@@ -61,14 +61,14 @@ def main() -> None:
                 create_model("efficientnet_" + run.split("_")[0], test.num_classes),
                 ROOT / "outputs" / "checkpoints" / run / "best.pt",
             )
-            loader = make_loaders(
-                {"test": test},
-                args.image_size,
-                64,
-                args.workers,
+            loader = make_loader(
+                test,
+                train=False,
+                image_size=args.image_size,
+                num_workers=args.workers,
                 letterbox="_letterbox" in run,
                 normalization=input_normalization(model),
-            )["test"]
+            )
             preds = Trainer(model).predict(loader, flip_tta=True)
             run_probs, run_labels = preds.probs[task], preds.labels[task]
         if labels is not None and not np.array_equal(labels, run_labels):

@@ -24,7 +24,9 @@ def _cfg(monkeypatch, tmp_path):
     return settings(epochs=1, image_size=32, batch_size=16)
 
 
-@pytest.mark.parametrize("spec", ["simple_cnn_tiny:concat:scratch", "efficientnet_lite0:all:frozen"])
+@pytest.mark.parametrize(
+    "spec", ["simple_cnn_tiny:concat:scratch", "efficientnet_lite0:all:pretrained", "efficientnet_lite0:all:frozen"]
+)
 def test_a_spec_trains_and_scores_every_test_pair(paired, spec, monkeypatch, tmp_path):
     splits, frozen, frozen_pairs = paired
     run = train_siamese(spec, splits, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path), head_epochs=1)

@@ -162,3 +162,30 @@ def test_text_to_image_scores_have_intervals_around_the_estimate():
     for metric in ("recall@5", "label precision@5"):
         assert noisy[f"{metric}_low"] <= noisy[metric] <= noisy[f"{metric}_high"]
     assert perfect["recall@5"] > noisy["recall@5_high"]
+
+
+def test_roc_auc_is_scikit_learns_also_with_ties_and_over_stacked_resamples():
+    from sklearn.metrics import roc_auc_score
+
+    from artlib.significance import roc_auc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    score = np.round(y * 0.3 + rng.random(300), 1)  # rounded: many ties
+    assert roc_auc(y, score) == pytest.approx(roc_auc_score(y, score), abs=1e-12)
+    rows = rng.integers(0, 300, (5, 300))
+    stacked = roc_auc(y[rows], score[rows], axis=-1)
+    assert np.allclose(stacked, [roc_auc_score(y[r], score[r]) for r in rows])
+    assert np.isnan(roc_auc(np.ones(4), np.arange(4.0)))  # one class: no AUC
+
+
+def test_a_vectorized_bootstrap_gives_the_same_kind_of_interval():
+    from artlib.significance import bootstrap_interval, roc_auc
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    score = y + rng.normal(size=400)
+    fast = bootstrap_interval(roc_auc, y, score, n_resamples=500, vectorized=True)
+    slow = bootstrap_interval(roc_auc, y, score, n_resamples=500)
+    assert fast.estimate == pytest.approx(slow.estimate) and fast.low < fast.estimate < fast.high
+    assert abs(fast.low - slow.low) < 0.02 and abs(fast.high - slow.high) < 0.02

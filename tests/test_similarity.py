@@ -162,3 +162,23 @@ def test_a_damaged_index_meta_file_is_named(tmp_path, damage, match):
     (saved / "meta.json").write_text(damage)
     with pytest.raises(ValueError, match=match):
         SimilarityIndex.load(saved)
+
+
+def test_the_pair_loss_is_pytorch_metric_learnings_contrastive_loss():
+    import torch
+    from pytorch_metric_learning import losses
+
+    from artlib.similarity import pair_contrastive_loss
+
+    torch.manual_seed(0)
+    emb = torch.randn(40, 8, requires_grad=True)
+    pos = torch.randint(0, 40, (30, 2))
+    neg = torch.randint(0, 40, (30, 2))
+    pos, neg = pos[pos[:, 0] != pos[:, 1]], neg[neg[:, 0] != neg[:, 1]]
+    pml = losses.ContrastiveLoss(pos_margin=0.0, neg_margin=1.0)(
+        emb, torch.arange(40), (pos[:, 0], pos[:, 1], neg[:, 0], neg[:, 1])
+    )
+    ours = pair_contrastive_loss(emb, pos, neg)
+    assert abs(ours.item() - pml.item()) < 1e-4
+    ours.backward()
+    assert emb.grad is not None and emb.grad.abs().sum() > 0
