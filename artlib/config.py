@@ -173,7 +173,7 @@ PROFILES: dict[str, dict[str, Any]] = {
     "ci": {},
     # real data on a laptop-class CPU (2 cores): pretrained Lite models where pretraining is the point,
     # small from-scratch models on a share of the training images; the aim is the series in an hour on 7.5k images
-    # (measured 2026-12-01: 35.5 min, docs/benchmarks/wikiart.md)
+    # (measured 2026-12-02: 27.2 min, docs/benchmarks/wikiart.md)
     "cpu": {
         "image_size": 96,
         "epochs": 3,

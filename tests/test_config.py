@@ -73,7 +73,7 @@ def test_notebook_overrides_are_checked_and_paths_may_be_text(monkeypatch, tmp_p
     with pytest.raises(KeyError, match="roles"):
         s.architecture("transformer")
     assert settings(profile="cpu").embedding_recipe == ("efficientnet_lite0", 128, 3)
-    assert settings().embedding_recipe == ("simple_cnn_small", 64, 8)
+    assert settings().embedding_recipe == ("simple_cnn_small", 64, 6)
 
 
 def test_bad_settings(monkeypatch, tmp_path):
