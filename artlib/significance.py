@@ -15,12 +15,16 @@ Labels of ``-1`` (missing) are left out, as everywhere in :mod:`artlib.metrics`.
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+log = logging.getLogger(__name__)
 
 
 class Interval(NamedTuple):
@@ -108,17 +112,28 @@ def bootstrap_interval(
         raise ValueError(
             f"y_true and y_pred must be 1-D, equally long and hold >= 2 items; got {y_true.shape} and {y_pred.shape}"
         )
-    result = stats.bootstrap(
-        (y_true, y_pred),
-        metric,
-        paired=True,
-        vectorized=vectorized,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method="percentile",
-        rng=np.random.default_rng(seed),
-    )
+    with warnings.catch_warnings():  # (scipy's warning for undefined resamples names another method; ours follows)
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            (y_true, y_pred),
+            metric,
+            paired=True,
+            vectorized=vectorized,
+            n_resamples=n_resamples,
+            confidence_level=confidence,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
     ci = result.confidence_interval
+    undefined = int(np.isnan(result.bootstrap_distribution).sum())
+    if undefined:
+        log.warning(
+            "%s: no interval (nan): %d of %d resamples have no value (e.g. only one class among %d items)",
+            getattr(metric, "__name__", "metric"),
+            undefined,
+            n_resamples,
+            y_true.size,
+        )
     return Interval(float(metric(y_true, y_pred)), float(ci.low), float(ci.high))
 
 

@@ -189,3 +189,13 @@ def test_a_vectorized_bootstrap_gives_the_same_kind_of_interval():
     slow = bootstrap_interval(roc_auc, y, score, n_resamples=500)
     assert fast.estimate == pytest.approx(slow.estimate) and fast.low < fast.estimate < fast.high
     assert abs(fast.low - slow.low) < 0.02 and abs(fast.high - slow.high) < 0.02
+
+
+def test_an_interval_that_some_resamples_cannot_give_is_nan_and_logged(caplog):
+    from artlib.significance import bootstrap_interval, roc_auc
+
+    y = np.array([1] + [0] * 15)  # most resamples miss the one positive: their AUC is undefined
+    score = np.random.default_rng(0).random(16)
+    interval = bootstrap_interval(roc_auc, y, score, n_resamples=200, vectorized=True)
+    assert 0 <= interval.estimate <= 1 and np.isnan(interval.low) and np.isnan(interval.high)
+    assert "no interval" in caplog.text and "roc_auc" in caplog.text
