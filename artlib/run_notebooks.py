@@ -38,6 +38,8 @@ from .utils.locks import FolderBusyError, exclusive_folder
 
 #: Settings that are paths, made absolute before the kernels start.
 PATH_VARIABLES = ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_OUTPUTS")
+#: The kernels' matplotlib backend: figures go into the executed notebook.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
@@ -105,6 +107,9 @@ class _Client(NotebookClient):
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, _interrupt, signum, None)
+        # figures render inline whatever backend the caller runs under (MPLBACKEND=Agg in a batch shell would
+        # leave the executed notebooks and their HTML copies without a single figure)
+        kwargs["env"] = {**os.environ, **kwargs.get("env", {}), "MPLBACKEND": INLINE_BACKEND}
         await super().async_start_new_kernel(**kwargs)
 
 

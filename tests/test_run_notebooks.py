@@ -130,3 +130,21 @@ def test_run_notebooks_makes_relative_data_paths_absolute(tmp_path, monkeypatch)
 
     assert os.environ["ARTLIB_DATA"] == str(tmp_path / "mydata")
     assert os.environ["ARTLIB_OUTPUTS"] == str(tmp_path / "out")
+
+
+def test_figures_are_kept_when_the_caller_runs_under_agg(tmp_path):
+    """A batch shell sets MPLBACKEND=Agg (CI, benchmarks/wikiart_series.sh): the executed copy still holds the plot."""
+    _notebooks(tmp_path / "nb", {"01_plot": "import matplotlib.pyplot as plt\nplt.plot([0, 1], [1, 0])\nplt.show()"})
+    env = {**os.environ, "MPLBACKEND": "Agg", "ARTLIB_OUTPUTS": str(tmp_path / "out")}
+    done = subprocess.run(
+        [sys.executable, "-m", "artlib.run_notebooks", "--notebooks", str(tmp_path / "nb"), "--html"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    executed = nbformat.read(tmp_path / "out" / "notebooks" / "01_plot.ipynb", as_version=4)
+    images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1
+    assert "data:image/png;base64" in (tmp_path / "out" / "notebooks" / "01_plot.html").read_text()
