@@ -30,6 +30,7 @@ import torch.nn as nn
 from . import run_status
 from .predict import Classifier, ModelCard
 from .train.checkpoint import load_checkpoint, save_checkpoint
+from .trust.open_set import OpenSetBank
 from .utils.files import atomic_write
 
 if TYPE_CHECKING:
@@ -149,45 +150,77 @@ def _write_json(path: Path, value: dict) -> Path:
 
 
 # ----------------------------------------------------------------------------------------------- models
-def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard) -> Path:
-    """Save ``model`` with ``card`` under ``name``; the card gets the configured data and the notebook."""
+def save_model_file(path: str | Path, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
+    """Write ``model``'s weights with its card (atomically, a ``weights_only`` file) and, for an open task with
+    a k-NN open-set rule, its ``bank`` of normalised training features; :func:`load_classifier` reads it back."""
+    import torch
+
+    card.check(model)
+    state: dict[str, Any] = {"model": model.state_dict(), "card": card.to_dict()}
+    if bank is not None:
+        state["open_set_bank"] = {
+            "features": torch.as_tensor(bank.features.astype(np.float16)),
+            "known": {task: torch.as_tensor(flags) for task, flags in bank.known.items()},
+        }
+    return save_checkpoint(state, path)
+
+
+def load_model_file(
+    path: str | Path, device: str = "cpu", name: str | None = None
+) -> tuple[nn.Module, ModelCard, OpenSetBank | None]:
+    """The model of a :func:`save_model_file` file in eval mode, its card and its open-set banks."""
+    state = load_checkpoint(path, map_location=device)
+    if "card" not in state or "model" not in state:
+        again = f"run {maker(name)} again" if name and maker(name) else "save it with artlib.artifacts.save_model_file"
+        raise ValueError(f"{path} has no model card (a Trainer checkpoint holds the weights only): {again}")
+    card = ModelCard.from_dict(state["card"], path)
+    saved = state.get("open_set_bank")
+    bank = (
+        OpenSetBank(saved["features"].float().numpy(), {t: k.numpy() for t, k in saved["known"].items()})
+        if saved
+        else None
+    )
+    return card.rebuild(state["model"], path).to(device), card, bank
+
+
+def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
+    """Save ``model`` with ``card`` (and open-set ``bank``) under ``name``; the card gets the configured data and
+    the notebook."""
     stamp = _stamp(cfg)
     card.data = card.data or stamp["data"]
     card.made_by = card.made_by or stamp["made_by"]
-    card.check(model)
-    path = _path(cfg, "models", name)
-    save_checkpoint({"model": model.state_dict(), "card": card.to_dict()}, path)
+    path = save_model_file(_path(cfg, "models", name), model, card, bank)
     _write_json(path.with_suffix(".json"), {**card.to_dict(), "saved_at": stamp["saved_at"]})
     return path
 
 
-def load_card(where: Where, name: str) -> ModelCard:
-    """The card of a saved model, read from its JSON copy (no weights loaded)."""
-    path = _require(_path(where, "models", name), where, "model", name)
-    values = _read_json(path.with_suffix(".json"))
-    values.pop("saved_at", None)
-    return ModelCard.from_dict(values, path.with_suffix(".json"))
+def _model_path(where: Where, name: str) -> Path:
+    """A model file given by path (``where`` a ``.pt`` file), else the artefact ``name`` of an outputs folder."""
+    if isinstance(where, (str, Path)) and Path(where).suffix == ".pt":
+        if not Path(where).is_file():
+            raise FileNotFoundError(f"no model file {where}")
+        return Path(where)
+    return _require(_path(where, "models", name), where, "model", name)
 
 
 def load_model(where: Where, name: str, device: str = "cpu", data: dict | None = None) -> tuple[nn.Module, ModelCard]:
     """Rebuild a saved model from its card (``create_model(card.model, ..., **card.model_kwargs)``),
-    load its weights and return it in eval mode with the card. With ``data`` (a :func:`data_record`),
-    a model trained on other data raises :class:`ArtifactNotFoundError`."""
-    path = _require(_path(where, "models", name), where, "model", name)
-    state = load_checkpoint(path, map_location=device)
-    if "card" not in state or "model" not in state:
-        raise ValueError(f"{path} is not a saved artefact (no model card): run {maker(name) or 'its notebook'} again")
-    card = ModelCard.from_dict(state["card"], path)
+    load its weights and return it in eval mode with the card. ``where``: an outputs folder (or settings) holding
+    the artefact ``name``, or a ``.pt`` file. With ``data`` (a :func:`data_record`), a model trained on other data
+    raises :class:`ArtifactNotFoundError`."""
+    model, card, _ = load_model_file(_model_path(where, name), device, name)
     _check_data(card.data, data, where, "model", name)
-    return card.rebuild(state["model"], path).to(device), card
+    return model, card
 
 
 def load_classifier(
     where: Where, name: str = "classifier", device: str = "auto", data: dict | None = None
 ) -> Classifier:
-    """A saved classifier ready for :meth:`~artlib.predict.Classifier.predict` / ``probabilities``."""
-    model, card = load_model(where, name, data=data)
-    return Classifier(model, card, device=device)
+    """A saved classifier (the artefact ``name``, or a ``.pt`` file given as ``where``) ready for
+    :meth:`~artlib.predict.Classifier.predict` / ``answer``, with its open-set banks."""
+    model, card, bank = load_model_file(_model_path(where, name), "cpu", name)
+    _check_data(card.data, data, where, "model", name)
+    return Classifier(model, card, device=device, bank=bank)
 
 
 def save_siamese_head(

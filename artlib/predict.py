@@ -1,21 +1,21 @@
-"""Classify new paintings with a trained model: a self-describing checkpoint and a command line.
+"""Classify new paintings with a trained model and its card.
 
-    from artlib.predict import ModelCard, save_classifier, load_classifier
-    save_classifier("genre.pt", model, ModelCard.for_model(model, "efficientnet_lite1", table.classes, 240,
-                                                           views=("letterbox", "start", "end")))
-    load_classifier("genre.pt").predict(["query.jpg", "folder/"])     # one row per image and task
+    from artlib import artifacts
+    from artlib.predict import ModelCard
+    artifacts.save_model_file("genre.pt", model, ModelCard.for_model(model, "efficientnet_lite1", table.classes, 240,
+                                                                     views=("letterbox", "start", "end")))
+    artifacts.load_classifier("genre.pt").predict(["query.jpg", "folder/"])     # one row per image and task
 
-    python -m artlib.predict genre.pt paintings/ --out predictions.csv
+    artlib-predict genre.pt paintings/ --out predictions.csv
 
-The checkpoint holds the weights and a :class:`ModelCard`: the registry name, the class names,
-the input size and normalisation, the test-time views and margin trimming, so that whoever loads
-it feeds the model exactly as it was evaluated. It is a plain tensors-and-lists file, loaded with
-``weights_only=True``. Unreadable images are logged and reported in an ``error`` column.
+A :class:`ModelCard` holds the registry name, the class names, the input size and normalisation, the test-time
+views and margin trimming, so that whoever loads it feeds the model exactly as it was evaluated, and each task's
+trust (temperature, conformal threshold, open-set rule). Saving and loading is :mod:`artlib.artifacts`'s.
+Unreadable images are logged and reported in an ``error`` column.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -35,7 +35,10 @@ from .data.table import MISSING, ArtTable
 from .data.transforms import Normalization, as_normalization, eval_transform
 from .data.tta import VIEWS, MultiView
 from .models import create_model, input_normalization
-from .train.checkpoint import load_checkpoint, save_checkpoint
+from .models.heads import embed_with
+from .trust.conformal import set_names
+from .trust.open_set import OpenSetBank
+from .trust.task_trust import TaskTrust
 from .utils.runtime import resolve_device
 
 if TYPE_CHECKING:
@@ -64,8 +67,12 @@ class ModelCard:
     features_from: str | None = None
     #: the notebook (or script) that trained it
     made_by: str | None = None
+    #: per task, how far to believe it (:class:`artlib.trust.TaskTrust` as plain values): temperature,
+    #: conformal threshold, open-set rule, and what they achieved on the test split
+    trust: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._check_types()
         self.views = tuple(self.views)
         unknown = [v for v in self.views if v not in VIEWS]
         if unknown or not self.views:
@@ -73,10 +80,37 @@ class ModelCard:
         if not self.classes or any(len(names) < 2 for names in self.classes.values()):
             raise ValueError("classes needs at least one task with two or more class names")
         self.normalization = as_normalization(self.normalization)
+        unknown_tasks = sorted(set(self.trust) - set(self.classes))
+        if unknown_tasks:
+            raise ValueError(f"trust for tasks the card has no classes of: {unknown_tasks}")
+        for values in self.trust.values():
+            TaskTrust.from_dict(values)  # a damaged record fails here, not at the first prediction
         # the weights come from the file: never ask create_model to fetch pretrained ones again
         self.model_kwargs = {
             k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")
         }
+
+    def _check_types(self) -> None:
+        """Refuse a card whose values have the wrong type (a hand-edited JSON, another program's file)."""
+        if not isinstance(self.model, str) or not self.model:
+            raise ValueError(f"model must be a registered model name, got {self.model!r}")
+        if isinstance(self.image_size, bool) or not isinstance(self.image_size, int) or self.image_size <= 0:
+            raise ValueError(f"image_size must be a positive integer, got {self.image_size!r}")
+        if not isinstance(self.classes, dict) or not all(
+            isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names)
+            for names in self.classes.values()
+        ):
+            raise ValueError("classes must map each task to a list of class names")
+        for name in ("model_kwargs", "data", "scores", "trust"):
+            if not isinstance(getattr(self, name), dict):
+                raise ValueError(f"{name} must be a mapping, got {type(getattr(self, name)).__name__}")
+        if not isinstance(self.flip_tta, bool) or not isinstance(self.trim_margins, bool):
+            raise ValueError("flip_tta and trim_margins must be true or false")
+
+    def task_trust(self, task: str) -> TaskTrust:
+        """The task's fitted trust; an identity one (temperature 1, every class in the set, no open-set rule)
+        for a card saved without it."""
+        return TaskTrust.from_dict(self.trust[task]) if task in self.trust else TaskTrust()
 
     def to_dict(self) -> dict:
         """Plain lists, dicts, strings and numbers (a ``weights_only`` checkpoint and JSON both hold it)."""
@@ -174,18 +208,47 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"a model card holds plain values, not {type(value).__name__}")
 
 
-def save_classifier(path: str | Path, model: nn.Module, card: ModelCard) -> Path:
-    """Write ``model``'s weights with its card (atomically); :func:`load_classifier` reads it back."""
-    card.check(model)
-    return save_checkpoint({"model": model.state_dict(), "card": card.to_dict()}, path)
+@dataclass
+class Answer:
+    """One task's answer for one painting: calibrated top classes, the prediction set, and whether the painting
+    looks like one of the classes at all (``known``: False says "none of the classes this model knows")."""
+
+    task: str
+    top: pd.DataFrame  # class, probability (calibrated), most probable first
+    prediction_set: list[str]
+    coverage: float
+    known: bool
+    open_set: bool  # whether the task has an open-set rule at all
+
+    @property
+    def best(self) -> str:
+        return str(self.top["class"].iloc[0])
+
+    def verdict(self, classes: int) -> str:
+        """A sentence a person can act on."""
+        if not self.known:
+            return f"not one of the {classes} {self.task} classes this model knows"
+        if not self.prediction_set:
+            return "no class is likely enough (an empty prediction set)"
+        return f"{' or '.join(self.prediction_set)} ({self.coverage:.0%} prediction set)"
 
 
 class Classifier:
-    """A trained model with its card: :meth:`predict` on image files or folders."""
+    """A trained model with its card: :meth:`predict` on image files or folders, :meth:`answer` on one image.
 
-    def __init__(self, model: nn.Module, card: ModelCard, device: str = "auto") -> None:
+    Probabilities are calibrated with the card's temperatures, prediction sets use its conformal thresholds and
+    an open task (artists) says "unknown" by its open-set rule; a card without trust records gives raw softmax
+    values, sets of every class and no unknown verdict.
+    """
+
+    def __init__(
+        self, model: nn.Module, card: ModelCard, device: str = "auto", bank: OpenSetBank | None = None
+    ) -> None:
         self.model, self.card = model, card
         self.device = resolve_device(device)
+        #: the normalised training features a k-NN open-set rule compares with
+        self.bank = bank
+        self.trust = {task: card.task_trust(task) for task in card.classes}
         self._trainer: Trainer | None = (
             None  # made on the first predict() on files (the Trainer's imports take seconds)
         )
@@ -203,25 +266,77 @@ class Classifier:
         return MultiView(views, self.card.image_size, self.card.normalization, trim_margins=self.card.trim_margins)
 
     @torch.no_grad()
-    def probabilities(
+    def raw_scores(
         self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Uncalibrated softmax probabilities per task of one decoded RGB image, averaged over the card's views
+        (or ``views``) and, with ``flip`` (default: the card's), their mirror images, as :meth:`predict` scores
+        files; and the image's features (the mean over the views)."""
+        x = self.transform(views)(image=image)["image"]
+        x = (x if x.ndim == 4 else x[None]).to(self.device)
+        self.model.to(self.device).eval()
+        features = embed_with(self.model, x)
+        head = getattr(self.model, "head", None)
+        out = head(features) if callable(head) else self.model(x)
+        probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
+        if self.card.flip_tta if flip is None else flip:
+            mirrored = self.model(torch.flip(x, dims=[-1]))
+            probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in probs.items()}
+        return (
+            {task: p.mean(0).cpu().numpy() for task, p in probs.items()},
+            features.float().mean(0, keepdim=True).cpu().numpy(),
+        )
+
+    def probabilities(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, calibrated: bool = True
     ) -> dict[str, np.ndarray]:
         """Class probabilities per task of one decoded RGB image (:func:`artlib.data.images.load_rgb` or
-        :func:`~artlib.data.images.decode_rgb`), averaged over the card's views (or ``views``) and, with
-        ``flip`` (default: the card's), over their mirror images, as :meth:`predict` scores files."""
-        x = self.transform(views)(image=image)["image"]
-        x = x if x.ndim == 4 else x[None]
-        if self.card.flip_tta if flip is None else flip:
-            x = torch.cat([x, torch.flip(x, dims=[-1])])
-        self.model.to(self.device).eval()
-        out = self.model(x.to(self.device))
-        return {task: torch.softmax(logits.float(), 1).mean(0).cpu().numpy() for task, logits in out.items()}
+        :func:`~artlib.data.images.decode_rgb`), calibrated with the card's temperatures unless ``calibrated=False``."""
+        raw, _ = self.raw_scores(image, views, flip)
+        if not calibrated:
+            return raw
+        return {task: self.trust[task].calibrate(p[None])[0] for task, p in raw.items()}
+
+    def answer(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, top_k: int = 3
+    ) -> dict[str, Answer]:
+        """Per task: the calibrated top-``k``, the prediction set and the open-set verdict of one image."""
+        raw, features = self.raw_scores(image, views, flip)
+        return {task: self._answer(task, p[None], features, top_k)[0] for task, p in raw.items()}
+
+    def _answer(self, task: str, raw: np.ndarray, features: np.ndarray | None, top_k: int) -> list[Answer]:
+        trust, names = self.trust[task], self.card.classes[task]
+        probs = trust.calibrate(raw)
+        sets = trust.sets(probs)
+        rule = trust.open_set
+        open_rule = rule is not None and (not rule.needs_bank or (self.bank is not None and task in self.bank.known))
+        if rule is not None and not open_rule:
+            log.warning(
+                "the %s open-set rule of %r has no bank in this model file: no unknown verdicts", rule.score, task
+            )
+        known = trust.known(probs, features, self.bank) if open_rule else np.ones(len(probs), dtype=bool)
+        answers = []
+        for p, in_set, is_known in zip(probs, sets, known, strict=True):
+            best = np.argsort(-p, kind="stable")[:top_k]
+            answers.append(
+                Answer(
+                    task,
+                    pd.DataFrame({"class": [names[i] for i in best], "probability": p[best]}),
+                    set_names(in_set, names, p),
+                    trust.coverage,
+                    bool(is_known),
+                    open_rule,
+                )
+            )
+        return answers
 
     def predict(
         self, images: Iterable[str | Path], top_k: int = 3, batch_size: int = 32, num_workers: int = 0
     ) -> pd.DataFrame:
-        """One row per readable image and task: ``path, task, predicted, confidence, top_k``; unreadable
-        images get one row with ``error`` set (logged, never a made-up prediction)."""
+        """One row per readable image and task: ``path, task, predicted, confidence, top_k, prediction_set,
+        verdict``; ``confidence`` is calibrated, ``verdict`` is ``unknown`` for a painting an open task (artists)
+        rejects as none of its classes, else ``known`` (empty for a closed task). Unreadable images get one row
+        with ``error`` set (logged, never a made-up prediction)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         paths, problems = find_images(images)
@@ -242,53 +357,32 @@ class Classifier:
             from .train import TrainConfig, Trainer
 
             self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
-        preds = self._trainer.predict(loader, flip_tta=self.card.flip_tta)
+        preds = self._trainer.predict(loader, embed=self.bank is not None, flip_tta=self.card.flip_tta)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
         rows = []
         for task, names in self.card.classes.items():
-            probs = preds.probs.get(task, np.zeros((0, len(names))))
-            for i, p, best in zip(indices, probs, np.argsort(-probs, axis=1)[:, :top_k], strict=True):
+            raw = preds.probs.get(task, np.zeros((0, len(names))))
+            for i, answer in zip(indices, self._answer(task, raw, preds.embeddings, top_k), strict=True):
                 rows.append(
                     {
                         "path": str(paths[i]),
                         "task": task,
-                        "predicted": names[best[0]],
-                        "confidence": round(float(p[best[0]]), 4),
-                        "top_k": "; ".join(f"{names[c]} {p[c]:.3f}" for c in best),
+                        "predicted": answer.best,
+                        "confidence": round(float(answer.top["probability"].iloc[0]), 4),
+                        "top_k": "; ".join(f"{c} {p:.3f}" for c, p in answer.top.itertuples(index=False)),
+                        "prediction_set": " | ".join(answer.prediction_set),
+                        "verdict": ("known" if answer.known else "unknown") if answer.open_set else "",
                         "error": None,
                     }
                 )
         seen = set(indices.tolist())
-        rows += [
-            {
-                "path": str(p),
-                "task": None,
-                "predicted": None,
-                "confidence": np.nan,
-                "top_k": None,
-                "error": "unreadable image (see the log)",
-            }
-            for i, p in enumerate(paths)
-            if i not in seen
-        ]
-        rows += [
-            {"path": str(p), "task": None, "predicted": None, "confidence": np.nan, "top_k": None, "error": why}
-            for p, why in problems
-        ]
-        columns = ["path", "task", "predicted", "confidence", "top_k", "error"]
-        return pd.DataFrame(rows, columns=columns)
+        failed = [(p, "unreadable image (see the log)") for i, p in enumerate(paths) if i not in seen] + problems
+        rows += [{"path": str(p), "confidence": np.nan, "error": why} for p, why in failed]
+        return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
-def load_classifier(path: str | Path, device: str = "auto") -> Classifier:
-    """Rebuild the model of a :func:`save_classifier` checkpoint (no download: the weights are in the file)."""
-    state = load_checkpoint(path)
-    if "card" not in state:
-        raise ValueError(
-            f"{path} has no model card: write it with artlib.predict.save_classifier "
-            "(a Trainer checkpoint holds the weights only)"
-        )
-    card = ModelCard.from_dict(state["card"], path)
-    return Classifier(card.rebuild(state["model"], path), card, device=device)
+#: the columns of :meth:`Classifier.predict`
+PREDICTION_COLUMNS = ["path", "task", "predicted", "confidence", "top_k", "prediction_set", "verdict", "error"]
 
 
 def find_images(images: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -323,47 +417,3 @@ def find_images(images: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
         else:
             raise FileNotFoundError(f"no such image or folder: {item}")
     return found, problems
-
-
-def expand_images(images: Iterable[str | Path]) -> list[Path]:
-    """The image files of :func:`find_images` (what it left out is logged)."""
-    found, problems = find_images(images)
-    for path, why in problems:
-        log.warning("skipped %s: %s", path, why)
-    return found
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Classify paintings with a checkpoint written by save_classifier.")
-    parser.add_argument(
-        "checkpoint",
-        type=Path,
-        help="a save_classifier file, or the name of a saved artefact "
-        "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)",
-    )
-    parser.add_argument("images", nargs="+", help="image files or folders (searched recursively)")
-    parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print)")
-    parser.add_argument("--top-k", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=0)
-    parser.add_argument("--device", default="auto")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    if args.checkpoint.is_file() or args.checkpoint.suffix:
-        classifier = load_classifier(args.checkpoint, args.device)
-    else:  # an artefact name, e.g. "classifier" (notebook 08), in ARTLIB_OUTPUTS or outputs/
-        from .artifacts import load_classifier as load_artifact
-        from .config import default_outputs
-
-        classifier = load_artifact(default_outputs(), str(args.checkpoint), args.device)
-    table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out, index=False)
-        print(f"{len(table)} rows -> {args.out}")
-    else:
-        print(table.to_string(index=False))
-
-
-if __name__ == "__main__":
-    main()

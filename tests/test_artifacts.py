@@ -45,7 +45,6 @@ def test_a_model_is_rebuilt_from_its_card_without_the_notebook(cfg, name, kwargs
     assert torch.allclose(out, ref)
     assert loaded_card.scores == {"style": {"accuracy": 0.5}}
     assert loaded_card.data["label"] == "generated fixture" and loaded_card.made_by
-    assert artifacts.load_card(cfg.outputs, "m").model_kwargs == loaded_card.model_kwargs
     assert json.loads((cfg.outputs / "artifacts" / "models" / "m.json").read_text())["model"] == name
 
 
@@ -81,9 +80,6 @@ def test_artefacts_of_other_data_are_refused_when_asked(cfg, tmp_path):
 def test_a_damaged_card_or_file_names_the_file(cfg):
     model = create_model("simple_cnn_tiny", {"a": 2})
     path = artifacts.save_model(cfg, "m", model, ModelCard.for_model(model, "simple_cnn_tiny", {"a": ["x", "y"]}, 32))
-    path.with_suffix(".json").write_text("{not json")
-    with pytest.raises(ValueError, match="m.json is damaged"):
-        artifacts.load_card(cfg, "m")
     state = torch.load(path, weights_only=True)
     state["card"]["image_size"] = None
     state["card"].pop("classes")

@@ -5,13 +5,16 @@ import pandas as pd
 import pytest
 import torch
 
+from artlib.artifacts import load_classifier
+from artlib.artifacts import save_model_file as save_classifier
+from artlib.cli import predict as main
 from artlib.data import load_image_folder
 from artlib.data.dataset import ArtDataset
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import eval_transform
 from artlib.data.tta import MultiView
 from artlib.models import create_model, input_normalization
-from artlib.predict import Classifier, ModelCard, expand_images, load_classifier, main, save_classifier
+from artlib.predict import Classifier, ModelCard, find_images
 from artlib.train import TrainConfig, Trainer, save_checkpoint
 
 
@@ -75,7 +78,7 @@ def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths
     broken.parent.mkdir()
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
     genre_dir = sorted(p for p in fixture_paths.imagefolder.iterdir() if p.is_dir())[0]
-    n_images = len(expand_images([genre_dir]))
+    n_images = len(find_images([genre_dir])[0])
     main([str(tmp_path / "m.pt"), str(genre_dir), str(broken), "--out", str(tmp_path / "p.csv"), "--workers", "1"])
     out = pd.read_csv(tmp_path / "p.csv")
     assert len(out) == n_images + 1
@@ -95,7 +98,7 @@ def test_bad_checkpoints_and_paths_fail_clearly(folder, tmp_path):
     with pytest.raises(ValueError, match="views"):
         ModelCard.for_model(model, "simple_cnn", folder.classes, 32, views=("sideways",))
     with pytest.raises(FileNotFoundError, match="no such image"):
-        expand_images([tmp_path / "missing.jpg"])
+        find_images([tmp_path / "missing.jpg"])
 
 
 def test_card_keeps_margin_trimming(folder, tmp_path):

@@ -35,9 +35,10 @@ class EfficientNetBackbone(nn.Module):
         model._dropout = nn.Identity()
         self.out_features = int(model._conv_head.out_channels)
         self.net: Any = model
+        self.feature_map = nn.Identity()  # the map the pooled features come from (Grad-CAM's layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net._avg_pooling(self.net.extract_features(x)).flatten(1)
+        return self.net._avg_pooling(self.feature_map(self.net.extract_features(x))).flatten(1)
 
     def stages(self) -> list[list[nn.Module]]:
         """The MBConv blocks grouped into the network's stages (7 for B0-B7 and Lite0-4).

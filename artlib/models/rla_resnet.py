@@ -179,6 +179,7 @@ class RLAResNet(nn.Module):
         # only the plain RNN cell normalises h at the end; an unused module would break DDP's gradient reduction
         self.bn_h = nn.BatchNorm2d(rla_channel) if cell == "rnn" else None
         self.pool = nn.AdaptiveAvgPool2d(1)
+        self.feature_map = nn.Identity()  # the map the pooled features come from (Grad-CAM's layer)
         self.out_features = self.inplanes + rla_channel
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
@@ -216,7 +217,7 @@ class RLAResNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x, h = self.forward_maps(x)
-        return self.pool(torch.cat([x, h], 1)).flatten(1)
+        return self.pool(self.feature_map(torch.cat([x, h], 1))).flatten(1)
 
     def unfreeze_groups(self) -> list[list[nn.Parameter]]:
         """Stages from the top down, then the stem (for progressive unfreezing)."""

@@ -1,0 +1,89 @@
+"""A trained classifier's trust, fitted and measured in one place (notebook 08, ``benchmarks/trust.py``).
+
+preds = {s: split_predictions(trainer, splits[s], card) for s in ("train", "val", "test")}
+bank = fit_classifier_trust(card, preds["val"], preds["train"])    # fills card.trust, returns the k-NN bank
+report = classifier_trust_report(card, preds["test"], bank)         # one row per task, with 95 % intervals
+artifacts.save_model(cfg, "classifier", trainer.net, card, bank)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .evaluation import task_trust_report
+from .open_set import OpenSetBank
+from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
+
+if TYPE_CHECKING:
+    from ..data.table import ArtTable
+    from ..predict import ModelCard
+    from ..train import Trainer
+    from ..train.trainer import Predictions
+
+#: tasks whose classes do not cover every painting: a painting without a label of the task is by another artist
+OPEN_TASKS = ("artist", "author", "artist_slug")
+
+
+def split_predictions(
+    trainer: Trainer, table: ArtTable, card: ModelCard, batch_size: int = 64, num_workers: int = 0, flip: bool = True
+) -> Predictions:
+    """Raw probabilities and features of every painting of ``table``, fed as the card says (its views; its mirror
+    images unless ``flip=False``, which leaves the features as they are and halves the time)."""
+    from ..data.loaders import make_loader
+
+    loader = make_loader(
+        table,
+        train=False,
+        image_size=card.image_size,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        **card.loader_options(),
+    )
+    return trainer.predict(loader, embed=True, flip_tta=card.flip_tta and flip)
+
+
+def fit_classifier_trust(
+    card: ModelCard,
+    val: Predictions,
+    train: Predictions | None = None,
+    coverage: float = DEFAULT_COVERAGE,
+    known_recall: float = 0.9,
+    open_tasks: tuple[str, ...] = OPEN_TASKS,
+) -> OpenSetBank | None:
+    """Fit every task's temperature, conformal threshold and (for ``open_tasks``) open-set rule on the validation
+    predictions, store them in ``card.trust``, and return the bank of training features the k-NN open-set rules
+    need (None without ``train`` predictions or an open task)."""
+    opened = [t for t in card.classes if t in open_tasks]
+    bank = None
+    if train is not None and train.embeddings is not None and opened:
+        bank = OpenSetBank(train.embeddings, {t: train.labels[t] >= 0 for t in opened})
+    card.trust = {}
+    for task in card.classes:
+        trust = fit_task_trust(
+            task,
+            val.probs[task],
+            val.labels[task],
+            coverage,
+            open_set=task in opened,
+            features=val.embeddings,
+            bank=bank,
+            known_recall=known_recall,
+        )
+        card.trust[task] = trust.to_dict()
+    rules = [TaskTrust.from_dict(t).open_set for t in card.trust.values()]
+    return bank if any(rule is not None and rule.needs_bank for rule in rules) else None
+
+
+def classifier_trust_report(card: ModelCard, test: Predictions, bank: OpenSetBank | None = None) -> pd.DataFrame:
+    """What each task's trust achieves on the test predictions (a row per task, ``<score>_low/_high`` intervals);
+    the card keeps it under ``trust[task]["test"]``."""
+    rows = {}
+    for task in card.classes:
+        trust = card.task_trust(task)
+        report = task_trust_report(test.probs[task], test.labels[task], trust, test.embeddings, bank)
+        card.trust[task]["test"] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in report.items()}
+        rows[task] = report
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -1,0 +1,130 @@
+"""Pictures of trust: reliability diagrams before and after calibration, Grad-CAM grids of right and wrong answers,
+and one painting's heat maps under several models side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from .calibration import expected_calibration_error, reliability_bins
+from .cam import class_activation_maps, overlay, view_pixels
+
+if TYPE_CHECKING:
+    from ..data.table import ArtTable
+    from ..data.transforms import Normalization
+    from ..predict import Classifier, ModelCard
+    from ..train.trainer import Predictions
+
+
+def plot_reliability(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> plt.Figure:
+    """One panel per task: accuracy against confidence in 15 bins for each named set of probabilities
+    (``{task: {"raw": (probs, labels), "calibrated": (probs, labels)}}``), with the ECE in the legend."""
+    fig, axes = plt.subplots(1, len(curves), figsize=(4 * len(curves), 3.8), squeeze=False)
+    for ax, (task, named) in zip(axes[0], curves.items(), strict=True):
+        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls="--")
+        for name, (probs, labels) in named.items():
+            bins = reliability_bins(probs, labels)
+            shown = bins["count"] > 0
+            ece = expected_calibration_error(probs, labels)
+            ax.plot(bins["confidence"][shown], bins["accuracy"][shown], marker="o", label=f"{name} (ECE {ece:.3f})")
+        ax.set(title=task, xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_card_reliability(card: ModelCard, preds: Predictions) -> plt.Figure:
+    """:func:`plot_reliability` of every task of a card: raw and calibrated (its temperatures) on ``preds``."""
+    curves = {}
+    for task in card.classes:
+        labels = preds.labels[task]
+        probs, y = preds.probs[task][labels >= 0], labels[labels >= 0]
+        curves[task] = {"raw": (probs, y), "calibrated": (card.task_trust(task).calibrate(probs), y)}
+    return plot_reliability(curves)
+
+
+def _views(classifier: Classifier, table: ArtTable, rows: Sequence[int]) -> torch.Tensor:
+    """The card's single evaluation view (its first fitted view: crop or letterbox) of each row, as one batch."""
+    from ..data.images import load_rgb
+
+    fit = next((v for v in classifier.card.views if v in ("crop", "letterbox")), "crop")
+    transform = classifier.transform((fit,))
+    paths = table.image_paths()
+    return torch.stack([transform(image=load_rgb(paths[i]))["image"] for i in rows])
+
+
+def cam_examples(probs: np.ndarray, labels: np.ndarray, per_class: int = 1, classes: int = 6) -> list[tuple[int, int]]:
+    """``(right_row, wrong_row)`` pairs of test rows, one pair per true class (the ``classes`` largest with both a
+    right and a wrong answer; -1 where a class has none): the most confident right and wrong answer."""
+    predicted, confidence = probs.argmax(1), probs.max(1)
+    chosen = []
+    for c in np.argsort(-np.bincount(labels[labels >= 0], minlength=probs.shape[1])):
+        rows = np.flatnonzero(labels == c)
+        right, wrong = rows[predicted[rows] == c], rows[predicted[rows] != c]
+        if not len(right) or not len(wrong):
+            continue
+        for i in range(min(per_class, len(right), len(wrong))):
+            chosen.append(
+                (int(right[np.argsort(-confidence[right])][i]), int(wrong[np.argsort(-confidence[wrong])][i]))
+            )
+        if len(chosen) >= classes * per_class:
+            break
+    return chosen
+
+
+def plot_cam_grid(
+    classifier: Classifier, table: ArtTable, task: str, probs: np.ndarray, labels: np.ndarray, classes: int = 6
+) -> plt.Figure | None:
+    """Grad-CAM of the top class for a right and a wrong test answer per true class of ``task`` (rows), each
+    painting beside its heat map; None when no class has both."""
+    pairs = cam_examples(probs, labels, classes=classes)
+    if not pairs:
+        return None
+    names = classifier.card.classes[task]
+    rows = [r for pair in pairs for r in pair]
+    views = _views(classifier, table, rows)
+    heat, predicted = class_activation_maps(classifier.model, views, task)
+    fig, axes = plt.subplots(len(pairs), 4, figsize=(10, 2.6 * len(pairs)), squeeze=False)
+    for i, (ax_row, (right, wrong)) in enumerate(zip(axes, pairs, strict=True)):
+        for j, (row, verdict) in enumerate(((right, "right"), (wrong, "wrong"))):
+            k = 2 * i + j
+            picture = view_pixels(views[k], classifier.card.normalization)
+            ax_row[2 * j].imshow(picture)
+            ax_row[2 * j].set_title(f"{verdict}: is {names[labels[row]]}"[:42], fontsize=8)
+            ax_row[2 * j + 1].imshow(overlay(picture, heat[k]))
+            ax_row[2 * j + 1].set_title(f"said {names[predicted[k]]} {probs[row].max():.0%}"[:42], fontsize=8)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.suptitle(f"{task}: where the model looked (Grad-CAM of the class it named)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_cam_comparison(
+    models: Mapping[str, torch.nn.Module],
+    normalization: Normalization,
+    views: torch.Tensor,
+    task: str,
+    captions: Sequence[str] | None = None,
+) -> plt.Figure:
+    """The same paintings (rows: a normalised ``(n, 3, H, W)`` batch) under each model (columns: Grad-CAM of its
+    top class of ``task``), the painting first."""
+    fig, axes = plt.subplots(
+        len(views), len(models) + 1, figsize=(2.3 * (len(models) + 1), 2.3 * len(views)), squeeze=False
+    )
+    for i, view in enumerate(views):
+        axes[i, 0].imshow(view_pixels(view, normalization))
+        axes[i, 0].set_title((captions[i] if captions else "painting")[:30], fontsize=8)
+    for j, (name, model) in enumerate(models.items(), start=1):
+        heat, _ = class_activation_maps(model, views, task)
+        for i, view in enumerate(views):
+            axes[i, j].imshow(overlay(view_pixels(view, normalization), heat[i]))
+            axes[i, j].set_title(name, fontsize=8)
+    for ax in axes.flat:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,104 @@
+"""How far to trust an answer, measured on the WikiArt sample: calibration, "none of these", prediction sets and
+the same-artist value, before and after, each with a 95 % interval.
+
+    bash benchmarks/wikiart_series.sh --only 00 08 12     # the classifier and the same-artist head of the sample
+    python benchmarks/trust.py                            # -> outputs/benchmarks/trust.json
+
+*Before* is what the artefacts gave a person until the trust layer: raw softmax values, a top-3 without sets,
+every painting named as one of the 15 artists, the Siamese head's raw probability. *After* is what
+``artlib.trust`` fits on the validation split: a temperature per task, 90 % split-conformal sets, the open-set
+rule of the artist task chosen on validation paintings by other artists, and Platt scaling of the same-artist
+head on pairs drawn as the Similar page draws them. Every number is measured on the test split (the ArtGAN
+validation list), which the fit never sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from artlib import artifacts
+from artlib.config import settings
+from artlib.data.derived import same_artist_tables
+from artlib.data.prepare import get_splits
+from artlib.siamese_runs import FrozenFeatures
+from artlib.train import TrainConfig, Trainer
+from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
+from artlib.trust.pair_calibration import calibrate_same_artist
+
+from results import ROOT, write_result
+
+SAMPLE = {
+    "ARTLIB_DATASET": "wikiart",
+    "ARTLIB_DATA": str(ROOT.parent / "shared" / "data" / "wikiart_sample"),
+    "ARTLIB_META": str(ROOT.parent / "shared" / "metadata" / "wikiart_artgan"),
+    "ARTLIB_PROFILE": "cpu",
+    "ARTLIB_OUTPUTS": str(ROOT / "outputs" / "wikiart_sample"),
+}
+
+
+def _plain(table) -> dict:
+    return {task: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+            for task, row in table.to_dict(orient="index").items()}
+
+
+def classifier_part(cfg, workers: int) -> dict:
+    classifier = artifacts.load_classifier(cfg, "classifier", device="cpu")
+    card, splits = classifier.card, get_splits(cfg)
+    trainer = Trainer(classifier.model, TrainConfig(device="cpu", progress=False))
+    preds = {
+        name: split_predictions(trainer, splits[name], card, num_workers=workers, flip=name != "train")
+        for name in ("train", "val", "test")
+    }
+    bank = fit_classifier_trust(card, preds["val"], preds["train"])
+    report = classifier_trust_report(card, preds["test"], bank)
+    rules = {task: t["open_set"] for task, t in card.trust.items() if t.get("open_set")}
+    return {
+        "model": f"{card.model} at {card.image_size} px, views {list(card.views)} + mirror (notebook 08)",
+        "fitted": {task: {k: v for k, v in t.items() if k != "test"} for task, t in card.trust.items()},
+        "open_set_rules": rules,
+        "test": _plain(report),
+    }
+
+
+def same_artist_part(cfg, workers: int, k: int) -> dict:
+    head, card = artifacts.load_model(cfg, "same_artist")
+    tables, how = same_artist_tables(get_splits(cfg), min_works=cfg.min_artist_works)
+    if tables is None:
+        return {"skipped": how}
+    frozen = FrozenFeatures(tables, card.image_size, workers, cache=cfg.feature_cache)
+    scaler = frozen.scaler(card.features_from)
+    raw = {name: scaler.inverse_transform(f) for name, f in frozen.features(card.features_from).items()}
+    artists = {name: t.frame["artist"].to_numpy() for name, t in tables.items()}
+    trust, _ = calibrate_same_artist(head, raw, artists, k=k, seed=cfg.seed)
+    return {"head": f"siamese_head on {card.features_from} features (notebook 12)", "artists": how,
+            "neighbours_k": k, "platt": {"temperature": trust.temperature, "bias": trust.bias},
+            "test": trust.test}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--neighbours", type=int, default=8, help="neighbours per painting, as the Similar page")
+    args = parser.parse_args(argv)
+    for key, value in SAMPLE.items():
+        os.environ.setdefault(key, value)
+    cfg = settings()
+    start = time.perf_counter()
+    result = {
+        "date": datetime.date.today().isoformat(),
+        "data": cfg.source_label,
+        "classifier": classifier_part(cfg, args.workers),
+        "same_artist": same_artist_part(cfg, args.workers, args.neighbours),
+    }
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    write_result("trust", result)
+
+
+if __name__ == "__main__":
+    main()

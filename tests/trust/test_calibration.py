@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from artlib.trust.calibration import (
+    PlattScaler,
+    TemperatureScaler,
+    binary_ece,
+    expected_calibration_error,
+    negative_log_likelihood,
+    reliability_bins,
+)
+
+
+def overconfident(n: int = 3000, k: int = 6, sharpen: float = 3.0, seed: int = 0):
+    """Labels drawn from calibrated probabilities, reported sharpened (as a network over-fits)."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 1.5
+    true = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(k, p=p) for p in true])
+    shown = np.exp(logits * sharpen) / np.exp(logits * sharpen).sum(1, keepdims=True)
+    return true, shown, labels
+
+
+def test_ece_matches_netcal():
+    netcal = pytest.importorskip("netcal.metrics")
+    _, shown, labels = overconfident()
+    assert expected_calibration_error(shown, labels) == pytest.approx(netcal.ECE(bins=15).measure(shown, labels))
+
+
+def test_ece_is_zero_for_perfect_and_large_for_overconfident():
+    true, shown, labels = overconfident()
+    assert expected_calibration_error(true, labels) < 0.03
+    assert expected_calibration_error(shown, labels) > 0.1
+    assert np.isnan(expected_calibration_error(np.zeros((0, 3)), np.zeros(0)))
+
+
+def test_temperature_undoes_sharpening_and_keeps_the_ranking():
+    true, shown, labels = overconfident()
+    scaler = TemperatureScaler.fit(shown[:1500], labels[:1500])
+    assert scaler.temperature == pytest.approx(3.0, rel=0.15)
+    calibrated = scaler(shown[1500:])
+    assert (calibrated.argmax(1) == shown[1500:].argmax(1)).all()
+    assert np.allclose(calibrated.sum(1), 1)
+    before = expected_calibration_error(shown[1500:], labels[1500:])
+    after = expected_calibration_error(calibrated, labels[1500:])
+    assert after < before / 3
+    assert negative_log_likelihood(calibrated, labels[1500:]) < negative_log_likelihood(shown[1500:], labels[1500:])
+
+
+def test_temperature_of_too_few_rows_is_one_and_bad_labels_are_refused():
+    assert TemperatureScaler.fit(np.full((1, 3), 1 / 3), np.array([0])).temperature == 1.0
+    with pytest.raises(ValueError, match="class indices"):
+        TemperatureScaler.fit(np.full((4, 3), 1 / 3), np.array([0, 1, -1, 2]))
+    with pytest.raises(ValueError, match="one label per row"):
+        expected_calibration_error(np.full((4, 3), 1 / 3), np.array([0, 1]))
+
+
+def test_reliability_bins_count_every_row():
+    _, shown, labels = overconfident(500)
+    bins = reliability_bins(shown, labels)
+    assert bins["count"].sum() == 500 and len(bins["accuracy"]) == 15
+
+
+def test_platt_scaling_calibrates_an_overconfident_pair_score():
+    rng = np.random.default_rng(1)
+    truth = rng.uniform(0.02, 0.98, 4000)
+    same = rng.uniform(size=4000) < truth
+    logit = np.log(truth / (1 - truth))
+    shown = 1 / (1 + np.exp(-(4 * logit + 2)))  # too sure, biased towards "same"
+    scaler = PlattScaler.fit(shown[:2000], same[:2000])
+    assert binary_ece(scaler(shown[2000:]), same[2000:]) < binary_ece(shown[2000:], same[2000:]) / 3
+    assert scaler.slope == pytest.approx(0.25, rel=0.2)
+    with pytest.raises(ValueError, match="both kinds"):
+        PlattScaler.fit(shown[:10], np.ones(10))
