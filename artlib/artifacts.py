@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .data.transforms import Normalization
     from .models.siamese import SiameseNet
     from .similarity import SimilarityIndex
+    from .trust.task_trust import TaskTrust
 
     #: Where artefacts live: the settings of a run, or its outputs folder.
     Where = Settings | str | Path
@@ -231,10 +232,12 @@ def save_siamese_head(
     scaler: StandardScaler,
     image_size: int,
     scores: dict | None = None,
+    trust: TaskTrust | None = None,
 ) -> Path:
     """Save a Siamese head trained on standardised frozen features of ``backbone`` (pretrained, at
     ``image_size``) as a ``siamese_head`` that standardises raw features itself (``scaler``: the fitted
-    ``StandardScaler``), so whoever loads it scores pairs of raw features."""
+    ``StandardScaler``), so whoever loads it scores pairs of raw features; ``trust``: its calibration
+    (:func:`artlib.siamese_runs.same_artist_trust`), applied by whoever shows its probability."""
     from .models import create_model
     from .models.siamese import standardized_head
 
@@ -251,6 +254,8 @@ def save_siamese_head(
         combine=saved.combine,
         hidden=saved.hidden,
     )
+    if trust is not None:
+        card.trust = {"same": trust.to_dict()}
     return save_model(cfg, name, saved, card)
 
 

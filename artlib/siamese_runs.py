@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .data.table import ArtTable
+    from .trust.task_trust import TaskTrust
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +131,20 @@ def train_siamese(
         return SiameseRun(name, backbone, history, scores, head=model)
     scores = score_table_pairs(model, test_table, test_pairs, cfg.image_size, cfg.num_workers)
     return SiameseRun(name, backbone, history, scores)
+
+
+def same_artist_trust(run: SiameseRun, frozen: FrozenFeatures, k: int = 8, seed: int = 0) -> TaskTrust:
+    """Platt scaling of a frozen-feature run's head on pairs drawn as the explorer's Similar page draws them
+    (:func:`artlib.trust.pair_calibration.calibrate_same_artist`): neighbours by cosine on raw features, fitted on
+    validation paintings, measured on test ones."""
+    from .models.siamese import standardized_head
+    from .trust.pair_calibration import calibrate_same_artist
+
+    if run.head is None:
+        raise ValueError(f"{run.name} has no head on frozen features to calibrate")
+    scaler = frozen.scaler(run.backbone)
+    head = standardized_head(run.head, scaler.mean_, scaler.scale_)
+    raw = {name: scaler.inverse_transform(f) for name, f in frozen.features(run.backbone).items()}
+    artists = {name: frozen.tables[name].frame["artist"].to_numpy() for name in raw}
+    trust, _ = calibrate_same_artist(head, raw, artists, k=k, seed=seed)
+    return trust
