@@ -32,7 +32,7 @@ from ..config import default_outputs
 from ..data.images import decode_rgb, load_rgb
 from ..data.transforms import as_normalization
 from ..models import embed_with
-from ..predict import Classifier, ModelCard
+from ..predict import Answer, Classifier, ModelCard
 from ..thumbnails import collection_thumbnails
 
 log = logging.getLogger(__name__)
@@ -278,17 +278,27 @@ class Explorer:
 
     def classify(
         self, image: np.ndarray, views: str = "as evaluated (model card)", top_k: int = 3
-    ) -> dict[str, pd.DataFrame]:
-        """Top-``k`` classes per task with their probabilities."""
+    ) -> dict[str, Answer]:
+        """Per task: the calibrated top-``k``, the 90 % prediction set and the open-set verdict (:class:`Answer`)."""
         if self.classifier is None:
             raise RuntimeError("no classifier: run notebook 08_efficientnet")
-        choice = VIEW_CHOICES[views]
-        probs = self.classifier.probabilities(image, *(choice or (None, None)))
+        chosen_views, flip = VIEW_CHOICES[views] or (None, None)
+        return self.classifier.answer(image, chosen_views, flip, top_k=top_k)
+
+    def explain(self, image: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
+        """Per task: a Grad-CAM overlay of the class the model names (on the card's first fitted view) and that
+        class's name."""
+        from ..trust.cam import class_activation_maps, overlay, view_pixels
+
+        if self.classifier is None:
+            raise RuntimeError("no classifier: run notebook 08_efficientnet")
+        card = self.classifier.card
+        fit = next((v for v in card.views if v in ("crop", "letterbox")), "crop")
+        view = self.classifier.transform((fit,))(image=image)["image"][None]
         out = {}
-        for task, p in probs.items():
-            names = self.classifier.card.classes[task]
-            best = np.argsort(-p)[:top_k]
-            out[task] = pd.DataFrame({"class": [names[i] for i in best], "probability": p[best]})
+        for task, names in card.classes.items():
+            heat, chosen = class_activation_maps(self.classifier.model, view, task)
+            out[task] = (overlay(view_pixels(view[0], card.normalization), heat[0]), names[int(chosen[0])])
         return out
 
     def _query_embedder(self) -> torch.nn.Module:
@@ -331,7 +341,10 @@ class Explorer:
             head = self.same_artist[0]
             a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))
             b = head.embed(torch.as_tensor(features[positions], dtype=torch.float32))
-            out["same_artist"] = head.same_probability(a, b).numpy()
+            raw = head.same_probability(a, b).numpy().astype(np.float64)
+            trust = self.same_artist[1].task_trust("same")  # Platt scaling on neighbour pairs (notebook 12)
+            out["same_artist"] = trust.calibrate(np.stack([1 - raw, raw], 1))[:, 1]
+            out.attrs["same_artist_calibrated"] = trust.temperature != 1.0 or bool(trust.bias)
         return out
 
     def _title_encoder(self) -> Any:

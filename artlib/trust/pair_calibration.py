@@ -81,7 +81,7 @@ def pair_probabilities(head: SiameseNet, features: np.ndarray, pairs: pd.DataFra
     with torch.no_grad():
         x = torch.as_tensor(np.asarray(features), dtype=torch.float32)
         embedded = head.embed(x)
-        a, b = embedded[torch.as_tensor(pairs["a"].to_numpy())], embedded[torch.as_tensor(pairs["b"].to_numpy())]
+        a, b = embedded[torch.tensor(pairs["a"].to_numpy())], embedded[torch.tensor(pairs["b"].to_numpy())]
         return head.same_probability(a, b).cpu().numpy()
 
 

@@ -36,6 +36,12 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
         {t: np.stack([p[t] for p in probs]) for t in table.tasks},
         n_resamples=50,
     ).to_dict("index")
+    from artlib.trust import OpenSetRule, TaskTrust
+
+    # calibrated, with sets; the artist task says "none of these" for every painting (a threshold above 1)
+    card.trust = {t: TaskTrust(temperature=1.5, set_threshold=0.8).to_dict() for t in table.tasks}
+    if "artist" in card.trust:
+        card.trust["artist"]["open_set"] = OpenSetRule("max_probability", 1.1, "artist").to_dict()
     artifacts.save_model(cfg, "classifier", classifier, card)
 
     extractor = create_model("efficientnet_lite0", {"_": 2}, pretrained=True)
@@ -61,7 +67,14 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
 
         head = siamese_on_features(features.shape[1]).eval()
         artifacts.save_siamese_head(
-            cfg, "same_artist", head, "efficientnet_lite0", StandardScaler().fit(features), 64, {"roc_auc": 0.5}
+            cfg,
+            "same_artist",
+            head,
+            "efficientnet_lite0",
+            StandardScaler().fit(features),
+            64,
+            {"roc_auc": 0.5},
+            trust=TaskTrust(temperature=2.0, bias=[0.0, -1.0]),
         )
     xy = features[:, :2] - features[:, :2].mean(0)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))

@@ -20,19 +20,36 @@ def test_an_uploaded_collection_painting_finds_itself_first(ex):
     hits = ex.similar(image=image, k=5)
     assert hits["id"].iloc[0] == item_id and hits["similarity"].iloc[0] > 0.999
     assert hits["similarity"].is_monotonic_decreasing and len(hits) == 5
-    assert hits["same_artist"].between(0, 1).all()
+    assert hits["same_artist"].between(0, 1).all() and hits.attrs["same_artist_calibrated"]
     by_id = ex.similar(item_id=item_id, k=4)
     assert item_id not in set(by_id["id"]) and list(by_id["id"]) == list(hits["id"].iloc[1:5])
     np.testing.assert_allclose(by_id["same_artist"], hits["same_artist"].iloc[1:5], atol=1e-4)
 
 
-def test_classify_gives_top3_per_task_that_sum_below_one(ex):
+def test_classify_gives_calibrated_top3_sets_and_verdicts_per_task(ex):
     image = ex.collection_image(ex.images.items["id"].iloc[0])
     for views in ("as evaluated (model card)", "multi-view + mirror"):
         out = ex.classify(image, views)
         assert set(out) == set(ex.classifier.card.classes)
-        for top in out.values():
+        for task, answer in out.items():
+            top = answer.top
             assert len(top) == 3 and top["probability"].is_monotonic_decreasing and top["probability"].sum() <= 1.0001
+            assert set(answer.prediction_set) <= set(ex.classifier.card.classes[task])
+            assert answer.known == (task != "artist")  # the fixture card's artist rule rejects every painting
+    raw = ex.classifier.probabilities(image, calibrated=False)
+    calibrated = ex.classifier.probabilities(image)
+    for task in raw:  # temperature 1.5 softens: the top class keeps its rank and loses probability
+        assert calibrated[task].argmax() == raw[task].argmax() and calibrated[task].max() < raw[task].max()
+
+
+def test_explain_gives_one_overlay_per_task(ex):
+    image = ex.collection_image(ex.images.items["id"].iloc[0])
+    cams = ex.explain(image)
+    card = ex.classifier.card
+    assert set(cams) == set(card.classes)
+    for task, (picture, named) in cams.items():
+        assert picture.shape == (card.image_size, card.image_size, 3) and picture.dtype == np.uint8
+        assert named in card.classes[task]
 
 
 def test_search_ranks_titles_and_honours_filters(ex):

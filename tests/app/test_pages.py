@@ -54,6 +54,17 @@ def test_classify_a_collection_painting_shows_top3_per_task(app_outputs, monkeyp
     probabilities = [float(b.proto.value) / 100 for b in bars]
     assert all(0 <= p <= 1 for p in probabilities)
     assert "accuracy" in str(at.get("table")[0].proto) if at.get("table") else True
+    assert "this model knows" in texts(at)  # the fixture card's artist rule: none of its artists
+    assert "prediction set" in texts(at)
+
+
+def test_classify_shows_where_the_model_looked(app_outputs, monkeypatch):
+    at = app(app_outputs, monkeypatch)
+    shown = len(at.get("image"))
+    at.toggle(key="classify_cam").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    overlays = [i for i in at.get("image") if "where it saw" in str(i.proto)]
+    assert len(at.get("image")) > shown and len(overlays) == len(at.subheader)
 
 
 @pytest.mark.parametrize("views", ["one view", "multi-view + mirror"])

@@ -10,6 +10,23 @@ from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_
 QUERY_IMAGE = "query_image"
 
 
+def _number(values: dict, key: str, spec: str) -> str:
+    value = values.get(key)
+    return "–" if value is None else format(value, spec)
+
+
+def trust_row(task: str, test: dict) -> dict:
+    """One row of the card's trust table: what calibration, sets and the open-set rule did on the test split."""
+    row = {
+        "task": task,
+        "ECE raw -> calibrated": f"{_number(test, 'ece_raw', '.3f')} -> {_number(test, 'ece', '.3f')}",
+        "90 % set: coverage, mean size": f"{_number(test, 'coverage', '.2f')}, {_number(test, 'set_size', '.1f')}",
+    }
+    if test.get("other_named") is not None:
+        row["others named (was)"] = f"{_number(test, 'other_named', '.0%')} ({_number(test, 'other_named_raw', '.0%')})"
+    return row
+
+
 def model_card(ex: Explorer) -> None:
     if ex.classifier is None:
         return
@@ -37,6 +54,10 @@ def model_card(ex: Explorer) -> None:
             st.table(rows)
         else:
             st.caption("the card has no test scores")
+        trust_rows = [trust_row(task, t["test"]) for task, t in card.trust.items() if t.get("test")]
+        if trust_rows:
+            st.caption("how far to trust it, measured on the test split (notebook 08)")
+            st.table(trust_rows)
 
 
 def render(ex: Explorer) -> None:
@@ -65,16 +86,28 @@ def render(ex: Explorer) -> None:
             st.error(f"The collection's image cannot be read: {exc}")
         given = label_line(ex, ex.item(item_id))
     views = st.selectbox("test-time views", list(VIEW_CHOICES), key="classify_views")
+    explain = st.toggle("show where the model looked (Grad-CAM)", key="classify_cam")
     model_card(ex)
     if image is None:
         return
     left, right = st.columns([1, 2])
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
+    card = ex.classifier.card
     with right:
-        for task, top in ex.classify(image, views or "as evaluated (model card)").items():
+        for task, answer in ex.classify(image, views or "as evaluated (model card)").items():
             st.subheader(task)
-            for _, row in top.iterrows():
+            if not answer.known:
+                st.warning(f"Not one of the {len(card.classes[task])} {task} classes this model knows.")
+            for _, row in answer.top.iterrows():
                 st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")
+            if answer.known:
+                st.caption(f"{task}: {answer.verdict(len(card.classes[task]))}")
+        if not card.trust:
+            st.caption("These are raw softmax values: this model was saved without calibration (rerun notebook 08).")
+    if explain:
+        cams = ex.explain(image)
+        for column, (task, (picture, named)) in zip(st.columns(len(cams)), cams.items(), strict=True):
+            column.image(picture, caption=f"{task}: where it saw {named}", width="stretch")
     st.session_state[QUERY_IMAGE] = image
     if st.button("Show similar paintings", key="classify_to_similar"):
         st.session_state["similar_source"] = "the classified painting"

@@ -47,6 +47,12 @@ def render(ex: Explorer) -> None:
             return
     if "same_artist" not in hits:
         st.caption("No same-artist probabilities: notebook 12's model is not available for this collection.")
+    elif not hits.attrs.get("same_artist_calibrated"):
+        st.caption(
+            "Same-artist values are the head's raw output (uncalibrated: rerun notebook 12): read them as a ranking."
+        )
+    else:
+        st.caption("Same-artist values are calibrated on nearest-neighbour pairs like these (notebook 12).")
     gallery(ex, hits)
 
 
