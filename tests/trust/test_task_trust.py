@@ -1,0 +1,55 @@
+import math
+
+import numpy as np
+import pytest
+
+from artlib.trust import TaskTrust, fit_task_trust, task_trust_report
+from artlib.trust.calibration import PlattScaler
+
+
+def predictions(n: int = 800, k: int = 5, seed: int = 0, sharpen: float = 2.5):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(size=(n, k)) * 1.5
+    true = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(k, p=p) for p in true])
+    shown = np.exp(logits * sharpen) / np.exp(logits * sharpen).sum(1, keepdims=True)
+    labels[rng.uniform(size=n) < 0.3] = -1  # paintings without this label (or by another artist)
+    return shown, labels
+
+
+def test_fit_calibrates_covers_and_round_trips_as_plain_values():
+    probs, labels = predictions()
+    trust = fit_task_trust("genre", probs[:400], labels[:400])
+    assert trust.temperature == pytest.approx(2.5, rel=0.25) and trust.open_set is None
+    report = task_trust_report(probs[400:], labels[400:], trust)
+    assert report["ece"] < report["ece_raw"] and report["ece_low"] <= report["ece"] <= report["ece_high"]
+    assert 0.84 <= report["coverage"] <= 0.96 and report["set_size"] >= 1
+    assert report["ece_floor"] > 0 and "auroc" not in report
+    again = TaskTrust.from_dict(trust.to_dict())
+    assert np.allclose(again.calibrate(probs), trust.calibrate(probs))
+
+
+def test_an_open_task_gets_a_rule_and_its_rates():
+    probs, labels = predictions()
+    trust = fit_task_trust("artist", probs[:400], labels[:400], open_set=True)
+    assert trust.open_set is not None and trust.open_set.score == "max_probability"
+    report = task_trust_report(probs[400:], labels[400:], trust)
+    for key in ("auroc", "other_named", "other_named_raw", "known_rejected", "other_accepted"):
+        assert key in report and f"{key}_low" in report
+    assert TaskTrust.from_dict(trust.to_dict()).open_set == trust.open_set
+
+
+def test_small_validation_gives_every_class_and_a_damaged_record_is_refused():
+    probs, labels = predictions(n=6)
+    trust = fit_task_trust("style", probs, labels)
+    assert trust.set_threshold is None and trust.sets(trust.calibrate(probs)).all()
+    with pytest.raises(ValueError, match="positive"):
+        TaskTrust.from_dict({"temperature": -1})
+
+
+def test_platt_as_temperature_and_bias_is_the_same_map():
+    scaler = PlattScaler(0.4, -1.2)
+    p = np.linspace(0.01, 0.99, 50)
+    trust = TaskTrust.from_platt(scaler)
+    assert np.allclose(trust.calibrate(np.stack([1 - p, p], 1))[:, 1], scaler(p))
+    assert not math.isclose(trust.temperature, 1.0)
