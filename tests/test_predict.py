@@ -146,3 +146,56 @@ def test_a_folder_gives_an_error_row_for_other_types_and_dangling_links(folder, 
     assert errors["scan.heic"] == "not an image type (.heic)"
     assert errors["gone.jpg"].startswith("a link to nothing")
     assert out.loc[out["path"].str.endswith("a.jpg"), "error"].isna().all()
+
+
+def test_trust_travels_with_the_file_and_the_cli_says_unknown(folder, tmp_path, capsys):
+    """fit_classifier_trust on validation predictions -> card + k-NN bank -> file -> artlib-predict's sets and verdicts."""
+    from artlib.train.trainer import Predictions
+    from artlib.trust import fit_classifier_trust, split_predictions
+
+    model = _model(folder)
+    task = folder.tasks[0]
+    table = folder.subset(np.arange(40))
+    names = {task: folder.classes[task], "artist": ["a", "b"]}
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    trainer = Trainer(model, TrainConfig(device="cpu", progress=False))
+    preds = split_predictions(trainer, table, card)
+    assert preds.embeddings is not None and len(preds.embeddings) == 40
+    # an "artist" task the model does not have: every validation painting of the first half by a known artist
+    artist = np.where(np.arange(40) < 20, np.arange(40) % 2, -1)
+    val = Predictions(
+        {**preds.probs, "artist": np.tile([0.6, 0.4], (40, 1))},
+        {**preds.labels, "artist": artist},
+        None,
+        preds.embeddings,
+    )
+    card.classes = names
+    bank = fit_classifier_trust(card, val, val)
+    rule = card.task_trust("artist").open_set
+    assert rule is not None and card.task_trust(task).set_threshold is not None
+    card.classes = {task: folder.classes[task]}  # the saved model has the image task only
+    card.trust = {task: card.trust[task]}
+    save_classifier(tmp_path / "m.pt", model, card, bank)
+    classifier = load_classifier(tmp_path / "m.pt", device="cpu")
+    assert classifier.card.trust[task]["temperature"] == card.trust[task]["temperature"]
+    assert bank is None or classifier.bank is not None
+    main([str(tmp_path / "m.pt"), str(table.image_paths()[0]), "--out", str(tmp_path / "p.csv")])
+    out = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
+    assert list(out.columns) == [
+        "path",
+        "task",
+        "predicted",
+        "confidence",
+        "top_k",
+        "prediction_set",
+        "verdict",
+        "error",
+    ]
+    assert out["predicted"].iloc[0] in out["prediction_set"].iloc[0].split(" | ") or out["prediction_set"].iloc[0] == ""
+
+
+def test_a_card_with_wrong_types_names_the_field():
+    with pytest.raises(ValueError, match="image_size must be a positive integer"):
+        ModelCard("simple_cnn", {"style": ["a", "b"]}, "16", ((0.5,) * 3, (0.5,) * 3))
+    with pytest.raises(ValueError, match="trust for tasks"):
+        ModelCard("simple_cnn", {"style": ["a", "b"]}, 16, ((0.5,) * 3, (0.5,) * 3), trust={"genre": {}})
