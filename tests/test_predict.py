@@ -148,8 +148,8 @@ def test_a_folder_gives_an_error_row_for_other_types_and_dangling_links(folder, 
     assert out.loc[out["path"].str.endswith("a.jpg"), "error"].isna().all()
 
 
-def test_trust_travels_with_the_file_and_the_cli_says_unknown(folder, tmp_path, capsys):
-    """fit_classifier_trust on validation predictions -> card + k-NN bank -> file -> artlib-predict's sets and verdicts."""
+def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
+    """fit_classifier_trust -> card + k-NN bank -> model file -> artlib-predict's sets and verdicts."""
     from artlib.train.trainer import Predictions
     from artlib.trust import fit_classifier_trust, split_predictions
 
