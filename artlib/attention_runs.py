@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import torch.nn as nn
 
 from .models import create_model
 from .train import Predictions, TrainConfig, Trainer, inverse_frequency_weights
@@ -43,6 +44,8 @@ class AttentionRun:
     attention: str | None
     predictions: Predictions
     params: int
+    #: the trained network at its best epoch (Grad-CAM compares where the variants look)
+    model: nn.Module | None = None
 
 
 def train_attention_variants(
@@ -78,7 +81,9 @@ def train_attention_variants(
             trainer.fit(loaders["train"], loaders["val"], resume_from=folder / "last.pt" if done else None)
         trainer.load_best()
         params = sum(p.numel() for p in model.parameters())
-        runs[variant_name(attention)] = AttentionRun(attention, trainer.predict(loaders["test"]), params)
+        runs[variant_name(attention)] = AttentionRun(
+            attention, trainer.predict(loaders["test"]), params, trainer.net.eval()
+        )
     return runs
 
 

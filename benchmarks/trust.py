@@ -18,7 +18,6 @@ import argparse
 import datetime
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from artlib.data.prepare import get_splits
 from artlib.siamese_runs import FrozenFeatures
 from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
+from artlib.trust.evaluation import auroc_interval
 from artlib.trust.pair_calibration import calibrate_same_artist
 
 from results import ROOT, write_result
@@ -43,8 +43,10 @@ SAMPLE = {
 
 
 def _plain(table) -> dict:
-    return {task: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-            for task, row in table.to_dict(orient="index").items()}
+    return {
+        task: {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+        for task, row in table.to_dict(orient="index").items()
+    }
 
 
 def classifier_part(cfg, workers: int) -> dict:
@@ -59,10 +61,31 @@ def classifier_part(cfg, workers: int) -> dict:
     report = classifier_trust_report(card, preds["test"], bank)
     rules = {task: t["open_set"] for task, t in card.trust.items() if t.get("open_set")}
     return {
+        "unseen_painters": unseen_painters(card, preds, splits, bank),
         "model": f"{card.model} at {card.image_size} px, views {list(card.views)} + mirror (notebook 08)",
         "fitted": {task: {k: v for k, v in t.items() if k != "test"} for task, t in card.trust.items()},
         "open_set_rules": rules,
         "test": _plain(report),
+    }
+
+
+def unseen_painters(card, preds, splits, bank) -> dict:
+    """The artist rule on test paintings by painters that no training painting is by (file-name artist slugs)."""
+    if "artist" not in card.trust or "artist_slug" not in splits["test"].frame:
+        return {}
+    trust = card.task_trust("artist")
+    labels, probs = preds["test"].labels["artist"], trust.calibrate(preds["test"].probs["artist"])
+    scores = trust.open_set.scores(probs, preds["test"].embeddings, bank)
+    seen = set(splits["train"].frame["artist_slug"].astype(str))
+    unseen = (labels < 0) & ~splits["test"].frame["artist_slug"].astype(str).isin(seen).to_numpy()
+    rows = (labels >= 0) | unseen
+    interval = auroc_interval((labels >= 0)[rows], scores[rows])
+    return {
+        "paintings": int(unseen.sum()),
+        "auroc": interval.estimate,
+        "auroc_low": interval.low,
+        "auroc_high": interval.high,
+        "accepted": float((scores[unseen] >= trust.open_set.threshold).mean()),
     }
 
 
@@ -76,9 +99,13 @@ def same_artist_part(cfg, workers: int, k: int) -> dict:
     raw = {name: scaler.inverse_transform(f) for name, f in frozen.features(card.features_from).items()}
     artists = {name: t.frame["artist"].to_numpy() for name, t in tables.items()}
     trust, _ = calibrate_same_artist(head, raw, artists, k=k, seed=cfg.seed)
-    return {"head": f"siamese_head on {card.features_from} features (notebook 12)", "artists": how,
-            "neighbours_k": k, "platt": {"temperature": trust.temperature, "bias": trust.bias},
-            "test": trust.test}
+    return {
+        "head": f"siamese_head on {card.features_from} features (notebook 12)",
+        "artists": how,
+        "neighbours_k": k,
+        "platt": {"temperature": trust.temperature, "bias": trust.bias},
+        "test": trust.test,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
