@@ -64,9 +64,10 @@ def project_root() -> Path:
 
 def default_outputs() -> Path:
     """``ARTLIB_OUTPUTS`` or the checkout's ``outputs/``: where the notebooks write, and tools read."""
-    if not os.environ.get("ARTLIB_OUTPUTS"):
+    value = os.environ.get("ARTLIB_OUTPUTS", "").strip()  # stripped as every other variable ("out " is "out")
+    if not value:
         return project_root() / "outputs"
-    return _outputs_folder(Path(os.environ["ARTLIB_OUTPUTS"]).expanduser())
+    return _outputs_folder(Path(value).expanduser())
 
 
 def _outputs_folder(path: Path) -> Path:

@@ -203,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", action="store_true", help="also export each executed notebook to HTML")
     args = parser.parse_args(argv)
     for var in PATH_VARIABLES:  # kernels run in the notebooks' folder: relative paths mean the caller's folder
-        if os.environ.get(var):
-            os.environ[var] = str(Path(os.environ[var]).expanduser().resolve())
+        if os.environ.get(var, "").strip():
+            os.environ[var] = str(Path(os.environ[var].strip()).expanduser().resolve())
     outputs = default_outputs()
     out_dir = args.out or outputs / "notebooks"
     paths = notebook_paths(args.notebooks, args.only)

@@ -151,3 +151,11 @@ def test_results_name_the_data_without_a_machine_path(monkeypatch, tmp_path):
     monkeypatch.setenv("ARTLIB_DATA", str(tmp_path / "w"))
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
     assert settings().source_label == f"wikiart: .../{tmp_path.name}/w"
+
+
+def test_outputs_with_a_trailing_space_is_the_same_folder(tmp_path, monkeypatch):
+    from artlib.config import default_outputs
+
+    monkeypatch.setenv("ARTLIB_OUTPUTS", f"{tmp_path / 'out'} ")
+    assert default_outputs() == tmp_path / "out"
+    assert not (tmp_path / "out ").exists()
