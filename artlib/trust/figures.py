@@ -80,7 +80,9 @@ def plot_cam_grid(
     classifier: Classifier, table: ArtTable, task: str, probs: np.ndarray, labels: np.ndarray, classes: int = 6
 ) -> plt.Figure | None:
     """Grad-CAM of the top class for a right and a wrong test answer per true class of ``task`` (rows), each
-    painting beside its heat map; None when no class has both."""
+    painting beside its heat map, titled with the calibrated probability (``probs``: raw, as predicted); None when
+    no class has both."""
+    probs = classifier.card.task_trust(task).calibrate(probs)  # the percentages shown are calibrated ones
     pairs = cam_examples(probs, labels, classes=classes)
     if not pairs:
         return None
