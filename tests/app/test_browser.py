@@ -5,6 +5,7 @@ Skips when Chromium or Playwright is not installed (``.ci/run`` installs both).
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed 
 
 def test_upload_a_painting_then_see_predictions_and_the_gallery(app_outputs, fixture_paths, tmp_path):
     from artlib.app.server import serve
+
+    shots = Path(os.environ.get("ARTLIB_SCREENSHOTS", tmp_path))  # a folder to look at the pages afterwards
+    shots.mkdir(parents=True, exist_ok=True)
 
     painting = next(p for p in sorted(Path(fixture_paths.wikiart_images).rglob("*.jpg")) if p.stat().st_size > 2000)
     with serve(app_outputs) as url, sync_api.sync_playwright() as pw:
@@ -33,7 +37,10 @@ def test_upload_a_painting_then_see_predictions_and_the_gallery(app_outputs, fix
             "document.querySelectorAll('[data-testid=\"stProgress\"]').length >= 9", timeout=60_000
         )  # top-3 of each of the fixture's three tasks
         assert page.get_by_text("%").count() >= 3  # "class — 41.2%" under each bar
-        page.screenshot(path=str(tmp_path / "classify.png"), full_page=True)
+        assert page.get_by_text("this model knows").count() >= 1  # the fixture card's artist rule: none of these
+        page.get_by_text("show where the model looked (Grad-CAM)").click()
+        sync_api.expect(page.get_by_text("where it saw").first).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(shots / "classify.png"), full_page=True)
 
         page.get_by_role("button", name="Show similar paintings").click()
         page.get_by_text("Similar paintings").wait_for(timeout=60_000)
@@ -42,6 +49,6 @@ def test_upload_a_painting_then_see_predictions_and_the_gallery(app_outputs, fix
             "document.querySelectorAll('[data-testid=\"stImage\"] img').length >= 9", timeout=60_000
         )  # the query and its 8 neighbours
         sync_api.expect(page.get_by_text("same artist")).to_have_count(8, timeout=30_000)
-        page.screenshot(path=str(tmp_path / "similar.png"), full_page=True)
+        page.screenshot(path=str(shots / "similar.png"), full_page=True)
         browser.close()
-    assert (tmp_path / "classify.png").stat().st_size > 10_000
+    assert (shots / "classify.png").stat().st_size > 10_000
