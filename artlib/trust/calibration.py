@@ -36,10 +36,15 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
     probs, labels = _checked(probs, labels)
     if not len(labels):
         return float("nan")
-    confidence, correct = probs.max(1), (probs.argmax(1) == labels).astype(np.float64)
-    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)  # (k/bins, (k+1)/bins]
+    confidence, correct, which = _confidence_bins(probs, labels, bins)
     gap = np.bincount(which, confidence - correct, minlength=bins)
     return float(np.abs(gap).sum() / len(labels))
+
+
+def _confidence_bins(probs: np.ndarray, labels: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's top probability, whether its top class is right, and its bin ``(k/bins, (k+1)/bins]``."""
+    confidence, correct = probs.max(1), (probs.argmax(1) == labels).astype(np.float64)
+    return confidence, correct, np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
 
 
 def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: int = 0) -> tuple[float, float]:
@@ -73,8 +78,7 @@ def negative_log_likelihood(probs: np.ndarray, labels: np.ndarray) -> float:
 def reliability_bins(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> dict[str, np.ndarray]:
     """Per confidence bin: ``confidence`` (mean), ``accuracy`` and ``count`` (a reliability diagram's bars)."""
     probs, labels = _checked(probs, labels)
-    confidence, correct = probs.max(1), (probs.argmax(1) == labels).astype(np.float64)
-    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    confidence, correct, which = _confidence_bins(probs, labels, bins)
     count = np.bincount(which, minlength=bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         return {
