@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import inspect
 import logging
 import os
 import shutil
@@ -54,8 +56,10 @@ def _quiet_kernel_start() -> None:
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 
 
-class _Stopped(BaseException):
-    """Raised in the main thread by the watchdog's signal (nbclient catches ordinary exceptions)."""
+class _Stopped(KeyboardInterrupt):
+    """Raised in the main thread by the watchdog's signal. A ``KeyboardInterrupt``, because asyncio lets only
+    those (and ``SystemExit``) out of a task: any other exception raised while one of nbclient's tasks runs
+    (the output poller, say) is kept in that task, and the run went on until the cell's timeout."""
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -100,13 +104,15 @@ class _Watchdog(threading.Thread):
 
 class _Client(NotebookClient):
     """nbclient sets its own SIGINT / SIGTERM handlers on its event loop for the whole execution (the kernel's
-    start included), and they only clean up: a stop was swallowed and the series went on. Ours replace them,
-    before the kernel starts, until nbclient removes them when the notebook ends."""
+    start included), and they only clean up: a stop was swallowed and the series went on. Ours replace them
+    before the kernel starts, as plain signal handlers: a loop's handler runs only when the loop next turns,
+    and nbclient's tasks wait for the kernel in blocking calls, so a stop waited for the running cell."""
 
     async def async_start_new_kernel(self, **kwargs: Any) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, _interrupt, signum, None)
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, _interrupt)
         # figures render inline whatever backend the caller runs under (MPLBACKEND=Agg in a batch shell would
         # leave the executed notebooks and their HTML copies without a single figure)
         kwargs["env"] = {**os.environ, **kwargs.get("env", {}), "MPLBACKEND": INLINE_BACKEND}
@@ -147,6 +153,7 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
     try:
         client.execute()
     except (_Stopped, asyncio.CancelledError):
+        _abandon(client)
         if watchdog.reason == "dead":
             raise DeadKernelError("the kernel died") from None
         if watchdog.reason == "timeout":
@@ -171,14 +178,30 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
     return time.perf_counter() - start
 
 
+def _abandon(client: NotebookClient) -> None:
+    """Drop a stopped client's event loop unrun. Its tasks wait for the kernel in blocking calls: run again
+    (by the kernel's shutdown, which reuses the thread's loop), one of them would hold the run until the
+    cell's timeout, which is what made a dead kernel be reported only when ``--timeout`` ran out."""
+    from jupyter_core.utils import ensure_event_loop
+
+    atexit.unregister(client._cleanup_kernel)  # (nbclient's hook for a run cut short; we shut the kernel down)
+    if client.kc is not None:
+        client.kc.stop_channels()
+    loop = ensure_event_loop()
+    for task in asyncio.all_tasks(loop):
+        coro = task.get_coro()
+        if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+            coro.close()  # (a task never started: else "coroutine ... was never awaited" at exit)
+    loop.close()  # (the next run_sync makes a fresh loop)
+
+
 _INTERRUPTED: list[int] = []  # the signals received
 _RUNNING: list[_Watchdog] = []  # the watchdog of the notebook running now
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     """SIGTERM / Ctrl-C: stop the running notebook through its watchdog (which the kernel client cannot
-    swallow). Python runs this handler when the main thread next runs Python code: a cell that waits in
-    the kernel finishes first, and no further cell or notebook starts."""
+    swallow), within a second also while a cell runs; no further cell or notebook starts."""
     _INTERRUPTED.append(signum)
     if _RUNNING:
         _RUNNING[0].reason = _RUNNING[0].reason or "interrupted"

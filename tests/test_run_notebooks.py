@@ -61,17 +61,35 @@ def _wait_for(path, seconds: float = 120) -> None:
         time.sleep(0.2)
 
 
-def test_sigterm_stops_the_run_with_a_summary(tmp_path):
+def test_sigterm_stops_a_running_cell_at_once_with_a_summary(tmp_path):
     started = tmp_path / "started"
-    slow = f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(15)"
+    slow = f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(300)"
     _notebooks(tmp_path / "nb", {"01_slow": slow, "02_slow": "import time\ntime.sleep(15)", "03_next": "print(1)"})
-    proc = _run(tmp_path / "nb", tmp_path / "out")
+    proc = _run(tmp_path / "nb", tmp_path / "out", "--timeout", "600")
     _wait_for(started)  # the kernel is up and in the cell
+    signalled = time.monotonic()
     proc.send_signal(signal.SIGTERM)
-    output, _ = proc.communicate(timeout=60)  # after the running cell: no further notebook
+    output, _ = proc.communicate(timeout=120)
+    assert time.monotonic() - signalled < 15, output  # not after the 300 s cell, nor the 600 s timeout
     assert proc.returncode == 130, output
     status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
     assert status.to_dict() == {"01_slow": "INTERRUPTED"} and "2 not started" in output
+
+
+def test_a_dead_kernel_is_reported_at_once_under_a_long_timeout(tmp_path):
+    """The kernel's death is noticed by the watchdog, not when --timeout runs out (it once took the timeout)."""
+    started = tmp_path / "started"
+    killed = f"import os, pathlib\npathlib.Path({str(started)!r}).touch()\nos.kill(os.getpid(), 9)"
+    _notebooks(tmp_path / "nb", {"01_killed": killed, "02_fine": "print('fine')"})
+    proc = _run(tmp_path / "nb", tmp_path / "out", "--timeout", "600")
+    _wait_for(started)
+    died = time.monotonic()
+    output, _ = proc.communicate(timeout=300)
+    assert time.monotonic() - died < 30, output  # the next kernel's start included
+    assert proc.returncode == 1, output
+    status = pd.read_csv(tmp_path / "out" / "notebooks" / "summary.csv").set_index("notebook")["status"]
+    assert status["01_killed"].startswith("KERNEL DIED") and status["02_fine"] == "ok"
+    assert "never awaited" not in output  # the abandoned client leaves no noise
 
 
 def test_a_stop_while_the_kernel_starts_is_not_swallowed(tmp_path, monkeypatch):
