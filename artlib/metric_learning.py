@@ -114,6 +114,8 @@ class TripletObjective:
 
     def validate(self, trainer: Trainer, loader: DataLoader) -> dict[str, float]:
         emb, labels = extract_features(trainer.eval_net, loader, trainer.device)
+        if not np.isfinite(emb).all():  # before the k-NN metrics meet them
+            trainer.diverged("the validation embeddings are not all finite")
         y = labels[self.task]
         return {f"val_{k}": v for k, v in retrieval_metrics(emb, y).items()}
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,7 @@ class Trainer:
         self.epoch = 0
         self.history: list[dict] = []
         self.run_id = uuid.uuid4().hex  # written into the checkpoints: load_best refuses another run's best.pt
+        self.initial_loss: float | None = None  # the first training batch's loss (divergence is measured by it)
         self._saved = False
 
     # -- helpers -------------------------------------------------------------
@@ -311,6 +312,8 @@ class Trainer:
             scheduler.step()
             if self.ema is not None:  # the schedule counts the optimizer steps (and is resumed with them)
                 self.ema.update(self.net, step=scheduler.last_epoch)
+            if self.initial_loss is None:  # the untrained model's loss: the yardstick of divergence
+                self.initial_loss = float(loss.detach())
             total += float(loss.detach()) * len(images)
             count += len(images)
             bar.set_postfix(loss=f"{total / max(count, 1):.4f}")
@@ -356,10 +359,12 @@ class Trainer:
             start = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
             row = {"epoch": self.epoch + 1, "lr": lr, "train_loss": self.train_epoch(train_loader)}
+            self._check_divergence(row, "train_loss")  # before any validation metric meets NaN outputs
             if self.objective is not None:
                 row.update(self.objective.epoch_stats())
             if val_loader is not None:
                 row.update(self.objective.validate(self, val_loader) if self.objective else self._val_row(val_loader))
+            self._check_divergence(row, "val_loss")
             row["seconds"] = time.perf_counter() - start
             self.epoch += 1
             self.history.append(row)
@@ -368,7 +373,6 @@ class Trainer:
                     f"monitor {self.config.monitor!r} is not in the history columns {list(row)}; "
                     "pass a val_loader or set monitor='train_loss'"
                 )
-            self._check_divergence(row)
             is_best = self.stopper.step(float(row[self.config.monitor]))
             self._save(is_best)
             self._call("on_epoch_end", row)
@@ -379,20 +383,26 @@ class Trainer:
                 )
                 break
 
-    def _check_divergence(self, row: dict[str, float]) -> None:
-        """Stop with :class:`TrainingDivergedError` before a NaN or exploded loss is saved as best."""
-        first = self.history[0]
-        for key in ("train_loss", "val_loss"):
-            if key not in row:
-                continue
-            value, start = float(row[key]), float(first.get(key, row[key]))
-            if not math.isfinite(value) or (math.isfinite(start) and value > DIVERGENCE_FACTOR * max(start, 1.0)):
-                where = f" in {self.checkpoint_dir}" if self.checkpoint_dir else ""
-                raise TrainingDivergedError(
-                    f"training diverged at epoch {self.epoch}: {key} = {value:.4g} (epoch 1: {start:.4g}). The "
-                    f"weights are no longer usable and were not saved; the last good checkpoints{where} are kept. "
-                    f"Lower the learning rate (lr = {self.config.lr:g}), set grad_clip, or turn off AMP."
-                )
+    def _check_divergence(self, row: dict[str, float], key: str) -> None:
+        """Stop with :class:`TrainingDivergedError` when ``row[key]`` is NaN / infinite or exploded: more than
+        :data:`DIVERGENCE_FACTOR` times the untrained model's loss (its first batch's), so a loss that explodes
+        within the first epoch counts too."""
+        if key not in row:
+            return
+        start = self.initial_loss if self.initial_loss is not None else float(self.history[0]["train_loss"])
+        value = float(row[key])
+        if not math.isfinite(value) or (math.isfinite(start) and value > DIVERGENCE_FACTOR * max(start, 1.0)):
+            self.diverged(f"{key} = {value:.4g} (the untrained model's loss: {start:.4g})")
+
+    def diverged(self, what: str, saved_epochs: int = 1) -> NoReturn:
+        """Raise :class:`TrainingDivergedError` for the running epoch (``saved_epochs=0``: the epoch counter
+        has already moved on); objectives call it when their validation outputs are not finite."""
+        where = f" in {self.checkpoint_dir}" if self.checkpoint_dir else ""
+        raise TrainingDivergedError(
+            f"training diverged at epoch {self.epoch + saved_epochs}: {what}. The weights are no longer usable "
+            f"and were not saved; the last good checkpoints{where} are kept. Lower the learning rate "
+            f"(lr = {self.config.lr:g}), set grad_clip, or turn off AMP."
+        )
 
     def _val_row(self, loader: DataLoader) -> dict[str, float]:
         preds, loss = self._predict(loader, with_loss=True)
@@ -403,6 +413,8 @@ class Trainer:
                 "meaningless. Give a larger dataset, other split fractions, or no val_loader "
                 "(monitor='train_loss')"
             )
+        if not math.isfinite(loss) or not all(np.isfinite(np.asarray(p)).all() for p in preds.probs.values()):
+            self.diverged(f"val_loss = {loss:.4g}, and the validation outputs are not all finite")
         row = {"val_loss": loss}
         f1s = []
         for task in preds.probs:
@@ -511,11 +523,15 @@ class Trainer:
             "history": self.history,
             "config": asdict(self.config),
             "run_id": self.run_id,
+            "initial_loss": self.initial_loss,
         }
 
     def _save(self, is_best: bool) -> None:
         if self.checkpoint_dir is None or not ddp.is_main():
             return
+        if not all(torch.isfinite(t).all() for t in self.eval_net.state_dict().values() if t.is_floating_point()):
+            # never saved, least of all as best
+            self.diverged("the weights hold NaN or infinite values", saved_epochs=0)
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
             save_checkpoint(
@@ -547,6 +563,7 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.stopper.load_state_dict(state["early_stopping"])
         self.history = list(state["history"])
+        self.initial_loss = state.get("initial_loss")  # (older checkpoints: epoch 1's train_loss stands in)
         self.run_id = str(state.get("run_id", self.run_id))  # the same run, continued
         self._warn_changed_settings(state.get("config", {}), path)
         log.info("resumed from %s at epoch %d", path, self.epoch)

@@ -377,6 +377,31 @@ def test_a_diverging_run_stops_before_saving_its_weights(tmp_path):
     assert load_checkpoint(tmp_path / "last.pt")["epoch"] == 1
 
 
+@pytest.mark.parametrize("blow_up", [1e12, float("nan")])
+def test_a_run_that_diverges_in_its_first_epoch_saves_nothing_and_names_it(tmp_path, blow_up):
+    """An explosion within epoch 1 (val loss 3.5e24 once) met scikit-learn's ROC AUC ("Input contains NaN")
+    before any divergence check, and its weights became best.pt."""
+    from artlib.train import TrainingDivergedError
+
+    loader = _tiny_problem()
+    cfg = TrainConfig(epochs=2, lr=1e-2, monitor="val_macro_f1", mode="max", progress=False, patience=None)
+    model = _model()
+    calls = []
+
+    def explode_after_the_first_batch(module, inputs):
+        calls.append(1)
+        if len(calls) == 2 and module.training:
+            with torch.no_grad():
+                for p in module.parameters():
+                    p.mul_(blow_up)
+
+    model.register_forward_pre_hook(explode_after_the_first_batch)
+    trainer = Trainer(model, cfg, checkpoint_dir=tmp_path)
+    with pytest.raises(TrainingDivergedError, match="diverged at epoch 1: .*untrained model's loss"):
+        trainer.fit(loader, loader)
+    assert not (tmp_path / "best.pt").exists() and not (tmp_path / "last.pt").exists()
+
+
 def test_resuming_with_a_changed_learning_rate_warns_that_it_is_not_used(tmp_path):
     loader = _tiny_problem()
     cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None)
