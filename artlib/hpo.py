@@ -42,10 +42,8 @@ def storage_url(path_or_url: str | Path) -> str:
     return f"sqlite:///{path}"
 
 
-def study_name(name: str, data: dict | None) -> str:
+def study_name(name: str, data: dict) -> str:
     """``name`` keyed by the data (``artifacts.data_record``): trials on other data never mix in."""
-    if not data or not data.get("signature"):
-        return name
     digest = hashlib.sha1(json.dumps(data["signature"], sort_keys=True, default=str).encode()).hexdigest()
     return f"{name}@{digest[:12]}"
 
@@ -53,17 +51,25 @@ def study_name(name: str, data: dict | None) -> str:
 def create_study(
     name: str,
     storage: str | Path,
+    *,
+    data: dict,
     direction: Literal["minimize", "maximize"] = "maximize",
     seed: int = 0,
     n_startup_trials: int = 5,
     n_warmup_steps: int = 1,
-    data: dict | None = None,
 ) -> optuna.Study:
     """Create or reopen study ``name`` with a seeded TPE sampler and a median pruner.
 
-    ``data`` (a :func:`artlib.artifacts.data_record`) keys the study by the data's signature
-    (see :func:`study_name`) and is stored on it; a study holding another data record is refused.
+    ``data`` (a :func:`artlib.artifacts.data_record`, required) keys the study by the data's signature
+    (see :func:`study_name`) and is stored on it; a study holding another data record is refused. Without
+    it, a study reopened on other data met search spaces sized to other data (Optuna: "CategoricalDistribution
+    does not support dynamic value space").
     """
+    if not isinstance(data, dict) or not data.get("signature"):
+        raise ValueError(
+            f"create_study({name!r}) needs data=artifacts.data_record(cfg) (a dict with a 'signature'): "
+            f"a study is keyed by the data its trials ran on; got {data!r}"
+        )
     study = optuna.create_study(
         study_name=study_name(name, data),
         storage=storage_url(storage),
@@ -72,15 +78,14 @@ def create_study(
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=n_startup_trials, n_warmup_steps=n_warmup_steps),
     )
-    if data:
-        stored = study.user_attrs.get("data")
-        if stored is None:
-            study.set_user_attr("data", data)
-        elif stored.get("signature") != data.get("signature"):
-            raise ValueError(
-                f"study {study.study_name!r} in {storage} holds trials on other data "
-                f"({stored.get('label')}); give this study another name"
-            )
+    stored = study.user_attrs.get("data")
+    if stored is None:
+        study.set_user_attr("data", data)
+    elif stored.get("signature") != data.get("signature"):
+        raise ValueError(
+            f"study {study.study_name!r} in {storage} holds trials on other data "
+            f"({stored.get('label')}); give this study another name"
+        )
     return study
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from .data.folders import IMAGE_EXTENSIONS, is_hidden
+from .data.folders import IMAGE_EXTENSIONS, walk_files
 from .data.loaders import make_loader
 from .data.table import MISSING, ArtTable
 from .data.transforms import Normalization, as_normalization, eval_transform
@@ -398,14 +398,14 @@ def find_images(images: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pa
         item = Path(item)
         if item.is_dir():
             inside = []
-            for p in sorted(item.rglob("*")):
-                if is_hidden(p, item):
-                    continue
+            for p in walk_files(item):
                 if p.is_symlink() and not p.exists():
                     problems.append((p, f"a link to nothing ({os.readlink(p)})"))
-                elif p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS:
+                elif not p.is_file():
+                    problems.append((p, "not a regular file (a FIFO or a socket)"))
+                elif p.suffix.lower() in IMAGE_EXTENSIONS:
                     inside.append(p)
-                elif p.is_file():
+                else:
                     problems.append((p, f"not an image type ({p.suffix or 'no extension'})"))
             if not inside:
                 log.warning("no image files under %s", item)

@@ -7,9 +7,11 @@ import pytest
 from artlib.data import load_image_folder, stratified_split
 from artlib.hpo import OptunaPruning, classifier_objective, create_study, storage_url
 
+TOY = {"label": "a toy function", "signature": {"dataset": "toy"}}
+
 
 def _worker(storage: str, seed: int) -> None:
-    study = create_study("shared", storage, seed=seed, n_startup_trials=1)
+    study = create_study("shared", storage, seed=seed, n_startup_trials=1, data=TOY)
     study.optimize(lambda t: -((t.suggest_float("x", -3, 3) - 1) ** 2), n_trials=4)
 
 
@@ -20,7 +22,7 @@ def genre_splits(fixture_paths):
 
 def test_two_processes_share_one_study(tmp_path):
     storage = storage_url(tmp_path / "hpo" / "study.db")
-    create_study("shared", storage)  # create the schema once
+    create_study("shared", storage, data=TOY)  # create the schema once
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_worker, args=(storage, s)) for s in (1, 2)]
     for p in procs:
@@ -28,7 +30,7 @@ def test_two_processes_share_one_study(tmp_path):
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-    study = create_study("shared", storage)  # resumes
+    study = create_study("shared", storage, data=TOY)  # resumes
     assert len(study.trials) == 8
     assert abs(study.best_params["x"] - 1) < 1.5
 
@@ -64,6 +66,10 @@ def test_a_study_is_keyed_by_its_data(tmp_path):
     clash.set_user_attr("data", data_b)  # a study whose stored data disagrees with its key
     with pytest.raises(ValueError, match="holds trials on other data"):
         create_study("classifier-wikiart-ci", storage, data=data_a)
+    with pytest.raises(ValueError, match=r"needs data=artifacts.data_record\(cfg\)"):
+        create_study("classifier-wikiart-ci", storage, data={})  # (and data= is keyword-only and required)
+    with pytest.raises(TypeError, match="data"):
+        create_study("classifier-wikiart-ci", storage)  # type: ignore[call-arg]
 
 
 def test_hpo_batches_fit_a_small_training_split():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import posixpath
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,17 +22,33 @@ log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif")
 
 
-def is_hidden(path: Path, below: Path) -> bool:
-    """A hidden file, or one inside a hidden folder (``.ipynb_checkpoints``, ``.git``) under ``below``."""
-    return any(part.startswith(".") for part in path.relative_to(below).parts)
+def walk_files(folder: Path) -> list[Path]:
+    """Every non-folder entry under ``folder`` (files, FIFOs, links to nothing), sorted, hidden ones left out.
+
+    Symlinked sub-folders are followed, as real ones are (a dataset assembled from links is common); a link
+    back to a folder already walked (a loop) is skipped with a warning.
+    """
+    seen: set[str] = set()
+    entries: list[Path] = []
+    for top, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(top)
+        if real in seen:
+            log.warning("%s leads back to %s, already read: a link loop, not followed", top, real)
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        entries += [Path(top, f) for f in files if not f.startswith(".")]
+    return sorted(entries)
 
 
 def load_image_folder(root: str | Path, task: str = "label", extensions: Sequence[str] = IMAGE_EXTENSIONS) -> ArtTable:
     """``root/<class>/<image>`` as a single-task table (classes sorted by folder name).
 
     Hidden files and folders (``.ipynb_checkpoints``, which JupyterLab makes, ``.DS_Store``) are skipped;
-    files with other extensions and loose files in ``root`` are skipped with a warning that counts them;
-    an empty class folder is an error.
+    files with other extensions, entries that are not regular files (a FIFO, a link to nothing) and loose
+    files in ``root`` are skipped with a warning that counts them; symlinked sub-folders are followed
+    (:func:`walk_files`); an empty class folder is an error.
     """
     root = Path(root)
     if not root.is_dir():
@@ -51,10 +69,10 @@ def load_image_folder(root: str | Path, task: str = "label", extensions: Sequenc
     skipped: Counter[str] = Counter()
     for code, class_dir in enumerate(class_dirs):
         files = []
-        for p in sorted(class_dir.rglob("*")):
-            if not p.is_file() or is_hidden(p, class_dir):
-                continue
-            if p.suffix.lower() in extensions:
+        for p in walk_files(class_dir):
+            if not p.is_file():
+                skipped["(not a regular file: a FIFO, a socket or a link to nothing)"] += 1
+            elif p.suffix.lower() in extensions:
                 files.append(p)
             else:
                 skipped[p.suffix.lower() or "(no extension)"] += 1
@@ -63,7 +81,7 @@ def load_image_folder(root: str | Path, task: str = "label", extensions: Sequenc
         rows += [{"path": str(p.relative_to(root)), task: code} for p in files]
     if skipped:
         log.warning(
-            "%s: %d file(s) in class folders are not images by their extension and are skipped (%s); "
+            "%s: %d file(s) in class folders are not images (by their extension or their kind) and are skipped (%s); "
             "images with other extensions: pass extensions=",
             root,
             sum(skipped.values()),
@@ -103,6 +121,48 @@ def _clean_path(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
+def path_in_root(path: str, root: Path) -> str | None:
+    """A CSV's (cleaned) image path relative to ``root``, or None when it lies outside: ``../x.jpg``, and an
+    absolute path elsewhere (``/etc/hostname``). An absolute path inside ``root`` becomes relative, so that
+    ``1.jpg`` and ``/data/art/1.jpg`` are seen as the same image."""
+    if not os.path.isabs(path):
+        return None if path.split("/")[0] == ".." else path
+    for inner, outer in (
+        (os.path.abspath(path), os.path.abspath(root)),
+        (os.path.realpath(path), os.path.realpath(root)),
+    ):
+        relative = os.path.relpath(inner, outer)
+        if relative.split(os.sep)[0] != "..":
+            return "" if relative == "." else Path(relative).as_posix()
+    return None
+
+
+class _DiskSpelling:
+    """The spelling on disk of a path whose file name is written in another Unicode normal form (``Café.jpg``
+    composed in the CSV, decomposed by macOS on disk, or the other way round); other paths unchanged."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._folders: dict[Path, dict[str, str]] = {}
+
+    def __call__(self, path: str) -> str:
+        if path.isascii() or (self.root / path).exists():
+            return path
+        folder, parts = self.root, []
+        for part in path.split("/"):
+            if folder not in self._folders:
+                try:
+                    self._folders[folder] = {unicodedata.normalize("NFC", n): n for n in os.listdir(folder)}
+                except OSError:
+                    return path  # (a missing folder: the missing file is reported where images are checked)
+            name = self._folders[folder].get(unicodedata.normalize("NFC", part))
+            if name is None:
+                return path
+            parts.append(name)
+            folder = folder / name
+        return "/".join(parts)
+
+
 def load_csv_table(
     csv_path: str | Path,
     label_columns: Sequence[str],
@@ -124,9 +184,10 @@ def load_csv_table(
     * an image listed twice with the same labels is kept once; with different labels, both rows are
       dropped with a warning (which label is right cannot be known);
     * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error;
-    * paths are spelt one way (``./0.jpg`` is ``0.jpg``; Windows backslashes become slashes); a relative path
-      that leaves the image folder (``../x.jpg``) is dropped with a warning; a header naming a column twice
-      is an error.
+    * paths are spelt one way (``./0.jpg`` is ``0.jpg``; Windows backslashes become slashes; an absolute path
+      inside the image folder is made relative, before the duplicate check); a path that leaves the image
+      folder (``../x.jpg``, ``/etc/hostname``) is dropped with a warning; a file name written in another
+      Unicode normal form than the file's on disk is matched to it; a header naming a column twice is an error.
     """
     csv_path = Path(csv_path)
     rows = list(csv.reader(io.StringIO(read_text(csv_path), newline="")))
@@ -167,6 +228,19 @@ def load_csv_table(
             raw.loc[empty, "_line"].tolist()[:5],
         )
         raw = raw[~empty]
+    base = Path(root) if root else csv_path.parent
+    inside = raw[path_column].map(lambda p: path_in_root(p, base))  # absolute paths made relative, or None
+    outside = inside.isna()
+    if outside.any():
+        log.warning(
+            "%s: %d row(s) whose path leaves the image folder %s dropped (lines %s, e.g. %r)",
+            csv_path,
+            int(outside.sum()),
+            base,
+            raw.loc[outside, "_line"].tolist()[:5],
+            raw.loc[outside, path_column].iloc[0],
+        )
+    raw = raw[~outside].assign(**{path_column: inside[~outside].map(_DiskSpelling(base))})
     labels = raw[list(label_columns)].apply(lambda col: col.str.strip())
     raw = raw.assign(**{c: labels[c] for c in label_columns})
     exact = raw.duplicated([path_column, *label_columns])
@@ -182,18 +256,6 @@ def load_csv_table(
             raw.loc[conflicts, "_line"].tolist()[:6],
         )
         raw = raw[~conflicts]
-    base = Path(root) if root else csv_path.parent
-    outside = raw[path_column].map(lambda p: not Path(p).is_absolute() and p.split("/")[0] == "..")
-    if outside.any():
-        log.warning(
-            "%s: %d row(s) whose path leaves the image folder %s dropped (lines %s, e.g. %r)",
-            csv_path,
-            int(outside.sum()),
-            base,
-            raw.loc[outside, "_line"].tolist()[:5],
-            raw.loc[outside, path_column].iloc[0],
-        )
-        raw = raw[~outside]
     raw = raw.reset_index(drop=True)
     frame = pd.DataFrame({"path": raw[path_column]})
     classes = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -109,15 +110,38 @@ def load_rgb(
     """
     path = Path(path)
     try:
-        found = path.is_file()
+        problem = file_problem(path)
     except OSError as exc:  # a name too long for the file system, a path it cannot stat
         raise ImageLoadError(
             f"cannot open {str(path)[:120]}{'...' if len(str(path)) > 120 else ''}: "
             f"{exc.strerror or exc} ({len(path.name)}-character file name); rename the file"
         ) from exc
-    if not found:
-        raise ImageLoadError(f"image file not found: {path}")
+    if problem:
+        raise ImageLoadError(problem)
     return _decode(path, path, max_pixels, color_manage, reduce_to)
+
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be an image file, found without opening it (opening a FIFO would wait forever):
+    ``"image file not found: ..."``, ``"not a regular file: ..."``, or None for a regular file. Other
+    ``OSError`` (a name too long) propagate."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return f"image file not found: {path}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "not a file")
+    return f"not a regular file: {path} is {kind}; an image must be a plain file"
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
 
 
 def decode_rgb(

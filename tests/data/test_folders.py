@@ -126,7 +126,7 @@ def test_image_folder_skips_hidden_files_and_says_what_it_skips(tmp_path, caplog
         table = load_image_folder(tmp_path)
     assert sorted(table.frame["path"]) == ["a/x.png", "b/y.webp", "b/z.avif"]
     assert "1 file(s) directly in the root belong to no class" in caplog.text
-    assert "2 file(s) in class folders are not images by their extension and are skipped" in caplog.text
+    assert "2 file(s) in class folders are not images (by their extension or their kind) and are skipped" in caplog.text
     assert ".txt" in caplog.text and ".heic" in caplog.text
 
 
@@ -145,3 +145,80 @@ def test_labels_spelt_several_ways_are_named_in_a_warning(tmp_path, caplog):
     assert "column 'style': 1 label(s) are spelt several ways" in caplog.text
     assert "'IMPRESSIONISM' / 'Impressionism' / 'impressionism'" in caplog.text
     assert "column 'period': 1 label(s)" in caplog.text and "'01' / '1' / '1.0'" in caplog.text
+
+
+def _image(path, colour=(90, 20, 20)):
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (6, 6), colour).save(path)
+    return path
+
+
+def test_a_csv_naming_one_file_by_two_paths_sees_one_image(tmp_path, caplog):
+    """``1.jpg`` and its absolute path with two labels: a conflict, not two rows reported as duplicates."""
+    _image(tmp_path / "1.jpg")
+    _image(tmp_path / "2.jpg")
+    rows = ["path,style", "1.jpg,a", f"{tmp_path / '1.jpg'},b", f"{tmp_path / '2.jpg'},b"]
+    table = load_csv_table(_write(tmp_path / "t.csv", "\n".join(rows) + "\n"), ["style"])
+    assert table.frame["path"].tolist() == ["2.jpg"]  # absolute inside the root: made relative
+    assert "listed with different labels" in caplog.text
+
+
+def test_an_absolute_csv_path_outside_the_data_root_is_refused(tmp_path, caplog):
+    _image(tmp_path / "data" / "1.jpg")
+    outside = _image(tmp_path / "elsewhere" / "x.jpg")
+    rows = ["path,style", "1.jpg,a", f"{outside},b", "/etc/hostname,b"]
+    table = load_csv_table(_write(tmp_path / "data" / "t.csv", "\n".join(rows) + "\n"), ["style"])
+    assert table.frame["path"].tolist() == ["1.jpg"]
+    assert "2 row(s) whose path leaves the image folder" in caplog.text
+
+
+@pytest.mark.parametrize("csv_form,disk_form", [("NFC", "NFD"), ("NFD", "NFC")])
+def test_csv_file_names_match_the_disk_in_either_unicode_form(tmp_path, csv_form, disk_form):
+    import unicodedata
+
+    from artlib.data.dataset import verify_images
+
+    _image(tmp_path / unicodedata.normalize(disk_form, "Café") / unicodedata.normalize(disk_form, "Noël.jpg"))
+    listed = unicodedata.normalize(csv_form, "Café/Noël.jpg")
+    table = load_csv_table(_write(tmp_path / "t.csv", f"path,style\n{listed},a\n"), ["style"])
+    assert (tmp_path / table.frame["path"].iloc[0]).is_file()
+    assert len(verify_images(table).table) == 1
+
+
+def test_symlinked_sub_folders_are_followed_and_link_loops_are_not(tmp_path, caplog):
+    from artlib.predict import find_images
+
+    _image(tmp_path / "data" / "a" / "own.jpg")
+    _image(tmp_path / "elsewhere" / "linked.jpg")
+    _image(tmp_path / "data" / "b" / "y.jpg")
+    (tmp_path / "data" / "a" / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (tmp_path / "data" / "b" / "loop").symlink_to(tmp_path / "data" / "b", target_is_directory=True)
+    table = load_image_folder(tmp_path / "data")
+    assert sorted(table.frame["path"]) == ["a/more/linked.jpg", "a/own.jpg", "b/y.jpg"]
+    assert "a link loop, not followed" in caplog.text
+    found, problems = find_images([tmp_path / "data"])
+    assert sorted(p.name for p in found) == ["linked.jpg", "own.jpg", "y.jpg"] and not problems
+
+
+def test_a_fifo_is_named_as_not_a_regular_file_never_opened(tmp_path, caplog):
+    import os
+
+    from artlib.data.dataset import verify_images
+    from artlib.data.images import ImageLoadError, load_rgb
+    from artlib.predict import find_images
+
+    _image(tmp_path / "a" / "ok.jpg")
+    os.mkfifo(tmp_path / "a" / "live.jpg")  # opening it would wait for a writer forever
+    with pytest.raises(ImageLoadError, match="not a regular file: .*live.jpg is a FIFO"):
+        load_rgb(tmp_path / "a" / "live.jpg")
+    table = load_csv_table(_write(tmp_path / "t.csv", "path,style\na/ok.jpg,x\na/live.jpg,y\n"), ["style"])
+    report = verify_images(table, decode=False)
+    assert report.table.frame["path"].tolist() == ["a/ok.jpg"]
+    assert report.bad["error"].str.contains("not a regular file").tolist() == [True]
+    assert "not on disk" not in caplog.text  # not called missing
+    assert load_image_folder(tmp_path).frame["path"].tolist() == ["a/ok.jpg"]
+    assert "not a regular file" in caplog.text
+    _, problems = find_images([tmp_path / "a"])
+    assert [(p.name, why) for p, why in problems] == [("live.jpg", "not a regular file (a FIFO or a socket)")]
