@@ -128,3 +128,17 @@ def test_the_intersection_protocol_keeps_images_labelled_for_every_task(monkeypa
     monkeypatch.setenv("ARTLIB_PROTOCOL", "union")
     with pytest.raises(ValueError, match="ARTLIB_PROTOCOL must be one of"):
         settings()
+
+
+def test_from_scratch_budgets_never_cut_a_small_split():
+    """A museum CSV's 213 training images: a quarter (53) left every from-scratch model at chance."""
+    from artlib.config import settings
+    from artlib.data.prepare import MIN_SCRATCH_IMAGES, scratch_images
+
+    cpu = settings(profile="cpu")
+    assert scratch_images(cpu, 213) == 213  # a cap, not a share: a small split is whole
+    assert scratch_images(cpu, 5_600) == cpu.train_images == 1500  # the WikiArt sample: capped
+    quarter = settings(train_fraction=0.25)
+    assert scratch_images(quarter, 213) == 213 and scratch_images(quarter, 1_000) == MIN_SCRATCH_IMAGES
+    assert scratch_images(quarter, 8_000) == 2_000
+    assert scratch_images(settings(), 40) == 40
