@@ -24,6 +24,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .errors import NotEnoughDataError
+
 LABEL_SIGNALS = ("self_confidence", "knn_disagreement", "centroid_distance")
 SIGNALS = (*LABEL_SIGNALS, "isolation")
 
@@ -37,14 +39,42 @@ def _probe() -> Pipeline:
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
 
 
-def out_of_fold_probs(features: np.ndarray, labels: np.ndarray, n_splits: int = 5, seed: int = 0) -> np.ndarray:
-    """Class probabilities for every row from a logistic regression that never saw that row."""
-    folds = min(n_splits, int(np.bincount(labels).min()))
-    if folds < 2:
-        raise ValueError("every class needs at least 2 images for out-of-fold probabilities")
-    model = _probe()
+def out_of_fold_probs(
+    features: np.ndarray, labels: np.ndarray, n_splits: int = 5, seed: int = 0, n_classes: int | None = None
+) -> np.ndarray:
+    """Class probabilities for every row from a logistic regression that never saw that row; column ``c`` is
+    label code ``c`` (``n_classes`` columns, default the largest code + 1), also when codes are missing.
+
+    Rows of a class with one image get the probabilities of a model fitted on the other classes' rows (it
+    cannot name their class). Fewer than 2 classes of 2+ images: :class:`NotEnoughDataError`.
+    """
+    labels = np.asarray(labels)
+    present, counts = np.unique(labels, return_counts=True)
+    foldable = present[counts >= 2]
+    if len(foldable) < 2:
+        raise NotEnoughDataError(
+            f"out-of-fold probabilities need 2 classes of 2+ images; the labels have {len(present)} class(es), "
+            f"{len(foldable)} of them with 2+ images ({len(labels)} images)"
+        )
+    in_folds = np.isin(labels, foldable)
+    out = np.zeros((len(labels), n_classes or int(labels.max()) + 1))
+    folds = min(n_splits, int(counts[counts >= 2].min()))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return cross_val_predict(model, features, labels, cv=cv, method="predict_proba")
+    out[np.ix_(in_folds, foldable)] = cross_val_predict(
+        _probe(), features[in_folds], labels[in_folds], cv=cv, method="predict_proba"
+    )
+    if (~in_folds).any():  # the single images: a model that never saw them (nor their class)
+        out[np.ix_(~in_folds, foldable)] = (
+            _probe().fit(features[in_folds], labels[in_folds]).predict_proba(features[~in_folds])
+        )
+    return out
+
+
+def checkable(labels: np.ndarray, min_images: int = 2) -> np.ndarray:
+    """Rows whose label can be checked against others of its class: classes of ``min_images`` or more."""
+    labels = np.asarray(labels)
+    present, counts = np.unique(labels, return_counts=True)
+    return np.isin(labels, present[counts >= min_images])
 
 
 def knn_disagreement(features: np.ndarray, labels: np.ndarray, k: int = 10) -> np.ndarray:
@@ -95,6 +125,8 @@ def inject_label_noise(
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
     n_classes = n_classes or int(labels.max()) + 1
+    if n_classes < 2:
+        raise NotEnoughDataError("label noise needs 2 classes to flip between; the labels have one")
     flipped = np.zeros(len(labels), dtype=bool)
     flipped[rng.choice(len(labels), size=int(round(rate * len(labels))), replace=False)] = True
     noisy = labels.copy()
@@ -128,6 +160,8 @@ def compare_detectors(
 ) -> pd.DataFrame:
     """Inject noise, score with each signal, the combination and cleanlab; one row per detector."""
     noisy, flipped = inject_label_noise(clean_labels, rate, seed=seed)
+    if not flipped.any():
+        raise NotEnoughDataError(f"{rate:.0%} of {len(noisy)} images flips none: too few images to measure detection")
     probs = out_of_fold_probs(features, noisy, seed=seed)
     frame = suspicion_scores(features, noisy, probs, seed=seed)
     rows = {name: detection_quality(frame[name].to_numpy(), flipped, ks) for name in (*SIGNALS, "score")}
@@ -159,7 +193,7 @@ def cleaning_effect(
     rows = {}
     for rate in rates:
         noisy, flipped = inject_label_noise(train_labels, rate, n_classes=int(train_labels.max()) + 1, seed=seed)
-        probs = out_of_fold_probs(train_features, noisy, seed=seed)
+        probs = out_of_fold_probs(train_features, noisy, seed=seed)  # (noise may leave a class one image)
         score = suspicion_scores(train_features, noisy, probs, seed=seed)["score"].to_numpy()
         n_drop = int(flipped.sum()) or int(round(0.05 * len(noisy)))
         keep = np.ones(len(noisy), dtype=bool)

@@ -15,15 +15,28 @@ from .table import MISSING, ArtTable, encode_labels
 ARTIST_SOURCES = ("artist_slug", "author", "artist")
 
 
-def _artist_names(table: ArtTable) -> tuple[pd.Series | None, str]:
+def _artist_source(tables: list[ArtTable]) -> tuple[str | None, str]:
+    """The best artist source the tables share (:data:`ARTIST_SOURCES`), judged over all of them at once:
+    a column counts when over half of all rows name an artist (one split's share may differ)."""
     for column in ARTIST_SOURCES:
-        if column in table.tasks:
-            return table.label_names(column), f"the '{column}' task"
-        if column in table.frame.columns:
-            values = table.frame[column].astype("string").str.strip()
+        if all(column in t.tasks for t in tables):
+            return column, f"the '{column}' task"
+        if all(column in t.frame.columns for t in tables):
+            values = pd.concat([t.frame[column] for t in tables]).astype("string").str.strip()
             if values.replace("", pd.NA).notna().mean() > 0.5:
-                return values, f"the '{column}' column"
+                return column, f"the '{column}' column"
     return None, ""
+
+
+def _names(table: ArtTable, column: str) -> pd.Series:
+    if column in table.tasks:
+        return table.label_names(column)
+    return table.frame[column].astype("string").str.strip()
+
+
+def _artist_names(table: ArtTable) -> tuple[pd.Series | None, str]:
+    column, origin = _artist_source([table])
+    return (None, "") if column is None else (_names(table, column), origin)
 
 
 def artists(table: ArtTable) -> tuple[pd.Series | None, str]:
@@ -37,14 +50,13 @@ def artists(table: ArtTable) -> tuple[pd.Series | None, str]:
 def same_artist_tables(tables: dict[str, ArtTable], min_works: int = 10) -> tuple[dict[str, ArtTable] | None, str]:
     """One single-task ``artist`` table per split (shared classes: artists with >= ``min_works`` images over all
     splits), and a sentence saying where the artists came from; ``(None, reason)`` when the data has none."""
-    found = {name: _artist_names(t) for name, t in tables.items()}
-    names, origin = next(iter(found.values()))
-    if names is None:
+    column, origin = _artist_source(list(tables.values()))
+    if column is None:
         return None, (
             f"the data has no artist label (looked for {', '.join(ARTIST_SOURCES)}; tasks: "
             f"{next(iter(tables.values())).tasks}); same-artist pairs need one"
         )
-    per_split = {name: values for name, (values, _) in found.items()}
+    per_split = {name: _names(t, column) for name, t in tables.items()}
     counts = pd.concat(per_split.values()).replace("", pd.NA).dropna().value_counts()
     artists = sorted(counts[counts >= min_works].index)
     if len(artists) < 2:
