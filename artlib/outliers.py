@@ -49,16 +49,15 @@ def out_of_fold_probs(
     cannot name their class). Fewer than 2 classes of 2+ images: :class:`NotEnoughDataError`.
     """
     labels = np.asarray(labels)
-    present, counts = np.unique(labels, return_counts=True)
-    foldable = present[counts >= 2]
+    in_folds = checkable(labels)
+    foldable, counts = np.unique(labels[in_folds], return_counts=True)
     if len(foldable) < 2:
         raise NotEnoughDataError(
-            f"out-of-fold probabilities need 2 classes of 2+ images; the labels have {len(present)} class(es), "
-            f"{len(foldable)} of them with 2+ images ({len(labels)} images)"
+            f"out-of-fold probabilities need 2 classes of 2+ images; the labels have {len(np.unique(labels))} "
+            f"class(es), {len(foldable)} of them with 2+ images ({len(labels)} images)"
         )
-    in_folds = np.isin(labels, foldable)
     out = np.zeros((len(labels), n_classes or int(labels.max()) + 1))
-    folds = min(n_splits, int(counts[counts >= 2].min()))
+    folds = min(n_splits, int(counts.min()))
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     out[np.ix_(in_folds, foldable)] = cross_val_predict(
         _probe(), features[in_folds], labels[in_folds], cv=cv, method="predict_proba"
