@@ -101,21 +101,6 @@ def batch_choices(n_train: int) -> list[int]:
     return fitting or [max(1, n_train // 2)]
 
 
-def metric_batch(n_labelled: int, n_classes: int, m: int) -> tuple[int, int]:
-    """``(m, batch_size)`` for an m-per-class batch of up to 8 classes that the split fills at least once.
-
-    ``m`` shrinks (to 2 at least) when the split is too small; too few images or classes raise ``ValueError``.
-    """
-    for m_try in range(m, 1, -1):
-        classes = min(n_classes, 8, n_labelled // m_try)
-        if classes >= 2:
-            return m_try, m_try * classes
-    raise ValueError(
-        f"{n_labelled} labelled training image(s) in {n_classes} class(es): metric learning needs "
-        "batches of at least 2 classes x 2 images"
-    )
-
-
 class OptunaPruning:
     """Trainer callback: report the monitored value each epoch and stop pruned trials."""
 
@@ -206,15 +191,14 @@ def metric_objective(
         m = trial.suggest_categorical("m", [4, 8])
         strength = trial.suggest_float("aug_strength", 0.0, 1.0)
         torch.manual_seed(seed)
-        labelled = tables["train"].labelled(task)
         n_classes = tables["train"].num_classes[task]
-        m, batch_size = metric_batch(len(labelled), int(labelled.frame[task].nunique()), m)
-        trial.set_user_attr("m_used", m)  # smaller than the suggested m when the split is small
         classifier = create_classifier(backbone_name, {task: n_classes}, **(backbone_kwargs or {}))
         norm = input_normalization(classifier)
-        train = m_per_class_loader(
-            tables["train"], task, train_transform(image_size, strength, normalization=norm), m, batch_size
+        train = m_per_class_loader(  # up to 8 classes of m images, fewer when the split is small
+            tables["train"], task, train_transform(image_size, strength, normalization=norm), m, 8 * m
         )
+        m_used = train.sampler.m_per_class  # type: ignore[attr-defined]  # below the suggested m on a small split
+        trial.set_user_attr("m_used", m_used)
         val = make_loader(tables["val"].labelled(task), train=False, image_size=image_size, normalization=norm)
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 

@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader
 
 from .data.dataset import ArtDataset, collate_skip_none
 from .data.table import ArtTable
+from .errors import NotEnoughDataError
 from .features import extract_features
 from .models.embedding import EmbeddingNet  # noqa: F401  (re-exported: its historical home)
 from .models.heads import embed_with
@@ -24,6 +25,23 @@ if TYPE_CHECKING:
     from .train import Trainer
 
 log = logging.getLogger(__name__)
+
+
+def metric_batch(n_labelled: int, n_classes: int, m: int, max_classes: int = 8) -> tuple[int, int]:
+    """``(m, batch_size)`` for an m-per-class batch of up to ``max_classes`` classes that ``n_labelled``
+    images fill at least once.
+
+    ``m`` shrinks (to 2 at least) when the split is too small; fewer than 2 classes x 2 images raise
+    :class:`~artlib.errors.NotEnoughDataError`.
+    """
+    for m_try in range(m, 1, -1):
+        classes = min(n_classes, max_classes, n_labelled // m_try)
+        if classes >= 2:
+            return m_try, m_try * classes
+    raise NotEnoughDataError(
+        f"{n_labelled} labelled training image(s) in {n_classes} class(es): metric learning needs "
+        "batches of at least 2 classes x 2 images"
+    )
 
 
 def m_per_class_loader(
@@ -35,27 +53,37 @@ def m_per_class_loader(
     length: int | None = None,
     num_workers: int = 0,
 ) -> DataLoader:
-    """Batches of ``batch_size // m`` classes with ``m`` images each (MPerClassSampler).
+    """Batches of ``m`` images from each of ``batch_size // m`` classes (MPerClassSampler), sized to the data.
 
-    Checks what the sampler needs instead of failing later: labelled rows only,
-    ``batch_size`` divisible by ``m``, enough classes to fill a batch, and an
-    epoch length (``length``, default the table size) of at least one batch,
-    rounded down to whole batches.
+    ``m`` and ``batch_size`` are upper bounds: a split with fewer classes, or too few images for one batch,
+    gets fewer classes per batch and then a smaller ``m`` (:func:`metric_batch`; logged). Labelled rows only;
+    ``batch_size`` must be a multiple of ``m``; the epoch length (``length``, default the table size) is
+    rounded down to whole batches and must hold one.
     """
+    if batch_size % m:
+        raise ValueError(f"batch_size ({batch_size}) must be a multiple of m ({m})")
     table = table.labelled(task)
     labels = table.frame[task].to_numpy()
     n_classes = len(np.unique(labels))
-    if batch_size % m:
-        raise ValueError(f"batch_size ({batch_size}) must be a multiple of m ({m})")
-    if m * n_classes < batch_size:
-        raise ValueError(f"{n_classes} classes x m={m} cannot fill a batch of {batch_size}; lower batch_size")
-    length = (length or len(table)) // batch_size * batch_size
-    if length < batch_size:
-        raise ValueError(f"epoch length {length} is shorter than one batch of {batch_size}")
-    sampler = samplers.MPerClassSampler(labels, m=m, batch_size=batch_size, length_before_new_iter=length)
+    length = length or len(table)
+    m_used, batch_used = metric_batch(min(length, len(table)), n_classes, m, batch_size // m)
+    if (m_used, batch_used) != (m, batch_size):
+        log.info(
+            "%d labelled %r images in %d classes: batches of %d classes x %d images (asked: %d x %d)",
+            len(table),
+            task,
+            n_classes,
+            batch_used // m_used,
+            m_used,
+            batch_size // m,
+            m,
+        )
+    sampler = samplers.MPerClassSampler(
+        labels, m=m_used, batch_size=batch_used, length_before_new_iter=length // batch_used * batch_used
+    )
     return DataLoader(
         ArtDataset(table, transform, on_error="skip"),
-        batch_size=batch_size,
+        batch_size=batch_used,
         sampler=sampler,
         drop_last=True,
         num_workers=num_workers,

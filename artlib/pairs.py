@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 from .data.loaders import dataset_size
 from .data.splits import stratified_split
 from .data.table import ArtTable
+from .errors import NotEnoughDataError
 
 if TYPE_CHECKING:
     from .models.siamese import SiameseNet
@@ -102,6 +103,31 @@ def pairs_by_split(
     return {name: (t, make_pairs(t, task, k, neg_ratio, seed + i)) for i, (name, t) in enumerate(tables.items())}
 
 
+def missing_pair_kinds(table: ArtTable, pairs: pd.DataFrame, task: str = "artist") -> str | None:
+    """What a split's pairs lack, in words (and what it would need), or ``None`` when they hold both kinds."""
+    counts = table.frame.loc[table.frame[task] >= 0, task].value_counts()
+    what = f"{int(counts.sum())} labelled paintings by {len(counts)} {task}(s)"
+    if not (pairs["same"] == 1).any():
+        return f"{what}, none with 2 paintings in it: no same-{task} pair (it needs a {task} with 2 or more)"
+    if not (pairs["same"] == 0).any():
+        return f"{what}: no different-{task} pair (it needs paintings by 2 {task}s or more)"
+    return None
+
+
+def require_pairs(
+    splits: dict[str, tuple[ArtTable, pd.DataFrame]], needed: tuple[str, ...] = ("train", "test"), task: str = "artist"
+) -> None:
+    """Raise :class:`~artlib.errors.NotEnoughDataError` naming each split of ``needed`` whose pairs lack a kind
+    (training needs both to learn from, testing both to be scored)."""
+    lacking = {name: missing_pair_kinds(*splits[name], task=task) for name in needed}
+    problems = [f"the {name} split holds {why}" for name, why in lacking.items() if why]
+    if problems:
+        raise NotEnoughDataError(
+            "; ".join(problems) + ". More works per artist (or a larger split share, or a lower min_artist_works) "
+            "would give them"
+        )
+
+
 def pair_counts(splits: dict[str, tuple[ArtTable, pd.DataFrame]]) -> pd.DataFrame:
     """Images, pairs and the share of same-artist pairs per split."""
     return pd.DataFrame(
@@ -173,6 +199,13 @@ def auc_table(same: np.ndarray, scores: dict[str, np.ndarray], n_resamples: int 
 
     from .significance import bootstrap_interval, roc_auc
 
+    if len(np.unique(same)) < 2:
+        kind = "only same-artist pairs" if same.all() else "only different-artist pairs"
+        kind = kind if len(same) else "no pair"
+        raise NotEnoughDataError(
+            f"{len(same)} pairs with {kind}: ROC AUC and average precision need pairs of both kinds "
+            "(pairs.require_pairs names the split that lacks them)"
+        )
     rows = {}
     for name, s in scores.items():
         auc = bootstrap_interval(roc_auc, same, s, n_resamples=n_resamples, seed=seed, vectorized=True)

@@ -73,13 +73,9 @@ def test_a_study_is_keyed_by_its_data(tmp_path):
 
 
 def test_hpo_batches_fit_a_small_training_split():
-    from artlib.hpo import batch_choices, metric_batch
+    from artlib.hpo import batch_choices
 
     assert batch_choices(213) == [16, 32, 64] and batch_choices(100) == [16, 32] and batch_choices(20) == [10]
-    assert metric_batch(1000, 23, 8) == (8, 64) and metric_batch(40, 23, 8) == (8, 40)
-    assert metric_batch(10, 5, 8) == (5, 10)  # m shrinks so that 2 classes fit
-    with pytest.raises(ValueError, match="3 labelled training image"):
-        metric_batch(3, 2, 4)
 
 
 def test_metric_objective_runs_on_a_split_smaller_than_its_largest_batch(genre_splits):

@@ -72,6 +72,25 @@ def test_pairs_by_probabilities_and_their_auc_table():
     assert table.loc["perfect", "positive_share"] == pytest.approx(2 / 3)
 
 
+def test_a_split_without_a_pair_kind_is_named_with_what_it_needs():
+    """A museum test split of 26 paintings by 2 artists, none with 2 paintings there: no same-artist pair."""
+    from artlib.errors import NotEnoughDataError
+    from artlib.pairs import auc_table, make_pairs, require_pairs
+
+    good, lone, solo = _table(20, 4), _table(2, 2), _table(6, 1)
+    splits = {name: (t, make_pairs(t, k=6)) for name, t in {"train": good, "val": solo, "test": lone}.items()}
+    lacking = r"test split holds 2 labelled paintings by 2 artist\(s\), none with 2"
+    with pytest.raises(NotEnoughDataError, match=lacking) as err:
+        require_pairs(splits)
+    assert "train" not in str(err.value) and "val" not in str(err.value)  # val is not needed by default
+    with pytest.raises(NotEnoughDataError, match="val split holds 6 .* no different-artist pair"):
+        require_pairs(splits, needed=("train", "val"))
+    require_pairs({"train": splits["train"], "test": splits["train"]})
+    for same in (np.zeros(5, int), np.ones(3, int), np.zeros(0, int)):
+        with pytest.raises(NotEnoughDataError, match="pairs of both kinds"):
+            auc_table(same, {"model": np.linspace(0, 1, len(same))}, n_resamples=10)
+
+
 def test_score_pairs_equals_running_the_pairs_through_the_network(fixture_paths):
     table = verify_images(load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))).table
     pairs = make_pairs(table, k=4, seed=1)

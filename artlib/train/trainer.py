@@ -590,11 +590,23 @@ class Trainer:
         self.config = replace(self.config, **{k: saved[k] for k in fixed})  # the config says what is used
 
     def load_best(self) -> nn.Module:
-        """Load ``best.pt`` weights into the model and return it."""
+        """Load ``best.pt`` weights into the model and return it.
+
+        When the monitored value was NaN in every epoch (e.g. MAP@R on a validation split where no class holds
+        two images) no epoch was best: the model keeps its last epoch's weights, with a warning.
+        """
         if self.checkpoint_dir is None:
             raise RuntimeError("no checkpoint_dir was given")
         if self.distributed:
             torch.distributed.barrier()  # rank 0 has finished writing
+        if self.history and math.isnan(self.stopper.best) and not (self.checkpoint_dir / "best.pt").exists():
+            log.warning(
+                "%s was NaN in all %d epochs, so no epoch was best and no best.pt was written: the model keeps "
+                "its last epoch's weights. Check that the validation split can measure it.",
+                self.config.monitor,
+                len(self.history),
+            )
+            return self.net
         state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
         if self._saved and state.get("run_id", self.run_id) != self.run_id:
             raise CheckpointError(
