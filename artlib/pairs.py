@@ -11,7 +11,6 @@ import torch
 from torch.utils.data import DataLoader
 
 from .data.loaders import dataset_size
-from .data.splits import stratified_split
 from .data.table import ArtTable
 from .errors import NotEnoughDataError
 
@@ -80,20 +79,6 @@ def make_pairs(
         raise RuntimeError(f"make_pairs: {len(negatives)} of {wanted} negative pairs after 1000 rounds")
     frame = pd.DataFrame(sorted(pairs | negatives), columns=["a", "b", "same"])
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-
-
-def pair_splits(
-    table: ArtTable,
-    task: str = "artist",
-    fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
-    k: int = 36,
-    neg_ratio: float = 1.75,
-    seed: int = 0,
-) -> dict[str, tuple[ArtTable, pd.DataFrame]]:
-    """Split the *images* first (stratified by ``task``), then pair within each split,
-    so no test pair shares an image with a training pair."""
-    splits = stratified_split(table.labelled(task), fractions, ("train", "val", "test"), stratify=task, seed=seed)
-    return pairs_by_split(splits.tables, task, k, neg_ratio, seed)
 
 
 def pairs_by_split(

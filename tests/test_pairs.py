@@ -9,7 +9,14 @@ from artlib.data.dataset import ArtDataset, verify_images
 from artlib.data.pairs_dataset import PairDataset
 from artlib.data.transforms import eval_transform
 from artlib.models.siamese import siamese
-from artlib.pairs import make_pairs, pair_splits, score_pairs
+from artlib.pairs import make_pairs, pairs_by_split, score_pairs
+
+
+def _image_splits(table):
+    """The images split first (stratified by artist), so that no test pair shares an image with training."""
+    from artlib.data.splits import stratified_split
+
+    return stratified_split(table, (0.7, 0.15, 0.15), ("train", "val", "test"), stratify="artist").tables
 
 
 def _table(n=60, classes=4):
@@ -29,7 +36,7 @@ def test_make_pairs_ratio_and_validity():
 
 def test_pair_splits_never_share_images(fixture_paths):
     table = load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))
-    splits = pair_splits(table, k=8)
+    splits = pairs_by_split(_image_splits(table), k=8)
     paths = {name: set(t.frame["path"]) for name, (t, _) in splits.items()}
     assert not paths["train"] & paths["test"] and not paths["train"] & paths["val"]
     for t, p in splits.values():

@@ -7,14 +7,21 @@ from artlib.config import settings
 from artlib.data import load_painter_by_numbers
 from artlib.data.dataset import verify_images
 from artlib.models.weights import WeightsUnavailableError
-from artlib.pairs import make_pairs, pair_splits
+from artlib.pairs import make_pairs, pairs_by_split
 from artlib.siamese_runs import FrozenFeatures, train_siamese
+
+
+def _image_splits(table):
+    """The images split first (stratified by artist), so that no test pair shares an image with training."""
+    from artlib.data.splits import stratified_split
+
+    return stratified_split(table, (0.7, 0.15, 0.15), ("train", "val", "test"), stratify="artist").tables
 
 
 @pytest.fixture(scope="module")
 def paired(fixture_paths):
     table = verify_images(load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist",))).table
-    splits = pair_splits(table, k=4, seed=0)
+    splits = pairs_by_split(_image_splits(table), k=4, seed=0)
     frozen = FrozenFeatures({name: t for name, (t, _) in splits.items()}, image_size=32)
     return splits, frozen, make_pairs(splits["train"][0], "artist", 4, 1.75, 0)
 

@@ -42,14 +42,6 @@ def first_terms(terms: pd.DataFrame, termtype: str) -> pd.Series:
     return sel.drop_duplicates("objectid").set_index("objectid")["term"]
 
 
-def primary_artists(constituents: pd.DataFrame) -> pd.Series:
-    """objectid -> constituentid of the first-listed artist."""
-    sel = constituents[constituents["roletype"] == "artist"].copy()
-    sel["order"] = pd.to_numeric(sel["displayorder"], errors="coerce")
-    sel = sel.sort_values(["objectid", "order"]).drop_duplicates("objectid")
-    return sel.set_index("objectid")["constituentid"]
-
-
 def load_nga(
     root: str | Path,
     tasks: Sequence[str] = ("style", "school", "artist"),

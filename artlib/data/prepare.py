@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 SPLIT_NAMES = ("train", "val", "test")
 
 
-def fixture_paths(s: Settings) -> FixturePaths:
+def fixture_paths() -> FixturePaths:
     """Write (once) and return the synthetic fixture under ``data/fixture``."""
     from ..config import project_root
     from ..fixtures import make_fixture
@@ -53,7 +53,7 @@ def source_paths(s: Settings) -> tuple[str, Path, Path]:
     """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
     if s.data is not None:
         return s.dataset, s.data, s.meta or s.data
-    fx = fixture_paths(s)
+    fx = fixture_paths()
     return s.dataset, *{
         "wikiart": (fx.wikiart_images, fx.wikiart_csv),
         "pbn": (fx.pbn_images, fx.pbn_csv),
