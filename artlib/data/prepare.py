@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import run_status
+from ..errors import NotEnoughDataError
 from . import (
     ArtTable,
     Splits,
@@ -97,7 +99,22 @@ def load_source(s: Settings) -> dict[str, ArtTable]:
         raise ValueError(f"unknown ARTLIB_DATASET {dataset!r}")
     if s.tasks:
         tables = {k: t.select_tasks(s.tasks) for k, t in tables.items()}
-    return tables
+    return _drop_empty_tasks(tables)
+
+
+def _drop_empty_tasks(tables: dict[str, ArtTable]) -> dict[str, ArtTable]:
+    """Leave out (with a warning) a task no image is labelled with, e.g. an ``artist`` column left blank."""
+    first = next(iter(tables.values()))
+    empty = [t for t in first.tasks if not any((table.frame[t] >= 0).any() for table in tables.values())]
+    if not empty:
+        return tables
+    if len(empty) == len(first.tasks):
+        raise ValueError(f"no image is labelled with any task ({', '.join(empty)}): the labels are all blank")
+    log.warning("task(s) %s left out: no image is labelled with them", ", ".join(empty))
+    kept = {k: t.select_tasks([x for x in t.tasks if x not in empty]) for k, t in tables.items()}
+    for table in kept.values():  # their columns hold only the code -1, which would read as a name
+        table.frame.drop(columns=empty, inplace=True)
+    return kept
 
 
 def source_signature(s: Settings) -> dict:
@@ -190,6 +207,43 @@ def get_splits(s: Settings) -> dict[str, ArtTable]:
             source_signature(s)["data"],
         )
     return prepare_splits(s).tables
+
+
+#: The fewest labelled images a validation or test split needs for a task's scores to mean anything.
+MIN_EVAL_IMAGES = 2
+
+
+def learnable_tasks(tables: dict[str, ArtTable]) -> dict[str, str]:
+    """Why each task cannot be learned and scored on these splits (``{}``: every task can): the training split
+    needs 2 classes with images, validation and test :data:`MIN_EVAL_IMAGES` labelled images each."""
+    why = {}
+    for task in tables["train"].tasks:
+        trained = tables["train"].frame[task]
+        n_classes = int(trained[trained >= 0].nunique())
+        short = {n: int((t.frame[task] >= 0).sum()) for n, t in tables.items() if n != "train"}
+        short = {n: k for n, k in short.items() if k < MIN_EVAL_IMAGES}
+        if n_classes < 2:
+            why[task] = f"the training split holds {n_classes} {task} class(es) with images; a classifier needs 2"
+        elif short:
+            held = ", ".join(f"{n} {k}" for n, k in short.items())
+            why[task] = f"labelled {task} images: {held}; scoring needs {MIN_EVAL_IMAGES} in each split"
+    return why
+
+
+def learnable_splits(s: Settings, tasks: Sequence[str] | None = None) -> dict[str, ArtTable]:
+    """:func:`get_splits` keeping the tasks (of ``tasks``, default all) a classifier can learn and be scored on
+    (:func:`learnable_tasks`); the others are dropped with a warning. When none is left it raises
+    :class:`~artlib.errors.NotEnoughDataError` saying why, for a notebook's banner (:func:`artlib.notebook.guard`)."""
+    tables = get_splits(s)
+    if tasks is not None:
+        tables = {n: t.select_tasks(tasks) for n, t in tables.items()}
+    why = learnable_tasks(tables)
+    keep = [t for t in tables["train"].tasks if t not in why]
+    if not keep:
+        raise NotEnoughDataError("; ".join(f"{task}: {reason}" for task, reason in why.items()) or "no task")
+    for task, reason in why.items():
+        log.warning("task %r left out: %s", task, reason)
+    return {n: t.select_tasks(keep) for n, t in tables.items()} if why else tables
 
 
 #: The fewest training images that ``train_fraction`` / ``train_images`` leave a from-scratch model (all of a

@@ -142,3 +142,40 @@ def test_from_scratch_budgets_never_cut_a_small_split():
     assert scratch_images(quarter, 213) == 213 and scratch_images(quarter, 1_000) == MIN_SCRATCH_IMAGES
     assert scratch_images(quarter, 8_000) == 2_000
     assert scratch_images(settings(), 40) == 40
+
+
+def _point_at(monkeypatch, tmp_path, shape):
+    from artlib.fixtures.shapes import write_collection
+
+    for key, value in write_collection(shape, tmp_path / "data").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
+    return settings()
+
+
+def test_learnable_splits_drop_what_cannot_be_learned_and_say_why(monkeypatch, tmp_path, caplog):
+    """A museum CSV whose artist column is blank and whose periods are one class (drawn shapes 5 and 17)."""
+    from artlib.data.prepare import learnable_splits, learnable_tasks
+    from artlib.errors import NotEnoughDataError
+    from artlib.fixtures.shapes import CollectionShape
+
+    cfg = _point_at(monkeypatch, tmp_path, CollectionShape((40,), tasks=("period", "artist")))
+    splits = get_splits(cfg)
+    assert splits["train"].tasks == ["period"] and "left out" in caplog.text  # the blank artist column
+    assert "artist" not in splits["train"].frame  # its codes (-1) would read as one artist named "-1"
+    assert "1 period class" in learnable_tasks(splits)["period"].replace("(es)", "")
+    with pytest.raises(NotEnoughDataError, match="period: the training split holds 1 period class"):
+        learnable_splits(cfg)
+
+
+def test_learnable_splits_need_images_to_score(monkeypatch, tmp_path):
+    """Ten images (drawn shape 23): one validation and one test image cannot score a classifier."""
+    from artlib.data.prepare import learnable_splits
+    from artlib.errors import NotEnoughDataError
+    from artlib.fixtures.shapes import CollectionShape
+
+    cfg = _point_at(monkeypatch, tmp_path, CollectionShape((6, 4)))
+    with pytest.raises(NotEnoughDataError, match=r"labelled period images: val 1, test 1; scoring needs 2"):
+        learnable_splits(cfg)
+    cfg = _point_at(monkeypatch, tmp_path / "more", CollectionShape((20, 20)))
+    assert learnable_splits(cfg)["train"].tasks == ["period"]
