@@ -247,6 +247,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _print_artifacts(outputs: Path) -> None:
+    """What the run left for the app and for reuse (``artifacts.list_artifacts``), one line each."""
+    from .artifacts import list_artifacts
+
+    made = list_artifacts(outputs)
+    if len(made):
+        with pd.option_context("display.max_colwidth", 60, "display.width", 250):
+            print(f"\nartefacts in {outputs} (artlib.artifacts.load_* by name):\n" + made.to_string(index=False))
+
+
 def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, html: bool) -> int:
     """Run ``paths`` in order, print and write the summary; the exit code of :func:`main`."""
     rows = []
@@ -301,6 +311,7 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
     summary.to_csv(out_dir / "summary.csv", index=False)
     with pd.option_context("display.max_colwidth", 90, "display.width", 250):
         print("\n" + summary.to_string(index=False))
+    _print_artifacts(outputs)
     print(f"\ntotal {summary['seconds'].sum() / 60:.1f} min; results with intervals: {write_summary(outputs)}")
     failed = int((~summary["status"].str.startswith("ok")).sum())
     print(

@@ -166,3 +166,20 @@ def test_figures_are_kept_when_the_caller_runs_under_agg(tmp_path):
     images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 1
     assert "data:image/png;base64" in (tmp_path / "out" / "notebooks" / "01_plot.html").read_text()
+
+
+def test_the_run_ends_listing_the_artefacts_it_left(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    from artlib import artifacts
+    from artlib.config import settings
+    from artlib.run_notebooks import _print_artifacts
+
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+
+    _print_artifacts(tmp_path)  # nothing saved: nothing printed
+    assert capsys.readouterr().out == ""
+    artifacts.save_frame(settings(), "suspects", pd.DataFrame({"path": ["a.jpg"], "score": [0.9]}), task="genre")
+    _print_artifacts(tmp_path)
+    out = capsys.readouterr().out
+    assert "artefacts in" in out and "suspects" in out and "tables" in out

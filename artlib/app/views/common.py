@@ -12,13 +12,15 @@ import streamlit as st
 from artlib import artifacts
 from artlib.app.explorer import Explorer
 from artlib.config import default_outputs
+from artlib.data.folders import IMAGE_EXTENSIONS
 from artlib.data.images import ImageLoadError
 
 #: Session key of the collection painting chosen on one page (Map, Classify) and shown on another (Similar).
 QUERY_ID = "query_id"
 #: The Similar page, relative to the main script (``st.switch_page`` / ``AppTest.switch_page`` take it).
 SIMILAR_PAGE = "views/similar.py"
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "bmp", "gif"]
+#: What an upload may be: every image type the collection loaders read (AVIF included).
+UPLOAD_TYPES = [extension.lstrip(".") for extension in IMAGE_EXTENSIONS]
 
 
 def _stamp(outputs: Path) -> float:
