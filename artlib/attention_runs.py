@@ -61,7 +61,7 @@ def train_attention_variants(
     for attention in attentions:
         seed_everything(cfg.seed)
         model = create_model(cfg.architecture("rla"), splits["train"].num_classes, attention=attention)
-        folder = cfg.out("checkpoints", f"rla_{attention or 'none'}", "x").parent
+        folder = cfg.run_dir(f"rla_{attention or 'none'}")
         trainer = Trainer(
             model,
             TrainConfig(

@@ -169,6 +169,12 @@ class Settings:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
+    def run_dir(self, name: str) -> Path:
+        """The checkpoint folder of training run ``name`` (``outputs/checkpoints/<name>``), created."""
+        folder = self.outputs / "checkpoints" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
 
 #: What each profile changes in the defaults (the ``ci`` profile: the generated fixture on a CPU in minutes).
 PROFILES: dict[str, dict[str, Any]] = {

@@ -159,3 +159,11 @@ def test_outputs_with_a_trailing_space_is_the_same_folder(tmp_path, monkeypatch)
     monkeypatch.setenv("ARTLIB_OUTPUTS", f"{tmp_path / 'out'} ")
     assert default_outputs() == tmp_path / "out"
     assert not (tmp_path / "out ").exists()
+
+
+def test_run_dir_is_the_checkpoint_folder_of_a_run(monkeypatch, tmp_path):
+    from artlib.config import settings
+
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    folder = settings().run_dir("baseline_cnn")
+    assert folder == tmp_path / "checkpoints" / "baseline_cnn" and folder.is_dir()
