@@ -118,6 +118,7 @@ class Settings:
     pretrained_size: int = 96
     pretrained_epochs: int = 3
     pretrained_backbones: bool = False  # metric learning starts from PRETRAINED_BACKBONE (else scratch_backbone)
+    feature_backbone: str = PRETRAINED_BACKBONE  # the frozen network whose features notebooks 11-14 use
     tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # multi-view test-time augmentation (08)
     # hyper-parameter search (04)
     hpo_trials: int = 4
