@@ -129,10 +129,10 @@ def table_features(
     position (pairs, labels) would otherwise be shifted. Tables checked by notebook 00 can all be read.
     """
     from .data.loaders import make_loaders
-    from .models import create_model, input_normalization
+    from .models import create_backbone, input_normalization
 
     if isinstance(model, str):  # a registered backbone with its pretrained weights, frozen
-        model = create_model(model, {"_": 2}, pretrained=True)
+        model = create_backbone(model, pretrained=True)
     loaders = make_loaders(  # every table as at test time, "train" included
         tables, image_size, batch_size, num_workers, train=(), normalization=input_normalization(model)
     )

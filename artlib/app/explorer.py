@@ -303,10 +303,10 @@ class Explorer:
 
     def _query_embedder(self) -> torch.nn.Module:
         if self._embedder is None:
-            from ..models import create_model
+            from ..models import create_backbone
 
             spec = self.collection.embedder
-            self._embedder = create_model(spec["model"], {"_": 2}, pretrained=spec.get("pretrained", False)).eval()
+            self._embedder = create_backbone(spec["model"], pretrained=spec.get("pretrained", False)).eval()
         return self._embedder
 
     @torch.no_grad()

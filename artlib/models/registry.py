@@ -39,6 +39,12 @@ def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs: An
     return model
 
 
+def create_backbone(name: str, **kwargs: Any) -> MultiTaskClassifier:
+    """Model ``name`` as a feature extractor, as timm's ``num_classes=0``: use ``.backbone``, ``.feature_dim`` and
+    ``.embed`` (or :func:`artlib.features.extract_features`); its one placeholder head is never trained or read."""
+    return create_classifier(name, {"_": 2}, **kwargs)
+
+
 def create_model(name: str, num_classes: dict[str, int] | int, **kwargs: Any) -> nn.Module:
     """Build model ``name`` with one head per task (an int means one task called ``'label'``)."""
     if isinstance(num_classes, int):

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .registry import create_classifier, register_model
+from .registry import create_backbone, register_model
 
 COMBINATIONS = ("concat", "absdiff", "product", "all")
 #: How a Siamese backbone learns: from random weights, fine-tuned from pretrained ones, or frozen (a head on features).
@@ -102,7 +102,7 @@ def siamese(
     """A :class:`SiameseNet` around any registered backbone by name (``tv_alexnet``, ``tv_resnet34``, ...)."""
     if pretrained:
         backbone_kwargs["pretrained"] = True
-    base = create_classifier(backbone, {"_": 2}, **backbone_kwargs)
+    base = create_backbone(backbone, **backbone_kwargs)
     return SiameseNet(base.backbone, base.feature_dim, combine, hidden)
 
 

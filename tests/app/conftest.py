@@ -15,7 +15,7 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
     from artlib.data import load_wikiart
     from artlib.data.dataset import verify_images
     from artlib.features import table_features
-    from artlib.models import create_model
+    from artlib.models import create_backbone, create_model
     from artlib.models.siamese import siamese_on_features
     from artlib.predict import Classifier, ModelCard
     from artlib.results import task_scores
@@ -44,7 +44,7 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
         card.trust["artist"]["open_set"] = OpenSetRule("max_probability", 1.1, "artist").to_dict()
     artifacts.save_model(cfg, "classifier", classifier, card)
 
-    extractor = create_model("efficientnet_lite0", {"_": 2}, pretrained=True)
+    extractor = create_backbone("efficientnet_lite0", pretrained=True)
     features = table_features(extractor, {"all": table}, 64)["all"]
     ids = table.frame["path"].astype(str).tolist()
     title_index = None

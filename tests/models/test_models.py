@@ -311,3 +311,14 @@ def test_every_architecture_role_names_a_registered_model(scale):
     model = create_model("cnn_gru_resnet34", {"style": 3}).eval()
     with torch.no_grad():
         assert model(torch.randn(1, 3, 64, 64))["style"].shape == (1, 3)
+
+
+def test_create_backbone_is_a_feature_extractor():
+    import torch
+
+    from artlib.models import create_backbone
+
+    model = create_backbone("simple_cnn", widths=(4, 8)).eval()
+    with torch.no_grad():
+        emb = model.embed(torch.randn(2, 3, 32, 32))
+    assert emb.shape == (2, model.feature_dim)
