@@ -169,12 +169,30 @@ def standardized_features(
 EXACT_NEIGHBOURS_UP_TO = 20_000
 
 
+#: Below this many points :func:`umap_2d` falls back to :func:`pca_2d` (UMAP needs a neighbour graph).
+MIN_UMAP_POINTS = 5
+
+
+def pca_2d(features: np.ndarray) -> np.ndarray:
+    """The first two principal components (zeros where fewer points or dimensions give fewer)."""
+    from sklearn.decomposition import PCA
+
+    out = np.zeros((len(features), 2), dtype=np.float32)
+    k = min(2, len(features) - 1, features.shape[1]) if len(features) else 0
+    if k >= 1:
+        out[:, :k] = PCA(n_components=k).fit_transform(features)
+    return out
+
+
 def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.ndarray:
     """UMAP projection to 2-D (cosine metric) on the exact neighbour graph up to :data:`EXACT_NEIGHBOURS_UP_TO`
     points."""
     import umap
     from sklearn.neighbors import NearestNeighbors
 
+    if len(features) < MIN_UMAP_POINTS:
+        log.warning("%d points: too few for UMAP, a PCA projection is shown instead", len(features))
+        return pca_2d(features)
     n_neighbors = min(n_neighbors, len(features) - 1)
     precomputed: dict[str, Any] = {}
     if len(features) <= EXACT_NEIGHBOURS_UP_TO:

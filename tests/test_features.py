@@ -78,3 +78,14 @@ def test_umap_maps_a_few_points():
 
     x = np.random.default_rng(0).normal(size=(60, 8)).astype(np.float32)
     assert umap_2d(x, seed=0).shape == (60, 2)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 4, 5, 6])
+def test_umap_maps_a_test_split_of_a_handful_of_points(n, caplog):
+    """Notebook 10 on a 19-painting collection (drawn shape 11): 2 test queries failed in UMAP."""
+    from artlib.features import MIN_UMAP_POINTS, umap_2d
+
+    x = np.random.default_rng(n).normal(size=(n, 8)).astype(np.float32)
+    xy = umap_2d(x, seed=0)
+    assert xy.shape == (n, 2) and np.isfinite(xy).all()
+    assert ("PCA projection" in caplog.text) == (n < MIN_UMAP_POINTS)
