@@ -64,15 +64,7 @@ def train_attention_variants(
         folder = cfg.run_dir(f"rla_{attention or 'none'}")
         trainer = Trainer(
             model,
-            TrainConfig(
-                epochs=cfg.epochs,
-                lr=LR,
-                monitor="val_macro_f1",
-                mode="max",
-                patience=8,
-                seed=cfg.seed,
-                progress=cfg.progress,
-            ),
+            TrainConfig.for_settings(cfg, "scratch", lr=LR),
             class_weights=inverse_frequency_weights(splits["train"]),
             checkpoint_dir=folder,
         )
@@ -82,7 +74,7 @@ def train_attention_variants(
         trainer.load_best()
         params = sum(p.numel() for p in model.parameters())
         runs[variant_name(attention)] = AttentionRun(
-            attention, trainer.predict(loaders["test"]), params, trainer.net.eval()
+            attention, trainer.predict(loaders["test"]), params, trainer.model.eval()
         )
     return runs
 

@@ -7,6 +7,7 @@ e.g.
 ========================  ==========================================================
 ``ARTLIB_DATA``           images root of a real dataset (unset: the generated fixture)
 ``ARTLIB_DATASET``        ``wikiart`` (default) | ``pbn`` | ``nga`` | ``wga`` | ``imagefolder`` | ``csv``
+                          (the registered datasets, :mod:`artlib.data.sources`)
 ``ARTLIB_META``           metadata location (ArtGAN csv folder, ``train_info.csv``,
                           NGA folder, WGA csv, labels csv); defaults to ``ARTLIB_DATA``
 ``ARTLIB_TASKS``          comma-separated tasks to keep (e.g. ``style,genre``)
@@ -26,10 +27,13 @@ The data pipeline that reads these settings (load, verify, split) is :mod:`artli
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 #: Registered model names by role, for each ``model_scale``: the notebooks ask ``cfg.architecture(role)``.
 ARCHITECTURES = {
@@ -220,9 +224,6 @@ PROFILES: dict[str, dict[str, Any]] = {
 }
 
 PROTOCOLS = ("official", "intersection")
-DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder", "csv")
-#: Datasets the generated fixture has; the others need ``ARTLIB_DATA``.
-FIXTURE_DATASETS = ("wikiart", "pbn", "nga", "wga", "imagefolder")
 #: Integer settings and the smallest value each accepts.
 _MINIMUM = {
     "epochs": 1,
@@ -240,8 +241,10 @@ _MINIMUM = {
     "seed": 0,
     "train_images": 0,
 }
-#: Shares in (0, 1] (``unseen_artist_share`` may be 0: no artist held out).
+#: Shares and their bounds: ``train_fraction`` in (0, 1], ``unseen_artist_share`` in [0, 0.9] (0: no artist held
+#: out); a share in :data:`_OPEN_BELOW` must be above its lower bound.
 _SHARES = {"train_fraction": (0.0, 1.0), "unseen_artist_share": (0.0, 0.9)}
+_OPEN_BELOW = {"train_fraction"}
 #: The environment variable of every setting (``profile`` is ``ARTLIB_PROFILE``, read first).
 VARIABLES = {
     f.name: f"ARTLIB_{'WORKERS' if f.name == 'num_workers' else f.name.upper()}"
@@ -286,23 +289,24 @@ def _from_env(name: str, raw: str) -> Any:
 
 def _validate(s: Settings) -> None:
     """Refuse settings that cannot run, naming the variable or parameter."""
-    if s.dataset not in DATASETS:
-        raise ValueError(f"ARTLIB_DATASET must be one of {list(DATASETS)}, got {s.dataset!r}")
+    from .data.sources import get_dataset, list_datasets  # the registered datasets
+
+    get_dataset(s.dataset)  # an unknown name: ValueError listing the registered
     if s.protocol not in PROTOCOLS:
         raise ValueError(f"ARTLIB_PROTOCOL must be one of {list(PROTOCOLS)}, got {s.protocol!r}")
-    if s.data is None and s.dataset not in FIXTURE_DATASETS:
+    if s.data is None and get_dataset(s.dataset).fixture is None:
         raise ValueError(
             f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA (and ARTLIB_META): the built-in fixture "
-            f"only has {list(FIXTURE_DATASETS)}"
+            f"only has {list_datasets(fixture_only=True)}"
         )
     for key, minimum in _MINIMUM.items():
         value = getattr(s, key)
         if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
             raise ValueError(f"{key} must be an integer >= {minimum}, got {value!r}")
-    if not 0 < s.train_fraction <= 1:
-        raise ValueError(f"train_fraction must be in (0, 1], got {s.train_fraction!r}")
-    if not 0 <= s.unseen_artist_share <= 0.9:
-        raise ValueError(f"unseen_artist_share must be in [0, 0.9], got {s.unseen_artist_share!r}")
+    for key, (low, high) in _SHARES.items():
+        value, open_below = getattr(s, key), key in _OPEN_BELOW
+        if not (low < value if open_below else low <= value) or not value <= high:
+            raise ValueError(f"{key} must be in {'(' if open_below else '['}{low:g}, {high:g}], got {value!r}")
     if s.model_scale not in ARCHITECTURES:
         raise ValueError(f"model_scale must be one of {sorted(ARCHITECTURES)}, got {s.model_scale!r}")
     from .data.tta import VIEWS
@@ -347,6 +351,13 @@ def settings(**overrides: Any) -> Settings:
         pretrained = "pretrained_" + ("epochs" if name == "epochs" else "size")
         if env.get(VARIABLES[name], "").strip() and not env.get(VARIABLES[pretrained], "").strip():
             values[pretrained] = values[name]
+            log.info(
+                "%s=%s also sets %s (set %s to differ)",
+                VARIABLES[name],
+                values[name],
+                pretrained,
+                VARIABLES[pretrained],
+            )
     for name in _PATHS:  # a notebook may write paths as text
         if isinstance(overrides.get(name), str):
             overrides[name] = Path(overrides[name]).expanduser()

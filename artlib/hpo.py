@@ -144,19 +144,14 @@ def classifier_objective(
             seed=seed,
             normalization=input_normalization(model),
         )
-        config = TrainConfig(
+        config = TrainConfig.from_recipe(
+            "search",
             epochs=epochs,
             lr=lr,
             weight_decay=weight_decay,
             warmup_epochs=min(1, epochs - 1),
-            mixup_alpha=0.2,
-            cutmix_alpha=1.0,
             mix_prob=mix_prob,
-            monitor="val_macro_f1",
-            mode="max",
-            patience=None,
             seed=seed,
-            progress=False,
         )
         trainer = Trainer(
             model, config, class_weights=inverse_frequency_weights(tables["train"]), callbacks=[OptunaPruning(trial)]
@@ -202,18 +197,17 @@ def metric_objective(
         val = make_loader(tables["val"].labelled(task), train=False, image_size=image_size, normalization=norm)
         model = EmbeddingNet(classifier.backbone, classifier.feature_dim, dim)
 
+        config = TrainConfig.from_recipe(
+            "metric", epochs=epochs, lr=lr, weight_decay=weight_decay, seed=seed, progress=False
+        )
         history = fit_metric(
             model,
             train,
             task,
-            epochs,
-            lr,
-            margin,
-            weight_decay=weight_decay,
+            config,
+            margin=margin,
             val_loader=val,
-            progress=False,
             callbacks=[OptunaPruning(trial, "val_mean_average_precision_at_r")],
-            seed=seed,
         )
         return float(history["val_mean_average_precision_at_r"].max())
 

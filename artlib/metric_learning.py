@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,7 @@ from .models.embedding import EmbeddingNet  # noqa: F401  (re-exported: its hist
 from .models.heads import embed_with
 
 if TYPE_CHECKING:
-    from .train import Trainer
+    from .train import TrainConfig, Trainer
 
 log = logging.getLogger(__name__)
 
@@ -135,13 +136,13 @@ class TripletObjective:
     def loss(self, trainer: Trainer, images: torch.Tensor, labels: dict[str, torch.Tensor]) -> torch.Tensor:
         y = labels[self.task].to(trainer.device)
         with trainer.autocast():
-            emb = embed_with(trainer.net, images)
+            emb = embed_with(trainer.model, images)
         triplets = self.miner(emb.float(), y)
         self._mined.append(int(self.miner.num_triplets))
         return self.loss_fn(emb.float(), y, triplets)
 
     def validate(self, trainer: Trainer, loader: DataLoader) -> dict[str, float]:
-        emb, labels = extract_features(trainer.eval_net, loader, trainer.device)
+        emb, labels = extract_features(trainer.eval_model, loader, trainer.device)
         if not np.isfinite(emb).all():  # before the k-NN metrics meet them
             trainer.diverged("the validation embeddings are not all finite")
         y = labels[self.task]
@@ -156,38 +157,25 @@ def fit_metric(
     model: EmbeddingNet,
     train_loader: DataLoader,
     task: str,
-    epochs: int = 10,
-    lr: float = 1e-3,
+    config: TrainConfig | None = None,
+    *,
     margin: float = 0.2,
     triplets: str = "hard",
-    weight_decay: float = 1e-4,
     val_loader: DataLoader | None = None,
-    device: str | torch.device = "auto",
-    progress: bool = True,
     callbacks: list | None = None,
     checkpoint_dir: str | Path | None = None,
-    seed: int = 0,
 ) -> pd.DataFrame:
-    """Train ``model`` with :class:`TripletObjective` through the :class:`~artlib.train.Trainer` (AdamW, cosine
-    schedule without warm-up, checkpoints and resume with ``checkpoint_dir``; ``callbacks``: the Trainer's, e.g.
+    """Train ``model`` with :class:`TripletObjective` through the :class:`~artlib.train.Trainer` (``config``: the
+    ``metric`` recipe unless given, e.g. ``TrainConfig.for_settings(cfg, "metric", lr=3e-3)``; checkpoints and
+    resume with ``checkpoint_dir``; ``callbacks``: the Trainer's, e.g.
     ``OptunaPruning(trial, "val_mean_average_precision_at_r")``); returns the history. With ``val_loader`` the best
     epoch (by validation MAP@R) is kept in ``checkpoint_dir``'s ``best.pt`` and loaded back into ``model`` at the
-    end; without a ``checkpoint_dir`` the model keeps its last epoch's weights."""
+    end; without one the run watches the training loss and the model keeps its last epoch's weights."""
     from .train import TrainConfig, Trainer
 
-    config = TrainConfig(
-        epochs=epochs,
-        lr=lr,
-        weight_decay=weight_decay,
-        warmup_epochs=0.0,
-        min_lr_ratio=0.0,
-        monitor="val_mean_average_precision_at_r" if val_loader is not None else "train_loss",
-        mode="max" if val_loader is not None else "min",
-        patience=None,
-        seed=seed,
-        progress=progress,
-        device=str(device),
-    )
+    config = config or TrainConfig.from_recipe("metric")
+    if val_loader is None and config.monitor.startswith("val_"):
+        config = replace(config, monitor="train_loss", mode="min", patience=None)
     trainer = Trainer(
         model,
         config,

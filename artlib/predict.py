@@ -32,8 +32,8 @@ import torch.nn as nn
 from .data.folders import IMAGE_EXTENSIONS, walk_files
 from .data.loaders import make_loader
 from .data.table import MISSING, ArtTable
-from .data.transforms import Normalization, as_normalization, eval_transform
-from .data.tta import VIEWS, MultiView
+from .data.transforms import Normalization, as_normalization
+from .data.tta import VIEWS, views_transform
 from .models import create_model, input_normalization
 from .models.heads import embed_with
 from .trust.conformal import set_names
@@ -164,15 +164,9 @@ class ModelCard:
         )
 
     def loader_options(self) -> dict:
-        """:func:`make_loaders` keywords that feed the model as it was evaluated: one fitted view
-        (``crop``/``letterbox``) or a :class:`artlib.data.tta.MultiView` stack of several."""
-        single = len(self.views) == 1 and self.views[0] in ("crop", "letterbox")
-        return {
-            "normalization": self.normalization,
-            "trim_margins": self.trim_margins,
-            "letterbox": self.views == ("letterbox",),
-            "tta_views": None if single else self.views,
-        }
+        """:func:`make_loaders` keywords that feed the model as it was evaluated (the card's views, made into one
+        transform by :func:`artlib.data.tta.views_transform`)."""
+        return {"normalization": self.normalization, "trim_margins": self.trim_margins, "tta_views": self.views}
 
     def build(self) -> nn.Module:
         """The model architecture of the card, with untrained weights."""
@@ -255,15 +249,8 @@ class Classifier:
 
     def transform(self, views: Sequence[str] | None = None) -> Any:
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
-        views = tuple(views or self.card.views)
-        if len(views) == 1 and views[0] in ("crop", "letterbox"):
-            return eval_transform(
-                self.card.image_size,
-                normalization=self.card.normalization,
-                fit=views[0],
-                trim_margins=self.card.trim_margins,
-            )
-        return MultiView(views, self.card.image_size, self.card.normalization, trim_margins=self.card.trim_margins)
+        card = self.card
+        return views_transform(views or card.views, card.image_size, card.normalization, card.trim_margins)
 
     @torch.no_grad()
     def raw_scores(

@@ -12,7 +12,7 @@ train the whole network on image pairs; ``frozen`` trains a head on standardised
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The learning rate of a network trained on image pairs from scratch (for the profile's epochs).
-SCRATCH_LR = 2e-3
-#: A pretrained network is fine-tuned for at most this many epochs, at this rate.
-PRETRAINED_EPOCHS, PRETRAINED_LR = 3, 1e-3
-#: A head on frozen features.
-HEAD_LR = 1e-3
+#: A pretrained network is fine-tuned on pairs for at most this many epochs (the ``pairs_fine_tune`` recipe).
+PRETRAINED_PAIR_EPOCHS = 3
 
 
 class FrozenFeatures:
@@ -85,10 +81,10 @@ def train_siamese(
     frozen: FrozenFeatures,
     frozen_train_pairs: pd.DataFrame,
     cfg: Settings,
-    head_epochs: int = 10,
 ) -> SiameseRun:
-    """Train ``spec`` on the training pairs (early stopping on the validation pairs' loss, best weights kept)
-    and score the test pairs. A pretrained backbone whose weights cannot be had offline raises
+    """Train ``spec`` on the training pairs (its recipe in :data:`artlib.train.RECIPES`: ``pairs``,
+    ``pairs_fine_tune`` or ``pair_head`` with ``cfg.head_epochs``; early stopping on the validation pairs' loss,
+    best weights kept) and score the test pairs. A pretrained backbone whose weights cannot be had offline raises
     :class:`~artlib.models.weights.WeightsUnavailableError` before any training."""
     backbone, combine, training = parse_siamese_spec(spec)
     seed_everything(cfg.seed)
@@ -97,31 +93,25 @@ def train_siamese(
         feats = frozen.features(backbone)
         model = siamese_on_features(feats["train"].shape[1], combine)
         loaders = feature_pair_loaders(feats, {"train": frozen_train_pairs, "val": splits["val"][1]})
-        epochs, lr = head_epochs, HEAD_LR
+        config = TrainConfig.for_settings(cfg, "pair_head")
     else:
         model = siamese(backbone, combine, pretrained=training == "pretrained")
         loaders = pair_loaders(splits, cfg.image_size, input_normalization(model), cfg.batch_size, cfg.num_workers)
         if training == "pretrained":
-            epochs, lr = min(cfg.epochs, PRETRAINED_EPOCHS), PRETRAINED_LR
+            config = TrainConfig.for_settings(cfg, "pairs_fine_tune")
+            config.epochs = min(config.epochs, PRETRAINED_PAIR_EPOCHS)
         else:
-            epochs, lr = cfg.epochs, SCRATCH_LR
+            config = TrainConfig.for_settings(cfg, "pairs")
     validate = len(splits["val"][1]) > 0
     if not validate:
         log.warning(
             "%s: no validation pairs (too few validation paintings per artist): trained for %d epochs "
             "without early stopping, the last epoch's weights kept",
             name,
-            epochs,
+            config.epochs,
         )
-    config = TrainConfig(
-        epochs=epochs,
-        lr=lr,
-        monitor="val_loss" if validate else "train_loss",
-        patience=5 if validate else None,
-        seed=cfg.seed,
-        progress=cfg.progress,
-    )
-    checkpoints = cfg.outputs / "checkpoints" / f"siamese_{backbone}_{combine}_{training}"
+        config = replace(config, monitor="train_loss", mode="min", patience=None)
+    checkpoints = cfg.run_dir(f"siamese_{backbone}_{combine}_{training}")
     trainer = Trainer(model, config, checkpoint_dir=checkpoints)
     history = trainer.fit(loaders["train"], loaders["val"] if validate else None)
     trainer.load_best()

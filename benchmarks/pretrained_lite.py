@@ -275,9 +275,9 @@ def main() -> None:
     card_views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
     save_classifier(
         ckpt / "classifier.pt",
-        trainer.eval_net,
+        trainer.eval_model,
         ModelCard.for_model(
-            trainer.eval_net,
+            trainer.eval_model,
             args.model,
             tables["train"].classes,
             args.image_size,

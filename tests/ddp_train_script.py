@@ -33,7 +33,7 @@ trainer = Trainer(
 history = trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True), DataLoader(Labelled(32), batch_size=16))
 assert trainer.distributed and ddp.world_size() == 2
 batches = len(trainer.scheduler.optimizer.param_groups) and trainer.scheduler.last_epoch
-checksum = sum(float(p.detach().double().sum()) for p in trainer.net.parameters())  # BN buffers stay per-rank
+checksum = sum(float(p.detach().double().sum()) for p in trainer.model.parameters())  # BN buffers stay per-rank
 (out / f"rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {batches} {len(history)}")
 
 # Progressive unfreezing changes which parameters train: the DDP wrapper must follow.
@@ -46,6 +46,6 @@ unfreeze = ProgressiveUnfreezing(model.backbone, groups, unfreeze_at=[1, 2])
 trainer = Trainer(model, TrainConfig(epochs=3, lr=1e-2, monitor="train_loss", progress=False), callbacks=[unfreeze])
 trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True))
 moved = all(not torch.equal(a, b) for a, b in zip(start, model.backbone.parameters(), strict=True))
-checksum = sum(float(p.detach().double().sum()) for p in trainer.net.parameters())
+checksum = sum(float(p.detach().double().sum()) for p in trainer.model.parameters())
 (out / f"unfreeze_rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {moved}")
 ddp.shutdown_distributed()

@@ -23,6 +23,17 @@ def test_env_overrides(monkeypatch, tmp_path):
     assert s.hpo_trials == 1 and s.pairs_per_image == 2 and s.pretrained_epochs == 5 and s.hpo_epochs == 12
 
 
+def test_one_epochs_variable_sets_the_pretrained_epochs_and_says_so(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    monkeypatch.setenv("ARTLIB_EPOCHS", "4")
+    monkeypatch.delenv("ARTLIB_PRETRAINED_EPOCHS", raising=False)
+    with caplog.at_level("INFO", logger="artlib.config"):
+        s = settings()
+    assert s.epochs == s.pretrained_epochs == 4
+    assert "ARTLIB_EPOCHS=4 also sets pretrained_epochs (set ARTLIB_PRETRAINED_EPOCHS to differ)" in caplog.text
+    assert settings(unseen_artist_share=0.0).unseen_artist_share == 0.0  # 0 is allowed: no artist held out
+
+
 def test_the_defaults_are_the_ci_profile_and_profiles_name_only_settings():
     from dataclasses import fields
 
@@ -100,6 +111,9 @@ def test_bad_settings(monkeypatch, tmp_path):
         ({"ARTLIB_WORKERS": "-1"}, "ARTLIB_WORKERS must be >= 0"),
         ({"ARTLIB_TRAIN_FRACTION": "half"}, "ARTLIB_TRAIN_FRACTION must be a number"),
         ({"ARTLIB_TRAIN_FRACTION": "1.5"}, r"train_fraction must be in \(0, 1\]"),
+        ({"ARTLIB_TRAIN_FRACTION": "0"}, r"train_fraction must be in \(0, 1\], got 0.0"),
+        ({"ARTLIB_UNSEEN_ARTIST_SHARE": "0.95"}, r"unseen_artist_share must be in \[0, 0.9\]"),
+        ({"ARTLIB_UNSEEN_ARTIST_SHARE": "-0.1"}, r"unseen_artist_share must be in \[0, 0.9\]"),
         ({"ARTLIB_PRETRAINED_BACKBONES": "maybe"}, "ARTLIB_PRETRAINED_BACKBONES must be one of"),
         ({"ARTLIB_SEED": "-1"}, "ARTLIB_SEED must be >= 0"),
         ({"ARTLIB_MODEL_SCALE": "medium"}, "model_scale must be one of"),

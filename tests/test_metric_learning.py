@@ -16,6 +16,12 @@ def genre_splits(fixture_paths):
     return stratified_split(load_image_folder(fixture_paths.imagefolder, task="genre"), (0.7, 0.3), ("train", "val"))
 
 
+def _recipe(**changes):
+    from artlib.train import TrainConfig
+
+    return TrainConfig.from_recipe("metric", progress=False, **changes)
+
+
 def test_m_per_class_loader_checks_its_pitfalls(genre_splits):
     tf = train_transform(32)
     with pytest.raises(ValueError, match="multiple of m"):
@@ -57,7 +63,7 @@ def test_metric_learning_improves_retrieval(genre_splits):
     model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 32)
     emb, labels = extract_features(model, val, torch.device("cpu"))
     before = retrieval_metrics(emb, labels["genre"])
-    history = fit_metric(model, loader, "genre", epochs=5, lr=3e-3, val_loader=val, progress=False)
+    history = fit_metric(model, loader, "genre", _recipe(epochs=5, lr=3e-3), val_loader=val)
     assert {"val_precision_at_1", "val_mean_average_precision_at_r"} <= set(history.columns)
     assert history["val_mean_average_precision_at_r"].iloc[-1] > before["mean_average_precision_at_r"]
     emb = model.embed(torch.randn(3, 3, 32, 32))
@@ -88,7 +94,7 @@ def test_metric_learning_trains_through_the_trainer_with_checkpoints_and_callbac
 
     model = build()
     history = fit_metric(
-        model, loader, "genre", epochs=2, val_loader=val, progress=False, callbacks=[Record()], checkpoint_dir=tmp_path
+        model, loader, "genre", _recipe(epochs=2), val_loader=val, callbacks=[Record()], checkpoint_dir=tmp_path
     )
     assert [epoch for epoch, _ in seen] == [1, 2] and (history["triplets_per_batch"] >= 0).all()
     assert {"best.pt", "last.pt", "history.csv"} <= {p.name for p in tmp_path.iterdir()}
@@ -108,7 +114,20 @@ def test_fit_metric_keeps_the_last_weights_when_validation_cannot_measure(genre_
     backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
     model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 16)
     with caplog.at_level("WARNING"):
-        history = fit_metric(model, loader, "genre", epochs=2, val_loader=val, progress=False, checkpoint_dir=tmp_path)
+        history = fit_metric(model, loader, "genre", _recipe(epochs=2), val_loader=val, checkpoint_dir=tmp_path)
     assert history["val_mean_average_precision_at_r"].isna().all() and len(history) == 2
     assert not (tmp_path / "best.pt").exists() and (tmp_path / "last.pt").exists()
     assert "NaN in all 2 epochs" in caplog.text
+
+
+def test_without_validation_the_run_watches_the_training_loss(genre_splits, tmp_path):
+    """The metric recipe monitors validation MAP@R; with no validation loader fit_metric watches the training loss
+    (no early stopping) rather than a column that never appears."""
+    loader = m_per_class_loader(genre_splits.train, "genre", train_transform(32), m=4, batch_size=16)
+    backbone = create_model("simple_cnn", {"genre": 4}, widths=(8, 16, 32, 64))
+    model = EmbeddingNet(backbone.backbone, backbone.feature_dim, 16)
+    history = fit_metric(model, loader, "genre", _recipe(epochs=2), checkpoint_dir=tmp_path)
+    assert (
+        len(history) == 2 and "val_mean_average_precision_at_r" not in history and history["train_loss"].notna().all()
+    )
+    assert (tmp_path / "last.pt").is_file()

@@ -26,9 +26,9 @@ def paired(fixture_paths):
     return splits, frozen, make_pairs(splits["train"][0], "artist", 4, 1.75, 0)
 
 
-def _cfg(monkeypatch, tmp_path):
+def _cfg(monkeypatch, tmp_path, head_epochs=1):
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
-    return settings(epochs=1, image_size=32, batch_size=16)
+    return settings(epochs=1, pretrained_epochs=1, image_size=32, batch_size=16, head_epochs=head_epochs)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def _cfg(monkeypatch, tmp_path):
 )
 def test_a_spec_trains_and_scores_every_test_pair(paired, spec, monkeypatch, tmp_path):
     splits, frozen, frozen_pairs = paired
-    run = train_siamese(spec, splits, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path), head_epochs=1)
+    run = train_siamese(spec, splits, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path))
     test_pairs = splits["test"][1]
     assert run.scores.shape == (len(test_pairs),) and np.all((run.scores >= 0) & (run.scores <= 1))
     assert len(run.history) == 1 and (run.head is not None) == spec.endswith("frozen")
@@ -66,6 +66,7 @@ def test_weights_that_cannot_be_had_offline_stop_before_training(paired, monkeyp
 def test_without_validation_pairs_it_trains_without_early_stopping(paired, monkeypatch, tmp_path, caplog):
     splits, frozen, frozen_pairs = paired
     no_val = {**splits, "val": (splits["val"][0], splits["val"][1].iloc[:0])}
-    run = train_siamese("efficientnet_lite0:all:frozen", no_val, frozen, frozen_pairs, _cfg(monkeypatch, tmp_path), 2)
+    cfg = _cfg(monkeypatch, tmp_path, head_epochs=2)
+    run = train_siamese("efficientnet_lite0:all:frozen", no_val, frozen, frozen_pairs, cfg)
     assert "no validation pairs" in caplog.text and "val_loss" not in run.history and len(run.history) == 2
     assert run.scores.shape == (len(splits["test"][1]),)

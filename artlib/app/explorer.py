@@ -312,13 +312,11 @@ class Explorer:
     @torch.no_grad()
     def embed(self, image: np.ndarray) -> np.ndarray:
         """Raw features of an image, made as the index's were (model, size, normalisation, fit)."""
-        from ..data.transforms import eval_transform
+        from ..data.tta import views_transform
 
         spec = self.collection.embedder
         normalization = as_normalization(spec["normalization"])
-        x = eval_transform(spec["image_size"], normalization=normalization, fit=spec.get("fit", "crop"))(image=image)[
-            "image"
-        ]
+        x = views_transform((spec.get("fit", "crop"),), spec["image_size"], normalization)(image=image)["image"]
         return embed_with(self._query_embedder(), x[None]).float().numpy()
 
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:

@@ -14,8 +14,8 @@ from .dataset import ArtDataset, collate_skip_none
 from .device_augment import decode_transform
 from .seeded import SeededShuffle
 from .table import ArtTable
-from .transforms import IMAGENET, Normalization, eval_transform, train_transform
-from .tta import MultiView
+from .transforms import IMAGENET, Normalization, train_transform
+from .tta import views_transform
 
 
 def dataset_size(loader: DataLoader) -> int:
@@ -84,15 +84,9 @@ def make_loader(table: ArtTable, *, train: bool, options: LoaderOptions | None =
             trim_margins=o.trim_margins,
             zoom_out_p=o.zoom_out,
         )
-    elif o.tta_views:
-        transform = MultiView(o.tta_views, o.image_size, o.normalization, trim_margins=o.trim_margins)
     else:
-        transform = eval_transform(
-            o.image_size,
-            normalization=o.normalization,
-            fit="letterbox" if o.letterbox else "crop",
-            trim_margins=o.trim_margins,
-        )
+        views = o.tta_views or ("letterbox" if o.letterbox else "crop",)
+        transform = views_transform(views, o.image_size, o.normalization, o.trim_margins)
     decode_side = math.ceil(o.decode_scale * o.image_size) if o.decode_scale else None
     dataset = ArtDataset(table, transform, on_error=o.on_error, return_index=o.return_index, decode_side=decode_side)
     return DataLoader(

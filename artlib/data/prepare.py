@@ -17,22 +17,11 @@ import pandas as pd
 
 from .. import run_status
 from ..errors import NotEnoughDataError
-from . import (
-    ArtTable,
-    Splits,
-    drop_empty_classes,
-    load_csv_table,
-    load_image_folder,
-    load_nga,
-    load_painter_by_numbers,
-    load_split_folders,
-    load_wga,
-    load_wikiart,
-    stratified_split,
-)
+from . import ArtTable, Splits, drop_empty_classes, stratified_split
 from .dataset import verify_images
 from .duplicates import drop_overlap
 from .io import load_table, save_table
+from .sources import get_dataset
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -55,48 +44,18 @@ def source_paths(s: Settings) -> tuple[str, Path, Path]:
     """``(dataset, images_root, metadata)`` for the configured source, the fixture included."""
     if s.data is not None:
         return s.dataset, s.data, s.meta or s.data
-    fx = fixture_paths()
-    return s.dataset, *{
-        "wikiart": (fx.wikiart_images, fx.wikiart_csv),
-        "pbn": (fx.pbn_images, fx.pbn_csv),
-        "nga": (fx.nga, fx.nga),
-        "wga": (fx.wga_csv.parent / "images", fx.wga_csv),
-        "imagefolder": (fx.imagefolder, fx.imagefolder),
-    }[s.dataset]
+    source = get_dataset(s.dataset)
+    if source.fixture is None:
+        raise ValueError(f"ARTLIB_DATASET={s.dataset} needs ARTLIB_DATA: the generated fixture has no copy of it")
+    return s.dataset, *source.fixture(fixture_paths())
 
 
 def load_source(s: Settings) -> dict[str, ArtTable]:
-    """The configured dataset as given: ``{'all': table}`` or its own splits (e.g. train/val)."""
+    """The configured dataset as given (its registered loader, :mod:`artlib.data.sources`): ``{'all': table}``
+    or its own splits (e.g. train/val); only ``ARTLIB_TASKS`` when set, a task no image is labelled with left out."""
     dataset, images, meta = source_paths(s)
-    if dataset == "wikiart":
-        tables = {split: load_wikiart(meta, split, image_root=images) for split in ("train", "val")}
-    elif dataset == "pbn":
-        tables = {
-            "all": load_painter_by_numbers(
-                meta, s.tasks or ("artist", "style", "genre"), image_dir=images, min_images=1 if s.is_fixture else 10
-            )
-        }
-    elif dataset == "nga":
-        tables = {"all": load_nga(meta, s.tasks or ("style", "school", "artist"), image_dir=images)}
-    elif dataset == "wga":
-        tables = {"all": load_wga(meta, s.tasks or ("type", "school", "timeframe"), image_dir=images)}
-    elif dataset == "imagefolder":
-        subdirs = {d.name for d in Path(images).iterdir() if d.is_dir()}
-        split_folders = "train" in subdirs and bool(subdirs & {"val", "test"})  # train/ + val/ or test/
-        tables = load_split_folders(images) if split_folders else {"all": load_image_folder(images)}
-    elif dataset == "csv":
-        tasks = s.tasks or ["label"]
-        table = load_csv_table(meta, tasks, root=images if s.meta else None)  # other columns kept as metadata
-        if s.title_column:
-            if s.title_column not in table.frame:
-                raise KeyError(
-                    f"ARTLIB_TITLE_COLUMN={s.title_column}: no such column in {meta} "
-                    f"(columns: {list(table.frame.columns)})"
-                )
-            table.frame["title"] = table.frame[s.title_column]
-        tables = {"all": table}
-    else:
-        raise ValueError(f"unknown ARTLIB_DATASET {dataset!r}")
+    source = get_dataset(dataset)
+    tables = source.load(Path(images), Path(meta), source.tasks(s), s)
     if s.tasks:
         tables = {k: t.select_tasks(s.tasks) for k, t in tables.items()}
     return _drop_empty_tasks(tables)

@@ -9,6 +9,7 @@ probabilities over the views (and over mirror images with ``flip_tta``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import albumentations as A
 import numpy as np
@@ -66,3 +67,15 @@ class MultiView:
 
     def __repr__(self) -> str:
         return f"MultiView(views={self.views}, trim_margins={self.trim_margins})"
+
+
+def views_transform(
+    views: Sequence[str], size: int, normalization: Normalization = IMAGENET, trim_margins: bool = False
+) -> Any:
+    """The evaluation transform of ``views`` (the one place this is decided): a single ``crop`` or ``letterbox``
+    is :func:`eval_transform` fitted that way (``(3, size, size)`` images); anything else is a :class:`MultiView`
+    stack (``(V, 3, size, size)``, averaged by ``Trainer.predict``)."""
+    views = tuple(views)
+    if len(views) == 1 and views[0] in ("crop", "letterbox"):
+        return eval_transform(size, normalization=normalization, fit=views[0], trim_margins=trim_margins)
+    return MultiView(views, size, normalization, trim_margins=trim_margins)

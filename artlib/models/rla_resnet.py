@@ -329,7 +329,15 @@ def rla_resnet(
     """RLA-ResNet with heads. ``attention``: None | 'se' | 'eca' | 'cbam'; ``cell``: 'rnn' | 'gru' | 'lstm';
     ``rla_input``: 'output' (official: the block output feeds the hidden state) | 'residual'."""
     backbone = rla_backbone(
-        depth, layers, rla_channel, cell, attention, base_width, torchvision_weights, rla_input, zero_init_residual
+        depth=depth,
+        layers=layers,
+        rla_channel=rla_channel,
+        cell=cell,
+        attention=attention,
+        base_width=base_width,
+        torchvision_weights=torchvision_weights,
+        rla_input=rla_input,
+        zero_init_residual=zero_init_residual,
     )
     return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
 

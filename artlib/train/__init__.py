@@ -1,7 +1,8 @@
-"""Training: :class:`Trainer`, masked multitask loss, schedules, checkpoints, unfreezing,
-layer-wise rates, MixUp/CutMix, weight EMA, the fine-tuning recipe."""
+"""Training: :class:`Trainer`, :class:`TrainConfig` and its named recipes, masked multitask loss, schedules,
+checkpoints, unfreezing, layer-wise rates, MixUp/CutMix, weight EMA, the fine-tuning recipe."""
 
 from .checkpoint import CheckpointError, load_checkpoint, load_weights, save_checkpoint
+from .config import RECIPES, Recipe
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss, inverse_frequency_weights
 from .mixing import MixedBatch, MixUpCutMix, mixed_loss
@@ -12,6 +13,8 @@ from .trainer import Predictions, TrainConfig, Trainer, TrainingDivergedError
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
 
 __all__ = [
+    "RECIPES",
+    "Recipe",
     "EarlyStopping",
     "MaskedMultiTaskLoss",
     "MixUpCutMix",

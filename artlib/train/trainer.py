@@ -28,6 +28,7 @@ from ..models.heads import embed_with
 from ..utils.locks import exclusive_folder
 from ..utils.runtime import resolve_device
 from .checkpoint import CheckpointError, check_resumable, load_checkpoint, save_checkpoint
+from .config import TrainConfig
 from .early_stopping import EarlyStopping
 from .losses import MaskedMultiTaskLoss
 from .mixing import MixUpCutMix, mixed_loss
@@ -44,33 +45,6 @@ RESUME_FIXED = ("lr", "weight_decay", "optimizer", "momentum")
 
 class TrainingDivergedError(RuntimeError):
     """The loss became NaN / infinite or grew by orders of magnitude: the weights are no longer usable."""
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation settings. ``monitor`` is a history column, e.g. ``val_loss`` or ``val_macro_f1``."""
-
-    epochs: int = 10
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    optimizer: str = "adamw"
-    momentum: float = 0.9
-    warmup_epochs: float = 1.0
-    min_lr_ratio: float = 0.01
-    label_smoothing: float = 0.0
-    mixup_alpha: float = 0.0  # > 0: MixUp training batches (see artlib.train.mixing)
-    cutmix_alpha: float = 0.0  # > 0: CutMix; both > 0: one or the other per batch
-    mix_prob: float = 1.0  # the chance that a training batch is mixed
-    ema_decay: float | None = None  # e.g. 0.999: evaluate and save an exponential moving average of the weights
-    grad_clip: float | None = None
-    amp: bool = True
-    channels_last: bool = True
-    monitor: str = "val_loss"
-    mode: str = "min"
-    patience: int | None = 5
-    seed: int = 0
-    progress: bool = True
-    device: str = "auto"
 
 
 @dataclass
@@ -144,7 +118,7 @@ class Trainer:
             self.callbacks.append(TensorBoardLogger(log_dir, class_names))
         self.distributed = ddp.init_distributed()
         self.device = ddp.local_device() if self.distributed else resolve_device(self.config.device)
-        self.net = model.to(self.device)  # the bare model: embed, head, state dicts
+        self.model = model.to(self.device)
         if objective is not None and self.distributed:
             raise NotImplementedError(
                 "an objective calls the bare model, so DistributedDataParallel would not "
@@ -158,10 +132,11 @@ class Trainer:
         }
         self.use_cuda = self.device.type == "cuda"
         if self.use_cuda and self.config.channels_last:
-            self.net = self.net.to(memory_format=torch.channels_last)
-        # what a training step calls: the bare model, or its DistributedDataParallel wrapper (wrap_ddp); `net` stays
-        # the bare model (embed, head, state dicts) and `eval_net` the weights predictions use (EMA when enabled)
-        self._step_module: nn.Module = self.net
+            self.model = self.model.to(memory_format=torch.channels_last)
+        # three views of one network: `model` the bare model (embed, head, state dicts), `_train_module` what a
+        # training step calls (`model` or its DistributedDataParallel wrapper) and `eval_model` the weights
+        # predictions use (the EMA when enabled)
+        self._train_module: nn.Module = self.model
         self._wrapped_for: tuple[bool, ...] | None = None
         self._wrap_distributed()
         self.loss_fn = MaskedMultiTaskLoss(class_weights, label_smoothing=self.config.label_smoothing).to(self.device)
@@ -169,7 +144,7 @@ class Trainer:
         from timm.utils import ModelEmaV3  # imported when needed: timm is slow to import
 
         self.ema = (
-            ModelEmaV3(self.net, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
+            ModelEmaV3(self.model, decay=self.config.ema_decay, use_warmup=True, warmup_power=0.75)
             if self.config.ema_decay
             else None
         )
@@ -179,7 +154,7 @@ class Trainer:
             else None
         )  # < 0: its clear error
         # All parameters go to the optimizer: frozen ones (no grad) are skipped until unfrozen.
-        params = param_groups if param_groups is not None else list(self.net.parameters())
+        params = param_groups if param_groups is not None else list(self.model.parameters())
         self.optimizer = build_optimizer(params, self.config)
         self.amp_dtype = None
         if self.use_cuda and self.config.amp:
@@ -200,16 +175,16 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
 
     @property
-    def eval_net(self) -> nn.Module:
+    def eval_model(self) -> nn.Module:
         """The weights that are evaluated and saved as best: the EMA when ``ema_decay`` is set."""
-        return self.ema.module if self.ema is not None else self.net
+        return self.ema.module if self.ema is not None else self.model
 
-    def _forward(self, images: torch.Tensor, module: nn.Module | None = None) -> dict[str, torch.Tensor]:
-        """The logits dict of ``images``."""
-        return self._forward_features(images, False, module)[0]
+    def _forward(self, images: torch.Tensor, model: nn.Module | None = None) -> dict[str, torch.Tensor]:
+        """The logits dict of ``images`` (by ``model``, else the model in training)."""
+        return self._forward_features(images, False, model)[0]
 
     def _forward_features(
-        self, images: torch.Tensor, embed: bool, module: nn.Module | None = None
+        self, images: torch.Tensor, embed: bool, model: nn.Module | None = None
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None]:
         """The logits dict and, with ``embed``, the features (computed in the same pass)."""
         images = images.to(self.device, non_blocking=True)
@@ -217,13 +192,13 @@ class Trainer:
             images = images.contiguous(memory_format=torch.channels_last)
         feats = None
         with self.autocast():
-            bare = module or self.net  # embed/head live on the bare model, not on a DDP wrapper
+            bare = model or self.model  # embed/head live on the model, not on a DDP wrapper
             head = getattr(bare, "head", None)
             if embed and head is not None:
                 feats = embed_with(bare, images)
                 out = head(feats)
             else:
-                out = (module or self._step_module)(images)
+                out = (model or self._train_module)(images)
                 feats = embed_with(bare, images) if embed else None
         if isinstance(out, torch.Tensor):
             out = {"label": out}
@@ -238,12 +213,13 @@ class Trainer:
         """
         if not self.distributed:
             return
-        trainable = tuple(p.requires_grad for p in self.net.parameters())
+        trainable = tuple(p.requires_grad for p in self.model.parameters())
         if trainable == self._wrapped_for:
             return
         from torch.nn.parallel import DistributedDataParallel
 
-        self._step_module = DistributedDataParallel(self.net, device_ids=[self.device.index] if self.use_cuda else None)
+        device_ids = [self.device.index] if self.use_cuda else None
+        self._train_module = DistributedDataParallel(self.model, device_ids=device_ids)
         self._wrapped_for = trainable
 
     def _prepare(self, images: torch.Tensor, stage: str) -> torch.Tensor:
@@ -274,7 +250,7 @@ class Trainer:
     # -- training --------------------------------------------------------------
     def train_epoch(self, loader: DataLoader) -> float:
         scheduler = self._ensure_scheduler(len(loader))
-        self._step_module.train()
+        self._train_module.train()
         self._call("on_epoch_start")  # after train(): callbacks may put layers back in eval mode
         self._wrap_distributed()  # callbacks may have frozen or unfrozen layers
         total, count = 0.0, 0
@@ -306,12 +282,12 @@ class Trainer:
             self.scaler.scale(loss).backward()
             if self.config.grad_clip:
                 self.scaler.unscale_(self.optimizer)
-                nn.utils.clip_grad_norm_(self.net.parameters(), self.config.grad_clip)
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
             self.scaler.step(self.optimizer)
             self.scaler.update()
             scheduler.step()
             if self.ema is not None:  # the schedule counts the optimizer steps (and is resumed with them)
-                self.ema.update(self.net, step=scheduler.last_epoch)
+                self.ema.update(self.model, step=scheduler.last_epoch)
             if self.initial_loss is None:  # the untrained model's loss: the yardstick of divergence
                 self.initial_loss = float(loss.detach())
             total += float(loss.detach()) * len(images)
@@ -451,8 +427,8 @@ class Trainer:
             from ..data.tta import MultiView
 
             multi_view = isinstance(getattr(loader.dataset, "transform", None), MultiView)
-        net = self.eval_net
-        net.eval()
+        model = self.eval_model
+        model.eval()
         probs: dict[str, list] = {}
         labels: dict[str, list] = {}
         indices, embeddings = [], []
@@ -465,10 +441,10 @@ class Trainer:
                 raise ValueError(f"multi_view needs (B, V, C, H, W) batches, got {tuple(images.shape)}")
             size, views = len(images), (images.shape[1] if multi_view else 0)
             images = self._prepare(images.flatten(0, 1) if views else images, "eval")
-            out, feats = self._forward_features(images, embed, net)
+            out, feats = self._forward_features(images, embed, model)
             batch_probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
             if flip_tta:
-                mirrored = self._forward(torch.flip(images, dims=[-1]), module=net)
+                mirrored = self._forward(torch.flip(images, dims=[-1]), model)
                 batch_probs = {
                     task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in batch_probs.items()
                 }
@@ -513,7 +489,7 @@ class Trainer:
     # -- checkpoints -------------------------------------------------------------
     def state_dict(self) -> dict:
         return {
-            "model": self.net.state_dict(),
+            "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict() if self.scheduler else {},
             "scaler": self.scaler.state_dict(),
@@ -529,14 +505,14 @@ class Trainer:
     def _save(self, is_best: bool) -> None:
         if self.checkpoint_dir is None or not ddp.is_main():
             return
-        if not all(torch.isfinite(t).all() for t in self.eval_net.state_dict().values() if t.is_floating_point()):
+        if not all(torch.isfinite(t).all() for t in self.eval_model.state_dict().values() if t.is_floating_point()):
             # never saved, least of all as best
             self.diverged("the weights hold NaN or infinite values", saved_epochs=0)
         save_checkpoint(self.state_dict(), self.checkpoint_dir / "last.pt")
         if is_best:
             save_checkpoint(
                 {
-                    "model": self.eval_net.state_dict(),
+                    "model": self.eval_model.state_dict(),
                     "epoch": self.epoch,
                     "run_id": self.run_id,
                     "monitor": self.config.monitor,
@@ -551,7 +527,7 @@ class Trainer:
         """Restore model, optimizer, schedule, scaler, epoch, early stopping and history."""
         state = load_checkpoint(path, map_location=self.device)
         check_resumable(state, path)
-        self.net.load_state_dict(state["model"])
+        self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"]:
             self.scheduler.load_state_dict(state["scheduler"])
@@ -606,14 +582,14 @@ class Trainer:
                 self.config.monitor,
                 len(self.history),
             )
-            return self.net
+            return self.model
         state = load_checkpoint(self.checkpoint_dir / "best.pt", map_location=self.device)
         if self._saved and state.get("run_id", self.run_id) != self.run_id:
             raise CheckpointError(
                 f"{self.checkpoint_dir / 'best.pt'} was written by another training run after this one saved "
                 "there: loading it would evaluate the other run's weights. Give each run its own checkpoint_dir."
             )
-        self.net.load_state_dict(state["model"])
+        self.model.load_state_dict(state["model"])
         if self.ema is not None:  # best.pt holds the evaluated (EMA) weights: evaluate those
             self.ema.module.load_state_dict(state["model"])
-        return self.net
+        return self.model

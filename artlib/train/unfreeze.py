@@ -63,7 +63,7 @@ class ProgressiveUnfreezing:
 
     def on_epoch_start(self, trainer: Trainer) -> None:
         k = self.apply(trainer.epoch)
-        trainable = sum(p.numel() for p in trainer.net.parameters() if p.requires_grad)
+        trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
         log.info(
             "epoch %d: %d/%d backbone groups open, %d trainable parameters",
             trainer.epoch + 1,

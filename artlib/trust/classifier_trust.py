@@ -3,7 +3,7 @@
 preds = {s: split_predictions(trainer, splits[s], card) for s in ("train", "val", "test")}
 bank = fit_classifier_trust(card, preds["val"], preds["train"])    # fills card.trust, returns the k-NN bank
 report = classifier_trust_report(card, preds["test"], bank)         # one row per task, with 95 % intervals
-artifacts.save_model(cfg, "classifier", trainer.net, card, bank)
+artifacts.save_model(cfg, "classifier", trainer.model, card, bank)
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from test_trainer import _model, _tiny_problem
+from toy_problems import _model, _tiny_problem
 
 from artlib.train import MaskedMultiTaskLoss, MixUpCutMix, TrainConfig, Trainer, mixed_loss
 
@@ -94,7 +94,7 @@ def test_trainer_with_mixing_learns_and_resumes_identically(tmp_path):
     interrupted.fit(loader, until_epoch=2)
     resumed = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
     resumed.fit(loader, resume_from=tmp_path / "last.pt")
-    for a, b in zip(straight.net.state_dict().values(), resumed.net.state_dict().values(), strict=True):
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
     plain = Trainer(_model(), TrainConfig(epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None))
     assert plain.mixer is None and straight.mixer is not None

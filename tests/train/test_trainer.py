@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader
+from toy_problems import _model, _tiny_problem
 
 from artlib.data import load_wikiart, stratified_split
 from artlib.data.dataset import verify_images
@@ -93,28 +94,6 @@ def test_trainer_beats_chance_on_fixture(splits, tmp_path):
     assert best["value"] == pytest.approx(history["val_macro_f1"].max())
 
 
-def _tiny_problem():
-    torch.manual_seed(0)
-    x = torch.randn(64, 3, 8, 8)
-    y = (x.mean((1, 2, 3)) > 0).long()
-    ds = TensorDataset(x, y)
-
-    class Wrap(torch.utils.data.Dataset):
-        def __len__(self):
-            return len(ds)
-
-        def __getitem__(self, i):
-            a, b = ds[i]
-            return a, {"label": b}
-
-    return DataLoader(Wrap(), batch_size=16, shuffle=True)
-
-
-def _model():
-    torch.manual_seed(1)
-    return create_model("simple_cnn", {"label": 2}, widths=(4, 8), dropout=0.5)
-
-
 def test_resume_equals_uninterrupted(tmp_path):
     loader = _tiny_problem()
     cfg = TrainConfig(epochs=4, lr=1e-2, monitor="train_loss", progress=False, patience=None)
@@ -127,7 +106,7 @@ def test_resume_equals_uninterrupted(tmp_path):
     resumed = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
     history = resumed.fit(loader, resume_from=tmp_path / "last.pt")
     assert list(history["epoch"]) == [1, 2, 3, 4]
-    for a, b in zip(straight.net.state_dict().values(), resumed.net.state_dict().values(), strict=True):
+    for a, b in zip(straight.model.state_dict().values(), resumed.model.state_dict().values(), strict=True):
         assert torch.equal(a, b)
 
 
@@ -155,9 +134,9 @@ def test_flip_tta_averages_the_mirror_image():
     plain = trainer.predict(DataLoader(loader.dataset, batch_size=16))
     tta = trainer.predict(DataLoader(loader.dataset, batch_size=16), flip_tta=True)
     images = torch.stack([loader.dataset[i][0] for i in range(len(loader.dataset))])
-    trainer.net.eval()
+    trainer.model.eval()
     with torch.no_grad():
-        mirrored = torch.softmax(trainer.net(torch.flip(images, dims=[-1]))["label"], 1).numpy()
+        mirrored = torch.softmax(trainer.model(torch.flip(images, dims=[-1]))["label"], 1).numpy()
     assert np.allclose(tta.probs["label"], (plain.probs["label"] + mirrored) / 2, atol=1e-5)
     assert not np.allclose(tta.probs["label"], plain.probs["label"])
     assert trainer.evaluate(DataLoader(loader.dataset, batch_size=16), top_k=(), flip_tta=True).loc[
@@ -179,10 +158,10 @@ def test_multiview_batches_average_the_views():
             return torch.stack([images[i], -images[i]]), {"label": labels[i]}
 
     both = trainer.predict(DataLoader(TwoViews(), batch_size=16), multi_view=True)
-    trainer.net.eval()
+    trainer.model.eval()
     with torch.no_grad():
         expected = (
-            torch.softmax(trainer.net(images)["label"], 1) + torch.softmax(trainer.net(-images)["label"], 1)
+            torch.softmax(trainer.model(images)["label"], 1) + torch.softmax(trainer.model(-images)["label"], 1)
         ) / 2
     assert both.probs["label"].shape == (64, 2)
     assert np.allclose(both.probs["label"], expected.numpy(), atol=1e-5)
@@ -205,7 +184,7 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     cfg = TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False, patience=None, ema_decay=0.999)
     trainer = Trainer(_model(), cfg, checkpoint_dir=tmp_path)
     trainer.fit(loader, until_epoch=1)
-    w1 = {k: v.clone() for k, v in trainer.net.named_parameters()}
+    w1 = {k: v.clone() for k, v in trainer.model.named_parameters()}
     for k, v in trainer.ema.module.named_parameters():  # step 1: timm copies the weights
         assert torch.equal(v, w1[k])
     ema1 = {k: v.clone() for k, v in trainer.ema.module.state_dict().items()}
@@ -213,9 +192,9 @@ def test_ema_follows_timm_warmup_and_is_what_gets_evaluated(tmp_path):
     assert all(torch.equal(best[k], v) for k, v in ema1.items())
     trainer.fit(loader)
     decay = 1 - 2**-0.75  # timm's warm-up at step 2, below ema_decay
-    for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.net.named_parameters(), strict=True):
+    for (k, ema), (_, w2) in zip(trainer.ema.module.named_parameters(), trainer.model.named_parameters(), strict=True):
         assert torch.allclose(ema, decay * w1[k] + (1 - decay) * w2, atol=1e-6)
-    pairs = zip(trainer.ema.module.parameters(), trainer.net.parameters(), strict=True)
+    pairs = zip(trainer.ema.module.parameters(), trainer.model.parameters(), strict=True)
     assert any(not torch.equal(a, b) for a, b in pairs)
     # predictions come from the EMA weights, and best.pt holds them
     got = trainer.predict(DataLoader(loader.dataset, batch_size=16)).probs["label"]
@@ -262,7 +241,7 @@ def test_resume_with_augmentation_is_bit_exact(splits, tmp_path, workers):
     run(tmp_path / "b", until_epoch=1)
     resumed, resumed_history = run(tmp_path / "b", resume_from=tmp_path / "b" / "last.pt")
     assert list(resumed_history["train_loss"]) == list(straight_history["train_loss"])
-    for (name, a), b in zip(straight.net.state_dict().items(), resumed.net.state_dict().values(), strict=True):
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values(), strict=True):
         assert torch.equal(a, b), name
 
 
@@ -367,7 +346,7 @@ def test_a_diverging_run_stops_before_saving_its_weights(tmp_path):
         def on_epoch_start(self, trainer):
             if trainer.epoch == 1:
                 with torch.no_grad():
-                    for p in trainer.net.parameters():
+                    for p in trainer.model.parameters():
                         p.mul_(1e12)
 
     trainer = Trainer(_model(), cfg, checkpoint_dir=tmp_path, callbacks=[Explode()])

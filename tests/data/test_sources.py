@@ -1,0 +1,60 @@
+"""The dataset registry: a new dataset is one decorated loader, and settings and load_source then know it."""
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from artlib.config import settings
+from artlib.data import load_csv_table, sources
+from artlib.data.prepare import load_source, source_paths
+from artlib.data.sources import get_dataset, list_datasets, register_dataset
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """A copy of the registry, so that what a test registers does not outlive it."""
+    monkeypatch.setattr(sources, "_SOURCES", dict(sources._SOURCES))
+
+
+def test_the_built_in_datasets_and_which_the_fixture_has():
+    assert list_datasets() == ["wikiart", "pbn", "nga", "wga", "imagefolder", "csv"]
+    assert list_datasets(fixture_only=True) == ["wikiart", "pbn", "nga", "wga", "imagefolder"]
+    assert get_dataset("pbn").default_tasks == ("artist", "style", "genre")
+
+
+@pytest.mark.parametrize("name", ["wikiart", "pbn", "nga", "wga", "imagefolder"])
+def test_every_fixture_dataset_loads_its_default_tasks(name, monkeypatch, tmp_path):
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    s = settings(dataset=name)
+    dataset, images, meta = source_paths(s)
+    tables = load_source(s)
+    assert dataset == name and images.exists() and meta.exists() and all(len(t) > 0 for t in tables.values())
+    defaults = get_dataset(name).default_tasks
+    assert not defaults or list(next(iter(tables.values())).tasks) == list(defaults)
+
+
+def test_a_registered_dataset_is_known_to_settings_and_load_source(registry, monkeypatch, tmp_path):
+    images = tmp_path / "museum"
+    images.mkdir()
+    for i in range(4):
+        Image.new("RGB", (8, 8), (i * 60, 0, 0)).save(images / f"{i}.jpg")
+    pd.DataFrame({"file": [f"{i}.jpg" for i in range(4)], "maker": list("abab")}).to_csv(images / "works.csv")
+
+    @register_dataset("museum", default_tasks=("maker",))
+    def load_museum(images, meta, tasks, s):
+        frame = pd.read_csv(meta / "works.csv").rename(columns={"file": "path"})
+        frame.to_csv(meta / "labels.csv", index=False)
+        return {"all": load_csv_table(meta / "labels.csv", tasks, root=images)}
+
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path / "out"))
+    with pytest.raises(ValueError, match="ARTLIB_DATASET=museum needs ARTLIB_DATA"):
+        settings(dataset="museum")  # no fixture copy
+    tables = load_source(settings(dataset="museum", data=images))
+    assert list(tables) == ["all"] and tables["all"].classes == {"maker": ["a", "b"]} and len(tables["all"]) == 4
+
+
+def test_a_name_is_registered_once_and_an_unknown_one_is_named(registry):
+    with pytest.raises(ValueError, match="'csv' is already registered"):
+        register_dataset("csv")(lambda images, meta, tasks, s: {})
+    with pytest.raises(ValueError, match=r"ARTLIB_DATASET must be one of \['wikiart'.*got 'wikiarts'"):
+        get_dataset("wikiarts")
