@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .data.table import ArtTable
     from .data.transforms import Normalization
+    from .embedder_card import EmbedderCard
     from .models.siamese import SiameseNet
     from .similarity import SimilarityIndex
     from .trust.task_trust import TaskTrust
@@ -287,6 +288,13 @@ class IndexArtifact:
     def data(self) -> dict:
         return self.meta.get("data", {})
 
+    @property
+    def embedder_card(self) -> EmbedderCard | None:
+        """How the image vectors were made (None for a text index); a damaged record raises ``ValueError``."""
+        from .embedder_card import EmbedderCard
+
+        return EmbedderCard.from_dict(self.embedder) if "model" in self.embedder else None
+
 
 def collection_items(table: ArtTable, ids: list[str]) -> pd.DataFrame:
     """One row per painting of an :class:`~artlib.data.ArtTable` for an index: ``id``, ``path``, the class
@@ -355,13 +363,9 @@ def save_collection(
     at ``image_size``, centre crop) and title index by name, with every painting's labels, title and path,
     and make its thumbnails (:class:`artlib.thumbnails.Thumbnails`) for galleries."""
     items = collection_items(table, ids)
-    embedder = {
-        "model": model,
-        "pretrained": True,
-        "image_size": image_size,
-        "fit": "crop",
-        "normalization": [list(part) for part in normalization],
-    }
+    from .embedder_card import EmbedderCard
+
+    embedder = EmbedderCard(model, image_size, normalization).to_dict()
     saved = {
         "image_index": save_index(
             cfg, "image_index", image_index, items, table.root or Path(), embedder, tasks=table.tasks, features=features

@@ -111,17 +111,38 @@ class SimilarityIndex:
             raise ValueError(f"query has {queries.shape[1]} dims, index has {self.dim}")
         return self.index.search(normalize(queries), min(k, len(self)))
 
-    def query(self, vector: np.ndarray, k: int = 10, exclude: str | None = None) -> pd.DataFrame:
-        """The ``k`` nearest ids for one vector as ``id, similarity, rank`` (several: :meth:`search`)."""
+    def query(
+        self, vector: np.ndarray, k: int = 10, exclude: str | None = None, mask: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The ``k`` nearest ids for one vector as ``id, similarity, rank`` (several: :meth:`search`). ``mask``:
+        one boolean per stored item, only the ``True`` ones are candidates (exact search among them, e.g. the
+        paintings of the styles a user filtered on)."""
         if np.ndim(vector) == 2 and len(vector) != 1:
             raise ValueError(f"query takes one vector, got {len(vector)} rows: use search() for several")
-        sims, pos = self.search(vector, k + (exclude is not None))
+        if mask is not None:
+            sims, pos = self._search_among(vector, k + (exclude is not None), np.asarray(mask))
+        else:
+            sims, pos = self.search(vector, k + (exclude is not None))
         rows = [
             (self.ids[p], float(s)) for s, p in zip(sims[0], pos[0], strict=True) if p >= 0 and self.ids[p] != exclude
         ]
         frame = pd.DataFrame(rows[:k], columns=["id", "similarity"])
         frame["rank"] = np.arange(1, len(frame) + 1)
         return frame
+
+    def _search_among(self, vector: np.ndarray, k: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`search` for one vector restricted to the stored items where ``mask`` is True (exact)."""
+        if mask.dtype != bool or mask.shape != (len(self),):
+            raise ValueError(f"mask must hold one boolean per stored item ({len(self)}), got {mask.dtype} {mask.shape}")
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        query = normalize(np.atleast_2d(vector))
+        if query.shape[1] != self.dim:
+            raise ValueError(f"query has {query.shape[1]} dims, index has {self.dim}")
+        candidates = np.flatnonzero(mask)
+        sims = self.vectors[candidates] @ query[0]
+        order = np.argsort(-sims, kind="stable")[:k]
+        return sims[order][None], candidates[order][None]
 
     def query_id(self, item_id: str | int, k: int = 10) -> pd.DataFrame:
         """Neighbours of a stored item (itself excluded)."""

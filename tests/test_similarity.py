@@ -182,3 +182,23 @@ def test_the_pair_loss_is_pytorch_metric_learnings_contrastive_loss():
     assert abs(ours.item() - pml.item()) < 1e-4
     ours.backward()
     assert emb.grad is not None and emb.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_masked_query_ranks_only_the_allowed_items_exactly(kind):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(200, 16)).astype(np.float32)
+    index = SimilarityIndex(vectors, [f"p{i}" for i in range(200)], kind=kind)
+    mask = np.zeros(200, dtype=bool)
+    mask[::3] = True
+    query = rng.normal(size=16).astype(np.float32)
+    hits = index.query(query, k=5, mask=mask)
+    allowed = np.flatnonzero(mask)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    expected = allowed[np.argsort(-(unit[allowed] @ (query / np.linalg.norm(query))))[:5]]
+    assert list(hits["id"]) == [f"p{i}" for i in expected] and list(hits["rank"]) == [1, 2, 3, 4, 5]
+    assert hits["similarity"].is_monotonic_decreasing
+    assert index.query(query, k=50, mask=np.eye(1, 200, 7, dtype=bool)[0])["id"].tolist() == ["p7"]
+    assert index.query(query, k=3, mask=np.zeros(200, dtype=bool)).empty
+    with pytest.raises(ValueError, match="one boolean per stored item"):
+        index.query(query, k=3, mask=np.ones(10, dtype=bool))

@@ -5,16 +5,15 @@
     explorer.classify(image)                          # {task: top-3 table}
     explorer.similar(image=image, k=8)                # nearest paintings with labels, scores, same-artist p
 
-Every artefact is optional: a missing one or one made from other data than the collection (the image
-index) becomes a :class:`Note` that says which notebook to run, never an exception on the page.
+Every artefact is optional: what is loaded and whether it fits together is :mod:`artlib.app.collection`'s
+(a missing one, or one made from other data, is a :class:`Note` saying which notebook to run).
 """
 
 from __future__ import annotations
 
 import base64
-import logging
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,84 +23,40 @@ import pandas as pd
 import torch
 from PIL import Image
 
-if TYPE_CHECKING:
-    from ..models.siamese import SiameseNet
-
 from .. import artifacts
 from ..config import default_outputs
 from ..data.images import decode_rgb, load_rgb
-from ..data.transforms import as_normalization
-from ..models import embed_with
-from ..predict import Answer, Classifier, ModelCard
 from ..thumbnails import collection_thumbnails
+from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from ..predict import Answer
 
 #: Uploads above Pillow's own decompression-bomb limit (about 89 MP) are refused.
 MAX_UPLOAD_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 #: At most this many paintings on the map (a fixed random sample of larger collections).
 MAP_POINTS = 2000
-#: Choices of test-time views on the Classify page: label -> (views, mirror); None = the model card's.
-VIEW_CHOICES = {
-    "as evaluated (model card)": None,
-    "one view": (("letterbox",), False),
-    "one view + mirror": (("letterbox",), True),
-    "multi-view + mirror": (("letterbox", "start", "end"), True),
-}
 
 
 @dataclass
-class Note:
-    """Something the app cannot show, why, and what to do about it."""
+class Explorer(Artefacts):
+    """The artefacts of one outputs folder (:class:`Artefacts`, those that fit together) and the queries the
+    app's pages make on them."""
 
-    topic: str  # "classifier", "image_index", "titles", "artists", ...
-    text: str
-    level: str = "warning"  # "warning" | "error" | "info"
-
-
-@dataclass
-class Explorer:
-    """The artefacts of one outputs folder and the queries the app's pages make on them."""
-
-    outputs: Path
-    classifier: Classifier | None = None
-    images: artifacts.IndexArtifact | None = None
-    titles: artifacts.IndexArtifact | None = None
-    same_artist: tuple[SiameseNet, ModelCard] | None = None
-    map: tuple[pd.DataFrame, dict] | None = None
-    suspects: tuple[pd.DataFrame, dict] | None = None
     notes: list[Note] = field(default_factory=list)
     load_seconds: float = 0.0
     _embedder: torch.nn.Module | None = None
     _encoder: object | None = None
+    _captions: dict[str, str] | None = None
 
-    # ------------------------------------------------------------------------------------------- loading
     @classmethod
     def open(cls, outputs: str | Path | None = None) -> Explorer:
-        """Load every artefact the app uses from ``outputs`` (default :func:`default_outputs`)."""
+        """Load every artefact the app uses from ``outputs`` (default :func:`default_outputs`), keep those that
+        fit the collection, and note the rest."""
         start = time.perf_counter()
-        outputs = Path(outputs) if outputs else default_outputs()
-        self = cls(outputs)
-        if not (outputs / artifacts.ARTIFACTS_DIR).is_dir():
-            self.notes.append(
-                Note(
-                    "outputs",
-                    f"{outputs} holds no saved artefacts: the notebooks have not run "
-                    "there. Run the main job first (python -m artlib.run_notebooks, with the "
-                    "ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at its outputs "
-                    "folder.",
-                    "error",
-                )
-            )
-            return self
-        self.images = self._load("image_index", artifacts.load_index)
-        self.titles = self._load("title_index", artifacts.load_index) if self.images else None
-        self.classifier = self._load("classifier", lambda o, n: artifacts.load_classifier(o, n, device="cpu"))
-        self.same_artist = self._load("same_artist", artifacts.load_model)
-        self.map = self._load("map", artifacts.load_frame)
-        self.suspects = self._load("suspects", artifacts.load_frame)
-        self._check_data()
-        self._check_collection()
+        found, notes = load_artefacts(Path(outputs) if outputs else default_outputs())
+        kept, misfits = fitting(found)
+        self = cls(**vars(kept), notes=[*notes, *misfits, *collection_notes(kept)])
         self._warm_up()
         self.load_seconds = time.perf_counter() - start
         return self
@@ -109,110 +64,12 @@ class Explorer:
     def _warm_up(self) -> None:
         """Build the query embedder now, so the first uploaded painting answers as fast as the next ones."""
         if self.images is None or "model" not in self.images.embedder:
-            return
+            return  # a text index only, or no index
         try:
             self._query_embedder()
         except Exception as exc:  # noqa: BLE001  (e.g. weights not installed: only uploads cannot be searched)
-            self.notes.append(
-                Note(
-                    "image_index",
-                    f"uploaded paintings cannot be searched: the index's embedding model cannot be built here ({exc}).",
-                )
-            )
-
-    def _load(self, name: str, loader: Callable[[Path, str], Any]) -> Any:
-        try:
-            return loader(self.outputs, name)
-        except artifacts.ArtifactNotFoundError as exc:
-            self.notes.append(Note(name, str(exc)))
-        except (ValueError, OSError, KeyError, RuntimeError) as exc:  # damaged files: say which, go on
-            self.notes.append(
-                Note(
-                    name,
-                    f"the {name} artefact cannot be read ({exc}); run {artifacts.maker(name) or 'its notebook'} again",
-                    "error",
-                )
-            )
-        return None
-
-    def _check_data(self) -> None:
-        """Drop collection-bound artefacts made from other data than the image index; warn for the classifier."""
-        if self.images is None:
-            return
-        collection = self.images.data
-        label = collection.get("label", "?")
-        if self.classifier is not None and not artifacts.same_data(self.classifier.card.data, collection):
-            self.notes.append(
-                Note(
-                    "classifier",
-                    f"the classifier was trained on {self.classifier.card.data.get('label')!r}, "
-                    f"the collection was indexed from {label!r}: its classes are not the collection's. "
-                    "Run notebooks 08 and 14 with the same ARTLIB_* settings.",
-                )
-            )
-        recorded = {
-            "same_artist": lambda card: card.data,
-            "map": lambda saved: saved.get("data"),
-            "suspects": lambda saved: saved.get("data"),
-            "titles": lambda index: index.data,
-        }
-        for attr, data_of in recorded.items():  # attribute -> where its artefact records its data
-            value = getattr(self, attr)
-            if value is None:
-                continue
-            data = data_of(value[1] if isinstance(value, tuple) else value) or {}
-            if not artifacts.same_data(data, collection):
-                name = "title_index" if attr == "titles" else attr
-                setattr(self, attr, None)
-                self.notes.append(
-                    Note(
-                        name,
-                        f"not used: the {name} artefact was made from "
-                        f"{data.get('label', 'unknown data')!r}, the collection from {label!r}. "
-                        f"Run notebook {artifacts.maker(name)} on the collection's data.",
-                        "error",
-                    )
-                )
-        if self.same_artist is not None:
-            card, embedder = self.same_artist[1], self.images.embedder
-            if (
-                card.features_from != embedder.get("model")
-                or card.image_size != embedder.get("image_size")
-                or self.images.features is None
-            ):
-                self.same_artist = None
-                self.notes.append(
-                    Note(
-                        "same_artist",
-                        "not used: the same-artist model scores other features "
-                        "than the image index stores; run notebooks 12 and 14 with one profile.",
-                    )
-                )
-
-    def _check_collection(self) -> None:
-        if self.images is None:
-            return
-        items = self.images.items
-        if "title" not in items or self.titles is None:
-            self.notes.append(
-                Note(
-                    "titles",
-                    "the data has no titles: title search is not available, and paintings are captioned by file name.",
-                    "info",
-                )
-            )
-        if "artist_name" not in items:
-            self.notes.append(Note("artists", "the data names no artist: no same-artist probabilities.", "info"))
-        if not self.images.root.is_dir():
-            self.notes.append(
-                Note(
-                    "image_index",
-                    f"the collection's images are not at {self.images.root} any "
-                    "more: thumbnails and collection queries cannot be shown. Run notebook 14 "
-                    "again where the images are.",
-                    "error",
-                )
-            )
+            text = f"uploaded paintings cannot be searched: the index's embedding model cannot be built here ({exc})."
+            self.notes.append(Note("image_index", text))
 
     def notes_for(self, *topics: str) -> list[Note]:
         return [n for n in self.notes if n.topic in topics]
@@ -222,7 +79,7 @@ class Explorer:
     def collection(self) -> artifacts.IndexArtifact:
         """The image index (the collection); ``RuntimeError`` naming the notebook when there is none."""
         if self.images is None:
-            raise RuntimeError("no image index: run notebook 14_similarity")
+            raise RuntimeError(f"no image index: run {run_notebook('image_index')}")
         return self.images
 
     @property
@@ -243,7 +100,7 @@ class Explorer:
     @property
     def captions(self) -> dict[str, str]:
         """Every collection painting's caption by id (made once)."""
-        if getattr(self, "_captions", None) is None:
+        if self._captions is None:
             self._captions = {row["id"]: self.caption(row) for row in self.collection.items.to_dict("records")}
         return self._captions
 
@@ -277,13 +134,13 @@ class Explorer:
         return load_rgb(self.image_path(item_id))
 
     def classify(
-        self, image: np.ndarray, views: str = "as evaluated (model card)", top_k: int = 3
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, top_k: int = 3
     ) -> dict[str, Answer]:
-        """Per task: the calibrated top-``k``, the 90 % prediction set and the open-set verdict (:class:`Answer`)."""
+        """Per task: the calibrated top-``k``, the 90 % prediction set and the open-set verdict (:class:`Answer`),
+        over the card's test-time views and mirror unless ``views`` / ``flip`` say otherwise."""
         if self.classifier is None:
-            raise RuntimeError("no classifier: run notebook 08_efficientnet")
-        chosen_views, flip = VIEW_CHOICES[views] or (None, None)
-        return self.classifier.answer(image, chosen_views, flip, top_k=top_k)
+            raise RuntimeError(f"no classifier: run {run_notebook('classifier')}")
+        return self.classifier.answer(image, views, flip, top_k=top_k)
 
     def explain(self, image: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
         """Per task: a Grad-CAM overlay of the class the model names (on the card's first fitted view) and that
@@ -291,7 +148,7 @@ class Explorer:
         from ..trust.cam import class_activation_maps, overlay, view_pixels
 
         if self.classifier is None:
-            raise RuntimeError("no classifier: run notebook 08_efficientnet")
+            raise RuntimeError(f"no classifier: run {run_notebook('classifier')}")
         card = self.classifier.card
         fit = next((v for v in card.views if v in ("crop", "letterbox")), "crop")
         view = self.classifier.transform((fit,))(image=image)["image"][None]
@@ -303,21 +160,16 @@ class Explorer:
 
     def _query_embedder(self) -> torch.nn.Module:
         if self._embedder is None:
-            from ..models import create_backbone
-
-            spec = self.collection.embedder
-            self._embedder = create_backbone(spec["model"], pretrained=spec.get("pretrained", False)).eval()
+            card = self.collection.embedder_card
+            if card is None:
+                raise RuntimeError("the image index records no image model: uploads cannot be embedded")
+            self._embedder = card.build()
         return self._embedder
 
-    @torch.no_grad()
     def embed(self, image: np.ndarray) -> np.ndarray:
-        """Raw features of an image, made as the index's were (model, size, normalisation, fit)."""
-        from ..data.tta import views_transform
-
-        spec = self.collection.embedder
-        normalization = as_normalization(spec["normalization"])
-        x = views_transform((spec.get("fit", "crop"),), spec["image_size"], normalization)(image=image)["image"]
-        return embed_with(self._query_embedder(), x[None]).float().numpy()
+        """Raw features of an image, made as the index's were (its :class:`~artlib.embedder_card.EmbedderCard`)."""
+        network = self._query_embedder()
+        return self.collection.embedder_card.embed(network, image)  # type: ignore[union-attr]  # built above
 
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
         """The ``k`` nearest paintings to an image or a collection item, with their labels and, where
@@ -336,11 +188,11 @@ class Explorer:
         rows = collection.items.iloc[positions].reset_index(drop=True)
         out = pd.concat([hits.reset_index(drop=True), rows.drop(columns="id")], axis=1)
         if self.same_artist is not None and query_raw is not None and features is not None:
-            head = self.same_artist[0]
+            head = self.same_artist.head
             a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))
             b = head.embed(torch.as_tensor(features[positions], dtype=torch.float32))
             raw = head.same_probability(a, b).numpy().astype(np.float64)
-            trust = self.same_artist[1].task_trust("same")  # Platt scaling on neighbour pairs (notebook 12)
+            trust = self.same_artist.card.task_trust("same")  # Platt scaling on neighbour pairs (notebook 12)
             out["same_artist"] = trust.calibrate(np.stack([1 - raw, raw], 1))[:, 1]
             out.attrs["same_artist_calibrated"] = trust.temperature != 1.0 or bool(trust.bias)
         return out
@@ -356,7 +208,7 @@ class Explorer:
         """Paintings whose titles are nearest to ``text`` (MiniLM), among those matching ``filters``
         (``{task: [class names]}``; an empty list means any)."""
         if self.titles is None:
-            raise RuntimeError("no title index: the data has no titles, or notebook 14 has not run")
+            raise RuntimeError(f"no title index: the data has no titles, or {run_notebook('title_index')} has not run")
         if not text.strip():
             raise ValueError("type a few words to search the titles for")
         from ..similarity import embed_titles
@@ -368,19 +220,18 @@ class Explorer:
                 mask &= items[task].isin(wanted).to_numpy()
         if not mask.any():
             return items.iloc[:0].assign(similarity=[], rank=[])
-        query = embed_titles([text], self._title_encoder())[0]
-        sims = self.titles.index.vectors[mask] @ query
-        order = np.argsort(-sims)[:k]
-        out = items[mask].iloc[order].reset_index(drop=True)
-        out.insert(1, "similarity", sims[order])
-        out.insert(2, "rank", np.arange(1, len(out) + 1))
+        index = self.titles.index
+        hits = index.query(embed_titles([text], self._title_encoder())[0], k, mask=mask)
+        out = items.iloc[[index.position[i] for i in hits["id"]]].reset_index(drop=True)
+        out.insert(1, "similarity", hits["similarity"].to_numpy())
+        out.insert(2, "rank", hits["rank"].to_numpy())
         return out
 
     def map_points(self, color_by: str | None = None, limit: int = MAP_POINTS, seed: int = 0) -> pd.DataFrame:
         """The 2-D map (UMAP of the image embeddings) joined with labels and captions, at most ``limit`` points."""
         if self.map is None:
-            raise RuntimeError("no map: run notebook 14_similarity")
-        frame = self.map[0].astype({"id": str}).merge(self.collection.items, on="id", how="inner")
+            raise RuntimeError(f"no map: run {run_notebook('map')}")
+        frame = self.map.frame.astype({"id": str}).merge(self.collection.items, on="id", how="inner")
         if len(frame) > limit:
             frame = frame.sample(limit, random_state=seed).sort_index()
         frame["caption"] = frame["id"].map(self.captions)
@@ -388,8 +239,8 @@ class Explorer:
             frame[color_by] = frame[color_by].fillna("(no label)")
         return frame.reset_index(drop=True)
 
-    def suspect_table(self) -> tuple[pd.DataFrame, dict]:
+    def suspect_table(self) -> SavedTable:
         """Notebook 13's ranking (most suspicious first) and its record (task, image root)."""
         if self.suspects is None:
-            raise RuntimeError("no suspects: run notebook 13_outliers")
+            raise RuntimeError(f"no suspects: run {run_notebook('suspects')}")
         return self.suspects

@@ -28,8 +28,8 @@ def test_an_uploaded_collection_painting_finds_itself_first(ex):
 
 def test_classify_gives_calibrated_top3_sets_and_verdicts_per_task(ex):
     image = ex.collection_image(ex.images.items["id"].iloc[0])
-    for views in ("as evaluated (model card)", "multi-view + mirror"):
-        out = ex.classify(image, views)
+    for views, flip in ((None, None), (("letterbox", "start", "end"), True)):  # the card's; the page's multi-view
+        out = ex.classify(image, views, flip)
         assert set(out) == set(ex.classifier.card.classes)
         for task, answer in out.items():
             top = answer.top

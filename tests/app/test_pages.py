@@ -181,7 +181,7 @@ def test_artefacts_from_other_data_are_named(app_outputs, tmp_path, monkeypatch,
     )
     at = app(other, monkeypatch)
     page = texts(at)
-    assert "the classifier was trained on" in page and "notebooks 08 and 14" in page
+    assert "the classifier was trained on" in page and "08_efficientnet" in page and "14_similarity" in page
     at = app(other, monkeypatch, "views/suspects.py")
     assert any("not used" in e.value and "13_outliers" in e.value for e in at.error)
     assert not at.dataframe

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from artlib.app.explorer import VIEW_CHOICES, Explorer
+from artlib.app.explorer import Explorer
 from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload, start_page
 
 QUERY_IMAGE = "query_image"
+
+
+#: Choices of test-time views: label -> (views, mirror); None = the model card's.
+VIEW_CHOICES = {
+    "as evaluated (model card)": None,
+    "one view": (("letterbox",), False),
+    "one view + mirror": (("letterbox",), True),
+    "multi-view + mirror": (("letterbox", "start", "end"), True),
+}
 
 
 def _number(values: dict, key: str, spec: str) -> str:
@@ -94,7 +103,8 @@ def render(ex: Explorer) -> None:
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
     card = ex.classifier.card
     with right:
-        for task, answer in ex.classify(image, views or "as evaluated (model card)").items():
+        chosen, flip = VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)
+        for task, answer in ex.classify(image, chosen, flip).items():
             st.subheader(task)
             if not answer.known:
                 st.warning(f"Not one of the {len(card.classes[task])} {task} classes this model knows.")
