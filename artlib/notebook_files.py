@@ -1,4 +1,5 @@
-"""The series' notebooks as files: valid nbformat 4.5, no stored outputs, a ``parameters`` cell.
+"""The series' notebooks as files: valid nbformat 4.5, no stored outputs, a ``parameters`` cell, a story told in
+at least :data:`MIN_MARKDOWN_CELLS` markdown cells and at most :data:`MAX_CODE_LINES` lines of code.
 
 Run by the pre-commit hook: ``python -m artlib.notebook_files notebooks/*.ipynb`` (exit 1, naming each problem).
 """
@@ -8,6 +9,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+
+#: What each step does and what its result means, for a student reading in JupyterLab.
+MIN_MARKDOWN_CELLS = 3
+#: The logic lives in artlib; a notebook tells the story.
+MAX_CODE_LINES = 100
 
 
 def notebook_problems(path: str | Path) -> list[str]:
@@ -28,6 +34,12 @@ def notebook_problems(path: str | Path) -> list[str]:
         problems.append("outputs are stored; clear them before committing (Edit > Clear Outputs of All Cells)")
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in code):
         problems.append("no cell tagged 'parameters' (it lets the notebook be pointed at real data)")
+    markdown = sum(c["cell_type"] == "markdown" for c in raw["cells"])
+    if markdown < MIN_MARKDOWN_CELLS:
+        problems.append(f"{markdown} markdown cell(s): explain what it asks, each step and its result in >= 3")
+    lines = sum(len("".join(c["source"]).splitlines()) for c in code)
+    if lines > MAX_CODE_LINES:
+        problems.append(f"{lines} lines of code (at most {MAX_CODE_LINES}): move recipes into artlib")
     return problems
 
 

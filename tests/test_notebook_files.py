@@ -26,6 +26,8 @@ def test_the_check_names_each_problem(tmp_path, capsys):
     code["execution_count"] = 1
     for cell in raw["cells"]:
         cell.get("metadata", {}).pop("tags", None)
+    raw["cells"] = [c for c in raw["cells"] if c["cell_type"] == "code"]  # no story
+    code["source"] = ["x = 1\n"] * 101
     (tmp_path / "dirty.ipynb").write_text(json.dumps(raw))
     (tmp_path / "broken.ipynb").write_text("not json")
     assert main([str(NOTEBOOKS[0])]) == 0
@@ -33,3 +35,4 @@ def test_the_check_names_each_problem(tmp_path, capsys):
     said = capsys.readouterr().out
     assert "dirty.ipynb: outputs are stored" in said and "dirty.ipynb: no cell tagged 'parameters'" in said
     assert "broken.ipynb: not a valid notebook" in said
+    assert "dirty.ipynb: 0 markdown cell(s)" in said and "lines of code (at most 100)" in said
