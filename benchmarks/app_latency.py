@@ -27,10 +27,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from records import ROOT, write_result
 
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 OPEN = (
     "import json, time; t = time.perf_counter(); from artlib.app.explorer import Explorer; "
     "ex = Explorer.open({outputs!r}); print(json.dumps({{'s': time.perf_counter() - t, "

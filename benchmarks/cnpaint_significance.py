@@ -23,14 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from records import RESULTS, ROOT, load_test_probs, probability_runs, write_result
 
 from artlib.data import load_split_folders, margin_stats
 from artlib.plots import plot_intervals, save_figure
 from artlib.significance import compare_classifiers
 
-from results import RESULTS, load_test_probs, probability_runs, write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 REPORTED_ENSEMBLES = {
     "ensemble: Lite1 + Lite2 (seed 0)": "lite1_cnpaint_letterbox_refit+lite2_cnpaint_letterbox_refit",
     "ensemble: Lite1 + Lite2 + Lite1 MixUp/CutMix": (

@@ -18,6 +18,8 @@ import argparse
 import json
 from pathlib import Path
 
+from records import ROOT
+
 from artlib.data import load_split_folders
 from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
@@ -25,8 +27,6 @@ from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
 from artlib.outliers import cleaning_effect, compare_detectors, out_of_fold_probs, suspicion_scores
 from artlib.plots import plot_image_grid, save_figure
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

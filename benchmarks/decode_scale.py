@@ -22,12 +22,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from records import ROOT, write_result
 
 from artlib.data.images import load_rgb
-
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def sources(data_root: Path, n: int) -> list[Path]:

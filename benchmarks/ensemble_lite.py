@@ -19,6 +19,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+from records import ROOT, load_test_probs, upsert_row, write_result
 
 from artlib.data import load_split_folders
 from artlib.data.loaders import make_loader
@@ -26,8 +27,6 @@ from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
 from artlib.significance import accuracy_interval
 from artlib.train import Trainer, load_weights
-
-from results import ROOT, load_test_probs, upsert_row, write_result
 
 
 def main() -> None:

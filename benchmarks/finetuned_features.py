@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from records import ROOT, write_result
 
 from artlib import artifacts
 from artlib.data.io import load_table
@@ -31,10 +32,6 @@ from artlib.data.loaders import make_loaders
 from artlib.features import fit_frozen_classifier
 from artlib.results import task_scores
 from artlib.train import TrainConfig, Trainer
-
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def class_probabilities(model, x: np.ndarray, n_classes: int) -> np.ndarray:

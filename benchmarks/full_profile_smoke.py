@@ -28,10 +28,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from records import ROOT, write_result
 
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 #: The profile's settings this smoke run lowers, and to what.
 OVERRIDES = {
     "ARTLIB_EPOCHS": "1",

@@ -14,6 +14,7 @@ import argparse
 import time
 from pathlib import Path
 
+from records import ROOT, write_result
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -25,10 +26,6 @@ from artlib.data.transforms import IMAGENET, INCEPTION
 from artlib.features import extract_features
 from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
-
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:

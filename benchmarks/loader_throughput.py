@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import torch
+from records import ROOT, write_result
 from torch.utils.data import DataLoader
 
 from artlib.data import load_split_folders
@@ -25,10 +26,6 @@ from artlib.data.dataset import ArtDataset, collate_skip_none
 from artlib.data.device_augment import DeviceAugment, decode_size, decode_transform
 from artlib.data.transforms import train_transform
 from artlib.utils import resolve_device
-
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def images_per_second(table, transform, workers: int, batch_size: int, limit: int) -> float:

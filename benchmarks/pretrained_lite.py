@@ -32,21 +32,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from records import ROOT, save_test_probs, write_run
 
+from artlib.artifacts import save_model_file
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loader, make_loaders
 from artlib.data.prepare import split_given
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
-from artlib.predict import ModelCard, save_classifier
+from artlib.predict import ModelCard
 from artlib.significance import accuracy_interval
 from artlib.train import Predictions, TrainConfig, fine_tuning_trainer
 from artlib.utils import resolve_device, seed_everything
-
-from results import save_test_probs, write_run
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
@@ -273,7 +271,7 @@ def main() -> None:
     views = scored["views"].metrics(()) if args.tta_views else None
     final = scored["views" if args.tta_views else "mirror"]
     card_views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
-    save_classifier(
+    save_model_file(
         ckpt / "classifier.pt",
         trainer.eval_model,
         ModelCard.for_model(

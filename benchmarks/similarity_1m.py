@@ -17,10 +17,9 @@ import time
 
 import faiss
 import numpy as np
+from records import write_result
 
 from artlib.similarity import SimilarityIndex, normalize
-
-from results import write_result
 
 
 def main() -> None:

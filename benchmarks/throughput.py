@@ -17,10 +17,9 @@ import time
 
 import torch
 import torch.nn as nn
+from records import write_result
 
 from artlib.models import create_model
-
-from results import write_result
 
 MODELS = {
     "torchvision resnet50 (reference)": ("tv_resnet50", {}),

@@ -20,6 +20,7 @@ import os
 import time
 
 import numpy as np
+from records import ROOT, write_result
 
 from artlib import artifacts
 from artlib.config import settings
@@ -30,8 +31,6 @@ from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
 from artlib.trust.evaluation import auroc_interval
 from artlib.trust.pair_calibration import calibrate_same_artist
-
-from results import ROOT, write_result
 
 SAMPLE = {
     "ARTLIB_DATASET": "wikiart",

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from records import RESULTS, ROOT, ProbabilityStore, write_run
 
 from artlib.config import portable_path, settings
 from artlib.data.dataset import ArtDataset
@@ -38,9 +39,6 @@ from artlib.results import task_scores
 from artlib.train import Predictions, TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
 from artlib.utils import resolve_device, seed_everything
 
-from results import RESULTS, ProbabilityStore, write_run
-
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 

@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from records import ROOT, write_result
 
 from artlib.config import portable_path
 
-from results import write_result
-
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 RUNS = ROOT / "outputs" / "wikiart_intersection"
 CHANNEL = ("RLA + SE", "RLA + ECA")

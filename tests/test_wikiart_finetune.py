@@ -15,7 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 @pytest.fixture
 def finetune(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports its neighbour results.py
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # the script imports its neighbour records.py
     spec = importlib.util.spec_from_file_location("wikiart_finetune", BENCHMARKS / "wikiart_finetune.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

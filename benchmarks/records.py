@@ -1,4 +1,5 @@
-"""Where benchmark scripts put their latest results: outputs/benchmarks/<name>.json (committed)."""
+"""What every benchmark script shares: the checkout (``ROOT``) and where the latest results go,
+outputs/benchmarks/<name>.json (committed), with runs' test probabilities kept for ensembles."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""benchmarks/results.py: where benchmark scripts keep their runs and test probabilities."""
+"""benchmarks/records.py: where benchmark scripts keep their runs and test probabilities."""
 
 import importlib.util
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "results.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "records.py"
 
 
 @pytest.fixture
@@ -40,3 +40,23 @@ def test_test_probabilities_round_trip_and_refuse_other_images(results):
     results.save_test_probs("run2", path=np.array(paths), label=np.array([1, 1]), probs_views=probs[::-1])
     assert results.probability_runs() == ["run1", "run2"]  # a rewritten file is read again, the first run kept
     assert results.load_test_probs("run2", paths)[2] == "views"
+
+
+def test_every_benchmark_script_imports():
+    """A script whose imports broke (an artlib function renamed or moved) fails here, not in a week's benchmark run:
+    each is imported as a module (its main guarded), all in one interpreter."""
+    import subprocess
+    import sys
+
+    folder = SCRIPT.parent
+    code = (
+        "import importlib.util, sys\n"
+        f"sys.path.insert(0, {str(folder)!r})\n"
+        "for path in sys.argv[1:]:\n"
+        "    spec = importlib.util.spec_from_file_location('bench_' + path.rsplit('/', 1)[-1][:-3], path)\n"
+        "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+    )
+    scripts = sorted(str(p) for p in folder.glob("*.py"))
+    assert len(scripts) >= 15
+    done = subprocess.run([sys.executable, "-c", code, *scripts], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
