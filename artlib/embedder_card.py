@@ -10,11 +10,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .data.transforms import Normalization, as_normalization
+from .data.transforms import FITS, Normalization, as_normalization
 from .data.tta import views_transform
 from .models import create_backbone, embed_with
-
-FITS = ("crop", "letterbox")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ import torch.nn as nn
 from .data.folders import IMAGE_EXTENSIONS, walk_files
 from .data.loaders import make_loader
 from .data.table import MISSING, ArtTable
-from .data.transforms import Normalization, as_normalization
+from .data.transforms import FITS, Normalization, as_normalization
 from .data.tta import VIEWS, views_transform
 from .models import create_model, input_normalization
 from .models.heads import embed_with
@@ -106,6 +106,12 @@ class ModelCard:
                 raise ValueError(f"{name} must be a mapping, got {type(getattr(self, name)).__name__}")
         if not isinstance(self.flip_tta, bool) or not isinstance(self.trim_margins, bool):
             raise ValueError("flip_tta and trim_margins must be true or false")
+
+    @property
+    def fitted_view(self) -> str:
+        """The card's first single-square view (``crop`` or ``letterbox``; ``crop`` when it has only square crops):
+        one evaluation image per painting, as Grad-CAM overlays need."""
+        return next((v for v in self.views if v in FITS), "crop")
 
     def task_trust(self, task: str) -> TaskTrust:
         """The task's fitted trust; an identity one (temperature 1, every class in the set, no open-set rule)

@@ -100,8 +100,8 @@ class SimilarityIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """``(similarities, positions)`` of the ``k`` nearest stored vectors for each query row."""
+    def _checked_queries(self, queries: np.ndarray, k: int) -> np.ndarray:
+        """``queries`` as unit rows of the index's dimension, refused (with ``k``) when they cannot be searched."""
         if not isinstance(k, (int, np.integer)) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
         queries = np.atleast_2d(queries)
@@ -109,7 +109,11 @@ class SimilarityIndex:
             raise ValueError("empty query")
         if queries.shape[1] != self.dim:
             raise ValueError(f"query has {queries.shape[1]} dims, index has {self.dim}")
-        return self.index.search(normalize(queries), min(k, len(self)))
+        return normalize(queries)
+
+    def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """``(similarities, positions)`` of the ``k`` nearest stored vectors for each query row."""
+        return self.index.search(self._checked_queries(queries, k), min(k, len(self)))
 
     def query(
         self, vector: np.ndarray, k: int = 10, exclude: str | None = None, mask: np.ndarray | None = None
@@ -134,11 +138,7 @@ class SimilarityIndex:
         """:meth:`search` for one vector restricted to the stored items where ``mask`` is True (exact)."""
         if mask.dtype != bool or mask.shape != (len(self),):
             raise ValueError(f"mask must hold one boolean per stored item ({len(self)}), got {mask.dtype} {mask.shape}")
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
-        query = normalize(np.atleast_2d(vector))
-        if query.shape[1] != self.dim:
-            raise ValueError(f"query has {query.shape[1]} dims, index has {self.dim}")
+        query = self._checked_queries(vector, k)
         candidates = np.flatnonzero(mask)
         sims = self.vectors[candidates] @ query[0]
         order = np.argsort(-sims, kind="stable")[:k]

@@ -30,6 +30,7 @@ from ..thumbnails import collection_thumbnails
 from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
 
 if TYPE_CHECKING:
+    from ..embedder_card import EmbedderCard
     from ..predict import Answer
 
 #: Uploads above Pillow's own decompression-bomb limit (about 89 MP) are refused.
@@ -45,7 +46,7 @@ class Explorer(Artefacts):
 
     notes: list[Note] = field(default_factory=list)
     load_seconds: float = 0.0
-    _embedder: torch.nn.Module | None = None
+    _embedder: tuple[EmbedderCard, torch.nn.Module] | None = None
     _encoder: object | None = None
     _captions: dict[str, str] | None = None
 
@@ -150,26 +151,26 @@ class Explorer(Artefacts):
         if self.classifier is None:
             raise RuntimeError(f"no classifier: run {run_notebook('classifier')}")
         card = self.classifier.card
-        fit = next((v for v in card.views if v in ("crop", "letterbox")), "crop")
-        view = self.classifier.transform((fit,))(image=image)["image"][None]
+        view = self.classifier.transform((card.fitted_view,))(image=image)["image"][None]
         out = {}
         for task, names in card.classes.items():
             heat, chosen = class_activation_maps(self.classifier.model, view, task)
             out[task] = (overlay(view_pixels(view[0], card.normalization), heat[0]), names[int(chosen[0])])
         return out
 
-    def _query_embedder(self) -> torch.nn.Module:
+    def _query_embedder(self) -> tuple[EmbedderCard, torch.nn.Module]:
+        """The index's embedder card and its network, read and built once."""
         if self._embedder is None:
             card = self.collection.embedder_card
             if card is None:
                 raise RuntimeError("the image index records no image model: uploads cannot be embedded")
-            self._embedder = card.build()
+            self._embedder = card, card.build()
         return self._embedder
 
     def embed(self, image: np.ndarray) -> np.ndarray:
         """Raw features of an image, made as the index's were (its :class:`~artlib.embedder_card.EmbedderCard`)."""
-        network = self._query_embedder()
-        return self.collection.embedder_card.embed(network, image)  # type: ignore[union-attr]  # built above
+        card, network = self._query_embedder()
+        return card.embed(network, image)
 
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
         """The ``k`` nearest paintings to an image or a collection item, with their labels and, where

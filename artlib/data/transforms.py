@@ -33,6 +33,8 @@ INCEPTION: Normalization = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 """TensorFlow-trained weights (EfficientNet-Lite, Inception): pixels scaled to [-1, 1]."""
 
 
+#: How :func:`eval_transform` fits an image into its square: a centre crop or a padded letterbox.
+FITS = ("crop", "letterbox")
 EVAL_RESIZE_RATIO = 1.14  # evaluation resizes the shorter side to size * 1.14, then centre-crops size
 PAD_FILL = (240, 240, 240)  # light grey, like the margins of mounted and photographed paintings
 CANVAS_FILLS: tuple[tuple[int, int, int], ...] = (
@@ -148,7 +150,7 @@ def eval_transform(
     """``fit='crop'``: resize the shorter side to ``size * resize_ratio`` and centre-crop ``size``;
     ``fit='letterbox'``: the whole image in a padded ``size`` square. ``trim_margins``: first crop
     uniform padding bands away."""
-    if fit not in ("crop", "letterbox"):
+    if fit not in FITS:
         raise ValueError(f"fit must be 'crop' or 'letterbox', got {fit!r}")
     geometry = (
         [letterbox(size)]

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .margins import trim_margins as _trim_margins
-from .transforms import IMAGENET, Normalization, eval_transform, to_tensor
+from .transforms import FITS, IMAGENET, Normalization, eval_transform, to_tensor
 
 VIEWS = ("letterbox", "crop", "start", "centre", "end")
 """``letterbox``/``crop``: as :func:`eval_transform` ``fit=``; ``start``/``centre``/``end``: the
@@ -49,9 +49,7 @@ class MultiView:
         self.views = tuple(views)
         self.trim_margins = trim_margins
         self.fitted = {
-            fit: eval_transform(size, normalization=normalization, fit=fit)
-            for fit in ("letterbox", "crop")
-            if fit in self.views
+            fit: eval_transform(size, normalization=normalization, fit=fit) for fit in FITS if fit in self.views
         }
         self.square = A.Compose([A.Resize(size, size), *to_tensor(normalization)])
 
@@ -76,6 +74,6 @@ def views_transform(
     is :func:`eval_transform` fitted that way (``(3, size, size)`` images); anything else is a :class:`MultiView`
     stack (``(V, 3, size, size)``, averaged by ``Trainer.predict``)."""
     views = tuple(views)
-    if len(views) == 1 and views[0] in ("crop", "letterbox"):
+    if len(views) == 1 and views[0] in FITS:
         return eval_transform(size, normalization=normalization, fit=views[0], trim_margins=trim_margins)
     return MultiView(views, size, normalization, trim_margins=trim_margins)

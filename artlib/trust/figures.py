@@ -51,8 +51,7 @@ def _views(classifier: Classifier, table: ArtTable, rows: Sequence[int]) -> torc
     """The card's single evaluation view (its first fitted view: crop or letterbox) of each row, as one batch."""
     from ..data.images import load_rgb
 
-    fit = next((v for v in classifier.card.views if v in ("crop", "letterbox")), "crop")
-    transform = classifier.transform((fit,))
+    transform = classifier.transform((classifier.card.fitted_view,))
     paths = table.image_paths()
     return torch.stack([transform(image=load_rgb(paths[i]))["image"] for i in rows])
 
