@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -175,7 +174,7 @@ def fit_metric(
 
     config = config or TrainConfig.from_recipe("metric")
     if val_loader is None and config.monitor.startswith("val_"):
-        config = replace(config, monitor="train_loss", mode="min", patience=None)
+        config = config.on_training_loss()
     trainer = Trainer(
         model,
         config,

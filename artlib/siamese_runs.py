@@ -12,7 +12,7 @@ train the whole network on image pairs; ``frozen`` trains a head on standardised
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -110,7 +110,7 @@ def train_siamese(
             name,
             config.epochs,
         )
-        config = replace(config, monitor="train_loss", mode="min", patience=None)
+        config = config.on_training_loss()
     checkpoints = cfg.run_dir(f"siamese_{backbone}_{combine}_{training}")
     trainer = Trainer(model, config, checkpoint_dir=checkpoints)
     history = trainer.fit(loaders["train"], loaders["val"] if validate else None)

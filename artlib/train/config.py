@@ -41,6 +41,11 @@ class TrainConfig:
     progress: bool = True
     device: str = "auto"
 
+    def on_training_loss(self) -> TrainConfig:
+        """This config for a run without validation data: it watches the training loss, with no early stopping
+        (the last epoch's weights are kept)."""
+        return replace(self, monitor="train_loss", mode="min", patience=None)
+
     @classmethod
     def from_recipe(cls, recipe: str, **changes: Any) -> TrainConfig:
         """The fields of :data:`RECIPES` ``[recipe]``, then ``changes`` (any field; an unknown one is a TypeError)."""

@@ -44,3 +44,9 @@ def test_an_unknown_recipe_or_field_is_named(cfg):
         TrainConfig.for_settings(cfg, "finetune")
     with pytest.raises(TypeError, match="learning_rate"):
         TrainConfig.for_settings(cfg, "scratch", learning_rate=1e-3)
+
+
+def test_a_run_without_validation_watches_the_training_loss(cfg):
+    config = TrainConfig.for_settings(cfg, "metric").on_training_loss()
+    assert (config.monitor, config.mode, config.patience) == ("train_loss", "min", None)
+    assert config.lr == RECIPES["metric"].fields["lr"] and config.epochs == 4  # the rest of the recipe stays
