@@ -182,7 +182,8 @@ def plot_confusion_matrix(
 def plot_intervals(
     table: pd.DataFrame, metric: str = "accuracy", target: float | None = None, title: str = ""
 ) -> plt.Figure:
-    """Forest plot of ``metric`` with its interval per row of a :func:`artlib.significance.compare_classifiers`
+    """Forest plot of ``metric`` with its interval per row of a
+    :func:`~artlib.evaluation.significance.compare_classifiers`
     table (columns ``metric``, ``metric_low``, ``metric_high``); the reference row in black, a dashed
     line at ``target``."""
     missing = [c for c in (metric, f"{metric}_low", f"{metric}_high") if c not in table.columns]

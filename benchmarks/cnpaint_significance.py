@@ -6,8 +6,8 @@
 Reads the test probabilities that benchmarks/pretrained_lite.py saved (outputs/benchmarks/<run>_test_probs.npz;
 multi-view TTA where a run has it, else mirror TTA) and scores each run and each ensemble
 (``--ensemble NAME=RUN+RUN``; by default the ensembles the README reports) with
-``artlib.significance.compare_classifiers``: accuracy with its Wilson 95 % interval, macro-F1 with a bootstrap
-interval, an exact McNemar test against the most accurate run, and the exact one-sided binomial p-value
+``artlib.evaluation.significance.compare_classifiers``: accuracy with its Wilson 95 % interval, macro-F1
+with a bootstrap interval, an exact McNemar test against the most accurate run, and the exact one-sided binomial p-value
 that the run's true accuracy is below the target (``--target``, 0.95).
 
 It also splits the test images by how they are framed (``artlib.data.margin_stats``: the share of the
@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from records import RESULTS, ROOT, load_test_probs, probability_runs, write_result
+from records import PRETRAINED_PROBS, RESULTS, ROOT, write_result
 
 from artlib.data import load_split_folders, margin_stats
+from artlib.evaluation.significance import compare_classifiers
 from artlib.plots import plot_intervals, save_figure
-from artlib.significance import compare_classifiers
 
 REPORTED_ENSEMBLES = {
     "ensemble: Lite1 + Lite2 (seed 0)": "lite1_cnpaint_letterbox_refit+lite2_cnpaint_letterbox_refit",
@@ -41,10 +41,11 @@ ASPECT_BINS = [1.0, 1.2, 1.6, 2.5, np.inf]
 
 def load_probs(run: str, paths: list[str]) -> np.ndarray:
     """A run's saved test probabilities (multi-view TTA, else mirror), checked against the test folder's order."""
-    saved = load_test_probs(run, paths)
+    saved = PRETRAINED_PROBS.load(run, "views", paths, fallback="mirror")
     if saved is None:
         raise SystemExit(f"no saved test probabilities for {run}: run benchmarks/pretrained_lite.py for it first")
-    return saved[0]
+    (probs,) = saved.probs.values()
+    return probs
 
 
 def framing_table(framing: pd.DataFrame, wrong: np.ndarray) -> pd.DataFrame:
@@ -83,7 +84,7 @@ def main() -> None:
     test = load_split_folders(args.data_root)["test"]
     task = test.tasks[0]
     paths = list(test.frame["path"])
-    runs = args.runs or [run for run in probability_runs() if "cnpaint" in run]
+    runs = args.runs or [run for run in PRETRAINED_PROBS.runs() if "cnpaint" in run]
     probs = {run: load_probs(run, paths) for run in runs}
     ensembles = (
         dict(item.split("=", 1) for item in args.ensemble)
@@ -125,10 +126,8 @@ def main() -> None:
             "runs": runs,
             "ensembles": ensembles,
             "fewest_errors": int(table["errors"].min()),
-            "best_accuracy_interval_95": [
-                round(float(table["accuracy_low"].iloc[0]), 4),
-                round(float(table["accuracy_high"].iloc[0]), 4),
-            ],
+            "best_accuracy_low": round(float(table["accuracy_low"].iloc[0]), 4),
+            "best_accuracy_high": round(float(table["accuracy_high"].iloc[0]), 4),
             "largest_p_below_target": round(float(table["p_below_target"].max()), 5),
             "runs_different_from_reference_at_0.05_after_BH": int((table["mcnemar_p_adjusted"] < 0.05).sum()),
             "wrong_in_every_run": int(wrong.all(0).sum()),

@@ -25,8 +25,8 @@ from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
-from artlib.outliers import cleaning_effect, compare_detectors, out_of_fold_probs, suspicion_scores
 from artlib.plots import plot_image_grid, save_figure
+from artlib.trust.outliers import cleaning_effect, compare_detectors, out_of_fold_probs, suspicion_scores
 
 
 def main() -> None:

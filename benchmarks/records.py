@@ -1,12 +1,20 @@
 """What every benchmark script shares: the checkout (``ROOT``) and where the latest results go,
-outputs/benchmarks/<name>.json (committed), with runs' test probabilities kept for ensembles."""
+outputs/benchmarks/<name>.json (committed), and the store of pretrained_lite.py runs' test probabilities
+(:class:`artlib.evaluation.ensembles.ProbabilityStore`)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch.nn as nn
+
+from artlib.data import ArtTable
+from artlib.data.loaders import make_loaders
+from artlib.evaluation.ensembles import ProbabilityStore
+from artlib.models import create_model, input_normalization
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "outputs" / "benchmarks"
@@ -31,65 +39,25 @@ def write_run(benchmark: str, run: str, data: dict) -> Path:
     return path
 
 
-class ProbabilityStore:
-    """Runs' test arrays in one ``.npz`` file, keys ``<run>/<name>``: a run saved again replaces its arrays, the
-    other runs are kept; the file is read once per version (an ensemble of runs does not reread it per run)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read: tuple[tuple[int, int], dict[str, np.ndarray]] | None = None
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Every stored array by key (empty when the file is missing)."""
-        if not self.path.is_file():
-            return {}
-        stat = self.path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-        if self._read is None or self._read[0] != version:
-            with np.load(self.path) as npz:
-                self._read = version, {key: npz[key] for key in npz.files}
-        return self._read[1]
-
-    def save(self, run: str, arrays: dict[str, np.ndarray]) -> Path:
-        """Keep ``arrays`` as ``run``'s, in place of what ``run`` stored before."""
-        stored = {k: v for k, v in self.arrays().items() if not k.startswith(f"{run}/")}
-        stored.update({f"{run}/{name}": value for name, value in arrays.items()})
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(self.path, **stored)
-        return self.path
-
-    def runs(self) -> list[str]:
-        """The runs with stored arrays."""
-        return sorted({key.split("/", 1)[0] for key in self.arrays()})
+#: The test probabilities of every pretrained_lite.py run (one task each), for ensembles and significance tests.
+PRETRAINED_PROBS = ProbabilityStore(RESULTS / "pretrained_lite_test_probs.npz", dtype=np.float32)
 
 
-#: The test probabilities of every pretrained_lite.py run, keys ``<run>/path``, ``<run>/label``, ``<run>/probs_<kind>``.
-TEST_PROBS = ProbabilityStore(RESULTS / "pretrained_lite_test_probs.npz")
-
-
-def save_test_probs(run: str, **arrays: np.ndarray) -> Path:
-    """Keep ``run``'s test arrays (``path``, ``label``, ``classes``, ``probs_<kind>``) in :data:`TEST_PROBS`."""
-    return TEST_PROBS.save(run, arrays)
-
-
-def probability_runs() -> list[str]:
-    """The runs whose test probabilities are stored."""
-    return TEST_PROBS.runs()
-
-
-def load_test_probs(run: str, paths: list[str], kind: str = "views") -> tuple[np.ndarray, np.ndarray, str] | None:
-    """The test probabilities pretrained_lite.py saved for ``run`` (``probs_<kind>``, else the mirror TTA
-    ones), their labels and the kind read; ``None`` when the run saved none. ``paths``: the test folder's
-    image paths, in order; probabilities of other images, or another order, are refused."""
-    stored = TEST_PROBS.arrays()
-    if f"{run}/path" not in stored:
-        return None
-    if list(stored[f"{run}/path"]) != list(paths):
-        raise RuntimeError(
-            f"{TEST_PROBS.path} holds other test images, or another order, for {run} than the test folder"
-        )
-    kind = kind if f"{run}/probs_{kind}" in stored else "mirror"
-    return stored[f"{run}/probs_{kind}"], stored[f"{run}/label"], kind
+def pretrained_and_loaders(args: Any, tables: dict[str, ArtTable], **options: Any) -> tuple[nn.Module, dict]:
+    """The ImageNet-pretrained ``args.model`` (dropout 0.3) for ``tables``' tasks, and its loaders (``args``:
+    ``image_size``, ``batch_size``, ``workers``, ``strength``, ``seed``; ``options``: more loader options)."""
+    model = create_model(args.model, tables["train"].num_classes, pretrained=True, dropout=0.3)
+    loaders = make_loaders(
+        tables,
+        args.image_size,
+        args.batch_size,
+        args.workers,
+        strength=args.strength,
+        seed=args.seed,
+        normalization=input_normalization(model),
+        **options,
+    )
+    return model, loaders
 
 
 def upsert_row(csv_path: Path, row: dict, key: str = "name") -> Path:

@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 from records import write_result
 
-from artlib.similarity import SimilarityIndex, normalize
+from artlib.retrieval import SimilarityIndex, normalize
 
 
 def main() -> None:

@@ -22,11 +22,11 @@ import time
 import numpy as np
 from records import ROOT, write_result
 
-from artlib import artifacts
 from artlib.config import settings
 from artlib.data.derived import same_artist_tables
 from artlib.data.prepare import get_splits
-from artlib.siamese_runs import FrozenFeatures
+from artlib.pairs.runs import FrozenFeatures
+from artlib.store import artifacts
 from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
 from artlib.trust.evaluation import auroc_interval

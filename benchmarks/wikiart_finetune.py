@@ -26,17 +26,25 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
+import pandas as pd
 import torch
-from records import RESULTS, ROOT, ProbabilityStore, write_run
+from records import RESULTS, ROOT, pretrained_and_loaders, write_run
 
 from artlib.config import portable_path, settings
-from artlib.data.dataset import ArtDataset
-from artlib.data.loaders import make_loader, make_loaders
+from artlib.data import ArtTable
+from artlib.data.loaders import make_loader
 from artlib.data.prepare import get_splits
-from artlib.models import create_model, input_normalization
-from artlib.results import task_scores
-from artlib.train import Predictions, TrainConfig, fine_tuning_trainer, inverse_frequency_weights, unfreezing_of
+from artlib.evaluation.ensembles import EnsembleError, ProbabilityStore, ensemble_scores
+from artlib.evaluation.results import task_scores
+from artlib.models import input_normalization
+from artlib.train import (
+    Predictions,
+    TrainConfig,
+    Trainer,
+    fine_tuning_trainer,
+    inverse_frequency_weights,
+    unfreezing_of,
+)
 from artlib.utils import resolve_device, seed_everything
 
 SHARED = ROOT.parent / "shared"
@@ -48,34 +56,23 @@ TTA_VIEWS = ("crop", "letterbox", "start", "end")
 TEST_PROBS = ProbabilityStore(RESULTS / "wikiart_finetune_test_probs.npz")
 
 
-def save_probs(run: str, test: ArtDataset, scored: dict[str, Predictions]) -> None:
+def save_probs(run: str, test: ArtTable, scored: dict[str, Predictions]) -> None:
     """Keep ``run``'s test probabilities, so that runs can be ensembled later (``--ensemble``)."""
-    arrays = {"path": np.array([portable_path(p) for p in test.frame["path"]])}
-    for kind, predictions in scored.items():
-        for task, probs in predictions.probs.items():
-            arrays[f"{task}/label"] = predictions.labels[task]
-            arrays[f"{task}/{kind}"] = probs.astype(np.float16)
-    TEST_PROBS.save(run, arrays)
+    first = next(iter(scored.values()))
+    TEST_PROBS.save(
+        run,
+        [portable_path(p) for p in test.frame["path"]],
+        labels=first.labels,
+        probs={kind: predictions.probs for kind, predictions in scored.items()},
+    )
 
 
 def ensemble(runs: list[str], kind: str) -> None:
     """Score the mean of ``runs``' stored test probabilities (``kind``: one view, + mirror, or the views)."""
-    stored = TEST_PROBS.arrays()
-    missing = [run for run in runs if f"{run}/path" not in stored]
-    if missing or len(runs) < 2:
-        raise SystemExit(f"--ensemble needs two or more runs with stored probabilities; not stored: {missing}")
-    first = runs[0]
-    if any(list(stored[f"{run}/path"]) != list(stored[f"{first}/path"]) for run in runs):
-        raise SystemExit("the runs scored different test images: they cannot be ensembled")
-    tasks = sorted({key.split("/")[1] for key in stored if key.startswith(f"{first}/") and key.endswith("/label")})
-    probs, labels = {}, {}
-    for task in tasks:
-        keys = [f"{run}/{task}/{kind}" for run in runs]
-        if any(key not in stored for key in keys):
-            raise SystemExit(f"not every run stored {kind!r} probabilities for {task}")
-        probs[task] = np.mean([stored[key].astype(np.float32) for key in keys], axis=0)
-        labels[task] = stored[f"{first}/{task}/label"]
-    table = task_scores(labels, probs).round(4)
+    try:
+        table = ensemble_scores(TEST_PROBS, runs, kind).round(4)
+    except EnsembleError as exc:
+        raise SystemExit(f"--ensemble: {exc}") from None
     print(table.to_string())
     write_run(
         "wikiart_finetune",
@@ -84,39 +81,91 @@ def ensemble(runs: list[str], kind: str) -> None:
     )
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
-    parser.add_argument("--data", type=Path, default=SHARED / "data" / "wikiart_sample")
-    parser.add_argument("--meta", type=Path, default=SHARED / "metadata" / "wikiart_artgan")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--model", choices=[f"efficientnet_lite{i}" for i in range(3)], default="efficientnet_lite0")
+    add("--data", type=Path, default=SHARED / "data" / "wikiart_sample")
+    add("--meta", type=Path, default=SHARED / "metadata" / "wikiart_artgan")
+    add(
         "--outputs",
         type=Path,
-        default=ROOT / "outputs" / "wikiart_sample",
-        help="where notebook 00's splits of this data are (made there when missing)",
+        default=None,
+        help="where notebook 00's splits of this data are (made there when missing); default "
+        "outputs/wikiart_sample, outputs/wikiart_intersection with --protocol intersection",
     )
-    parser.add_argument("--epochs", type=int, default=12, help="12: the best measured in 2 h on 2 cores (2026-12-02)")
-    parser.add_argument("--image-size", type=int, default=224)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--label-smoothing", type=float, default=0.1)
-    parser.add_argument("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
+    add("--epochs", type=int, default=12, help="12: the best measured in 2 h on 2 cores (2026-12-02)")
+    add("--image-size", type=int, default=224)
+    add("--batch-size", type=int, default=32)
+    add("--lr", type=float, default=1e-3)
+    add("--label-smoothing", type=float, default=0.1)
+    add("--strength", type=float, default=0.7, help="augmentation strength in [0, 1]")
+    add("--workers", type=int, default=2)
+    add("--seed", type=int, default=0)
+    add(
         "--protocol",
         choices=["official", "intersection"],
         default="official",
         help="official: ArtGAN's split; intersection: seed 000's (images with all three labels, 80/10/10)",
     )
-    parser.add_argument("--ensemble", nargs="+", metavar="RUN", help="score the mean of stored runs; trains nothing")
-    parser.add_argument("--kind", default="+ mirror", help="which stored probabilities --ensemble averages")
-    args = parser.parse_args()
+    add("--ensemble", nargs="+", metavar="RUN", help="score the mean of stored runs; trains nothing")
+    add("--kind", default="+ mirror", help="which stored probabilities --ensemble averages")
+    args = parser.parse_args(argv)
+    if args.outputs is None:  # the intersection protocol keeps its own splits, beside the official ones
+        args.outputs = ROOT / "outputs" / ("wikiart_sample" if args.protocol == "official" else "wikiart_intersection")
+    return args
+
+
+def fine_tune(args: argparse.Namespace, splits: dict[str, ArtTable], run: str) -> tuple[Trainer, pd.DataFrame, float]:
+    """Fine-tune with progressive unfreezing; the trainer holds the best weights by validation macro-F1."""
+    model, loaders = pretrained_and_loaders(args, {name: splits[name] for name in ("train", "val")})
+    config = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        label_smoothing=args.label_smoothing,
+        warmup_epochs=0.5,
+        monitor="val_macro_f1",
+        mode="max",
+        patience=None,
+        seed=args.seed,
+    )
+    trainer = fine_tuning_trainer(
+        model,
+        config,
+        class_weights=inverse_frequency_weights(splits["train"]),
+        checkpoint_dir=args.outputs / "checkpoints" / run,
+        log_dir=args.outputs / "runs" / run,
+        class_names=splits["train"].classes,
+    )
+    start = time.perf_counter()
+    history = trainer.fit(loaders["train"], loaders["val"])
+    seconds = time.perf_counter() - start
+    trainer.load_best()
+    return trainer, history, seconds
+
+
+def score(trainer: Trainer, test: ArtTable, args: argparse.Namespace) -> dict[str, Predictions]:
+    """The test split scored in one view, with its mirror, and over :data:`TTA_VIEWS` with their mirrors."""
+    options = dict(
+        train=False,
+        image_size=args.image_size,
+        batch_size=args.batch_size,
+        num_workers=args.workers,
+        normalization=input_normalization(trainer.eval_model),
+    )
+    one_view, views = make_loader(test, **options), make_loader(test, tta_views=TTA_VIEWS, **options)
+    return {
+        "one view": trainer.predict(one_view),
+        "+ mirror": trainer.predict(one_view, flip_tta=True),
+        f"{' + '.join(TTA_VIEWS)} + mirror": trainer.predict(views, flip_tta=True),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     if args.ensemble:
         ensemble(args.ensemble, args.kind)
         return
-    if args.protocol == "intersection" and args.outputs == parser.get_default("outputs"):
-        args.outputs = ROOT / "outputs" / "wikiart_intersection"  # its own splits, beside the official ones
     for path in (args.data, args.meta):
         if not path.exists():
             raise SystemExit(f"{path} does not exist: pass --data (ArtGAN-layout images) and --meta (its CSV folder)")
@@ -131,54 +180,11 @@ def main() -> None:
     )
     seed_everything(args.seed)
     splits = get_splits(cfg)
-    model = create_model(args.model, splits["train"].num_classes, pretrained=True, dropout=0.3)
-    loaders = make_loaders(
-        splits,
-        args.image_size,
-        args.batch_size,
-        args.workers,
-        strength=args.strength,
-        seed=args.seed,
-        normalization=input_normalization(model),
-    )
     run = f"wikiart_{args.model.removeprefix('efficientnet_')}_{args.image_size}px_{args.epochs}ep" + (
         f"_seed{args.seed}" if args.seed else ""
     )
-    trainer = fine_tuning_trainer(
-        model,
-        TrainConfig(
-            epochs=args.epochs,
-            lr=args.lr,
-            label_smoothing=args.label_smoothing,
-            warmup_epochs=0.5,
-            monitor="val_macro_f1",
-            mode="max",
-            patience=None,
-            seed=args.seed,
-        ),
-        class_weights=inverse_frequency_weights(splits["train"]),
-        checkpoint_dir=args.outputs / "checkpoints" / run,
-        log_dir=args.outputs / "runs" / run,
-        class_names=splits["train"].classes,
-    )
-    start = time.perf_counter()
-    history = trainer.fit(loaders["train"], loaders["val"])
-    seconds = time.perf_counter() - start
-    trainer.load_best()
-    views = make_loader(
-        splits["test"],
-        train=False,
-        image_size=args.image_size,
-        batch_size=args.batch_size,
-        num_workers=args.workers,
-        normalization=input_normalization(model),
-        tta_views=TTA_VIEWS,
-    )
-    scored = {
-        "one view": trainer.predict(loaders["test"]),
-        "+ mirror": trainer.predict(loaders["test"], flip_tta=True),
-        f"{' + '.join(TTA_VIEWS)} + mirror": trainer.predict(views, flip_tta=True),
-    }
+    trainer, history, seconds = fine_tune(args, splits, run)
+    scored = score(trainer, splits["test"], args)
     save_probs(run, splits["test"], scored)
     tables = {kind: task_scores(p.labels, p.probs).round(4) for kind, p in scored.items()}
     print(history.round(4).to_string())
@@ -197,8 +203,7 @@ def main() -> None:
             "images": {k: len(v) for k, v in splits.items()},
             "model": f"{args.model} (ImageNet weights)",
             "image_size": args.image_size,
-            "epochs": args.epochs,
-            "lr": args.lr,
+            **{key: getattr(args, key) for key in ("epochs", "lr")},
             "unfreeze_at": unfreezing_of(trainer),
             "label_smoothing": args.label_smoothing,
             "augmentation_strength": args.strength,

@@ -53,7 +53,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> float:
         "MPLBACKEND": "Agg",
     }
     start = time.perf_counter()
-    command = [sys.executable, "-m", "artlib.run_notebooks", "--only", "06", "--timeout", str(CELL_TIMEOUT)]
+    command = [sys.executable, "-m", "artlib.runner", "--only", "06", "--timeout", str(CELL_TIMEOUT)]
     subprocess.run(command, env=env, check=True, cwd=ROOT)
     return time.perf_counter() - start
 
@@ -62,11 +62,11 @@ def finish_from_checkpoints(seed: int, args: argparse.Namespace) -> None:
     """Complete an interrupted seed from notebook 06's checkpoints, as the notebook would have: each variant
     resumed from its ``last.pt`` up to ``--epochs`` (a finished one is not retrained), its ``best.pt`` scored on
     the test split; writes the two files :func:`collect` reads."""
-    from artlib.attention_runs import attention_significance, per_model_scores, train_attention_variants
     from artlib.config import settings
     from artlib.data.loaders import make_loaders
     from artlib.data.prepare import get_splits
-    from artlib.results import save_result
+    from artlib.evaluation.results import save_result
+    from artlib.studies.attention import attention_significance, per_model_scores, train_attention_variants
 
     cfg = settings(
         profile="cpu",

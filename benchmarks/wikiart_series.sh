@@ -11,7 +11,7 @@ shared=${SHARED:-../shared}
 export ARTLIB_DATASET=wikiart ARTLIB_DATA="$shared/data/wikiart_sample" ARTLIB_META="$shared/metadata/wikiart_artgan"
 export ARTLIB_PROFILE=${ARTLIB_PROFILE:-cpu} ARTLIB_OUTPUTS=${ARTLIB_OUTPUTS:-outputs/wikiart_sample}
 export HF_HUB_OFFLINE=1 MPLBACKEND=Agg
-python -m artlib.run_notebooks "$@"
+python -m artlib.runner "$@"
 status=$?
 dest=outputs/results/wikiart_sample
 mkdir -p "$dest"

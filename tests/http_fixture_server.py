@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -71,3 +72,10 @@ def serve(root: Path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, handler.hits
+
+
+def dead_url() -> str:
+    """A local URL nobody listens on: connection refused, as offline."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"

@@ -53,7 +53,7 @@ def test_notebooks_use_the_given_real_data(wikiart_subset, shared, tmp_path):
         "HF_HUB_OFFLINE": "1",
     }
     run = subprocess.run(
-        [sys.executable, "-m", "artlib.run_notebooks", "--only", *NOTEBOOKS],
+        [sys.executable, "-m", "artlib.runner", "--only", *NOTEBOOKS],
         cwd=ROOT,
         env=env,
         capture_output=True,

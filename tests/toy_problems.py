@@ -1,4 +1,4 @@
-"""A tiny training problem the Trainer's tests share (tests/ is on the path: pyproject's pythonpath)."""
+"""Tiny problems tests share (tests/ is on the path: pyproject's pythonpath)."""
 
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -26,3 +26,20 @@ def _tiny_problem():
 def _model():
     torch.manual_seed(1)
     return create_model("simple_cnn", {"label": 2}, widths=(4, 8), dropout=0.5)
+
+
+def untrained_classifier(table):
+    """A seeded, untrained simple CNN for ``table``'s tasks, in eval mode."""
+    torch.manual_seed(0)
+    return create_model("simple_cnn", table.num_classes).eval()
+
+
+def artist_table(n=60, classes=4):
+    """``n`` paintings (no files) of ``classes`` artists, in turn."""
+    import numpy as np
+    import pandas as pd
+
+    from artlib.data import ArtTable
+
+    frame = pd.DataFrame({"path": [f"{i}.jpg" for i in range(n)], "artist": np.arange(n) % classes})
+    return ArtTable(frame, {"artist": [f"a{c}" for c in range(classes)]})

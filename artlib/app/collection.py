@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
 
-from .. import artifacts
-from ..predict import Classifier, ModelCard
+from ..inference.card import ModelCard
+from ..inference.classifier import Classifier
+from ..store import artifacts
 
 if TYPE_CHECKING:
     from ..models.siamese import SiameseNet
@@ -68,7 +69,7 @@ def load_artefacts(outputs: Path) -> tuple[Artefacts, list[Note]]:
     if not (outputs / artifacts.ARTIFACTS_DIR).is_dir():
         text = (
             f"{outputs} holds no saved artefacts: the notebooks have not run there. Run the main job first "
-            "(python -m artlib.run_notebooks, with the ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at "
+            "(python -m artlib.runner, with the ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at "
             "its outputs folder."
         )
         return found, [Note("outputs", text, "error")]

@@ -23,15 +23,15 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from .. import artifacts
 from ..config import default_outputs
 from ..data.images import decode_rgb, load_rgb
-from ..thumbnails import collection_thumbnails
+from ..store import artifacts
+from ..store.thumbnails import collection_thumbnails
 from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
 
 if TYPE_CHECKING:
-    from ..embedder_card import EmbedderCard
-    from ..predict import Answer
+    from ..inference.classifier import Answer
+    from ..retrieval.embedder_card import EmbedderCard
 
 #: Uploads above Pillow's own decompression-bomb limit (about 89 MP) are refused.
 MAX_UPLOAD_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
@@ -168,7 +168,7 @@ class Explorer(Artefacts):
         return self._embedder
 
     def embed(self, image: np.ndarray) -> np.ndarray:
-        """Raw features of an image, made as the index's were (its :class:`~artlib.embedder_card.EmbedderCard`)."""
+        """Raw features of an image, made as the index's were (its :class:`~artlib.retrieval.EmbedderCard`)."""
         card, network = self._query_embedder()
         return card.embed(network, image)
 
@@ -200,7 +200,7 @@ class Explorer(Artefacts):
 
     def _title_encoder(self) -> Any:
         if self._encoder is None:
-            from ..similarity import load_title_encoder
+            from ..retrieval.titles import load_title_encoder
 
             self._encoder = load_title_encoder()
         return self._encoder
@@ -212,7 +212,7 @@ class Explorer(Artefacts):
             raise RuntimeError(f"no title index: the data has no titles, or {run_notebook('title_index')} has not run")
         if not text.strip():
             raise ValueError("type a few words to search the titles for")
-        from ..similarity import embed_titles
+        from ..retrieval.titles import embed_titles
 
         items = self.titles.items
         mask = np.ones(len(items), dtype=bool)

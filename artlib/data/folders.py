@@ -163,33 +163,14 @@ class _DiskSpelling:
         return "/".join(parts)
 
 
-def load_csv_table(
-    csv_path: str | Path,
+def _csv_records(
+    csv_path: Path,
+    path_column: str,
     label_columns: Sequence[str],
-    path_column: str = "path",
-    root: str | Path | None = None,
-    keep_columns: Sequence[str] | None = None,
-    on_bad_rows: str = "warn",
-) -> ArtTable:
-    """A CSV with an image path column and string or integer label columns.
-
-    ``keep_columns``: the other columns kept as metadata (title, date, artist names...); ``None`` keeps
-    every column that is neither the path nor a label.
-
-    ``root`` defaults to the CSV's folder. Checked line by line, like the other parsers:
-
-    * a row with more or fewer fields than the header is skipped with a warning naming its line
-      (more than 1 % such rows, or any with ``on_bad_rows='raise'``: :class:`MalformedRowsError`);
-    * a row with an empty path is dropped with a warning; an empty label is a missing label (-1);
-    * an image listed twice with the same labels is kept once; with different labels, both rows are
-      dropped with a warning (which label is right cannot be known);
-    * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error;
-    * paths are spelt one way (``./0.jpg`` is ``0.jpg``; Windows backslashes become slashes; an absolute path
-      inside the image folder is made relative, before the duplicate check); a path that leaves the image
-      folder (``../x.jpg``, ``/etc/hostname``) is dropped with a warning; a file name written in another
-      Unicode normal form than the file's on disk is matched to it; a header naming a column twice is an error.
-    """
-    csv_path = Path(csv_path)
+    keep_columns: Sequence[str] | None,
+    on_bad_rows: str,
+) -> tuple[pd.DataFrame, Sequence[str]]:
+    """The CSV's well-formed rows as strings (with their ``_line``), and the metadata columns to keep."""
     rows = list(csv.reader(io.StringIO(read_text(csv_path), newline="")))
     if not rows:
         raise ValueError(f"{csv_path} is empty: expected a header with {path_column!r} and {list(label_columns)}")
@@ -217,7 +198,11 @@ def load_csv_table(
     if not records:
         raise ValueError(f"{csv_path} has a header but no data rows")
     bad.check(total=len(records) + len(bad), on_bad_rows=on_bad_rows)
-    raw = pd.DataFrame(records)
+    return pd.DataFrame(records), keep_columns
+
+
+def _paths_in_folder(raw: pd.DataFrame, path_column: str, base: Path, csv_path: Path) -> pd.DataFrame:
+    """Rows with a path inside ``base``, spelt one way and as on disk; the others dropped with a warning."""
     raw[path_column] = raw[path_column].str.strip().map(_clean_path)  # "./a.jpg", "a\\b.jpg" -> "a.jpg", "a/b.jpg"
     empty = raw[path_column] == ""
     if empty.any():
@@ -228,7 +213,6 @@ def load_csv_table(
             raw.loc[empty, "_line"].tolist()[:5],
         )
         raw = raw[~empty]
-    base = Path(root) if root else csv_path.parent
     inside = raw[path_column].map(lambda p: path_in_root(p, base))  # absolute paths made relative, or None
     outside = inside.isna()
     if outside.any():
@@ -241,6 +225,39 @@ def load_csv_table(
             raw.loc[outside, path_column].iloc[0],
         )
     raw = raw[~outside].assign(**{path_column: inside[~outside].map(_DiskSpelling(base))})
+    return raw
+
+
+def load_csv_table(
+    csv_path: str | Path,
+    label_columns: Sequence[str],
+    path_column: str = "path",
+    root: str | Path | None = None,
+    keep_columns: Sequence[str] | None = None,
+    on_bad_rows: str = "warn",
+) -> ArtTable:
+    """A CSV with an image path column and string or integer label columns.
+
+    ``keep_columns``: the other columns kept as metadata (title, date, artist names...); ``None`` keeps
+    every column that is neither the path nor a label.
+
+    ``root`` defaults to the CSV's folder. Checked line by line, like the other parsers:
+
+    * a row with more or fewer fields than the header is skipped with a warning naming its line
+      (more than 1 % such rows, or any with ``on_bad_rows='raise'``: :class:`MalformedRowsError`);
+    * a row with an empty path is dropped with a warning; an empty label is a missing label (-1);
+    * an image listed twice with the same labels is kept once; with different labels, both rows are
+      dropped with a warning (which label is right cannot be known);
+    * a file that is not UTF-8 is read as Windows Latin-1 with a warning; a file with no data rows is an error;
+    * paths are spelt one way (``./0.jpg`` is ``0.jpg``; Windows backslashes become slashes; an absolute path
+      inside the image folder is made relative, before the duplicate check); a path that leaves the image
+      folder (``../x.jpg``, ``/etc/hostname``) is dropped with a warning; a file name written in another
+      Unicode normal form than the file's on disk is matched to it; a header naming a column twice is an error.
+    """
+    csv_path = Path(csv_path)
+    raw, keep_columns = _csv_records(csv_path, path_column, label_columns, keep_columns, on_bad_rows)
+    base = Path(root) if root else csv_path.parent
+    raw = _paths_in_folder(raw, path_column, base, csv_path)
     labels = raw[list(label_columns)].apply(lambda col: col.str.strip())
     raw = raw.assign(**{c: labels[c] for c in label_columns})
     exact = raw.duplicated([path_column, *label_columns])
@@ -263,4 +280,4 @@ def load_csv_table(
         frame[col], classes[col] = encode_labels(raw[col].replace("", pd.NA))
     for col in keep_columns:
         frame[col] = raw[col].str.strip()
-    return ArtTable(frame, classes, Path(root) if root else csv_path.parent, name=csv_path.stem)
+    return ArtTable(frame, classes, base, name=csv_path.stem)

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .. import run_status
 from ..errors import NotEnoughDataError
+from ..runner import status as run_status
 from . import ArtTable, Splits, drop_empty_classes, stratified_split
 from .dataset import verify_images
 from .duplicates import drop_overlap
@@ -192,7 +192,8 @@ def learnable_tasks(tables: dict[str, ArtTable]) -> dict[str, str]:
 def learnable_splits(s: Settings, tasks: Sequence[str] | None = None) -> dict[str, ArtTable]:
     """:func:`get_splits` keeping the tasks (of ``tasks``, default all) a classifier can learn and be scored on
     (:func:`learnable_tasks`); the others are dropped with a warning. When none is left it raises
-    :class:`~artlib.errors.NotEnoughDataError` saying why, for a notebook's banner (:func:`artlib.notebook.guard`)."""
+    :class:`~artlib.errors.NotEnoughDataError` saying why, for a notebook's
+    banner (:func:`~artlib.runner.notebook.guard`)."""
     tables = get_splits(s)
     if tasks is not None:
         tables = {n: t.select_tasks(tasks) for n, t in tables.items()}

@@ -313,33 +313,13 @@ def rla_backbone(
 
 
 @register_model("rla_resnet")
-def rla_resnet(
-    num_classes: dict[str, int],
-    depth: int | None = 50,
-    layers: Sequence[int] | None = None,
-    rla_channel: int = 32,
-    cell: str = "rnn",
-    attention: str | None = None,
-    base_width: int = 64,
-    torchvision_weights: str | dict | None = None,
-    dropout: float = 0.2,
-    rla_input: str = "output",
-    zero_init_residual: bool | None = None,
-) -> MultiTaskClassifier:
-    """RLA-ResNet with heads. ``attention``: None | 'se' | 'eca' | 'cbam'; ``cell``: 'rnn' | 'gru' | 'lstm';
-    ``rla_input``: 'output' (official: the block output feeds the hidden state) | 'residual'."""
-    backbone = rla_backbone(
-        depth=depth,
-        layers=layers,
-        rla_channel=rla_channel,
-        cell=cell,
-        attention=attention,
-        base_width=base_width,
-        torchvision_weights=torchvision_weights,
-        rla_input=rla_input,
-        zero_init_residual=zero_init_residual,
-    )
-    return MultiTaskClassifier(backbone, backbone.out_features, num_classes, dropout)
+def rla_resnet(num_classes: dict[str, int], dropout: float = 0.2, **backbone: Any) -> MultiTaskClassifier:
+    """RLA-ResNet with heads; ``backbone``: the keywords of :func:`rla_backbone` (``depth``, ``layers``,
+    ``rla_channel``, ``cell`` 'rnn' | 'gru' | 'lstm', ``attention`` None | 'se' | 'eca' | 'cbam', ``base_width``,
+    ``torchvision_weights``, ``rla_input`` 'output' (official: the block output feeds the hidden state) |
+    'residual', ``zero_init_residual``); an unknown keyword is a ``TypeError`` naming it."""
+    network = rla_backbone(**backbone)
+    return MultiTaskClassifier(network, network.out_features, num_classes, dropout)
 
 
 def _variant(depth: int, attention: str | None) -> Callable[..., MultiTaskClassifier]:

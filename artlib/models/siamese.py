@@ -108,7 +108,7 @@ def siamese(
 
 def siamese_on_features(feature_dim: int, combine: str = "all", hidden: int = 256, dropout: float = 0.2) -> SiameseNet:
     """A :class:`SiameseNet` head for pairs of precomputed features, e.g. frozen Lite0 embeddings
-    (:class:`artlib.data.pairs_dataset.FeaturePairDataset` feeds it)."""
+    (:class:`artlib.pairs.dataset.FeaturePairDataset` feeds it)."""
     return SiameseNet(nn.Identity(), feature_dim, combine, hidden, dropout)
 
 

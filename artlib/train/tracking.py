@@ -52,7 +52,7 @@ class TensorBoardLogger:
         return column
 
     def on_epoch_end(self, trainer: Trainer, row: dict) -> None:
-        from .. import distributed as ddp
+        from . import distributed as ddp
 
         if not ddp.is_main():
             return
@@ -63,9 +63,9 @@ class TensorBoardLogger:
         writer.flush()
 
     def on_fit_end(self, trainer: Trainer, val_loader: DataLoader | None = None) -> None:
-        from .. import distributed as ddp
-        from ..metrics import confusion
+        from ..evaluation.metrics import confusion
         from ..plots import plot_confusion_matrix
+        from . import distributed as ddp
 
         if not ddp.is_main() or not trainer.history:
             return

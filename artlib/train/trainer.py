@@ -21,12 +21,12 @@ from torch.optim.lr_scheduler import LambdaLR
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .. import distributed as ddp
 from ..data.loaders import dataset_size
-from ..metrics import TopK, classification_metrics
+from ..evaluation.metrics import TopK, classification_metrics
 from ..models.heads import embed_with
 from ..utils.locks import exclusive_folder
 from ..utils.runtime import resolve_device
+from . import distributed as ddp
 from .checkpoint import CheckpointError, check_resumable, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .early_stopping import EarlyStopping
@@ -57,7 +57,7 @@ class Predictions:
     embeddings: np.ndarray | None = None
 
     def metrics(self, top_k: TopK = (3, 5)) -> pd.DataFrame:
-        from ..metrics import metrics_table
+        from ..evaluation.metrics import metrics_table
 
         return metrics_table(self.labels, self.probs, top_k)
 
@@ -86,14 +86,14 @@ class Trainer:
     history column, best/last checkpoints (atomic, state dicts only) and resume.
     ``history`` is a DataFrame, also written to ``<checkpoint_dir>/history.csv``.
     Under ``torchrun`` the same code trains with DistributedDataParallel (see
-    :mod:`artlib.distributed`). ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
+    :mod:`artlib.train.distributed`). ``callbacks`` are objects with optional ``on_epoch_start(trainer)`` and
     ``on_epoch_end(trainer, row)`` methods (progressive unfreezing, Optuna pruning).
     ``batch_transforms`` ``{"train": fn, "eval": fn}`` run on each batch once it is on the device
     (augmentation on the GPU, see :mod:`artlib.data.device_augment`).
     ``log_dir`` (e.g. ``outputs/runs/<name>``) writes TensorBoard scalars, hyper-parameters and validation
     confusion matrices (``class_names`` label them); callbacks may also define ``on_fit_end(trainer, val_loader)``.
     ``objective``: another loss and validation (:class:`~artlib.train.objectives.TrainingObjective`, e.g. the
-    triplet loss of :func:`artlib.metric_learning.fit_metric`), trained with all of the above.
+    triplet loss of :func:`artlib.train.metric_learning.fit_metric`), trained with all of the above.
     """
 
     def __init__(

@@ -19,7 +19,7 @@ from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 
 if TYPE_CHECKING:
     from ..data.table import ArtTable
-    from ..predict import ModelCard
+    from ..inference.card import ModelCard
     from ..train import Trainer
     from ..train.trainer import Predictions
 

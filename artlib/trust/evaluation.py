@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..significance import Interval, bootstrap_interval, mean_interval, roc_auc
+from ..evaluation.significance import Interval, bootstrap_interval, mean_interval, roc_auc
 from .calibration import ece_floor, expected_calibration_error, negative_log_likelihood
 from .conformal import set_coverage
 from .open_set import OpenSetBank

@@ -16,7 +16,8 @@ from .cam import class_activation_maps, overlay, view_pixels
 if TYPE_CHECKING:
     from ..data.table import ArtTable
     from ..data.transforms import Normalization
-    from ..predict import Classifier, ModelCard
+    from ..inference.card import ModelCard
+    from ..inference.classifier import Classifier
     from ..train.trainer import Predictions
 
 

@@ -10,16 +10,16 @@ import torch
 
 def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, same_artist: bool = True) -> dict:
     """Save every artefact the app reads, as the notebooks do, for ``n`` readable fixture paintings."""
-    from artlib import artifacts
     from artlib.config import settings
     from artlib.data import load_wikiart
     from artlib.data.dataset import verify_images
+    from artlib.evaluation.results import task_scores
     from artlib.features import table_features
+    from artlib.inference import Classifier, ModelCard
     from artlib.models import create_backbone, create_model
     from artlib.models.siamese import siamese_on_features
-    from artlib.predict import Classifier, ModelCard
-    from artlib.results import task_scores
-    from artlib.similarity import SimilarityIndex, embed_titles, load_title_encoder
+    from artlib.retrieval import SimilarityIndex, embed_titles, load_title_encoder
+    from artlib.store import artifacts
 
     torch.manual_seed(0)
     cfg = settings(outputs=outputs)

@@ -54,7 +54,7 @@ def test_a_same_artist_model_on_other_features_is_left_out(found):
 def test_a_missing_outputs_folder_or_collection_is_a_note(tmp_path, found):
     loaded, notes = load_artefacts(tmp_path / "nothing")
     assert loaded == Artefacts(tmp_path / "nothing") and [n.level for n in notes] == ["error"]
-    assert "python -m artlib.run_notebooks" in notes[0].text
+    assert "python -m artlib.runner" in notes[0].text
     assert fitting(loaded) == (loaded, []) and collection_notes(loaded) == []
     moved = replace(found.images, meta={**found.images.meta, "root": str(tmp_path / "moved")})
     assert "not at" in collection_notes(replace(found, images=moved))[-1].text

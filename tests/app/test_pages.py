@@ -155,15 +155,15 @@ def test_map_and_suspects_show_the_collection(app_outputs, monkeypatch):
 def test_an_outputs_folder_without_artefacts_says_what_to_run(tmp_path, monkeypatch):
     for page in PAGES:
         at = app(tmp_path, monkeypatch, page)
-        assert any("run_notebooks" in e.value for e in at.error), page
+        assert any("python -m artlib.runner" in e.value for e in at.error), page
     assert not any((tmp_path / name).exists() for name in ("cache", "artifacts"))
 
 
 def test_artefacts_from_other_data_are_named(app_outputs, tmp_path, monkeypatch, fixture_paths):
     import shutil
 
-    from artlib import artifacts
     from artlib.config import settings
+    from artlib.store import artifacts
 
     other = tmp_path / "mixed"
     shutil.copytree(app_outputs / "artifacts", other / "artifacts")

@@ -78,31 +78,6 @@ def test_upsampling_balances_and_writes(fixture_paths, tmp_path):
     assert (out.frame["style"].iloc[len(table) :].to_numpy() >= 0).all()  # other labels carried over
 
 
-def test_resized_cache(fixture_paths, tmp_path):
-    from artlib.data.cache import build_resized_cache
-    from artlib.data.images import image_size
-
-    table = _wikiart(fixture_paths)
-    cached = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
-    assert len(cached) == len(table) - 2  # the two unreadable files are left out
-    sizes = [image_size(p) for p in cached.image_paths()]
-    assert all(min(s) == 48 for s in sizes)  # fixture images are 64-128 px: all scaled down
-    assert (
-        cached.frame["style"].to_numpy()
-        == table.frame.set_index("path").loc[cached.frame["source_path"], "style"].to_numpy()
-    ).all()
-    mtime = cached.image_paths()[0].stat().st_mtime_ns
-    again = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
-    assert again.image_paths()[0].stat().st_mtime_ns == mtime  # built once
-    image, labels = ArtDataset(cached, eval_transform(32))[0]
-    assert image.shape == (3, 32, 32)
-    source = table.image_paths()[table.frame["path"].tolist().index(cached.frame["source_path"].iloc[0])]
-    source.write_bytes(source.read_bytes())  # the source file is replaced: cached again under a new name
-    refreshed = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
-    assert refreshed.frame["path"].iloc[0] != cached.frame["path"].iloc[0]
-    assert (refreshed.frame["path"].iloc[1:].to_numpy() == cached.frame["path"].iloc[1:].to_numpy()).all()
-
-
 def test_large_jpegs_decode_at_reduced_scale(tmp_path):
     import pandas as pd
     from PIL import Image

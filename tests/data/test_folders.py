@@ -188,7 +188,7 @@ def test_csv_file_names_match_the_disk_in_either_unicode_form(tmp_path, csv_form
 
 
 def test_symlinked_sub_folders_are_followed_and_link_loops_are_not(tmp_path, caplog):
-    from artlib.predict import find_images
+    from artlib.inference import find_images
 
     _image(tmp_path / "data" / "a" / "own.jpg")
     _image(tmp_path / "elsewhere" / "linked.jpg")
@@ -207,7 +207,7 @@ def test_a_fifo_is_named_as_not_a_regular_file_never_opened(tmp_path, caplog):
 
     from artlib.data.dataset import verify_images
     from artlib.data.images import ImageLoadError, load_rgb
-    from artlib.predict import find_images
+    from artlib.inference import find_images
 
     _image(tmp_path / "a" / "ok.jpg")
     os.mkfifo(tmp_path / "a" / "live.jpg")  # opening it would wait for a writer forever

@@ -3,74 +3,17 @@ import math
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 from torch.utils.data import DataLoader
 from toy_problems import _model, _tiny_problem
 
-from artlib.data import load_wikiart, stratified_split
-from artlib.data.dataset import verify_images
 from artlib.data.loaders import make_loaders
-from artlib.models import create_model, list_models
+from artlib.models import create_model
 from artlib.train import (
-    EarlyStopping,
-    MaskedMultiTaskLoss,
     TrainConfig,
     Trainer,
     inverse_frequency_weights,
     load_checkpoint,
-    warmup_cosine,
 )
-
-
-@pytest.fixture(scope="module")
-def splits(fixture_paths):
-    table = verify_images(load_wikiart(fixture_paths.wikiart_csv, image_root=fixture_paths.wikiart_images)).table
-    return stratified_split(table, (0.8, 0.2), ("train", "val"), stratify="style", seed=0)
-
-
-def test_masked_loss_ignores_missing_labels():
-    logits = {"a": torch.randn(4, 3, requires_grad=True), "b": torch.randn(4, 2, requires_grad=True)}
-    targets = {"a": torch.tensor([0, -1, 2, -1]), "b": torch.tensor([-1, -1, -1, -1])}
-    loss, parts = MaskedMultiTaskLoss()(logits, targets)
-    expected = nn.functional.cross_entropy(logits["a"][[0, 2]], torch.tensor([0, 2]))
-    assert torch.isclose(loss, expected) and set(parts) == {"a"}
-    loss.backward()
-    assert logits["a"].grad[1].abs().sum() == 0 and logits["b"].grad is None
-    none, parts = MaskedMultiTaskLoss()({"b": logits["b"]}, {"b": targets["b"]})
-    assert float(none.detach()) == 0 and parts == {}
-
-
-def test_loss_accepts_any_task_name():
-    weights = {"type": torch.tensor([1.0, 3.0])}
-    loss, parts = MaskedMultiTaskLoss(weights)({"type": torch.zeros(2, 2)}, {"type": torch.tensor([0, 1])})
-    assert set(parts) == {"type"} and torch.isclose(loss, torch.log(torch.tensor(2.0)))
-
-
-def test_inverse_frequency_weights(splits):
-    weights = inverse_frequency_weights(splits.train)
-    counts = splits.train.counts("genre").to_numpy()
-    w = weights["genre"].numpy()
-    assert (w * counts).std() / (w * counts).mean() < 1e-5  # every class gets the same total weight
-    assert w[counts.argmin()] > w[counts.argmax()]
-
-
-def test_warmup_cosine_shape():
-    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
-    sched = warmup_cosine(opt, total_steps=100, warmup_steps=10, min_lr_ratio=0.1)
-    lrs = []
-    for _ in range(100):
-        lrs.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(lrs[10:], lrs[11:], strict=False)) and lrs[-1] == pytest.approx(0.1, abs=0.01)
-
-
-def test_early_stopping():
-    stop = EarlyStopping(patience=2, mode="max")
-    assert stop.step(0.5) and not stop.step(0.4) and not stop.should_stop
-    assert not stop.step(0.5) and stop.should_stop
-    assert not EarlyStopping(patience=None).should_stop
 
 
 def test_trainer_beats_chance_on_fixture(splits, tmp_path):
@@ -114,18 +57,6 @@ def test_monitor_without_validation_is_a_clear_error():
     trainer = Trainer(_model(), TrainConfig(epochs=1, monitor="val_loss", progress=False))
     with pytest.raises(ValueError, match="val_loader"):
         trainer.fit(_tiny_problem())
-
-
-def test_registry():
-    assert "simple_cnn" in list_models()
-    with pytest.raises(KeyError, match="available"):
-        create_model("no_such_net", 3)
-    out = create_model("simple_cnn", {"a": 3, "b": 5}, widths=(4, 8))(torch.randn(2, 3, 16, 16))
-    assert out["a"].shape == (2, 3) and out["b"].shape == (2, 5)
-    assert not math.isnan(float(out["a"].detach().sum()))
-    # task names that clash with nn.Module attributes (WGA's "type") or contain dots still work
-    out = create_model("simple_cnn", {"type": 2, "a.b": 3}, widths=(4, 8))(torch.randn(1, 3, 16, 16))
-    assert set(out) == {"type", "a.b"}
 
 
 def test_flip_tta_averages_the_mirror_image():
@@ -283,26 +214,6 @@ def test_an_empty_validation_split_is_refused(splits):
         trainer.fit(loaders["train"], loaders["val"])
 
 
-def test_tensorboard_logs_scalars_hparams_and_confusion(splits, tmp_path):
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    loaders = make_loaders(splits.tables, image_size=32, batch_size=16)
-    trainer = Trainer(
-        create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
-        TrainConfig(epochs=2, progress=False),
-        log_dir=tmp_path / "runs" / "demo",
-        class_names=splits.train.classes,
-    )
-    trainer.fit(loaders["train"], loaders["val"])
-    events = EventAccumulator(str(tmp_path / "runs" / "demo"), size_guidance={"images": 0}).Reload()
-    scalars = set(events.Tags()["scalars"])
-    assert {"loss/train", "loss/val", "lr", "val/macro_f1"} <= scalars
-    assert {f"val/{task}_accuracy" for task in splits.train.tasks} <= scalars
-    assert len(events.Scalars("loss/train")) == 2
-    assert {f"confusion/{task}" for task in splits.train.tasks} <= set(events.Tags()["images"])
-    assert events.PluginTagToContent("hparams")  # the run's settings and its best monitored value
-
-
 def test_two_runs_into_one_checkpoint_folder_are_refused(tmp_path):
     from artlib.utils import FolderBusyError
 
@@ -423,3 +334,23 @@ def test_train_epoch_works_before_fit():
     trainer = Trainer(_model(), TrainConfig(epochs=2, lr=1e-2, monitor="train_loss", progress=False))
     loss = trainer.train_epoch(_tiny_problem())
     assert math.isfinite(loss) and trainer.scheduler is not None and trainer.scheduler.last_epoch > 0
+
+
+def test_tensorboard_logs_scalars_hparams_and_confusion(splits, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    loaders = make_loaders(splits.tables, image_size=32, batch_size=16)
+    trainer = Trainer(
+        create_model("simple_cnn", splits.train.num_classes, widths=(8, 16)),
+        TrainConfig(epochs=2, progress=False),
+        log_dir=tmp_path / "runs" / "demo",
+        class_names=splits.train.classes,
+    )
+    trainer.fit(loaders["train"], loaders["val"])
+    events = EventAccumulator(str(tmp_path / "runs" / "demo"), size_guidance={"images": 0}).Reload()
+    scalars = set(events.Tags()["scalars"])
+    assert {"loss/train", "loss/val", "lr", "val/macro_f1"} <= scalars
+    assert {f"val/{task}_accuracy" for task in splits.train.tasks} <= scalars
+    assert len(events.Scalars("loss/train")) == 2
+    assert {f"confusion/{task}" for task in splits.train.tasks} <= set(events.Tags()["images"])
+    assert events.PluginTagToContent("hparams")  # the run's settings and its best monitored value

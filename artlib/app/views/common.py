@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from artlib import artifacts
 from artlib.app.explorer import Explorer
 from artlib.config import default_outputs
 from artlib.data.folders import IMAGE_EXTENSIONS
 from artlib.data.images import ImageLoadError
+from artlib.store import artifacts
 
 #: Session key of the collection painting chosen on one page (Map, Classify) and shown on another (Similar).
 QUERY_ID = "query_id"

@@ -1,0 +1,207 @@
+"""Classify new paintings with a trained model and its card.
+
+    from artlib.inference import ModelCard
+    from artlib.store import artifacts
+    artifacts.save_model_file("genre.pt", model, ModelCard.for_model(model, "efficientnet_lite1", table.classes, 240,
+                                                                     views=("letterbox", "start", "end")))
+    artifacts.load_classifier("genre.pt").predict(["query.jpg", "folder/"])     # one row per image and task
+
+    artlib-predict genre.pt paintings/ --out predictions.csv
+
+The :class:`~artlib.inference.card.ModelCard` tells how to feed the model exactly as it was evaluated and how
+far to trust each task. Unreadable images are logged and reported in an ``error`` column.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+
+from ..data.loaders import make_loader
+from ..data.table import MISSING, ArtTable
+from ..data.tta import views_transform
+from ..models.heads import embed_with
+from ..trust.conformal import set_names
+from ..trust.open_set import OpenSetBank
+from ..utils.runtime import resolve_device
+from .card import ModelCard
+from .files import PREDICTION_COLUMNS, find_images
+
+if TYPE_CHECKING:
+    from ..train import Trainer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Answer:
+    """One task's answer for one painting: calibrated top classes, the prediction set, and whether the painting
+    looks like one of the classes at all (``known``: False says "none of the classes this model knows")."""
+
+    task: str
+    top: pd.DataFrame  # class, probability (calibrated), most probable first
+    prediction_set: list[str]
+    coverage: float
+    known: bool
+    open_set: bool  # whether the task has an open-set rule at all
+
+    @property
+    def best(self) -> str:
+        return str(self.top["class"].iloc[0])
+
+    def verdict(self, classes: int) -> str:
+        """A sentence a person can act on."""
+        if not self.known:
+            return f"not one of the {classes} {self.task} classes this model knows"
+        if not self.prediction_set:
+            return "no class is likely enough (an empty prediction set)"
+        return f"{' or '.join(self.prediction_set)} ({self.coverage:.0%} prediction set)"
+
+
+class Classifier:
+    """A trained model with its card: :meth:`predict` on image files or folders, :meth:`answer` on one image.
+
+    Probabilities are calibrated with the card's temperatures, prediction sets use its conformal thresholds and
+    an open task (artists) says "unknown" by its open-set rule; a card without trust records gives raw softmax
+    values, sets of every class and no unknown verdict.
+    """
+
+    def __init__(
+        self, model: nn.Module, card: ModelCard, device: str = "auto", bank: OpenSetBank | None = None
+    ) -> None:
+        self.model, self.card = model, card
+        self.device = resolve_device(device)
+        #: the normalised training features a k-NN open-set rule compares with
+        self.bank = bank
+        self.trust = {task: card.task_trust(task) for task in card.classes}
+        self._trainer: Trainer | None = (
+            None  # made on the first predict() on files (the Trainer's imports take seconds)
+        )
+
+    def transform(self, views: Sequence[str] | None = None) -> Any:
+        """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
+        card = self.card
+        return views_transform(views or card.views, card.image_size, card.normalization, card.trim_margins)
+
+    @torch.no_grad()
+    def raw_scores(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Uncalibrated softmax probabilities per task of one decoded RGB image, averaged over the card's views
+        (or ``views``) and, with ``flip`` (default: the card's), their mirror images, as :meth:`predict` scores
+        files; and the image's features (the mean over the views)."""
+        x = self.transform(views)(image=image)["image"]
+        x = (x if x.ndim == 4 else x[None]).to(self.device)
+        self.model.to(self.device).eval()
+        features = embed_with(self.model, x)
+        head = getattr(self.model, "head", None)
+        out = head(features) if callable(head) else self.model(x)
+        probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
+        if self.card.flip_tta if flip is None else flip:
+            mirrored = self.model(torch.flip(x, dims=[-1]))
+            probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in probs.items()}
+        return (
+            {task: p.mean(0).cpu().numpy() for task, p in probs.items()},
+            features.float().mean(0, keepdim=True).cpu().numpy(),
+        )
+
+    def probabilities(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, calibrated: bool = True
+    ) -> dict[str, np.ndarray]:
+        """Class probabilities per task of one decoded RGB image (:func:`artlib.data.images.load_rgb` or
+        :func:`~artlib.data.images.decode_rgb`), calibrated with the card's temperatures unless ``calibrated=False``."""
+        raw, _ = self.raw_scores(image, views, flip)
+        if not calibrated:
+            return raw
+        return {task: self.trust[task].calibrate(p[None])[0] for task, p in raw.items()}
+
+    def answer(
+        self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, top_k: int = 3
+    ) -> dict[str, Answer]:
+        """Per task: the calibrated top-``k``, the prediction set and the open-set verdict of one image."""
+        raw, features = self.raw_scores(image, views, flip)
+        return {task: self._answer(task, p[None], features, top_k)[0] for task, p in raw.items()}
+
+    def _answer(self, task: str, raw: np.ndarray, features: np.ndarray | None, top_k: int) -> list[Answer]:
+        trust, names = self.trust[task], self.card.classes[task]
+        probs = trust.calibrate(raw)
+        sets = trust.sets(probs)
+        rule = trust.open_set
+        open_rule = rule is not None and (not rule.needs_bank or (self.bank is not None and task in self.bank.known))
+        if rule is not None and not open_rule:
+            log.warning(
+                "the %s open-set rule of %r has no bank in this model file: no unknown verdicts", rule.score, task
+            )
+        known = trust.known(probs, features, self.bank) if open_rule else np.ones(len(probs), dtype=bool)
+        answers = []
+        for p, in_set, is_known in zip(probs, sets, known, strict=True):
+            best = np.argsort(-p, kind="stable")[:top_k]
+            answers.append(
+                Answer(
+                    task,
+                    pd.DataFrame({"class": [names[i] for i in best], "probability": p[best]}),
+                    set_names(in_set, names, p),
+                    trust.coverage,
+                    bool(is_known),
+                    open_rule,
+                )
+            )
+        return answers
+
+    def predict(
+        self, images: Iterable[str | Path], top_k: int = 3, batch_size: int = 32, num_workers: int = 0
+    ) -> pd.DataFrame:
+        """One row per readable image and task: ``path, task, predicted, confidence, top_k, prediction_set,
+        verdict``; ``confidence`` is calibrated, ``verdict`` is ``unknown`` for a painting an open task (artists)
+        rejects as none of its classes, else ``known`` (empty for a closed task). Unreadable images get one row
+        with ``error`` set (logged, never a made-up prediction)."""
+        if top_k < 1:
+            raise ValueError(f"top_k must be at least 1, got {top_k}")
+        paths, problems = find_images(images)
+        table = ArtTable(
+            pd.DataFrame({"path": [str(p) for p in paths], **{task: MISSING for task in self.card.classes}}),
+            self.card.classes,
+        )
+        loader = make_loader(
+            table,
+            train=False,
+            image_size=self.card.image_size,
+            batch_size=batch_size,
+            num_workers=num_workers,
+            return_index=True,
+            **self.card.loader_options(),
+        )  # unreadable images are skipped and logged
+        if self._trainer is None:
+            from ..train import TrainConfig, Trainer
+
+            self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
+        preds = self._trainer.predict(loader, embed=self.bank is not None, flip_tta=self.card.flip_tta)
+        indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
+        rows = []
+        for task, names in self.card.classes.items():
+            raw = preds.probs.get(task, np.zeros((0, len(names))))
+            for i, answer in zip(indices, self._answer(task, raw, preds.embeddings, top_k), strict=True):
+                rows.append(
+                    {
+                        "path": str(paths[i]),
+                        "task": task,
+                        "predicted": answer.best,
+                        "confidence": round(float(answer.top["probability"].iloc[0]), 4),
+                        "top_k": "; ".join(f"{c} {p:.3f}" for c, p in answer.top.itertuples(index=False)),
+                        "prediction_set": " | ".join(answer.prediction_set),
+                        "verdict": ("known" if answer.known else "unknown") if answer.open_set else "",
+                        "error": None,
+                    }
+                )
+        seen = set(indices.tolist())
+        failed = [(p, "unreadable image (see the log)") for i, p in enumerate(paths) if i not in seen] + problems
+        rows += [{"path": str(p), "confidence": np.nan, "error": why} for p, why in failed]
+        return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)

@@ -1,0 +1,51 @@
+"""``artlib-predict``: classify image files and folders with a saved classifier, from the shell.
+
+    artlib-predict classifier paintings/ --out predictions.csv        # notebook 08's artefact in ARTLIB_OUTPUTS
+    artlib-predict genre.pt query.jpg                                  # a model file
+
+One row per image and task: the calibrated top class and top-k, the 90 % prediction set, and for an open task
+(artists) the verdict ``unknown`` when the painting is by none of the artists the model knows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+
+def predict(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Classify paintings with a saved classifier (artlib.store.artifacts).")
+    parser.add_argument(
+        "model",
+        help="a model file (.pt, artlib.store.artifacts.save_model_file), or the name of a saved artefact "
+        "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)",
+    )
+    parser.add_argument("images", nargs="+", help="image files or folders (searched recursively)")
+    parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print)")
+    parser.add_argument("--top-k", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from ..config import default_outputs
+    from ..store.artifacts import load_classifier
+
+    is_file = Path(args.model).suffix == ".pt" or Path(args.model).is_file()
+    classifier = (
+        load_classifier(Path(args.model), device=args.device)
+        if is_file
+        else load_classifier(default_outputs(), args.model, args.device)
+    )
+    table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.out, index=False)
+        print(f"{len(table)} rows -> {args.out}")
+    else:
+        print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    predict()

@@ -1,0 +1,72 @@
+"""The model card of a frozen feature extractor: how an image index's vectors were made, so that a new image is
+embedded exactly as the collection was (the explorer's uploads, a saved same-artist head's inputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from ..data.transforms import FITS, Normalization, as_normalization
+from ..data.tta import views_transform
+from ..models import create_backbone, embed_with
+
+
+@dataclass(frozen=True)
+class EmbedderCard:
+    """A registered backbone (``create_backbone(model)``), the input it saw and whether it was pretrained."""
+
+    model: str
+    image_size: int
+    normalization: Normalization
+    fit: str = "crop"
+    pretrained: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise ValueError(f"embedder card: model must be a model name, got {self.model!r}")
+        if not isinstance(self.image_size, int) or isinstance(self.image_size, bool) or self.image_size < 1:
+            raise ValueError(f"embedder card: image_size must be a positive integer, got {self.image_size!r}")
+        if self.fit not in FITS:
+            raise ValueError(f"embedder card: fit must be one of {FITS}, got {self.fit!r}")
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> EmbedderCard:
+        """The card as :meth:`to_dict` wrote it; a field missing or of the wrong type raises ``ValueError``."""
+        missing = [key for key in ("model", "image_size", "normalization") if key not in spec]
+        if missing:
+            raise ValueError(f"embedder card: {', '.join(missing)} missing (it holds {sorted(spec)})")
+        try:
+            normalization = as_normalization(spec["normalization"])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"embedder card: normalization must be (mean, std) of 3 numbers each ({exc})") from None
+        return cls(
+            spec["model"],
+            spec["image_size"],
+            normalization,
+            spec.get("fit", "crop"),
+            bool(spec.get("pretrained", True)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "pretrained": self.pretrained,
+            "image_size": self.image_size,
+            "fit": self.fit,
+            "normalization": [list(part) for part in self.normalization],
+        }
+
+    def build(self) -> nn.Module:
+        """The feature extractor, in eval mode (pretrained weights that cannot be had raise their clear error)."""
+        kwargs = {"pretrained": True} if self.pretrained else {}  # models without weights take no such argument
+        return create_backbone(self.model, **kwargs).eval()
+
+    @torch.no_grad()
+    def embed(self, network: nn.Module, image: np.ndarray) -> np.ndarray:
+        """Raw ``(1, dim)`` features of one decoded RGB image by ``network`` (:meth:`build`), as the index's."""
+        x = views_transform((self.fit,), self.image_size, self.normalization)(image=image)["image"]
+        return embed_with(network, x[None]).float().numpy()

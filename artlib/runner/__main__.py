@@ -1,0 +1,3 @@
+from .run_notebooks import main
+
+raise SystemExit(main())

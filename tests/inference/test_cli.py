@@ -1,0 +1,88 @@
+import numpy as np
+import pandas as pd
+from toy_problems import untrained_classifier
+
+from artlib.inference import ModelCard, find_images
+from artlib.inference.cli import predict as main
+from artlib.store.artifacts import load_classifier
+from artlib.store.artifacts import save_model_file as save_classifier
+from artlib.train import TrainConfig, Trainer
+
+
+def test_cli_takes_an_artefact_name(folder, tmp_path, monkeypatch, capsys):
+    from artlib.config import settings
+    from artlib.store import artifacts
+
+    monkeypatch.delenv("ARTLIB_DATA", raising=False)
+    model = untrained_classifier(folder)
+    artifacts.save_model(
+        settings(outputs=tmp_path),
+        "classifier",
+        model,
+        ModelCard.for_model(model, "simple_cnn", folder.classes, 32),
+    )
+    monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
+    main(["classifier", str(folder.image_paths()[0])])
+    assert folder.tasks[0] in capsys.readouterr().out
+
+
+def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths, tmp_path, capsys):
+    model = untrained_classifier(folder)
+    save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    broken = tmp_path / "imgs" / "broken.jpg"
+    broken.parent.mkdir()
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    genre_dir = sorted(p for p in fixture_paths.imagefolder.iterdir() if p.is_dir())[0]
+    n_images = len(find_images([genre_dir])[0])
+    main([str(tmp_path / "m.pt"), str(genre_dir), str(broken), "--out", str(tmp_path / "p.csv"), "--workers", "1"])
+    out = pd.read_csv(tmp_path / "p.csv")
+    assert len(out) == n_images + 1
+    bad = out[out["error"].notna()]
+    assert list(bad["path"]) == [str(broken)] and bad["predicted"].isna().all()
+    assert set(out["predicted"].dropna()) <= set(folder.classes[folder.tasks[0]])
+
+
+def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
+    """fit_classifier_trust -> card + k-NN bank -> model file -> artlib-predict's sets and verdicts."""
+    from artlib.train.trainer import Predictions
+    from artlib.trust import fit_classifier_trust, split_predictions
+
+    model = untrained_classifier(folder)
+    task = folder.tasks[0]
+    table = folder.subset(np.arange(40))
+    names = {task: folder.classes[task], "artist": ["a", "b"]}
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    trainer = Trainer(model, TrainConfig(device="cpu", progress=False))
+    preds = split_predictions(trainer, table, card)
+    assert preds.embeddings is not None and len(preds.embeddings) == 40
+    # an "artist" task the model does not have: every validation painting of the first half by a known artist
+    artist = np.where(np.arange(40) < 20, np.arange(40) % 2, -1)
+    val = Predictions(
+        {**preds.probs, "artist": np.tile([0.6, 0.4], (40, 1))},
+        {**preds.labels, "artist": artist},
+        None,
+        preds.embeddings,
+    )
+    card.classes = names
+    bank = fit_classifier_trust(card, val, val)
+    rule = card.task_trust("artist").open_set
+    assert rule is not None and card.task_trust(task).set_threshold is not None
+    card.classes = {task: folder.classes[task]}  # the saved model has the image task only
+    card.trust = {task: card.trust[task]}
+    save_classifier(tmp_path / "m.pt", model, card, bank)
+    classifier = load_classifier(tmp_path / "m.pt", device="cpu")
+    assert classifier.card.trust[task]["temperature"] == card.trust[task]["temperature"]
+    assert bank is None or classifier.bank is not None
+    main([str(tmp_path / "m.pt"), str(table.image_paths()[0]), "--out", str(tmp_path / "p.csv")])
+    out = pd.read_csv(tmp_path / "p.csv", keep_default_na=False)
+    assert list(out.columns) == [
+        "path",
+        "task",
+        "predicted",
+        "confidence",
+        "top_k",
+        "prediction_set",
+        "verdict",
+        "error",
+    ]
+    assert out["predicted"].iloc[0] in out["prediction_set"].iloc[0].split(" | ") or out["prediction_set"].iloc[0] == ""
