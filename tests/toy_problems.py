@@ -43,3 +43,10 @@ def artist_table(n=60, classes=4):
 
     frame = pd.DataFrame({"path": [f"{i}.jpg" for i in range(n)], "artist": np.arange(n) % classes})
     return ArtTable(frame, {"artist": [f"a{c}" for c in range(classes)]})
+
+
+def wikiart_of(fixture_paths):
+    """The fixture's ArtGAN WikiArt CSV as a table."""
+    from artlib.data import load_wikiart
+
+    return load_wikiart(fixture_paths.wikiart_csv, image_root=fixture_paths.wikiart_images)

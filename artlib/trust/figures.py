@@ -58,8 +58,8 @@ def _views(classifier: Classifier, table: ArtTable, rows: Sequence[int]) -> torc
 
 
 def cam_examples(probs: np.ndarray, labels: np.ndarray, per_class: int = 1, classes: int = 6) -> list[tuple[int, int]]:
-    """``(right_row, wrong_row)`` pairs of test rows, one pair per true class (the ``classes`` largest with both a
-    right and a wrong answer; -1 where a class has none): the most confident right and wrong answer."""
+    """``(right_row, wrong_row)`` pairs of test rows: for each of the ``classes`` largest true classes that have both a
+    right and a wrong answer (the others are left out), its ``per_class`` most confident right and wrong answers."""
     predicted, confidence = probs.argmax(1), probs.max(1)
     chosen = []
     for c in np.argsort(-np.bincount(labels[labels >= 0], minlength=probs.shape[1])):

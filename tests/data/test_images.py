@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from artlib.data.dataset import ArtDataset, verify_images
 from artlib.data.images import ImageLoadError, image_size, load_rgb
 
 
@@ -165,7 +166,6 @@ def test_oversized_image_is_reported_by_header_only_verification(tmp_path):
     import pandas as pd
 
     from artlib.data import ArtTable
-    from artlib.data.dataset import verify_images
 
     Image.fromarray(_rgb()).save(tmp_path / "ok.png")
     _png_header_only(tmp_path / "bomb.png", 20_000, 10_000)  # 200 MP: above Pillow's hard limit
@@ -206,7 +206,6 @@ def test_decode_rgb_reads_bytes_and_names_the_upload_in_errors():
 
 
 def test_a_file_name_too_long_for_the_file_system_is_an_image_load_error(tmp_path):
-    from artlib.data.dataset import verify_images
     from artlib.data.table import ArtTable
 
     with pytest.raises(ImageLoadError, match=r"File name too long \(300-character file name\); rename the file"):
@@ -216,3 +215,25 @@ def test_a_file_name_too_long_for_the_file_system_is_an_image_load_error(tmp_pat
         pd.DataFrame({"path": ["ok.jpg", "a" * 296 + ".jpg"], "label": [0, 0]}), {"label": ["x"]}, tmp_path
     )
     assert verify_images(table).table.frame["path"].tolist() == ["ok.jpg"]  # one error row, not an abort
+
+
+def test_large_jpegs_decode_at_reduced_scale(tmp_path):
+    import pandas as pd
+    from PIL import Image
+
+    from artlib.data import ArtTable
+    from artlib.data.images import load_rgb
+
+    scan = np.zeros((1200, 1600, 3), dtype=np.uint8)
+    scan[:600] = (200, 30, 30)  # red top half, black bottom half
+    Image.fromarray(scan).save(tmp_path / "scan.jpg", quality=95)
+    Image.fromarray(scan).save(tmp_path / "scan.png")
+    assert load_rgb(tmp_path / "scan.jpg").shape == (1200, 1600, 3)
+    reduced = load_rgb(tmp_path / "scan.jpg", reduce_to=256)
+    assert reduced.shape == (300, 400, 3)  # 1/4 scale: the shorter side stays >= 256
+    assert abs(int(reduced[:140, :, 0].mean()) - 200) < 8 and reduced[160:, :, 0].mean() < 10
+    assert load_rgb(tmp_path / "scan.jpg", reduce_to=700).shape == (1200, 1600, 3)  # 1/2 would go below 700
+    assert load_rgb(tmp_path / "scan.png", reduce_to=256).shape == (1200, 1600, 3)  # only JPEGs are reduced
+    table = ArtTable(pd.DataFrame({"path": ["scan.jpg"], "style": [0]}), {"style": ["a"]}, root=tmp_path)
+    assert ArtDataset(table, decode_side=256)[0][0].shape == (3, 300, 400)
+    assert ArtDataset(table)[0][0].shape == (3, 1200, 1600)

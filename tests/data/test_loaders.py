@@ -1,5 +1,6 @@
 import pytest
 import torch
+from toy_problems import wikiart_of
 
 from artlib.data import load_wikiart
 from artlib.data.dataset import verify_images
@@ -38,3 +39,19 @@ def test_one_loader_and_shared_options(table):
         make_loader(table, train=False, image_sise=32)  # a typo is not ignored
     with pytest.raises(ValueError, match="device_augment"):
         LoaderOptions(device_augment=True, letterbox=True)
+
+
+def test_loaders_drop_bad_samples(fixture_paths):
+    loaders = make_loaders({"train": wikiart_of(fixture_paths)}, image_size=32, batch_size=64)
+    seen = sum(b[0].shape[0] for b in loaders["train"] if b is not None)
+    assert seen >= len(wikiart_of(fixture_paths)) - 2 - 64  # drop_last may cut one partial batch
+
+
+def test_loaders_with_tta_views_yield_every_view(fixture_paths):
+    table = verify_images(wikiart_of(fixture_paths)).table  # a shuffled corrupt image would shrink a batch
+    loaders = make_loaders({"train": table, "test": table}, 32, batch_size=4, tta_views=("letterbox", "end"))
+    images, labels = next(iter(loaders["test"]))
+    assert images.shape == (4, 2, 3, 32, 32)
+    assert next(iter(loaders["train"]))[0].shape == (4, 3, 32, 32)  # training keeps single random crops
+    with pytest.raises(ValueError, match="device_augment"):
+        make_loaders({}, 32, device_augment=True, tta_views=("letterbox",))

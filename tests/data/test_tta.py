@@ -45,3 +45,23 @@ def test_a_single_crop_equals_that_view_of_a_stack():
 def test_unknown_or_no_views_are_refused(views):
     with pytest.raises(ValueError, match="views must be a non-empty subset"):
         views_transform(views, 32)
+
+
+def test_multiview_crops_along_the_long_side():
+    from artlib.data.tta import MultiView, square_crop
+
+    scroll = np.zeros((300, 100, 3), np.uint8)  # tall: top third white, middle grey, bottom black
+    scroll[:100], scroll[100:200] = 255, 128
+    assert square_crop(scroll, "start").min() == 255 and square_crop(scroll, "end").max() == 0
+    assert (square_crop(scroll, "centre") == 128).all()
+    wide = scroll.transpose(1, 0, 2)  # a handscroll: the same squares from left to right
+    assert np.array_equal(square_crop(wide, "start"), square_crop(scroll, "start").transpose(1, 0, 2))
+    plain = ((0, 0, 0), (1, 1, 1))
+    views = MultiView(("letterbox", "start", "centre", "end", "crop"), 32, plain)(image=scroll)["image"]
+    assert views.shape == (5, 3, 32, 32)
+    means = views.mean((1, 2, 3))
+    assert means[1] == pytest.approx(1.0) and means[2] == pytest.approx(128 / 255, abs=1e-3) and means[3] == 0
+    with pytest.raises(ValueError, match="views"):
+        MultiView(("letterbox", "zoom"))
+    with pytest.raises(ValueError, match="where"):
+        square_crop(scroll, "middle")

@@ -1,17 +1,14 @@
-from artlib.data import load_wikiart
+from toy_problems import wikiart_of
+
 from artlib.data.dataset import ArtDataset
 from artlib.data.transforms import eval_transform
-
-
-def _wikiart(fx):
-    return load_wikiart(fx.wikiart_csv, image_root=fx.wikiart_images)
 
 
 def test_resized_cache(fixture_paths, tmp_path):
     from artlib.data.images import image_size
     from artlib.store.resized_images import build_resized_cache
 
-    table = _wikiart(fixture_paths)
+    table = wikiart_of(fixture_paths)
     cached = build_resized_cache(table, tmp_path, shorter_side=48, progress=False)
     assert len(cached) == len(table) - 2  # the two unreadable files are left out
     sizes = [image_size(p) for p in cached.image_paths()]
