@@ -61,7 +61,7 @@ def save_probs(run: str, test: ArtTable, scored: dict[str, Predictions]) -> None
     first = next(iter(scored.values()))
     TEST_PROBS.save(
         run,
-        [portable_path(p) for p in test.frame["path"]],
+        [str(p) for p in test.frame["path"]],  # relative to the data folder: the same on every machine
         labels=first.labels,
         probs={kind: predictions.probs for kind, predictions in scored.items()},
     )
