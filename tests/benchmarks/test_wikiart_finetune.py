@@ -42,6 +42,8 @@ def test_the_ensemble_scores_the_mean_of_stored_runs(finetune):
             _test_split(["x/1.jpg", "x/2.jpg", "y/3.jpg", "y/4.jpg"]),
             {"+ mirror": Predictions(probs={"style": probs}, labels=labels)},
         )
+    stored = finetune.TEST_PROBS.load("a", "+ mirror").paths
+    assert stored == [str(Path("/data") / p) for p in ["x/1.jpg", "x/2.jpg", "y/3.jpg", "y/4.jpg"]]  # as the table says
     finetune.ensemble(["a", "b"], "+ mirror")
     ((name, data),) = finetune.written.items()
     row = data["test"]["+ mirror"][0]
