@@ -8,10 +8,14 @@ Four signals, each higher = more suspicious:
 * ``isolation``: Isolation Forest anomaly score (images unlike any others, e.g. photos).
 
 ``score`` (likely mislabelled) is the mean rank of the first three; ``isolation``
-is kept apart as the out-of-distribution signal.
+is kept apart as the out-of-distribution signal. The probabilities a person reads (``given_prob``, the chance
+the given label is right; ``predicted_prob``) are calibrated first (:func:`calibrate_out_of_fold`): a logistic
+regression on frozen features is over-confident.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -19,12 +23,14 @@ from scipy.stats import rankdata
 from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ..errors import NotEnoughDataError
+from .calibration import TemperatureScaler, expected_calibration_error
+from .evaluation import put_interval, rows_interval
 
 LABEL_SIGNALS = ("self_confidence", "knn_disagreement", "centroid_distance")
 SIGNALS = (*LABEL_SIGNALS, "isolation")
@@ -69,6 +75,42 @@ def out_of_fold_probs(
     return out
 
 
+def _ece_of(probs: np.ndarray, labels: np.ndarray) -> Callable[[np.ndarray], float]:
+    return lambda rows: expected_calibration_error(probs[rows], labels[rows])
+
+
+def calibrate_out_of_fold(
+    probs: np.ndarray, labels: np.ndarray, n_splits: int = 5, seed: int = 0
+) -> tuple[np.ndarray, dict[str, float]]:
+    """Out-of-fold probabilities with a temperature that no row was fitted on: the checkable rows
+    (:func:`checkable`) are split in folds, each fold gets the temperature of least NLL on the others; the other
+    rows (a class of one image, which the probe cannot name) get the median temperature.
+
+    Returns the calibrated probabilities and what calibration achieved on the checkable rows: ``n``,
+    ``temperature`` (the median), ``ece_raw`` and ``ece`` (15 bins), each with ``_low`` / ``_high`` (95 %
+    bootstrap). With fewer than 4 checkable rows nothing is fitted (temperature 1).
+    """
+    labels = np.asarray(labels)
+    raw = np.asarray(probs, dtype=np.float64)
+    rows = np.flatnonzero(checkable(labels))
+    report: dict[str, float] = {"n": len(rows), "temperature": 1.0}
+    if len(rows) < 4:
+        return raw.copy(), report
+    out = np.empty_like(raw)
+    temperatures = []
+    for fit, held in KFold(min(n_splits, len(rows) // 2), shuffle=True, random_state=seed).split(rows):
+        scaler = TemperatureScaler.fit(raw[rows[fit]], labels[rows[fit]])
+        temperatures.append(scaler.temperature)
+        out[rows[held]] = scaler(raw[rows[held]])
+    report["temperature"] = float(np.median(temperatures))
+    rest = np.setdiff1d(np.arange(len(labels)), rows)
+    out[rest] = TemperatureScaler(report["temperature"])(raw[rest])
+    y = labels[rows]
+    for name, scored in (("ece_raw", raw[rows]), ("ece", out[rows])):
+        put_interval(report, name, rows_interval(_ece_of(scored, y), len(y), seed=seed))
+    return out, report
+
+
 def checkable(labels: np.ndarray, min_images: int = 2) -> np.ndarray:
     """Rows whose label can be checked against others of its class: classes of ``min_images`` or more."""
     labels = np.asarray(labels)
@@ -96,7 +138,9 @@ def centroid_distance(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def suspicion_scores(
     features: np.ndarray, labels: np.ndarray, probs: np.ndarray | None = None, k: int = 10, seed: int = 0
 ) -> pd.DataFrame:
-    """All signals per row plus ``score``, the mean rank in [0, 1] of the label signals (1 = most suspicious)."""
+    """All signals per row plus ``score``, the mean rank in [0, 1] of the label signals (1 = most suspicious; a
+    rank, not a probability), the predicted class and the probabilities of it and of the given label (``probs``:
+    out-of-fold, best calibrated: :func:`calibrate_out_of_fold`; default: raw ones computed here)."""
     labels = np.asarray(labels)
     if (labels < 0).any():
         raise ValueError("labels must all be known (filter out -1 first)")
@@ -110,6 +154,7 @@ def suspicion_scores(
             "isolation": -iso.score_samples(features),
             "predicted": probs.argmax(1),
             "predicted_prob": probs.max(1),
+            "given_prob": probs[np.arange(len(labels)), labels],
         }
     )
     ranks = np.column_stack([rankdata(frame[s]) / len(frame) for s in LABEL_SIGNALS])

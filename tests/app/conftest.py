@@ -78,18 +78,31 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
         )
     xy = features[:, :2] - features[:, :2].mean(0)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
-    task = table.tasks[0]
-    names = table.label_names(task)
-    suspects = pd.DataFrame(
-        {
-            "path": ids,
-            "given": names.to_numpy(),
-            "predicted": names.to_numpy()[::-1],
-            "score": np.linspace(1, 0, len(ids)),
-        }
-    )
-    artifacts.save_frame(cfg, "suspects", suspects, task=task, root=str(table.root))
+    save_suspects(cfg, table, features, ids)
     return {"cfg": cfg, "table": table, "ids": ids}
+
+
+def save_suspects(cfg, table, features, ids) -> None:
+    """Rank the paintings as notebook 13 does (calibrated out-of-fold probabilities, then the signals), for the
+    best-labelled task that has two classes of two paintings."""
+    from artlib.errors import NotEnoughDataError
+    from artlib.store import artifacts
+    from artlib.trust.outliers import calibrate_out_of_fold, out_of_fold_probs, suspicion_scores
+
+    for task in sorted(table.tasks, key=lambda t: -(table.frame[t] >= 0).sum()):
+        labelled = table.frame[task].to_numpy() >= 0
+        y = table.frame[task].to_numpy()[labelled]
+        try:
+            probs, calibration = calibrate_out_of_fold(out_of_fold_probs(features[labelled], y), y)
+        except NotEnoughDataError:
+            continue
+        suspects = suspicion_scores(features[labelled], y, probs)
+        suspects.insert(0, "path", np.asarray(ids)[labelled])
+        suspects["given"] = [table.classes[task][c] for c in y]
+        suspects["predicted"] = [table.classes[task][c] for c in suspects["predicted"]]
+        suspects = suspects.sort_values("score", ascending=False)
+        artifacts.save_frame(cfg, "suspects", suspects, task=task, root=str(table.root), calibration=calibration)
+        return
 
 
 @pytest.fixture(scope="session")

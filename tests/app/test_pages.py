@@ -147,8 +147,10 @@ def test_map_and_suspects_show_the_collection(app_outputs, monkeypatch):
     assert "Hover a point" in texts(at)
     at = app(app_outputs, monkeypatch, "views/suspects.py")
     frame = at.dataframe[0].value
-    assert list(frame.columns[:4]) == ["image", "path", "given", "predicted"]
+    assert list(frame.columns) == ["image", "path", "given", "p_given", "predicted", "p_predicted", "rank"]
     assert frame["image"].str.startswith("data:image/jpeg;base64,").all()
+    assert frame["p_given"].between(0, 1).all() and frame["rank"].iloc[0].startswith("1 of ")
+    assert "ECE" in texts(at)  # the calibration behind the probabilities, with its interval
     assert len(at.get("download_button")) == 1
 
 

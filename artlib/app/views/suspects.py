@@ -15,16 +15,30 @@ def render(ex: Explorer) -> None:
     if ex.suspects is None:
         return
     frame, meta = ex.suspect_table()
-    task = (meta.get("info") or {}).get("task", "label")
+    info = meta.get("info") or {}
+    task = info.get("task", "label")
     st.caption(
         f"{len(frame):,} training paintings ranked by notebook 13 for the task **{task}**, most "
         "suspicious first: the given label disagrees with out-of-fold predictions, neighbours and centroids."
     )
+    calibration = info.get("calibration") or {}
+    if "ece" in calibration:
+        st.caption(
+            "Probabilities come from a classifier that never saw the painting, calibrated by a temperature fitted on "
+            f"the other paintings (ECE {calibration['ece_raw']:.3f} before, {calibration['ece']:.3f} after, 95 % "
+            f"interval {calibration['ece_low']:.3f}-{calibration['ece_high']:.3f}, on {calibration['n']:,} paintings)."
+        )
+    elif "given_prob" not in frame:
+        st.caption("This ranking holds no label probabilities: rerun notebook 13 to see them.")
     shown = st.slider("rows", 10, min(200, max(10, len(frame))), min(30, len(frame)), key="suspects_rows")
     top = frame.head(shown).copy()
-    root = Path((meta.get("info") or {}).get("root") or ".")
+    root = Path(info.get("root") or ".")
     top.insert(0, "image", [ex.thumbnail_uri(path=p if Path(p).is_absolute() else root / p) for p in top["path"]])
-    columns = [c for c in ("image", "path", "given", "predicted", "score") if c in top]
+    top["rank"] = [f"{i + 1:,} of {len(frame):,}" for i in range(len(top))]
+    if "given_prob" in top:  # an older ranking may lack them; its predicted_prob was not calibrated
+        top = top.rename(columns={"given_prob": "p_given"}).assign(p_predicted=top["predicted_prob"])
+    columns = [c for c in ("image", "path", "given", "p_given", "predicted", "p_predicted", "rank") if c in top]
+    percent = dict(min_value=0.0, max_value=1.0, format="percent")
     st.dataframe(
         top[columns],
         hide_index=True,
@@ -32,7 +46,14 @@ def render(ex: Explorer) -> None:
         height=38 + 73 * min(len(top), 10),
         column_config={
             "image": st.column_config.ImageColumn("painting", width="small"),
-            "score": st.column_config.NumberColumn("suspicion", format="%.3f"),
+            "path": st.column_config.TextColumn("path", width="medium"),
+            "p_given": st.column_config.NumberColumn(
+                "chance the given label is right", help="out-of-fold, calibrated", **percent
+            ),
+            "p_predicted": st.column_config.NumberColumn("chance of the predicted", **percent),
+            "rank": st.column_config.TextColumn(
+                "suspicion rank", help="the mean rank of three signals, most suspicious first; not a probability"
+            ),
         },
     )
     st.download_button(
