@@ -38,7 +38,6 @@ def render(ex: Explorer) -> None:
     if "given_prob" in top:  # an older ranking may lack them; its predicted_prob was not calibrated
         top = top.rename(columns={"given_prob": "p_given"}).assign(p_predicted=top["predicted_prob"])
     columns = [c for c in ("image", "path", "given", "p_given", "predicted", "p_predicted", "rank") if c in top]
-    percent = dict(min_value=0.0, max_value=1.0, format="percent")
     st.dataframe(
         top[columns],
         hide_index=True,
@@ -48,9 +47,9 @@ def render(ex: Explorer) -> None:
             "image": st.column_config.ImageColumn("painting", width="small"),
             "path": st.column_config.TextColumn("path", width="medium"),
             "p_given": st.column_config.NumberColumn(
-                "chance the given label is right", help="out-of-fold, calibrated", **percent
+                "chance the given label is right", help="out-of-fold, calibrated", format="percent"
             ),
-            "p_predicted": st.column_config.NumberColumn("chance of the predicted", **percent),
+            "p_predicted": st.column_config.NumberColumn("chance of the predicted", format="percent"),
             "rank": st.column_config.TextColumn(
                 "suspicion rank", help="the mean rank of three signals, most suspicious first; not a probability"
             ),
