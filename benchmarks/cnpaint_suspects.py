@@ -26,13 +26,7 @@ from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
-from artlib.trust.outliers import (
-    calibrate_out_of_fold,
-    cleaning_effect,
-    compare_detectors,
-    out_of_fold_probs,
-    suspicion_scores,
-)
+from artlib.trust.outliers import cleaning_effect, compare_detectors, rank_suspects
 
 
 def main() -> None:
@@ -60,14 +54,7 @@ def main() -> None:
     )  # eval transform for both
     feats, labels = extract_features(model, loaders["all"])
     y = labels["label"]
-    raw = out_of_fold_probs(feats, y)
-    probs, calibration = calibrate_out_of_fold(raw, y)  # the probabilities written are calibrated ones
-    frame = suspicion_scores(feats, y, probs)
-    frame.insert(0, "path", table.frame["path"].to_numpy())
-    names = table.classes["label"]
-    frame["given"] = [names[c] for c in y]
-    frame["predicted"] = [names[c] for c in frame["predicted"]]
-    ranked = frame.sort_values("score", ascending=False)
+    ranked, calibration = rank_suspects(feats, y, table.classes["label"], table.frame["path"].to_numpy())
     top = ranked.head(args.top) if args.top > 0 else ranked
     out = ROOT / "outputs" / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
@@ -85,7 +72,7 @@ def main() -> None:
     summary = {
         "images": len(table),
         "features": int(feats.shape[1]),
-        "oof_accuracy": round(float((probs.argmax(1) == y).mean()), 4),
+        "oof_accuracy": round(float((ranked["predicted"] == ranked["given"]).mean()), 4),
         "oof_calibration": {key: round(float(value), 4) for key, value in calibration.items()},
     }
     if args.split == "train":  # does a classifier on these features gain from leaving the suspects out?

@@ -15,7 +15,7 @@ regression on frozen features is over-confident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -160,6 +160,20 @@ def suspicion_scores(
     ranks = np.column_stack([rankdata(frame[s]) / len(frame) for s in LABEL_SIGNALS])
     frame["score"] = ranks.mean(1)
     return frame
+
+
+def rank_suspects(
+    features: np.ndarray, labels: np.ndarray, class_names: Sequence[str], paths: Sequence[str], seed: int = 0
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Notebook 13's ranking: calibrated out-of-fold probabilities (:func:`calibrate_out_of_fold`), the signals
+    of :func:`suspicion_scores`, each row's ``path`` and its ``given`` / ``predicted`` class names, most suspicious
+    first; and the calibration report."""
+    probs, calibration = calibrate_out_of_fold(out_of_fold_probs(features, labels, seed=seed), labels, seed=seed)
+    frame = suspicion_scores(features, labels, probs, seed=seed)
+    frame.insert(0, "path", np.asarray(paths))
+    frame["given"] = [class_names[c] for c in labels]
+    frame["predicted"] = [class_names[c] for c in frame["predicted"]]
+    return frame.sort_values("score", ascending=False), calibration
 
 
 def inject_label_noise(

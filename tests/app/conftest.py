@@ -87,20 +87,15 @@ def save_suspects(cfg, table, features, ids) -> None:
     best-labelled task that has two classes of two paintings."""
     from artlib.errors import NotEnoughDataError
     from artlib.store import artifacts
-    from artlib.trust.outliers import calibrate_out_of_fold, out_of_fold_probs, suspicion_scores
+    from artlib.trust.outliers import rank_suspects
 
     for task in sorted(table.tasks, key=lambda t: -(table.frame[t] >= 0).sum()):
         labelled = table.frame[task].to_numpy() >= 0
         y = table.frame[task].to_numpy()[labelled]
         try:
-            probs, calibration = calibrate_out_of_fold(out_of_fold_probs(features[labelled], y), y)
+            suspects, calibration = rank_suspects(features[labelled], y, table.classes[task], np.asarray(ids)[labelled])
         except NotEnoughDataError:
             continue
-        suspects = suspicion_scores(features[labelled], y, probs)
-        suspects.insert(0, "path", np.asarray(ids)[labelled])
-        suspects["given"] = [table.classes[task][c] for c in y]
-        suspects["predicted"] = [table.classes[task][c] for c in suspects["predicted"]]
-        suspects = suspects.sort_values("score", ascending=False)
         artifacts.save_frame(cfg, "suspects", suspects, task=task, root=str(table.root), calibration=calibration)
         return
 
