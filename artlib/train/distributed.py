@@ -13,6 +13,7 @@ a script that does not is still torn down at exit, without the wait.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 
 import torch
@@ -56,6 +57,7 @@ def init_distributed(backend: str | None = None) -> bool:
 def shutdown_distributed() -> None:
     """Wait for every rank, then leave the process group (the last call of a torchrun script)."""
     if _joined():
+        gc.collect()  # wrappers that still hold the group go first, while it is alive
         dist.barrier()
         dist.destroy_process_group()
 

@@ -222,6 +222,15 @@ class Trainer:
         self._train_module = DistributedDataParallel(self.model, device_ids=device_ids)
         self._wrapped_for = trainable
 
+    def _unwrap_distributed(self) -> None:
+        """Drop the DDP wrapper when a ``fit`` call ends (the next one builds a new one).
+
+        The wrapper holds the process group and gradient buckets; kept alive until
+        interpreter exit, it is torn down after the group, in no set order.
+        """
+        self._train_module = self.model
+        self._wrapped_for = None
+
     def _prepare(self, images: torch.Tensor, stage: str) -> torch.Tensor:
         """Move a batch to the device and apply the ``batch_transforms[stage]`` (augmentation on the GPU)."""
         images = images.to(self.device, non_blocking=True)
@@ -319,8 +328,11 @@ class Trainer:
             if self.checkpoint_dir is not None and ddp.is_main()
             else nullcontext()
         )
-        with lock:
-            self._fit_epochs(train_loader, val_loader, until_epoch)
+        try:
+            with lock:
+                self._fit_epochs(train_loader, val_loader, until_epoch)
+        finally:
+            self._unwrap_distributed()
         if self.epoch >= self.config.epochs or self.stopper.should_stop:  # the run is over, not paused
             self._call("on_fit_end", val_loader)
         return self.history_frame()
