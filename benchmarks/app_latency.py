@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -131,7 +130,6 @@ def main() -> None:
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--name", default="app_latency")
     args = parser.parse_args()
-    import torch
 
     opened = explorer_open_seconds(args.outputs.resolve())
     times = np.array(query_latencies(args.outputs.resolve(), args.queries, args.k)) * 1000
@@ -139,12 +137,8 @@ def main() -> None:
     write_result(
         args.name,
         {
-            "measured": time.strftime("%Y-%m-%d"),
             "outputs": args.outputs.name,
             "collection_items": opened["items"],
-            "cpu_cores": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "machine": platform.processor() or platform.machine(),
             "explorer_open_s": round(opened["s"], 2),
             **browser,
             "queries": len(times),

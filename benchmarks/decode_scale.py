@@ -15,7 +15,6 @@ Results: outputs/benchmarks/decode_scale.json.
 from __future__ import annotations
 
 import argparse
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -96,7 +95,6 @@ def main() -> None:
             "reduce_to": args.reduce_to,
             "rows": rows,
             "repeats": args.repeats,
-            "cpu": platform.processor() or platform.machine(),
         },
     )
 

@@ -16,7 +16,6 @@ Result: outputs/benchmarks/wikiart_finetuned_features.json.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import time
@@ -93,8 +92,6 @@ def main(argv: list[str] | None = None) -> None:
             "made_by": card.made_by,
             "data": card.data.get("label"),
         },
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{os.cpu_count()} CPU cores",
         "train_images": len(tables["train"]),
         "test_images": len(tables["test"]),
         "minutes": round((time.perf_counter() - start) / 60, 1),

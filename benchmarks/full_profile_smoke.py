@@ -17,9 +17,7 @@ the executed notebooks in ``outputs/full_profile_smoke/`` (git-ignored), to read
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -75,8 +73,6 @@ def main(argv: list[str] | None = None) -> int:
         "what": f"every notebook under the `full` profile on a CPU, {args.n_works}-work fixture in the ArtGAN "
         "layout given as ARTLIB_DATA",
         "overrides": OVERRIDES,
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, no GPU",
         "exit_code": run.returncode,
         "total_minutes": round(seconds / 60, 1),
         "notebooks": summary[["notebook", "seconds", "status", "not run on this data"]].fillna("").to_dict("records"),

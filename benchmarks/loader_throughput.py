@@ -12,7 +12,6 @@ GPU: the loader must be faster. Results: outputs/benchmarks/loader_throughput.js
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
 
@@ -79,7 +78,6 @@ def main() -> None:
     out = {
         "dataset": str(args.data_root.name),
         "image_size": args.image_size,
-        "cpu_cores": os.cpu_count(),
         "cache_build_seconds": round(build_s, 1),
         "rows": [],
     }
@@ -99,7 +97,7 @@ def main() -> None:
         "images_per_s": round(device_augment_per_second(args.image_size, args.batch_size, device), 1),
     }
     print(out["device_augment"], flush=True)
-    write_result("loader_throughput", out)
+    write_result("loader_throughput", out, device=device)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,11 @@ outputs/checkpoints/<run>/classifier.pt (``python -m artlib.inference`` classifi
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 from records import PRETRAINED_PROBS, ROOT, pretrained_and_loaders, write_run
 from torch.utils.data import DataLoader
 
@@ -46,7 +44,7 @@ from artlib.models import input_normalization
 from artlib.plots import plot_image_grid, save_figure
 from artlib.store.artifacts import save_model_file
 from artlib.train import Predictions, TrainConfig, Trainer, fine_tuning_trainer
-from artlib.utils import resolve_device, seed_everything
+from artlib.utils import seed_everything
 
 
 def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
@@ -308,9 +306,6 @@ def record(
         "refit": args.refit,
         "test_errors": f"outputs/runs/{run}/{run}_errors.csv",
         "train_seconds": seconds and round(seconds, 1),
-        "device": str(resolve_device()),
-        "cpu": platform.processor() or platform.machine(),
-        "threads": torch.get_num_threads(),
     }
 
 

@@ -15,13 +15,21 @@ from artlib.data import ArtTable
 from artlib.data.loaders import make_loaders
 from artlib.evaluation.ensembles import ProbabilityStore
 from artlib.models import create_model, input_normalization
+from artlib.utils.provenance import measured_on
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "outputs" / "benchmarks"
 
 
-def write_result(name: str, data: dict, folder: Path | None = None) -> Path:
-    """Write ``data`` as ``<folder>/<name>.json`` (default ``outputs/benchmarks``), print it, return the path."""
+def _with_provenance(data: dict, device: Any) -> dict:
+    """``data`` and, unless it has one, ``measured_on``: the date, code, versions and machine of the run."""
+    return data if "measured_on" in data else {**data, "measured_on": measured_on(device)}
+
+
+def write_result(name: str, data: dict, folder: Path | None = None, device: Any = "auto") -> Path:
+    """Write ``data`` as ``<folder>/<name>.json`` (default ``outputs/benchmarks``) with what it was measured on
+    (``device``: the one the benchmark used), print it, return the path."""
+    data = _with_provenance(data, device)
     path = (folder or RESULTS) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n")
@@ -29,8 +37,10 @@ def write_result(name: str, data: dict, folder: Path | None = None) -> Path:
     return path
 
 
-def write_run(benchmark: str, run: str, data: dict) -> Path:
-    """Record one run of ``benchmark`` in ``<benchmark>_runs.json`` (runs by name, sorted; one file per benchmark)."""
+def write_run(benchmark: str, run: str, data: dict, device: Any = "auto") -> Path:
+    """Record one run of ``benchmark`` in ``<benchmark>_runs.json`` (runs by name, sorted; one file per benchmark),
+    with what it was measured on."""
+    data = _with_provenance(data, device)
     path = RESULTS / f"{benchmark}_runs.json"
     runs = json.loads(path.read_text()) if path.is_file() else {}
     runs[run] = data

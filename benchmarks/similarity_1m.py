@@ -12,7 +12,6 @@ Results: outputs/benchmarks/similarity_1m.json.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import faiss
@@ -59,7 +58,6 @@ def main() -> None:
         "exact_build_and_search_seconds": round(exact_s, 2),
         "exact_ms_per_query": round(exact_s / args.queries * 1000, 2),
         "faiss_threads": faiss.omp_get_max_threads(),
-        "cpu": platform.processor() or platform.machine(),
     }
     breadths = {"ivf": ("nprobe", args.nprobe), "hnsw": ("efSearch", args.ef_search)}
     for kind in args.kinds:

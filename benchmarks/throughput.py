@@ -106,14 +106,12 @@ def main() -> None:
         if ref:
             row["vs_reference"] = round(row["images_per_s"] / ref, 3)
     info = {
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-        "torch": torch.__version__,
         "image_size": args.image_size,
         "steps": args.steps,
         "amp": "bf16" if device.type == "cuda" else "off",
         "rows": rows,
     }
-    write_result(f"throughput_{device.type}", info)
+    write_result(f"throughput_{device.type}", info, device=device)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ validation list), which the fit never sees.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import time
 
@@ -117,7 +116,6 @@ def main(argv: list[str] | None = None) -> None:
     cfg = settings()
     start = time.perf_counter()
     result = {
-        "date": datetime.date.today().isoformat(),
         "data": cfg.source_label,
         "classifier": classifier_part(cfg, args.workers),
         "same_artist": same_artist_part(cfg, args.workers, args.neighbours),

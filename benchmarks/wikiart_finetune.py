@@ -22,12 +22,10 @@ scores the mean of stored runs (an ensemble) without training.
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
 import pandas as pd
-import torch
 from records import RESULTS, ROOT, pretrained_and_loaders, write_run
 
 from artlib.config import portable_path, settings
@@ -45,7 +43,7 @@ from artlib.train import (
     inverse_frequency_weights,
     unfreezing_of,
 )
-from artlib.utils import resolve_device, seed_everything
+from artlib.utils import seed_everything
 
 SHARED = ROOT.parent / "shared"
 
@@ -212,9 +210,6 @@ def main(argv: list[str] | None = None) -> None:
             "val_macro_f1": [round(float(v), 4) for v in history["val_macro_f1"]],
             "test": {kind: table.reset_index().to_dict(orient="records") for kind, table in tables.items()},
             "train_seconds": round(seconds, 1),
-            "device": str(resolve_device()),
-            "cpu": platform.processor() or platform.machine(),
-            "threads": torch.get_num_threads(),
         },
     )
 

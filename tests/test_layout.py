@@ -34,7 +34,9 @@ def actual_uses() -> dict[str, set[str]]:
             if not target.startswith("artlib"):
                 continue
             targets = [f"artlib.{a.name}" for a in node.names] if target == "artlib" else [target]
-            found.update(t for t in map(_part, targets) if t and t != me and t not in FOUNDATION)
+            found.update(
+                t for t in map(_part, targets) if t and t != me and t not in FOUNDATION and not t.startswith("__")
+            )
     return uses
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..utils.provenance import measured_on
 from .metrics import TopK, top_ks
 from .significance import accuracy_interval, bootstrap_interval, macro_f1
 
@@ -63,7 +64,8 @@ def task_scores(
 
 
 def save_result(cfg: Settings, key: str, title: str, table: pd.DataFrame, **info: Any) -> Path:
-    """Write ``<outputs>/results/<key>.json``: the table (rows = tasks or models) with what it was measured on."""
+    """Write ``<outputs>/results/<key>.json``: the table (rows = tasks or models) with what it was measured on
+    (data, profile, ``info``, and the date, code and machine: :func:`~artlib.utils.provenance.measured_on`)."""
     record = {
         "key": key,
         "title": title,
@@ -71,6 +73,7 @@ def save_result(cfg: Settings, key: str, title: str, table: pd.DataFrame, **info
         "profile": cfg.profile,
         "rows": json.loads(table.reset_index().to_json(orient="records")),
         **info,
+        "measured_on": measured_on(),
     }
     path = cfg.out(RESULTS_DIR, f"{key}.json")
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False, default=str) + "\n")

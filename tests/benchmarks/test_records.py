@@ -24,6 +24,16 @@ def test_runs_of_a_benchmark_share_one_file(results, tmp_path):
     results.write_run("demo", "b_run", {"accuracy": 0.7})  # a rerun replaces its entry
     runs = json.loads((tmp_path / "demo_runs.json").read_text())
     assert list(runs) == ["a_run", "b_run"] and runs["b_run"]["accuracy"] == 0.7
+    assert runs["b_run"]["measured_on"]["device"] == "cpu"  # every run says when, on what and with which code
+
+
+def test_a_result_says_what_it_was_measured_on_unless_it_already_does(results, tmp_path):
+    path = results.write_result("demo", {"images_per_s": 10.0}, device="cpu")
+    record = json.loads(path.read_text())
+    assert record["images_per_s"] == 10.0 and record["measured_on"]["torch_threads"] >= 1
+    kept = {"date": "2026-01-01"}
+    path = results.write_result("demo", {"images_per_s": 11.0, "measured_on": kept})
+    assert json.loads(path.read_text())["measured_on"] == kept
 
 
 def test_every_benchmark_script_imports():

@@ -18,6 +18,8 @@ def test_task_scores_give_intervals_and_results_are_summarised(tmp_path, monkeyp
     assert row["accuracy_low"] < row["accuracy"] < row["accuracy_high"] and row["top2"] >= row["accuracy"]
     cfg = settings()
     path = save_result(cfg, "demo", "Demo result", scores, epochs=3)
-    assert json.loads(path.read_text())["data"] == "generated fixture"
+    record = json.loads(path.read_text())
+    assert record["data"] == "generated fixture" and record["epochs"] == 3
+    assert {"date", "code", "torch", "device", "torch_threads"} <= set(record["measured_on"])
     text = summary_markdown(tmp_path)
     assert "### Demo result" in text and f"{row['accuracy']:.3f} ({row['accuracy_low']:.3f}-" in text

@@ -1,0 +1,52 @@
+"""Where and with what a number was measured: stored beside every result, so a rerun can be compared."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .runtime import resolve_device
+
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def code_version(checkout: Path = _CHECKOUT) -> str:
+    """The artlib commit (``+changes`` when the tree differs from it), or the package version outside git."""
+    from .. import __version__
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, timeout=10)
+        if done.returncode != 0:
+            raise OSError(done.stderr.strip())
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short=12", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "artlib", "notebooks", "benchmarks")
+    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout (an installed wheel)
+        return f"artlib {__version__}"
+    return f"{commit}+changes" if changed else commit
+
+
+def measured_on(device: str | torch.device = "auto") -> dict[str, Any]:
+    """The date, code, library versions and machine of a measurement (the device as training resolves it)."""
+    resolved = resolve_device(device)
+    card = torch.cuda.get_device_name(resolved) if resolved.type == "cuda" else str(resolved)
+    return {
+        "date": datetime.date.today().isoformat(),
+        "code": code_version(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "device": card,
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "platform": sys.platform,
+    }
