@@ -35,6 +35,17 @@ def code_version(checkout: Path = _CHECKOUT) -> str:
     return f"{commit}+changes" if changed else commit
 
 
+def cpu_name() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux), else what :mod:`platform` knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def measured_on(device: str | torch.device = "auto") -> dict[str, Any]:
     """The date, code, library versions and machine of a measurement (the device as training resolves it)."""
     resolved = resolve_device(device)
@@ -45,7 +56,9 @@ def measured_on(device: str | torch.device = "auto") -> dict[str, Any]:
         "python": platform.python_version(),
         "torch": torch.__version__,
         "device": card,
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_name(),
+        # the vector instructions torch's CPU kernels use: kernels differ by instruction set, and so may rounding
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "cpu_cores": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "platform": sys.platform,

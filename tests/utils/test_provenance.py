@@ -12,7 +12,7 @@ def test_measured_on_names_date_code_versions_and_machine():
     assert record["date"] == datetime.date.today().isoformat()
     assert record["torch"] == torch.__version__ and record["device"] == "cpu"
     assert record["torch_threads"] == torch.get_num_threads() and record["cpu_cores"] >= 1
-    assert record["code"]
+    assert record["code"] and record["cpu"] and record["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
 
 
 def _repo(tmp_path):
