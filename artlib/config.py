@@ -19,6 +19,8 @@ e.g.
 ``ARTLIB_EPOCHS``, ...    numbers: ``ARTLIB_EPOCHS`` and ``ARTLIB_IMAGE_SIZE`` also set the pretrained models'
                           unless ``ARTLIB_PRETRAINED_EPOCHS`` / ``ARTLIB_PRETRAINED_SIZE`` say otherwise;
                           ``ARTLIB_WORKERS`` sets ``num_workers``; ``ARTLIB_SEED``, ``ARTLIB_TRAIN_FRACTION``...
+``ARTLIB_THREADS``        torch's CPU threads (default: every core); a run repeats bit for bit only with the
+                          same count, so a result records it (``measured_on``)
 ========================  ==========================================================
 
 The data pipeline that reads these settings (load, verify, split) is :mod:`artlib.data.prepare`.
@@ -110,6 +112,9 @@ class Settings:
     profile: str = "ci"
     outputs: Path = field(default_factory=lambda: project_root() / "outputs")
     seed: int = 0
+    # torch's CPU threads (0: torch's default, the machine's cores). Results depend on it bit for bit: set it to a
+    # recorded result's `measured_on.torch_threads` to repeat that run exactly (docs/benchmarks/infrastructure.md)
+    threads: int = 0
     # models trained from scratch
     image_size: int = 64
     batch_size: int = 32
@@ -240,6 +245,7 @@ _MINIMUM = {
     "min_artist_works": 2,
     "seed": 0,
     "train_images": 0,
+    "threads": 0,
 }
 #: Shares and their bounds: ``train_fraction`` in (0, 1], ``unseen_artist_share`` in [0, 0.9] (0: no artist held
 #: out); a share in :data:`_OPEN_BELOW` must be above its lower bound.

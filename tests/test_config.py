@@ -116,6 +116,8 @@ def test_bad_settings(monkeypatch, tmp_path):
         ({"ARTLIB_UNSEEN_ARTIST_SHARE": "-0.1"}, r"unseen_artist_share must be in \[0, 0.9\]"),
         ({"ARTLIB_PRETRAINED_BACKBONES": "maybe"}, "ARTLIB_PRETRAINED_BACKBONES must be one of"),
         ({"ARTLIB_SEED": "-1"}, "ARTLIB_SEED must be >= 0"),
+        ({"ARTLIB_THREADS": "-2"}, "ARTLIB_THREADS must be >= 0"),
+        ({"ARTLIB_THREADS": "two"}, "ARTLIB_THREADS must be an integer >= 0, got 'two'"),
         ({"ARTLIB_MODEL_SCALE": "medium"}, "model_scale must be one of"),
     ],
 )

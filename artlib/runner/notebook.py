@@ -1,9 +1,9 @@
 """The first cell of every notebook: ``cfg = start(OVERRIDES)``.
 
 It sets what a reader in JupyterLab and a batch run both need: log lines from warnings up, wide pandas tables,
-figures drawn inline (also when Jupyter was started under ``MPLBACKEND=Agg``), and the settings of the run
-(:func:`artlib.config.settings`). Only the named noisy warnings of third-party libraries are muted; artlib's own
-and every other warning stay visible.
+figures drawn inline (also when Jupyter was started under ``MPLBACKEND=Agg``), the settings of the run
+(:func:`artlib.config.settings`) and torch's CPU thread count when they name one (``ARTLIB_THREADS``). Only the
+named noisy warnings of third-party libraries are muted; artlib's own and every other warning stay visible.
 """
 
 from __future__ import annotations
@@ -50,7 +50,17 @@ def start(overrides: dict[str, Any] | None = None, log_level: int = logging.WARN
         import matplotlib
 
         matplotlib.use("module://matplotlib_inline.backend_inline")
-    return settings(**dict(overrides or {}))
+    cfg = settings(**dict(overrides or {}))
+    apply_threads(cfg)
+    return cfg
+
+
+def apply_threads(cfg: Settings) -> None:
+    """Give torch ``cfg.threads`` CPU threads (0 leaves its default): the same count repeats a run bit for bit."""
+    if cfg.threads:
+        import torch
+
+        torch.set_num_threads(cfg.threads)
 
 
 @contextmanager

@@ -34,3 +34,19 @@ def test_guard_banners_and_skips_the_rest_of_the_notebook(tmp_path):
     assert "NOT RUN: metric learning: 2 images: a batch needs 4" in summary["not run on this data"]
     executed = nbformat.read(tmp_path / "out" / "notebooks" / "01_guarded.ipynb", as_version=4)
     assert "skipped: metric learning cannot run" in executed.cells[2].outputs[0]["text"]
+
+
+def test_start_gives_torch_the_thread_count_the_settings_name(monkeypatch):
+    import torch
+
+    from artlib.runner.notebook import start
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("ARTLIB_THREADS", "1")
+        assert start().threads == 1 and torch.get_num_threads() == 1
+        monkeypatch.delenv("ARTLIB_THREADS")
+        torch.set_num_threads(before)
+        assert start().threads == 0 and torch.get_num_threads() == before  # 0: torch's own count is left alone
+    finally:
+        torch.set_num_threads(before)
