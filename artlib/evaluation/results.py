@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from ..config import Settings
 
 RESULTS_DIR = "results"
+#: Record keys that are not a result's free ``info`` (written apart in the summary).
+_NOT_INFO = ("key", "title", "data", "profile", "rows", "measured_on")
 
 
 def task_scores(
@@ -92,6 +94,16 @@ def _cell(row: dict, name: str) -> str:
     return f"{value:.3f} ({low:.3f}-{high:.3f})"
 
 
+def _measured_line(m: dict) -> str:
+    """``measured_on`` in one line: when, which code, on what."""
+    machine = ", ".join(str(m[k]) for k in ("cpu", "cpu_capability") if m.get(k))
+    threads = f", {m['torch_threads']} threads" if m.get("torch_threads") else ""
+    return (
+        f"measured {m.get('date', '?')} with artlib {m.get('code', '?')}, torch {m.get('torch', '?')}, "
+        f"on {m.get('device', '?')} ({machine}{threads})"
+    )
+
+
 def summary_markdown(outputs: str | Path) -> str:
     """One markdown table per saved result, estimates with their 95 % intervals."""
     folder = Path(outputs) / RESULTS_DIR
@@ -107,7 +119,8 @@ def summary_markdown(outputs: str | Path) -> str:
             f"### {record['title']}",
             "",
             f"data: {record['data']}, profile `{record['profile']}`"
-            + "".join(f"; {k}: {v}" for k, v in record.items() if k not in ("key", "title", "data", "profile", "rows")),
+            + "".join(f"; {k}: {v}" for k, v in record.items() if k not in _NOT_INFO),
+            *(["", _measured_line(record["measured_on"])] if "measured_on" in record else []),
             "",
             "| " + " | ".join([label, *metrics]) + " |",
             "|" + "---|" * (len(metrics) + 1),

@@ -22,4 +22,6 @@ def test_task_scores_give_intervals_and_results_are_summarised(tmp_path, monkeyp
     assert record["data"] == "generated fixture" and record["epochs"] == 3
     assert {"date", "code", "torch", "device", "torch_threads"} <= set(record["measured_on"])
     text = summary_markdown(tmp_path)
+    assert "; epochs: 3\n" in text and f"measured {record['measured_on']['date']} with artlib " in text
+    assert "{" not in text  # what it was measured on reads as a sentence, not a dict
     assert "### Demo result" in text and f"{row['accuracy']:.3f} ({row['accuracy_low']:.3f}-" in text
