@@ -60,12 +60,15 @@ ARCHITECTURES = {
 PRETRAINED_BACKBONE = "efficientnet_lite0"
 
 
+def checkout_root() -> Path | None:
+    """The artlib checkout this package runs from (an editable install), or None (an installed package)."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "pyproject.toml").is_file() and (here / "notebooks").is_dir() else None
+
+
 def project_root() -> Path:
     """The artlib checkout (editable install) or, failing that, the working directory."""
-    here = Path(__file__).resolve().parents[1]
-    if (here / "pyproject.toml").is_file() and (here / "notebooks").is_dir():
-        return here
-    return Path.cwd()
+    return checkout_root() or Path.cwd()
 
 
 def default_outputs() -> Path:

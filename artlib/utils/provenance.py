@@ -14,12 +14,15 @@ import torch
 
 from .runtime import resolve_device
 
-_CHECKOUT = Path(__file__).resolve().parents[2]
 
+def code_version(checkout: Path | None = None) -> str:
+    """The commit of the artlib checkout (``+changes`` when its code differs from it; ``checkout``: default the
+    one this package runs from), or the package version for an installed package or outside git."""
+    from .. import __version__, config
 
-def code_version(checkout: Path = _CHECKOUT) -> str:
-    """The artlib commit (``+changes`` when the tree differs from it), or the package version outside git."""
-    from .. import __version__
+    checkout = checkout or config.checkout_root()
+    if checkout is None:  # an installed package: a repository around it would be someone else's code
+        return f"artlib {__version__}"
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", "-C", str(checkout), *args], capture_output=True, text=True, timeout=10)

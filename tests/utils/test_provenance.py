@@ -41,3 +41,12 @@ def test_code_version_is_the_commit_and_says_when_the_code_changed(tmp_path):
 
 def test_outside_a_checkout_the_package_version_stands_in(tmp_path):
     assert code_version(tmp_path / "not_a_checkout") == f"artlib {__version__}"
+
+
+def test_an_installed_package_reports_its_version_not_the_commit_of_a_repository_around_it(tmp_path, monkeypatch):
+    from artlib import config
+
+    _repo(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the working directory is a git repository, but not artlib's checkout
+    monkeypatch.setattr(config, "checkout_root", lambda: None)
+    assert code_version() == f"artlib {__version__}"
