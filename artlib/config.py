@@ -137,7 +137,13 @@ class Settings:
     hpo_epochs: int = 3
     # same-artist pairs (12)
     min_artist_works: int = 10  # artists with fewer works are left out of the pairs
-    unseen_artist_share: float = 0.2  # artists held out of training (their pairs: "unseen", as in Painter by Numbers)
+    # painters held out of training (12: their pairs are "unseen", as in Painter by Numbers; 11b: the share of other
+    # painters with >= min_artist_works paintings that identity is measured on); the fixture's 9 other painters: 0.4
+    unseen_artist_share: float = 0.4
+    # who painted it (11b): the frozen network's input size for the whole painting (details: half of it, at full
+    # resolution) and the identity head's epochs (the recipe: artlib.identity.embedding.IdentityRecipe)
+    identity_size: int = 64
+    identity_epochs: int = 15
     pairs_per_image: int = 2  # pairs drawn per painting for Siamese networks that decode images
     frozen_pairs_per_image: int = 12  # pairs per painting for heads on frozen features (no decoding: cheap)
     head_epochs: int = 10  # epochs of a Siamese head on frozen features
@@ -204,6 +210,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "hpo_epochs": 2,
         "pretrained_backbones": True,
         "tta_views": ("letterbox",),
+        "unseen_artist_share": 0.2,
+        "identity_size": 224,  # the WikiArt sample's full resolution: its 112 px details are native pixels
+        "identity_epochs": 40,
         # the seed's Siamese from scratch on the stated share, and the pretrained network as a frozen feature
         # extractor with a Siamese head (fine-tuning it end to end on pairs: the `full` profile)
         "siamese_models": ("simple_cnn_small:concat:scratch", "efficientnet_lite0:all:frozen"),
@@ -220,6 +229,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         "hpo_trials": 30,
         "hpo_epochs": 12,
         "pairs_per_image": 36,
+        "unseen_artist_share": 0.2,
+        "identity_size": 448,
+        "identity_epochs": 60,
         "pretrained_backbones": True,
         "siamese_models": (
             "tv_alexnet:concat:scratch",
@@ -245,6 +257,8 @@ _MINIMUM = {
     "pairs_per_image": 1,
     "frozen_pairs_per_image": 1,
     "head_epochs": 1,
+    "identity_size": 64,  # its details (half) at 32 px: the smallest a Lite network takes
+    "identity_epochs": 1,
     "min_artist_works": 2,
     "seed": 0,
     "train_images": 0,

@@ -19,6 +19,7 @@ from ..inference.classifier import Classifier
 from ..store import artifacts
 
 if TYPE_CHECKING:
+    from ..identity.model import IdentityModel
     from ..models.siamese import SiameseNet
 
 
@@ -54,6 +55,7 @@ class Artefacts:
     images: artifacts.IndexArtifact | None = None  # the collection: the image index and its items
     titles: artifacts.IndexArtifact | None = None
     same_artist: SameArtistModel | None = None
+    identity: IdentityModel | None = None  # who painted it, and the same-painter value (notebook 11b)
     map: SavedTable | None = None
     suspects: SavedTable | None = None
 
@@ -90,6 +92,7 @@ def load_artefacts(outputs: Path) -> tuple[Artefacts, list[Note]]:
     found.classifier = load("classifier", lambda o, n: artifacts.load_classifier(o, n, device="cpu"))
     same_artist = load("same_artist", artifacts.load_model)
     found.same_artist = SameArtistModel(*same_artist) if same_artist is not None else None
+    found.identity = load("identity", artifacts.load_identity)
     for name in ("map", "suspects"):
         saved = load(name, artifacts.load_frame)
         setattr(found, name, SavedTable(*saved) if saved is not None else None)
@@ -116,6 +119,7 @@ def fitting(found: Artefacts) -> tuple[Artefacts, list[Note]]:
         )
     made_from = {  # artefact -> (its attribute, the data it records)
         "same_artist": ("same_artist", lambda: found.same_artist and found.same_artist.card.data),
+        "identity": ("identity", lambda: found.identity and found.identity.card.data),
         "map": ("map", lambda: found.map and found.map.record.get("data")),
         "suspects": ("suspects", lambda: found.suspects and found.suspects.record.get("data")),
         "title_index": ("titles", lambda: found.titles and found.titles.data),

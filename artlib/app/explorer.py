@@ -30,6 +30,7 @@ from ..store.thumbnails import collection_thumbnails
 from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
 
 if TYPE_CHECKING:
+    from ..identity.model import IdentityAnswer
     from ..inference.classifier import Answer
     from ..retrieval.embedder_card import EmbedderCard
 
@@ -47,6 +48,7 @@ class Explorer(Artefacts):
     notes: list[Note] = field(default_factory=list)
     load_seconds: float = 0.0
     _embedder: tuple[EmbedderCard, torch.nn.Module] | None = None
+    _identity_network: torch.nn.Module | None = None
     _encoder: object | None = None
     _captions: dict[str, str] | None = None
 
@@ -143,9 +145,10 @@ class Explorer(Artefacts):
             raise RuntimeError(f"no classifier: run {run_notebook('classifier')}")
         return self.classifier.answer(image, views, flip, top_k=top_k)
 
-    def explain(self, image: np.ndarray) -> dict[str, tuple[np.ndarray, str]]:
-        """Per task: a Grad-CAM overlay of the class the model names (on the card's first fitted view) and that
-        class's name."""
+    def explain(self, image: np.ndarray, shown: dict[str, str | None]) -> dict[str, tuple[np.ndarray, str]]:
+        """Per task of ``shown`` (the class the page shows, None for "someone else" / no class): a Grad-CAM
+        overlay of that class (on the card's first fitted view). Tasks without a shown class of the classifier's
+        get no map: no map is ever captioned with a class the page does not give as the answer."""
         from ..trust.cam import class_activation_maps, overlay, view_pixels
 
         if self.classifier is None:
@@ -153,10 +156,30 @@ class Explorer(Artefacts):
         card = self.classifier.card
         view = self.classifier.transform((card.fitted_view,))(image=image)["image"][None]
         out = {}
-        for task, names in card.classes.items():
-            heat, chosen = class_activation_maps(self.classifier.model, view, task)
-            out[task] = (overlay(view_pixels(view[0], card.normalization), heat[0]), names[int(chosen[0])])
+        for task, name in shown.items():
+            names = card.classes.get(task, [])
+            if name is None or name not in names:
+                continue
+            heat, _ = class_activation_maps(self.classifier.model, view, task, classes=[names.index(name)])
+            out[task] = (overlay(view_pixels(view[0], card.normalization), heat[0]), name)
         return out
+
+    def _identity_features(self, image: np.ndarray) -> np.ndarray:
+        from ..identity.features import image_view_features
+        from ..models import create_backbone
+
+        assert self.identity is not None
+        card = self.identity.card
+        if self._identity_network is None:
+            self._identity_network = create_backbone(card.backbone, pretrained=True)
+        return image_view_features(self._identity_network, image, card.views, card.image_size, card.detail)
+
+    def identify(self, image: np.ndarray) -> IdentityAnswer | None:
+        """Who painted it (notebook 11b's identity model): a known artist with a calibrated probability, or
+        "someone else" with look-alikes; None without an identity model."""
+        if self.identity is None:
+            return None
+        return self.identity.answer(self._identity_features(image))[0]
 
     def _query_embedder(self) -> tuple[EmbedderCard, torch.nn.Module]:
         """The index's embedder card and its network, read and built once."""
@@ -188,7 +211,16 @@ class Explorer(Artefacts):
         positions = [index.position[i] for i in hits["id"]]
         rows = collection.items.iloc[positions].reset_index(drop=True)
         out = pd.concat([hits.reset_index(drop=True), rows.drop(columns="id")], axis=1)
-        if self.same_artist is not None and query_raw is not None and features is not None:
+        if self.identity is not None and self.identity.items.get("paths"):  # notebook 11b: painters never seen too
+            if item_id is not None:
+                query = self.identity.vectors_of([self.image_path(item_id)])
+            else:
+                query = self.identity.embed(self._identity_features(image))  # type: ignore[arg-type]
+            found = self.identity.vectors_of([self.image_path(i) for i in hits["id"]])
+            out["same_artist"] = self.identity.same_artist(np.repeat(query, len(found), 0), found)
+            out.attrs["same_artist_calibrated"] = self.identity.card.same_artist is not None
+            out.attrs["same_artist_from"] = "identity"
+        elif self.same_artist is not None and query_raw is not None and features is not None:
             head = self.same_artist.head
             a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))
             b = head.embed(torch.as_tensor(features[positions], dtype=torch.float32))

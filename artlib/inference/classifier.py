@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: what a painting by none of an open task's classes is called (the artist task: a painter the model does not know)
+SOMEONE_ELSE = "someone else"
+
 
 @dataclass
 class Answer:
@@ -57,13 +60,43 @@ class Answer:
     def best(self) -> str:
         return str(self.top["class"].iloc[0])
 
+    @property
+    def look_alikes(self) -> list[str]:
+        """The most probable classes, named without their probabilities (what "someone else" looks like)."""
+        return [str(c) for c in self.top["class"]]
+
     def verdict(self, classes: int) -> str:
-        """A sentence a person can act on."""
+        """A sentence a person can act on; a rejected painting gets no probability of a class it is not."""
         if not self.known:
-            return f"not one of the {classes} {self.task} classes this model knows"
+            return (
+                f"{SOMEONE_ELSE}: not one of the {classes} {self.task} classes this model knows; looks most like "
+                f"{', '.join(self.look_alikes)}"
+            )
         if not self.prediction_set:
             return "no class is likely enough (an empty prediction set)"
         return f"{' or '.join(self.prediction_set)} ({self.coverage:.0%} prediction set)"
+
+
+def answer_row(answer: Answer) -> dict:
+    """One prediction row's answer columns: a rejected painting leads with "someone else" and lists its
+    look-alikes without probabilities."""
+    if not answer.known:
+        return {
+            "predicted": SOMEONE_ELSE,
+            "confidence": np.nan,
+            "top_k": "looks most like: " + "; ".join(answer.look_alikes),
+            "prediction_set": SOMEONE_ELSE,
+            "verdict": "unknown",
+            "error": None,
+        }
+    return {
+        "predicted": answer.best,
+        "confidence": round(float(answer.top["probability"].iloc[0]), 4),
+        "top_k": "; ".join(f"{c} {p:.3f}" for c, p in answer.top.itertuples(index=False)),
+        "prediction_set": " | ".join(answer.prediction_set),
+        "verdict": "known" if answer.open_set else "",
+        "error": None,
+    }
 
 
 class Classifier:
@@ -161,8 +194,9 @@ class Classifier:
     ) -> pd.DataFrame:
         """One row per readable image and task: ``path, task, predicted, confidence, top_k, prediction_set,
         verdict``; ``confidence`` is calibrated, ``verdict`` is ``unknown`` for a painting an open task (artists)
-        rejects as none of its classes, else ``known`` (empty for a closed task). Unreadable images get one row
-        with ``error`` set (logged, never a made-up prediction)."""
+        rejects as none of its classes (``predicted`` is then "someone else", with no confidence, and ``top_k``
+        names its look-alikes without probabilities), else ``known`` (empty for a closed task). Unreadable images get
+        one row with ``error`` set (logged, never a made-up prediction)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         paths, problems = find_images(images)
@@ -189,18 +223,7 @@ class Classifier:
         for task, names in self.card.classes.items():
             raw = preds.probs.get(task, np.zeros((0, len(names))))
             for i, answer in zip(indices, self._answer(task, raw, preds.embeddings, top_k), strict=True):
-                rows.append(
-                    {
-                        "path": str(paths[i]),
-                        "task": task,
-                        "predicted": answer.best,
-                        "confidence": round(float(answer.top["probability"].iloc[0]), 4),
-                        "top_k": "; ".join(f"{c} {p:.3f}" for c, p in answer.top.itertuples(index=False)),
-                        "prediction_set": " | ".join(answer.prediction_set),
-                        "verdict": ("known" if answer.known else "unknown") if answer.open_set else "",
-                        "error": None,
-                    }
-                )
+                rows.append({"path": str(paths[i]), "task": task, **answer_row(answer)})
         seen = set(indices.tolist())
         failed = [(p, "unreadable image (see the log)") for i, p in enumerate(paths) if i not in seen] + problems
         rows += [{"path": str(p), "confidence": np.nan, "error": why} for p, why in failed]

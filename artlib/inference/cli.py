@@ -4,7 +4,10 @@
     artlib-predict genre.pt query.jpg                                  # a model file
 
 One row per image and task: the calibrated top class and top-k, the 90 % prediction set, and for an open task
-(artists) the verdict ``unknown`` when the painting is by none of the artists the model knows.
+(artists) the verdict ``unknown`` when the painting is by none of the artists the model knows: ``predicted`` is
+then "someone else", without a probability, and ``top_k`` names the artists it looks most like. With an identity
+model (notebook 11b; ``--identity``, or the ``identity`` artefact beside the classifier) the artist rows are its
+answers, calibrated with painters it never saw.
 """
 
 from __future__ import annotations
@@ -12,6 +15,12 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from ..identity.model import IdentityModel
 
 
 def predict(argv: list[str] | None = None) -> None:
@@ -27,6 +36,13 @@ def predict(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--identity",
+        default=None,
+        help="who painted it from an identity model (notebook 11b): a .pt file or an artefact name in "
+        "ARTLIB_OUTPUTS; its answer (a known artist, or 'someone else') replaces the classifier's artist rows. "
+        "Default: the 'identity' artefact when the model is an artefact and it exists",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from ..config import default_outputs
@@ -39,12 +55,39 @@ def predict(argv: list[str] | None = None) -> None:
         else load_classifier(default_outputs(), args.model, args.device)
     )
     table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
+    identity = _identity(args.identity, default=None if is_file else default_outputs())
+    if identity is not None:
+        from ..identity.predict import predict_files
+
+        who = predict_files(identity, args.images, args.batch_size, args.workers)
+        table = pd.concat([table[table["task"] != "artist"], who], ignore_index=True).sort_values(
+            ["path", "task"], kind="stable", ignore_index=True
+        )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.out, index=False)
         print(f"{len(table)} rows -> {args.out}")
     else:
         print(table.to_string(index=False))
+
+
+def _identity(given: str | None, default: Path | None) -> IdentityModel | None:
+    """The identity model named by ``--identity``, else the outputs folder's ``identity`` artefact if it has one."""
+    from ..store.artifacts import ArtifactNotFoundError, load_identity
+
+    if given is not None:
+        path = Path(given)
+        if path.suffix == ".pt" or path.is_file():
+            return load_identity(path)
+        from ..config import default_outputs
+
+        return load_identity(default_outputs(), given)
+    if default is None:
+        return None
+    try:
+        return load_identity(default, "identity")
+    except ArtifactNotFoundError:
+        return None
 
 
 if __name__ == "__main__":

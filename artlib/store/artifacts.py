@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..data.table import ArtTable
     from ..data.transforms import Normalization
+    from ..identity.model import IdentityModel
     from ..models.siamese import SiameseNet
     from ..retrieval.embedder_card import EmbedderCard
     from ..retrieval.index import SimilarityIndex
@@ -56,6 +57,7 @@ MAKERS: dict[str, str] = {
     "hpo_params": "04_hpo",
     "classifier": "08_efficientnet",
     "metric_*": "10_metric_learning",
+    "identity": "11b_identity",
     "same_artist": "12_siamese_pairs",
     "suspects": "13_outliers",
     "image_index": "14_similarity",
@@ -262,6 +264,34 @@ def save_siamese_head(
     if trust is not None:
         card.trust = {"same": trust.to_dict()}
     return save_model(cfg, name, saved, card)
+
+
+def save_identity(cfg: Settings, name: str, model: IdentityModel) -> Path:
+    """Save an identity model (:mod:`artlib.identity`: head, card, bank of training painters) under ``name``,
+    with a readable copy of its card."""
+    from ..identity.model import identity_state
+
+    stamp = _stamp(cfg)
+    model.card.data = model.card.data or stamp["data"]
+    model.card.made_by = model.card.made_by or stamp["made_by"]
+    path = _path(cfg, "models", name)
+    save_checkpoint(identity_state(model), path)
+    _write_json(path.with_suffix(".json"), {**model.card.to_dict(), "saved_at": stamp["saved_at"]})
+    return path
+
+
+def load_identity(where: Where, name: str = "identity", data: dict | None = None) -> IdentityModel:
+    """A saved identity model (the artefact ``name``, or a ``.pt`` file given as ``where``); one made from other
+    data than ``data`` raises :class:`ArtifactNotFoundError`, a damaged one ``ValueError`` naming the field."""
+    from ..identity.model import identity_from_state
+
+    path = _model_path(where, name)
+    state = load_checkpoint(path, map_location="cpu")
+    if not isinstance(state, dict) or state.get("kind") != "identity":
+        raise ValueError(f"{path} is not an identity model file: run notebook {maker(name) or '11b_identity'} again")
+    model = identity_from_state(state)
+    _check_data(model.card.data, data, where, "identity model", name)
+    return model
 
 
 # ---------------------------------------------------------------------------------------------- indexes

@@ -47,12 +47,13 @@ def fingerprint(model: nn.Module, transform: Callable[..., Any] | None, decode_s
 
 
 def image_key(path: str | Path) -> str | None:
-    """``path|size|mtime_ns``: a changed file gets a new key; ``None`` for a file that is not there."""
+    """``absolute path|size|mtime_ns``: a changed file gets a new key, and one file has one key whether a table
+    names it relative to the working folder or absolutely; ``None`` for a file that is not there."""
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    return f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
 
 
 class FeatureCache:

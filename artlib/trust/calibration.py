@@ -139,31 +139,39 @@ class TemperatureScaler:
 
 @dataclass(frozen=True)
 class PlattScaler:
-    """``sigmoid(a * logit(p) + b)`` for a binary probability ``p`` (e.g. a Siamese head's "same artist")."""
+    """``sigmoid(a * logit(p) + b)`` for a binary probability ``p`` (e.g. a Siamese head's "same artist"); with
+    ``logit=False``, ``sigmoid(a * s + b)`` of a bounded score ``s`` (a cosine, a share of neighbours) that may
+    reach its bounds, where a logit would saturate."""
 
     slope: float = 1.0
     intercept: float = 0.0
+    logit: bool = True
 
     @classmethod
-    def fit(cls, scores: np.ndarray, same: np.ndarray) -> PlattScaler:
-        """Logistic regression (scikit-learn, almost no regularisation) of ``same`` on ``logit(scores)``."""
+    def fit(cls, scores: np.ndarray, same: np.ndarray, logit: bool = True) -> PlattScaler:
+        """Logistic regression (scikit-learn, almost no regularisation) of ``same`` on ``logit(scores)`` (or on
+        ``scores`` with ``logit=False``)."""
         from sklearn.linear_model import LogisticRegression
 
         same = np.asarray(same).astype(np.int64)
         if len(np.unique(same)) < 2:
             raise ValueError("Platt scaling needs pairs of both kinds (same and different) to fit")
-        x = _logit(np.asarray(scores, dtype=np.float64))[:, None]
+        x = np.asarray(scores, dtype=np.float64)
+        x = (_logit(x) if logit else x)[:, None]
         model = LogisticRegression(C=1e6, max_iter=1000).fit(x, same)
-        return cls(float(model.coef_[0, 0]), float(model.intercept_[0]))
+        return cls(float(model.coef_[0, 0]), float(model.intercept_[0]), logit)
 
     def as_temperature(self) -> TemperatureScaler:
         """The same map on two-class probabilities ``[1 - p, p]``: temperature ``1 / slope``, bias on class 1."""
+        if not self.logit:
+            raise ValueError("a Platt scaler of raw scores (logit=False) has no temperature form")
         if self.slope <= 0:
             raise ValueError(f"a Platt slope of {self.slope:.3g} inverts the score: the score is no use for this")
         return TemperatureScaler(1 / self.slope, (0.0, self.intercept))
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
-        z = self.slope * _logit(np.asarray(scores, dtype=np.float64)) + self.intercept
+        x = np.asarray(scores, dtype=np.float64)
+        z = self.slope * (_logit(x) if self.logit else x) + self.intercept
         return 1 / (1 + np.exp(-z))
 
 

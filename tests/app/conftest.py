@@ -8,7 +8,9 @@ import pytest
 import torch
 
 
-def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, same_artist: bool = True) -> dict:
+def build_artifacts(
+    outputs, fixture_paths, n: int = 48, titles: bool = True, same_artist: bool = True, identity: bool = True
+) -> dict:
     """Save every artefact the app reads, as the notebooks do, for ``n`` readable fixture paintings."""
     from artlib.config import settings
     from artlib.data import load_wikiart
@@ -76,10 +78,41 @@ def build_artifacts(outputs, fixture_paths, n: int = 48, titles: bool = True, sa
             {"roc_auc": 0.5},
             trust=TaskTrust(temperature=2.0, bias=[0.0, -1.0]),
         )
+    if identity:
+        save_identity(cfg, fixture_paths)
     xy = features[:, :2] - features[:, :2].mean(0)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
     save_suspects(cfg, table, features, ids)
     return {"cfg": cfg, "table": table, "ids": ids}
+
+
+def save_identity(cfg, fixture_paths) -> None:
+    """Notebook 11b's identity model, made from every readable fixture painting (split 70/15/15 by row) at 64 px
+    with a one-epoch head: the app's artist answers and same-painter values come from it."""
+    from artlib.data import load_wikiart
+    from artlib.data.dataset import verify_images
+    from artlib.identity import IdentityCard, fit_identity, painter_disjoint
+    from artlib.identity.embedding import IdentityRecipe, train_identity_head
+    from artlib.identity.features import view_features
+    from artlib.identity.views import VIEWS
+    from artlib.store import artifacts
+
+    table = verify_images(load_wikiart(fixture_paths.wikiart_csv, "train", image_root=fixture_paths.wikiart_images)).table
+    order = np.random.default_rng(0).permutation(len(table))
+    cut = [int(0.7 * len(table)), int(0.85 * len(table))]
+    tables = {name: table.subset(np.sort(rows)) for name, rows in zip(("train", "val", "test"), np.split(order, cut))}
+    split = painter_disjoint(tables, 0.4, 2, seed=0)
+    feats = view_features("efficientnet_lite0", split.tables, VIEWS, 64, 32)
+    frames = {name: t.frame for name, t in split.tables.items()}
+    head, _ = train_identity_head(
+        feats["train"], frames["train"]["painter"].to_numpy(), recipe=IdentityRecipe(epochs=1, dim=16, hidden=32)
+    )
+    model = fit_identity(head, IdentityCard("efficientnet_lite0", 64, 32, VIEWS, split.known), feats, split.tables)
+    model.items = {
+        "paths": [str(p.resolve()) for t in split.tables.values() for p in t.image_paths()],
+        "embeddings": np.concatenate([model.embed(feats[name]) for name in split.tables]),
+    }
+    artifacts.save_identity(cfg, "identity", model)
 
 
 def save_suspects(cfg, table, features, ids) -> None:

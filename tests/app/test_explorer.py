@@ -42,14 +42,40 @@ def test_classify_gives_calibrated_top3_sets_and_verdicts_per_task(ex):
         assert calibrated[task].argmax() == raw[task].argmax() and calibrated[task].max() < raw[task].max()
 
 
-def test_explain_gives_one_overlay_per_task(ex):
+def test_explain_maps_the_class_shown_and_never_a_rejected_one(ex):
     image = ex.collection_image(ex.images.items["id"].iloc[0])
-    cams = ex.explain(image)
     card = ex.classifier.card
-    assert set(cams) == set(card.classes)
+    shown = {task: names[-1] for task, names in card.classes.items()}  # not the argmax: the class the page shows
+    shown["artist"] = None  # "someone else": no map may say "where it saw" an artist
+    cams = ex.explain(image, shown)
+    assert set(cams) == set(card.classes) - {"artist"}
     for task, (picture, named) in cams.items():
         assert picture.shape == (card.image_size, card.image_size, 3) and picture.dtype == np.uint8
-        assert named in card.classes[task]
+        assert named == shown[task]
+    from artlib.trust.cam import class_activation_maps
+
+    view = ex.classifier.transform((card.fitted_view,))(image=image)["image"][None]
+    task = next(iter(cams))
+    heat, chosen = class_activation_maps(ex.classifier.model, view, task, classes=[card.classes[task].index(shown[task])])
+    assert int(chosen[0]) == card.classes[task].index(shown[task])
+
+
+def test_identify_says_someone_else_without_a_probability_or_names_a_known_artist(ex):
+    assert ex.identity is not None
+    answers = [ex.identify(ex.collection_image(i)) for i in ex.images.items["id"].iloc[:8]]
+    for who in answers:
+        if who.known:
+            assert who.artist in ex.identity.card.known and 0 < who.probability <= 1
+        else:
+            assert who.artist == "someone else" and who.probability is None and who.look_alikes
+
+
+def test_similar_takes_the_same_painter_value_from_the_identity_model(ex):
+    item = ex.images.items["id"].iloc[0]
+    hits = ex.similar(item_id=item, k=5)
+    assert hits.attrs["same_artist_from"] == "identity"
+    values = hits["same_artist"].to_numpy()
+    assert np.isfinite(values).all() and ((values >= 0) & (values <= 1)).all()
 
 
 def test_search_ranks_titles_and_honours_filters(ex):
@@ -82,7 +108,7 @@ def test_bad_uploads_raise_readable_errors():
 def test_a_run_without_titles_or_same_artist_model_says_so(tmp_path, fixture_paths):
     from tests.app.conftest import build_artifacts
 
-    build_artifacts(tmp_path, fixture_paths, n=24, titles=False, same_artist=False)
+    build_artifacts(tmp_path, fixture_paths, n=24, titles=False, same_artist=False, identity=False)
     ex = Explorer.open(tmp_path)
     topics = {note.topic for note in ex.notes}
     assert {"title_index", "same_artist"} <= topics and ex.titles is None

@@ -49,13 +49,16 @@ def test_every_page_renders_without_notes(app_outputs, monkeypatch, page):
 def test_classify_a_collection_painting_shows_top3_per_task(app_outputs, monkeypatch):
     at = app(app_outputs, monkeypatch)
     bars = at.get("progress")
-    assert len(bars) == 3 * len(at.subheader)  # top-3 of every task
-    assert {s.value for s in at.subheader} == {"style", "genre", "artist"} & {s.value for s in at.subheader}
+    tasks = {s.value for s in at.subheader}
+    assert tasks == {"style", "genre", "artist"} & tasks and "artist" in tasks
+    # top-3 of every other task; the artist is notebook 11b's answer: one bar for a known artist, none for
+    # "someone else", which names its look-alikes without a probability
+    someone_else = "Someone else" in texts(at)
+    assert len(bars) == 3 * (len(tasks) - 1) + (0 if someone_else else 1)
     probabilities = [float(b.proto.value) / 100 for b in bars]
     assert all(0 <= p <= 1 for p in probabilities)
     assert "accuracy" in str(at.get("table")[0].proto) if at.get("table") else True
-    assert "this model knows" in texts(at)  # the fixture card's artist rule: none of its artists
-    assert "prediction set" in texts(at)
+    assert "prediction set" in texts(at) and "notebook 11b" in texts(at)
 
 
 def test_classify_shows_where_the_model_looked(app_outputs, monkeypatch):
@@ -64,7 +67,10 @@ def test_classify_shows_where_the_model_looked(app_outputs, monkeypatch):
     at.toggle(key="classify_cam").set_value(True).run()
     assert not at.exception, [e.value for e in at.exception]
     overlays = [i for i in at.get("image") if "where it saw" in str(i.proto)]
-    assert len(at.get("image")) > shown and len(overlays) == len(at.subheader)
+    someone_else = "Someone else" in texts(at)  # no map may say where it saw an artist it did not answer
+    assert len(at.get("image")) > shown and len(overlays) == len(at.subheader) - (1 if someone_else else 0)
+    if someone_else:
+        assert "No map for artist" in texts(at)
 
 
 @pytest.mark.parametrize("views", ["one view", "multi-view + mirror"])

@@ -6,6 +6,7 @@ import streamlit as st
 
 from artlib.app.explorer import Explorer
 from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload, start_page
+from artlib.identity.model import IdentityAnswer
 
 QUERY_IMAGE = "query_image"
 
@@ -34,6 +35,21 @@ def trust_row(task: str, test: dict) -> dict:
     if test.get("other_named") is not None:
         row["others named (was)"] = f"{_number(test, 'other_named', '.0%')} ({_number(test, 'other_named_raw', '.0%')})"
     return row
+
+
+def show_identity(who: IdentityAnswer) -> str | None:
+    """The identity model's answer (notebook 11b); the artist it names, or None for "someone else"."""
+    if not who.known:
+        alike = f" Looks most like: {', '.join(who.look_alikes)}." if who.look_alikes else ""
+        st.warning(f"**Someone else**: not one of the artists this model knows.{alike}")
+        st.caption(
+            f"{who.coverage:.0%} set: {' or '.join(who.prediction_set) or 'empty'} (notebook 11b, painters "
+            "never seen in training included)"
+        )
+        return None
+    st.progress(float(who.probability or 0.0), text=f"{who.artist} — {who.probability:.1%}")
+    st.caption(f"artist: {who.verdict()} (notebook 11b: calibrated with painters never seen in training)")
+    return who.artist
 
 
 def model_card(ex: Explorer) -> None:
@@ -70,7 +86,7 @@ def model_card(ex: Explorer) -> None:
 
 
 def render(ex: Explorer) -> None:
-    start_page(ex, "Classify a painting", "classifier")
+    start_page(ex, "Classify a painting", "classifier", "identity")
     if ex.classifier is None:
         return
     source = st.radio(
@@ -102,22 +118,39 @@ def render(ex: Explorer) -> None:
     left, right = st.columns([1, 2])
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
     card = ex.classifier.card
+    shown: dict[str, str | None] = {}
     with right:
         chosen, flip = VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)
-        for task, answer in ex.classify(image, chosen, flip).items():
+        answers = ex.classify(image, chosen, flip)
+        who = ex.identify(image)
+        for task, answer in answers.items():
             st.subheader(task)
-            if not answer.known:
-                st.warning(f"Not one of the {len(card.classes[task])} {task} classes this model knows.")
+            if task == "artist" and who is not None:  # notebook 11b answers who painted it, for everyone
+                shown[task] = show_identity(who)
+                continue
+            if not answer.known:  # "someone else" first, and no probability of an artist it rejected
+                st.warning(
+                    f"**Someone else**: not one of the {len(card.classes[task])} {task} classes this model "
+                    f"knows. Looks most like: {', '.join(answer.top['class'])}."
+                )
+                shown[task] = None
+                continue
             for _, row in answer.top.iterrows():
                 st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")
-            if answer.known:
-                st.caption(f"{task}: {answer.verdict(len(card.classes[task]))}")
+            st.caption(f"{task}: {answer.verdict(len(card.classes[task]))}")
+            shown[task] = answer.best
+        if who is not None and "artist" not in answers:
+            st.subheader("artist")
+            shown["artist"] = show_identity(who)
         if not card.trust:
             st.caption("These are raw softmax values: this model was saved without calibration (rerun notebook 08).")
     if explain:
-        cams = ex.explain(image)
-        for column, (task, (picture, named)) in zip(st.columns(len(cams)), cams.items(), strict=True):
+        cams = ex.explain(image, shown)
+        for column, (task, (picture, named)) in zip(st.columns(max(1, len(cams))), cams.items(), strict=False):
             column.image(picture, caption=f"{task}: where it saw {named}", width="stretch")
+        missing = [task for task in shown if task not in cams]
+        if missing:
+            st.caption(f"No map for {', '.join(missing)}: the answer there is not a class this classifier names.")
     st.session_state[QUERY_IMAGE] = image
     if st.button("Show similar paintings", key="classify_to_similar"):
         st.session_state["similar_source"] = "the classified painting"

@@ -12,7 +12,7 @@ SOURCES = ["from the collection", "upload", "the classified painting"]
 
 
 def render(ex: Explorer) -> None:
-    start_page(ex, "Similar paintings", "image_index", "same_artist", "artists")
+    start_page(ex, "Similar paintings", "image_index", "same_artist", "identity", "artists")
     if ex.images is None:
         return
     choices = SOURCES if QUERY_IMAGE in st.session_state else SOURCES[:2]
@@ -46,7 +46,15 @@ def render(ex: Explorer) -> None:
             st.error(f"The painting cannot be embedded for search: {exc}")
             return
     if "same_artist" not in hits:
-        st.caption("No same-artist probabilities: notebook 12's model is not available for this collection.")
+        st.caption(
+            "No same-artist probabilities: neither notebook 11b's identity model nor notebook 12's head is "
+            "available for this collection."
+        )
+    elif hits.attrs.get("same_artist_from") == "identity":
+        st.caption(
+            "Same-artist values come from the identity embedding (notebook 11b), calibrated on "
+            "nearest-neighbour pairs like these, painters never seen in training included."
+        )
     elif not hits.attrs.get("same_artist_calibrated"):
         st.caption(
             "Same-artist values are the head's raw output (uncalibrated: rerun notebook 12): read them as a ranking."
