@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ..data.table import ArtTable
 from ..evaluation.significance import Interval, roc_auc
 from ..trust.calibration import expected_calibration_error
 from ..trust.conformal import set_coverage
@@ -161,3 +162,28 @@ def same_artist_report(scores: dict[str, np.ndarray], pairs: pd.DataFrame, paint
             }
         )
     return pd.DataFrame(rows).set_index("scorer")
+
+
+def never_seen_pair_values(model: IdentityModel, table: ArtTable, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The model's same-painter value of ``pairs`` (rows ``a``, ``b`` of ``table``, whose ``artist`` task names the
+    painters) and which pairs it may be scored on: both painters among its *test* painters, held out of its
+    training and of every choice it made. Pairs it has no vector for are NaN."""
+    names = np.asarray(table.classes["artist"])[table.frame["artist"].to_numpy()]
+    never_seen = np.isin(names, model.card.held_out.get("test", []))
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    vectors = model.vectors_of(table.image_paths())
+    values = model.same_artist(vectors[a], vectors[b])
+    return values, never_seen[a] & never_seen[b] & np.isfinite(values)
+
+
+def identity_comparison(
+    model: IdentityModel, table: ArtTable, pairs: pd.DataFrame, scores: dict[str, np.ndarray], seed: int = 0
+) -> pd.DataFrame:
+    """ROC AUC (95 % interval) of ``scores`` and of the identity model's same-painter value on the pairs of
+    ``table`` whose painters it never saw (:func:`never_seen_pair_values`); raises
+    :class:`~artlib.errors.NotEnoughDataError` when those pairs are not of both kinds."""
+    from ..pairs.scoring import auc_table
+
+    value, fair = never_seen_pair_values(model, table, pairs)
+    chosen = {**{name: np.asarray(s)[fair] for name, s in scores.items()}, "identity same-artist value": value[fair]}
+    return auc_table(pairs["same"].to_numpy()[fair], chosen, n_resamples=500, seed=seed)

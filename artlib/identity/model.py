@@ -68,6 +68,8 @@ class IdentityCard:
     set_threshold: float | None = None
     same_artist: dict | None = None  # Platt (slope, intercept, logit=False) of the cosine -> P(same painter)
     fitted_on: dict = field(default_factory=dict)
+    #: the painters held out of training: ``val`` (its choices and fits) and ``test`` (never seen in any fit)
+    held_out: dict = field(default_factory=dict)
     test: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)  # what it was made from (artlib.store.artifacts.data_record)
     made_by: str | None = None

@@ -68,7 +68,9 @@ def run_identity(cfg: Settings, tables: dict[str, ArtTable], recipe: IdentityRec
         frames["val"]["painter"].to_numpy()[val_held],
         recipe,
     )
-    card = IdentityCard(cfg.feature_backbone, size, detail, VIEWS, split.known, recipe=recipe.to_dict())
+    card = IdentityCard(
+        cfg.feature_backbone, size, detail, VIEWS, split.known, recipe=recipe.to_dict(), held_out=split.held_out
+    )
     model = fit_identity(head, card, features, split.tables, seed=cfg.seed)
     embeddings = {
         "frozen": {s: mean_view(f) for s, f in features.items()},

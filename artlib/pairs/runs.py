@@ -138,3 +138,54 @@ def same_artist_trust(run: SiameseRun, frozen: FrozenFeatures, k: int = 8, seed:
     artists = {name: frozen.tables[name].frame["artist"].to_numpy() for name in raw}
     trust, _ = calibrate_same_artist(head, raw, artists, k=k, seed=seed)
     return trust
+
+
+def classify_then_compare_scores(
+    splits: dict[str, tuple[ArtTable, pd.DataFrame]], frozen: FrozenFeatures, full_train: ArtTable, cfg: Settings
+) -> dict[str, np.ndarray]:
+    """The Kaggle winner's approach on the test pairs: an artist classifier, then the dot product of the two
+    paintings' artist distributions; with ``cfg``'s from-scratch CNN (early-stopped on validation loss) and with a
+    logistic regression on the frozen ``cfg.feature_backbone`` features of every training painting."""
+    from ..data.loaders import make_loaders
+    from ..features import fit_frozen_classifier
+    from ..models import create_model
+    from .scoring import compare_probabilities
+
+    tables = {name: table for name, (table, _) in splits.items()}
+    test_pairs = splits["test"][1]
+    loaders = make_loaders(tables, cfg.image_size, cfg.batch_size, cfg.num_workers, seed=cfg.seed)
+    name = cfg.architecture("pair_classifier")
+    trainer = Trainer(
+        create_model(name, tables["train"].num_classes),
+        TrainConfig.for_settings(cfg, "scratch", monitor="val_loss", mode="min", patience=5),
+    )
+    trainer.fit(loaders["train"], loaders["val"])
+    probs = trainer.predict(loaders["test"]).probs["artist"]
+    feats = frozen.features(cfg.feature_backbone)
+    artists = full_train.frame["artist"].to_numpy()
+    logistic = fit_frozen_classifier("logistic_regression", feats["train"], artists, seed=cfg.seed)
+    return {
+        f"classify-then-compare ({name} from scratch)": compare_probabilities(probs, test_pairs),
+        "classify-then-compare (frozen Lite0 + logistic regression)": compare_probabilities(
+            logistic.predict_proba(feats["test"]), test_pairs
+        ),
+    }
+
+
+def best_head_on_validation(
+    runs: dict[str, SiameseRun], frozen: FrozenFeatures, val_pairs: pd.DataFrame
+) -> tuple[SiameseRun | None, dict[str, float]]:
+    """The run with a head on frozen features whose *validation* pairs' ROC AUC is highest (the test pairs never
+    choose), and every such head's validation AUC; ``(None, {})`` without heads or validation pairs of both kinds."""
+    from sklearn.metrics import roc_auc_score
+
+    same = val_pairs["same"].to_numpy() if len(val_pairs) else np.zeros(0)
+    heads = {name: run for name, run in runs.items() if run.head is not None}
+    if not heads or len(np.unique(same)) < 2:
+        return None, {}
+    aucs = {
+        name: float(roc_auc_score(same, score_feature_pairs(run.head, frozen.features(run.backbone)["val"], val_pairs)))
+        for name, run in heads.items()
+        if run.head is not None
+    }
+    return heads[max(aucs, key=aucs.__getitem__)], aucs

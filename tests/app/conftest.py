@@ -97,10 +97,13 @@ def save_identity(cfg, fixture_paths) -> None:
     from artlib.identity.views import VIEWS
     from artlib.store import artifacts
 
-    table = verify_images(load_wikiart(fixture_paths.wikiart_csv, "train", image_root=fixture_paths.wikiart_images)).table
+    table = verify_images(
+        load_wikiart(fixture_paths.wikiart_csv, "train", image_root=fixture_paths.wikiart_images)
+    ).table
     order = np.random.default_rng(0).permutation(len(table))
     cut = [int(0.7 * len(table)), int(0.85 * len(table))]
-    tables = {name: table.subset(np.sort(rows)) for name, rows in zip(("train", "val", "test"), np.split(order, cut))}
+    parts = np.split(order, cut)
+    tables = {name: table.subset(np.sort(rows)) for name, rows in zip(("train", "val", "test"), parts, strict=True)}
     split = painter_disjoint(tables, 0.4, 2, seed=0)
     feats = view_features("efficientnet_lite0", split.tables, VIEWS, 64, 32)
     frames = {name: t.frame for name, t in split.tables.items()}

@@ -56,7 +56,9 @@ def test_explain_maps_the_class_shown_and_never_a_rejected_one(ex):
 
     view = ex.classifier.transform((card.fitted_view,))(image=image)["image"][None]
     task = next(iter(cams))
-    heat, chosen = class_activation_maps(ex.classifier.model, view, task, classes=[card.classes[task].index(shown[task])])
+    heat, chosen = class_activation_maps(
+        ex.classifier.model, view, task, classes=[card.classes[task].index(shown[task])]
+    )
     assert int(chosen[0]) == card.classes[task].index(shown[task])
 
 

@@ -86,3 +86,60 @@ def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
         "error",
     ]
     assert out["predicted"].iloc[0] in out["prediction_set"].iloc[0].split(" | ") or out["prediction_set"].iloc[0] == ""
+
+
+def test_a_rejected_painting_leads_with_someone_else_without_probabilities(folder, tmp_path):
+    """An artist rule that rejects every painting: the row says "someone else" and names look-alikes only."""
+    from artlib.trust import OpenSetRule, TaskTrust
+
+    model = untrained_classifier(folder)
+    task = folder.tasks[0]
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    card.trust = {task: TaskTrust(open_set=OpenSetRule("max_probability", 1.1, task)).to_dict()}
+    save_classifier(tmp_path / "m.pt", model, card)
+    main([str(tmp_path / "m.pt"), str(folder.image_paths()[0]), "--out", str(tmp_path / "p.csv")])
+    row = pd.read_csv(tmp_path / "p.csv", keep_default_na=False).iloc[0]
+    assert row["predicted"] == "someone else" and row["confidence"] == "" and row["verdict"] == "unknown"
+    assert row["top_k"].startswith("looks most like: ") and not any(ch.isdigit() for ch in row["top_k"])
+    assert row["top_k"].removeprefix("looks most like: ").split("; ")[0] in folder.classes[task]
+
+
+def test_an_identity_model_answers_the_artist_rows(folder, tmp_path):
+    """--identity: the artist rows come from notebook 11b's model ("someone else" without a probability); the
+    classifier's other tasks stay; a damaged file gets its own row."""
+    import torch
+
+    from artlib.identity import IdentityCard, IdentityModel
+    from artlib.identity.model import ArtistClassifier, identity_state
+    from artlib.identity.views import VIEWS
+
+    model = untrained_classifier(folder)
+    save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 2 * 1280)), np.arange(30) % 3  # two known artists and "someone else"
+    identity = IdentityModel(
+        None, IdentityCard("efficientnet_lite0", 64, 32, VIEWS, ["Ann", "Bob"]), ArtistClassifier.fit(x, y)
+    )
+    torch.save(identity_state(identity), tmp_path / "identity.pt")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    images = [str(p) for p in folder.image_paths()[:3]]
+    main(
+        [
+            str(tmp_path / "m.pt"),
+            *images,
+            str(broken),
+            "--identity",
+            str(tmp_path / "identity.pt"),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
+    out = pd.read_csv(tmp_path / "p.csv")
+    artist = out[out["task"] == "artist"]
+    assert sorted(artist["path"]) == sorted([*images, str(broken)])
+    answered = artist[artist["error"].isna()]
+    assert set(answered["predicted"]) <= {"Ann", "Bob", "someone else"}
+    assert (answered["confidence"].isna() == (answered["predicted"] == "someone else")).all()
+    assert artist.loc[artist["path"] == str(broken), "error"].notna().all()
+    assert (out["task"] == folder.tasks[0]).sum() == 3  # the classifier's own task is kept

@@ -70,3 +70,33 @@ def test_without_validation_pairs_it_trains_without_early_stopping(paired, monke
     run = train_siamese("efficientnet_lite0:all:frozen", no_val, frozen, frozen_pairs, cfg)
     assert "no validation pairs" in caplog.text and "val_loss" not in run.history and len(run.history) == 2
     assert run.scores.shape == (len(splits["test"][1]),)
+
+
+def test_the_saved_head_is_chosen_on_validation_pairs_never_on_test():
+    """Two heads: one separates the validation pairs, the other inverts them; validation decides."""
+    import pandas as pd
+    import torch
+
+    from artlib.pairs.runs import SiameseRun, best_head_on_validation
+
+    class Head:  # P(same) grows (or shrinks) with the product of the pair's first features
+        def __init__(self, sign: float) -> None:
+            self.sign = sign
+
+        def same_probability(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+            return torch.sigmoid(self.sign * a[:, 0] * b[:, 0])
+
+    class Features:  # FrozenFeatures' interface
+        def features(self, backbone: str) -> dict:
+            return {"val": x}
+
+    val_pairs = pd.DataFrame({"a": np.arange(0, 20), "b": np.arange(20, 40), "same": np.arange(20) % 2 == 0})
+    x = np.ones((40, 4), dtype=np.float32)
+    x[val_pairs["a"], 0] = np.where(val_pairs["same"], 2.0, -2.0)
+    runs = {
+        name: SiameseRun(name, "b", pd.DataFrame(), np.zeros(0), head=Head(sign))  # type: ignore[arg-type]
+        for name, sign in (("good on validation", 1.0), ("bad on validation", -1.0))
+    }
+    best, aucs = best_head_on_validation(runs, Features(), val_pairs)  # type: ignore[arg-type]
+    assert best is runs["good on validation"] and aucs == {"good on validation": 1.0, "bad on validation": 0.0}
+    assert best_head_on_validation(runs, Features(), val_pairs.iloc[:0]) == (None, {})  # type: ignore[arg-type]

@@ -122,3 +122,14 @@ def test_the_fingerprint_covers_what_embed_uses_not_the_heads():
     other_heads = create_model("simple_cnn", {"genre": 3, "style": 5}, widths=(8, 8))
     other_heads.backbone.load_state_dict(base.backbone.state_dict())
     assert fingerprint(other_heads, transform) == fingerprint(base, transform)  # heads are not features
+
+
+def test_one_file_has_one_key_named_relatively_or_absolutely(tmp_path, monkeypatch):
+    from artlib.store.feature_cache import image_key
+
+    image = tmp_path / "a" / "painting.jpg"
+    image.parent.mkdir()
+    image.write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    assert image_key("a/painting.jpg") == image_key(image) == image_key(tmp_path / "a" / ".." / "a" / "painting.jpg")
+    assert image_key("a/missing.jpg") is None
