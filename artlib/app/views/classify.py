@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from artlib.app.explorer import Explorer
@@ -37,6 +38,37 @@ def trust_row(task: str, test: dict) -> dict:
     return row
 
 
+def show_answers(ex: Explorer, image: np.ndarray, views: tuple[str, ...] | None, flip: bool | None) -> dict:
+    """Each task's answer (the classifier's; the artist's from notebook 11b when it ran) and the class each
+    shows (None: "someone else", or a class it rejected: no map may be captioned with it)."""
+    shown: dict[str, str | None] = {}
+    answers = {} if ex.classifier is None else ex.classify(image, views, flip)
+    who = ex.identify(image)
+    for task, answer in answers.items():
+        st.subheader(task)
+        if task == "artist" and who is not None:  # notebook 11b answers who painted it, for everyone
+            shown[task] = show_identity(who)
+            continue
+        classes = len(answer.top) if ex.classifier is None else len(ex.classifier.card.classes[task])
+        if not answer.known:  # "someone else" first, and no probability of an artist it rejected
+            st.warning(
+                f"**Someone else**: not one of the {classes} {task} classes this model knows. "
+                f"Looks most like: {', '.join(answer.look_alikes)}."
+            )
+            shown[task] = None
+            continue
+        for _, row in answer.top.iterrows():
+            st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")
+        st.caption(f"{task}: {answer.verdict(classes)}")
+        shown[task] = answer.best
+    if who is not None and "artist" not in answers:
+        st.subheader("artist")
+        shown["artist"] = show_identity(who)
+    if ex.classifier is not None and not ex.classifier.card.trust:
+        st.caption("These are raw softmax values: this model was saved without calibration (rerun notebook 08).")
+    return shown
+
+
 def show_identity(who: IdentityAnswer) -> str | None:
     """The identity model's answer (notebook 11b); the artist it names, or None for "someone else"."""
     if not who.known:
@@ -50,6 +82,30 @@ def show_identity(who: IdentityAnswer) -> str | None:
     st.progress(float(who.probability or 0.0), text=f"{who.artist} — {who.probability:.1%}")
     st.caption(f"artist: {who.verdict()} (notebook 11b: calibrated with painters never seen in training)")
     return who.artist
+
+
+def identity_card(ex: Explorer) -> None:
+    """What notebook 11b's identity model achieved on test painters it never saw."""
+    if ex.identity is None:
+        return
+    card, test = ex.identity.card, ex.identity.card.test
+    with st.expander("Identity model card (who painted it)", expanded=False):
+        st.markdown(
+            f"{len(card.known)} known artists or **someone else**, from frozen **{card.backbone}** features of the "
+            f"whole painting and four details ({card.image_size} px), made by notebook `{card.made_by or '11b'}`."
+        )
+        if test:
+            st.table(
+                [
+                    {
+                        "AUROC known vs painters never seen": f"{_number(test, 'auroc_held_out', '.3f')} "
+                        f"({_number(test, 'auroc_held_out_low', '.3f')}-{_number(test, 'auroc_held_out_high', '.3f')})",
+                        "strangers named as a known artist": _number(test, "accepted_held_out", ".1%"),
+                        "known artists answered 'someone else'": _number(test, "known_rejected", ".1%"),
+                        "90 % sets: coverage over all paintings": _number(test, "set_coverage", ".3f"),
+                    }
+                ]
+            )
 
 
 def model_card(ex: Explorer) -> None:
@@ -87,7 +143,7 @@ def model_card(ex: Explorer) -> None:
 
 def render(ex: Explorer) -> None:
     start_page(ex, "Classify a painting", "classifier", "identity")
-    if ex.classifier is None:
+    if ex.classifier is None and ex.identity is None:
         return
     source = st.radio(
         "painting",
@@ -111,39 +167,15 @@ def render(ex: Explorer) -> None:
             st.error(f"The collection's image cannot be read: {exc}")
         given = label_line(ex, ex.item(item_id))
     views = st.selectbox("test-time views", list(VIEW_CHOICES), key="classify_views")
-    explain = st.toggle("show where the model looked (Grad-CAM)", key="classify_cam")
+    explain = ex.classifier is not None and st.toggle("show where the model looked (Grad-CAM)", key="classify_cam")
     model_card(ex)
+    identity_card(ex)
     if image is None:
         return
     left, right = st.columns([1, 2])
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
-    card = ex.classifier.card
-    shown: dict[str, str | None] = {}
     with right:
-        chosen, flip = VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)
-        answers = ex.classify(image, chosen, flip)
-        who = ex.identify(image)
-        for task, answer in answers.items():
-            st.subheader(task)
-            if task == "artist" and who is not None:  # notebook 11b answers who painted it, for everyone
-                shown[task] = show_identity(who)
-                continue
-            if not answer.known:  # "someone else" first, and no probability of an artist it rejected
-                st.warning(
-                    f"**Someone else**: not one of the {len(card.classes[task])} {task} classes this model "
-                    f"knows. Looks most like: {', '.join(answer.top['class'])}."
-                )
-                shown[task] = None
-                continue
-            for _, row in answer.top.iterrows():
-                st.progress(float(row["probability"]), text=f"{row['class']} — {row['probability']:.1%}")
-            st.caption(f"{task}: {answer.verdict(len(card.classes[task]))}")
-            shown[task] = answer.best
-        if who is not None and "artist" not in answers:
-            st.subheader("artist")
-            shown["artist"] = show_identity(who)
-        if not card.trust:
-            st.caption("These are raw softmax values: this model was saved without calibration (rerun notebook 08).")
+        shown = show_answers(ex, image, *(VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)))
     if explain:
         cams = ex.explain(image, shown)
         for column, (task, (picture, named)) in zip(st.columns(max(1, len(cams))), cams.items(), strict=False):
