@@ -350,6 +350,8 @@ def _validate(s: Settings) -> None:
         s.tasks = tuple(t.strip() for t in s.tasks.split(",") if t.strip())
     elif s.tasks is not None:
         s.tasks = tuple(s.tasks)
+    if s.tasks is not None:  # a task named twice is one task (the data signature names it once)
+        s.tasks = tuple(dict.fromkeys(s.tasks))
 
 
 def settings(**overrides: Any) -> Settings:

@@ -183,3 +183,12 @@ def test_run_dir_is_the_checkpoint_folder_of_a_run(monkeypatch, tmp_path):
     monkeypatch.setenv("ARTLIB_OUTPUTS", str(tmp_path))
     folder = settings().run_dir("baseline_cnn")
     assert folder == tmp_path / "checkpoints" / "baseline_cnn" and folder.is_dir()
+
+
+def test_a_task_named_twice_is_kept_once(monkeypatch):
+    from artlib.config import settings
+
+    monkeypatch.setenv("ARTLIB_TASKS", "style,style, genre ,style")
+    assert settings().tasks == ("style", "genre")
+    monkeypatch.delenv("ARTLIB_TASKS")
+    assert settings(tasks=["genre", "genre"]).tasks == ("genre",)

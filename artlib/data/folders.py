@@ -22,14 +22,21 @@ log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".avif")
 
 
+def _above(target: str, root: str) -> bool:
+    """Whether real path ``target`` is a folder strictly above real path ``root``."""
+    return target != root and root.startswith(target.rstrip(os.sep) + os.sep)
+
+
 def walk_files(folder: Path) -> list[Path]:
     """Every non-folder entry under ``folder`` (files, FIFOs, links to nothing), sorted, hidden ones left out.
 
     Symlinked sub-folders are followed, as real ones are (a dataset assembled from links is common); a link
-    back to a folder already walked (a loop) is skipped with a warning.
+    back to a folder already walked (a loop), or to a folder above ``folder`` (``b/up -> ..``, which
+    would bring in other classes' images under this one), is skipped with a warning.
     """
     seen: set[str] = set()
     entries: list[Path] = []
+    root = os.path.realpath(folder)
     for top, dirs, files in os.walk(folder, followlinks=True):
         real = os.path.realpath(top)
         if real in seen:
@@ -37,7 +44,10 @@ def walk_files(folder: Path) -> list[Path]:
             dirs[:] = []
             continue
         seen.add(real)
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        upward = [d for d in dirs if _above(os.path.realpath(os.path.join(top, d)), root)]
+        for d in upward:
+            log.warning("%s links to %s, above the folder being read: not followed", Path(top, d), root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in upward)
         entries += [Path(top, f) for f in files if not f.startswith(".")]
     return sorted(entries)
 

@@ -18,6 +18,7 @@ import atexit
 import inspect
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -44,10 +45,26 @@ PATH_VARIABLES = ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_OUTPUTS")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
+#: A notebook of the series: two digits, an optional letter (``11b``: placed between 11 and 12), ``_``, a name.
+NOTEBOOK_NAME = re.compile(r"^(\d\d[a-z]?)_.+\.ipynb$")
+
+
+class UnknownNotebookError(ValueError):
+    """``--only`` named a prefix no notebook of the series has."""
+
+
 def notebook_paths(folder: Path, only: list[str] | None = None) -> list[Path]:
-    paths = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    """The series' notebooks in order, or those whose number (``00``, ``11b``) starts with one of ``only``; a
+    prefix that matches none raises :class:`UnknownNotebookError` naming it and the numbers there are."""
+    paths = sorted(p for p in folder.glob("*.ipynb") if NOTEBOOK_NAME.match(p.name))
     if only:
-        paths = [p for p in paths if any(p.name.startswith(o) for o in only)]
+        numbers = {p: NOTEBOOK_NAME.match(p.name).group(1) for p in paths}  # type: ignore[union-attr]
+        unknown = [o for o in only if not any(n.startswith(o) for n in numbers.values())]
+        if unknown:
+            raise UnknownNotebookError(
+                f"no notebook numbered {', '.join(unknown)} in {folder} (there are {', '.join(numbers.values())})"
+            )
+        paths = [p for p in paths if any(numbers[p].startswith(o) for o in only)]
     return paths
 
 
@@ -230,7 +247,11 @@ def main(argv: list[str] | None = None) -> int:
             os.environ[var] = str(Path(os.environ[var].strip()).expanduser().resolve())
     outputs = default_outputs()
     out_dir = args.out or outputs / "notebooks"
-    paths = notebook_paths(args.notebooks, args.only)
+    try:
+        paths = notebook_paths(args.notebooks, args.only)
+    except UnknownNotebookError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not paths:
         print(f"no notebooks found in {args.notebooks}", file=sys.stderr)
         return 2

@@ -202,8 +202,21 @@ def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard, bank
     return path
 
 
+#: Suffixes of other libraries' model files, which artlib cannot read as a model with its card.
+FOREIGN_MODEL_SUFFIXES = (".pth", ".ckpt", ".pkl", ".pickle", ".bin", ".safetensors", ".h5", ".onnx")
+
+
 def _model_path(where: Where, name: str) -> Path:
-    """A model file given by path (``where`` a ``.pt`` file), else the artefact ``name`` of an outputs folder."""
+    """A model file given by path (``where`` a ``.pt`` file), else the artefact ``name`` of an outputs folder; a
+    file of another kind (``.pth``, ``.ckpt``, ``.pkl``...) is refused as not an artlib model file."""
+    if isinstance(where, (str, Path)):
+        path = Path(where)
+        if path.suffix.lower() in FOREIGN_MODEL_SUFFIXES or (path.is_file() and path.suffix != ".pt"):
+            raise ValueError(
+                f"{path} is not an artlib model file: artlib reads the .pt files it saves with their card "
+                "(artlib.store.artifacts.save_model_file, or a notebook's artefact); weights of another library "
+                "must be loaded into an artlib model and saved that way first"
+            )
     if isinstance(where, (str, Path)) and Path(where).suffix == ".pt":
         if not Path(where).is_file():
             raise FileNotFoundError(f"no model file {where}")

@@ -222,3 +222,14 @@ def test_a_fifo_is_named_as_not_a_regular_file_never_opened(tmp_path, caplog):
     assert "not a regular file" in caplog.text
     _, problems = find_images([tmp_path / "a"])
     assert [(p.name, why) for p, why in problems] == [("live.jpg", "not a regular file (a FIFO or a socket)")]
+
+
+def test_a_link_to_a_folder_above_is_not_followed(tmp_path, caplog):
+    """``b/up -> ..`` would bring class a's paintings in again, labelled b."""
+    _image(tmp_path / "data" / "a" / "x.jpg")
+    _image(tmp_path / "data" / "b" / "y.jpg")
+    (tmp_path / "data" / "b" / "up").symlink_to(tmp_path / "data", target_is_directory=True)
+    (tmp_path / "data" / "b" / "top").symlink_to(tmp_path, target_is_directory=True)
+    table = load_image_folder(tmp_path / "data")
+    assert sorted(table.frame["path"]) == ["a/x.jpg", "b/y.jpg"]
+    assert caplog.text.count("above the folder being read: not followed") == 2

@@ -183,3 +183,34 @@ def test_the_run_ends_listing_the_artefacts_it_left(tmp_path, capsys, monkeypatc
     _print_artifacts(tmp_path)
     out = capsys.readouterr().out
     assert "artefacts in" in out and "suspects" in out and "tables" in out
+
+
+def test_only_names_unknown_numbers_and_runs_lettered_notebooks(tmp_path):
+    """``--only 00 99`` names 99 and exits non-zero; ``11b`` belongs to the series (between 11 and 12)."""
+    from artlib.runner.run_notebooks import UnknownNotebookError, main, notebook_paths
+
+    _notebooks(tmp_path / "nb", {"00_a": "1", "11_b": "2", "11b_c": "3", "12_d": "4", "notes": "5"})
+    names = [p.name for p in notebook_paths(tmp_path / "nb")]
+    assert names == ["00_a.ipynb", "11_b.ipynb", "11b_c.ipynb", "12_d.ipynb"]
+    assert [p.name for p in notebook_paths(tmp_path / "nb", ["11b"])] == ["11b_c.ipynb"]
+    try:
+        notebook_paths(tmp_path / "nb", ["00", "99"])
+    except UnknownNotebookError as exc:
+        assert "99" in str(exc) and "11b" in str(exc)
+    else:
+        raise AssertionError("an unknown number must be named")
+    assert main(["--notebooks", str(tmp_path / "nb"), "--only", "00", "99"]) == 2
+
+
+def test_the_former_command_still_runs_the_series(tmp_path):
+    _notebooks(tmp_path / "nb", {"00_ok": "print('ran')"})
+    env = {**os.environ, "ARTLIB_OUTPUTS": str(tmp_path / "out")}
+    done = subprocess.run(
+        [sys.executable, "-m", "artlib.run_notebooks", "--notebooks", str(tmp_path / "nb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "python -m artlib.runner" in done.stderr and (tmp_path / "out" / "notebooks" / "00_ok.ipynb").is_file()

@@ -134,3 +134,16 @@ def test_a_standardised_siamese_head_scores_raw_features_as_the_trained_one_scor
     a, b = torch.randn(5, 8), torch.randn(5, 8)
     expected = head.same_probability((a - mean) / scale, (b - mean) / scale)
     assert torch.allclose(saved.same_probability(saved.embed(a), saved.embed(b)), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".ckpt", ".pkl"])
+def test_another_librarys_model_file_is_named_as_such(tmp_path, suffix):
+    from artlib.store.artifacts import load_classifier, load_identity
+
+    path = tmp_path / f"x{suffix}"
+    path.write_bytes(b"\x80\x04weights")
+    for load in (load_classifier, load_identity):
+        with pytest.raises(ValueError, match="not an artlib model file"):
+            load(path)
+    with pytest.raises(ValueError, match="not an artlib model file"):  # even when it is not there
+        load_classifier(tmp_path / f"missing{suffix}")
