@@ -78,18 +78,6 @@ def siamese_head_scores(
     return out
 
 
-def positive_ece(p: np.ndarray, same: np.ndarray, bins: int = 15) -> float:
-    """The ECE of P(same painter) itself (equal-width bins of p): errors on the two sides do not cancel."""
-    edges = np.minimum((p * bins).astype(int), bins - 1)
-    return float(
-        sum(
-            abs(p[edges == b].mean() - same[edges == b].mean()) * (edges == b).mean()
-            for b in range(bins)
-            if (edges == b).any()
-        )
-    )
-
-
 def strangers(model, root: str, cache: str) -> dict:
     """Share of a collection by none of the known artists that the model accepts / names with >= 50 %."""
     from artlib.data.folders import load_split_folders
@@ -123,6 +111,7 @@ def main() -> None:
     from artlib.data.prepare import get_splits
     from artlib.identity.evaluation import same_artist_report
     from artlib.identity.run import identity_figures, run_identity
+    from artlib.trust.calibration import binary_ece
     from artlib.trust.evaluation import put_interval, rows_interval
 
     torch.set_num_threads(args.threads)
@@ -158,7 +147,7 @@ def main() -> None:
             "mean_different": round(float(value[~same].mean()), 4),
             "same_share": round(same.mean(), 4),
         }
-        ece = rows_interval(lambda r, v=value, y=same: positive_ece(v[r], y[r]), len(same))
+        ece = rows_interval(lambda r, v=value, y=same: binary_ece(v[r], y[r]), len(same))
         put_interval(values[label], "positive_ece", ece)
     cnpaint = strangers(run.model, str(ROOT.parent / "shared" / "data" / "cnpaint"), str(cfg.feature_cache))
     result = {

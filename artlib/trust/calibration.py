@@ -64,9 +64,19 @@ def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: i
 
 
 def binary_ece(scores: np.ndarray, same: np.ndarray, bins: int = ECE_BINS) -> float:
-    """ECE of binary probabilities ``scores`` of the positive class (e.g. "same artist") against 0/1 ``same``."""
+    """ECE of the positive class's probability ``scores`` (e.g. "same artist") against 0/1 ``same``: equal-width
+    bins of the score itself, ``sum |mean score - share positive| * share of pairs``. (A top-label ECE would fold
+    a score of 0.3 onto 0.7, so that errors on the two sides cancel: a +-0.10 miscalibration read 0.0004.)"""
     scores = np.clip(np.asarray(scores, dtype=np.float64), 0, 1)
-    return expected_calibration_error(np.stack([1 - scores, scores], 1), np.asarray(same).astype(np.int64), bins)
+    same = np.asarray(same).astype(np.float64)
+    if scores.shape != same.shape or scores.ndim != 1:
+        raise ValueError(f"scores and labels must be 1-D of one length, got {scores.shape} and {same.shape}")
+    if not len(scores):
+        return float("nan")
+    which = np.minimum((scores * bins).astype(np.int64), bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    gaps = np.abs(np.bincount(which, scores, bins) - np.bincount(which, same, bins))
+    return float(gaps.sum() / counts.sum())
 
 
 def negative_log_likelihood(probs: np.ndarray, labels: np.ndarray) -> float:
@@ -176,5 +186,7 @@ class PlattScaler:
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-7, 1 - 1e-7)
+    """``log p - log(1 - p)``, clipped as :class:`TemperatureScaler` clips (``EPS``): a Platt scaler and its
+    temperature form give one value for every raw score, 0 and 1 included."""
+    p = np.clip(p, EPS, 1 - EPS)
     return np.log(p) - np.log1p(-p)

@@ -72,3 +72,28 @@ def test_platt_scaling_calibrates_an_overconfident_pair_score():
     assert scaler.slope == pytest.approx(0.25, rel=0.2)
     with pytest.raises(ValueError, match="both kinds"):
         PlattScaler.fit(shown[:10], np.ones(10))
+
+
+def test_binary_ece_sees_errors_on_both_sides():
+    """Every value 0.10 too high: above 0.5 that is over-confidence, below it under-confidence, which a top-label
+    ECE folds onto one another (0.3 onto 0.7) so that they cancel."""
+    from artlib.trust.calibration import expected_calibration_error
+
+    rng = np.random.default_rng(0)
+    true = rng.uniform(0.05, 0.85, 200_000)
+    same = rng.random(true.size) < true
+    shown = true + 0.10
+    assert abs(binary_ece(shown, same) - 0.10) < 0.01
+    assert binary_ece(true, same) < 0.01
+    top_label = expected_calibration_error(np.stack([1 - shown, shown], 1), same.astype(int))
+    assert top_label < 0.04  # what the top-label ECE said of the same values
+
+
+def test_platt_scaling_and_its_temperature_form_agree_at_the_bounds():
+    """The app applies the temperature form, the benchmarks the scaler: a raw 1.0 must read the same in both."""
+    from artlib.trust.calibration import PlattScaler
+
+    scaler = PlattScaler(0.3, 0.5)
+    raw = np.array([0.0, 1e-9, 0.2, 0.5, 0.999999, 1.0])
+    as_temperature = scaler.as_temperature()(np.stack([1 - raw, raw], 1))[:, 1]
+    assert np.allclose(scaler(raw), as_temperature, atol=1e-9)
