@@ -63,8 +63,11 @@ class ModelCard:
         unknown_tasks = sorted(set(self.trust) - set(self.classes))
         if unknown_tasks:
             raise ValueError(f"trust for tasks the card has no classes of: {unknown_tasks}")
-        for values in self.trust.values():
-            TaskTrust.from_dict(values)  # a damaged record fails here, not at the first prediction
+        for task, values in self.trust.items():  # a damaged record fails here, naming it, not at a prediction
+            try:
+                TaskTrust.from_dict(values)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"trust of task {task!r}: {exc}") from exc
         # the weights come from the file: never ask create_model to fetch pretrained ones again
         self.model_kwargs = {
             k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")

@@ -114,7 +114,20 @@ class Classifier:
         self.device = resolve_device(device)
         #: the normalised training features a k-NN open-set rule compares with
         self.bank = bank
+        width = getattr(model, "feature_dim", None)
+        if bank is not None and isinstance(width, int) and bank.features.shape[1] != width:
+            raise ValueError(
+                f"the open-set bank holds features of width {bank.features.shape[1]}, the model makes {width}: "
+                "the bank belongs to another model (save the model with its own bank again)"
+            )
         self.trust = {task: card.task_trust(task) for task in card.classes}
+        bare = [task for task in card.classes if task not in card.trust]
+        if card.trust and bare:  # a record lost from a card that has others: say what the answers then are
+            log.warning(
+                "the card has no trust record for %s: raw softmax probabilities, every class in the set and no "
+                "'someone else' verdict for it (fit its trust again, notebook 08)",
+                ", ".join(bare),
+            )
         self._trainer: Trainer | None = (
             None  # made on the first predict() on files (the Trainer's imports take seconds)
         )

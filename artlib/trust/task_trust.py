@@ -14,6 +14,7 @@ Paintings without a label of an open task (an artist outside the label set) fit 
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,8 +25,17 @@ from .calibration import PlattScaler, TemperatureScaler
 from .conformal import conformal_threshold, prediction_sets
 from .open_set import OpenSetBank, OpenSetRule, fit_open_set
 
+log = logging.getLogger(__name__)
+
 #: the coverage of every prediction set unless a caller asks for another
 DEFAULT_COVERAGE = 0.9
+#: temperatures a card may hold (a fit searches (0.05, 20); Platt scaling gives 1 / slope): outside, no fit made it
+TEMPERATURE_RANGE = (1e-3, 1e3)
+
+
+def _number(value: object) -> bool:
+    """A finite int or float (not a bool, not a string)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass
@@ -78,13 +88,36 @@ class TaskTrust:
 
     @classmethod
     def from_dict(cls, values: dict) -> TaskTrust:
+        """The trust of :meth:`to_dict`; a damaged record raises ``ValueError`` naming the field."""
         values = dict(values)
         rule = values.pop("open_set", None)
         out = cls(**values)
         out.open_set = OpenSetRule(**rule) if rule else None
-        if not (isinstance(out.temperature, (int, float)) and out.temperature > 0):
-            raise ValueError(f"a temperature must be a positive number, got {out.temperature!r}")
+        out.check()
         return out
+
+    def check(self) -> None:
+        """Refuse values no fit gives (a temperature of 0, inf or 1e-9, a NaN or negative threshold, a coverage of
+        5, strings for numbers), naming the field: a damaged card must not answer with made-up certainty."""
+        problems = []
+        if not _number(self.temperature) or not TEMPERATURE_RANGE[0] <= self.temperature <= TEMPERATURE_RANGE[1]:
+            problems.append(f"temperature={self.temperature!r} (a number in {TEMPERATURE_RANGE})")
+        if self.bias is not None and not (isinstance(self.bias, (list, tuple)) and all(map(_number, self.bias))):
+            problems.append(f"bias={self.bias!r} (finite numbers)")
+        if not _number(self.coverage) or not 0 < self.coverage < 1:
+            problems.append(f"coverage={self.coverage!r} (in (0, 1))")
+        if self.set_threshold is not None and (not _number(self.set_threshold) or not 0 <= self.set_threshold <= 1):
+            problems.append(f"set_threshold={self.set_threshold!r} (in [0, 1], or none)")
+        rule = self.open_set
+        if rule is not None:
+            if not _number(rule.threshold):
+                problems.append(f"open_set.threshold={rule.threshold!r} (a finite number)")
+            if isinstance(rule.k, bool) or not isinstance(rule.k, int) or rule.k < 1:
+                problems.append(f"open_set.k={rule.k!r} (a positive integer)")
+            if not _number(rule.known_recall) or not 0 < rule.known_recall <= 1:
+                problems.append(f"open_set.known_recall={rule.known_recall!r} (in (0, 1])")
+        if problems:
+            raise ValueError(f"damaged trust: {'; '.join(problems)}")
 
 
 def fit_task_trust(
@@ -104,13 +137,21 @@ def fit_task_trust(
     """
     probs, labels = np.asarray(probs, dtype=np.float64), np.asarray(labels).astype(np.int64)
     labelled = labels >= 0
+    one_class = len(np.unique(labels[labelled])) < 2
     scaler = TemperatureScaler.fit(probs[labelled], labels[labelled])
     calibrated = scaler(probs)
     threshold = conformal_threshold(calibrated[labelled], labels[labelled], coverage)
+    if one_class:  # sets fitted on one class cover nothing else: every class stays in the set instead
+        log.warning(
+            "%s: the validation paintings with a label hold %d class(es): its sets are not fitted (every class "
+            "stays in each set) and its temperature is not trusted",
+            task,
+            len(np.unique(labels[labelled])),
+        )
     trust = TaskTrust(
-        temperature=round(scaler.temperature, 5),
+        temperature=1.0 if one_class else round(scaler.temperature, 5),
         coverage=coverage,
-        set_threshold=None if math.isinf(threshold) else threshold,
+        set_threshold=None if one_class or math.isinf(threshold) else threshold,
         fitted_on={"labelled": int(labelled.sum())},
     )
     if open_set:

@@ -49,7 +49,7 @@ def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
 
     model = untrained_classifier(folder)
     task = folder.tasks[0]
-    table = folder.subset(np.arange(40))
+    table = folder.subset(np.linspace(0, len(folder) - 1, 40).astype(int))  # every class: sets need two
     names = {task: folder.classes[task], "artist": ["a", "b"]}
     card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
     trainer = Trainer(model, TrainConfig(device="cpu", progress=False))
@@ -143,3 +143,20 @@ def test_an_identity_model_answers_the_artist_rows(folder, tmp_path):
     assert (answered["confidence"].isna() == (answered["predicted"] == "someone else")).all()
     assert artist.loc[artist["path"] == str(broken), "error"].notna().all()
     assert (out["task"] == folder.tasks[0]).sum() == 3  # the classifier's own task is kept
+
+
+def test_a_bank_of_another_width_and_a_lost_trust_record_are_named(folder, tmp_path, caplog):
+    from artlib.trust import OpenSetBank, TaskTrust
+
+    model = untrained_classifier(folder)
+    task = folder.tasks[0]
+    card = ModelCard.for_model(model, "simple_cnn", {task: folder.classes[task], "other": ["x", "y"]}, 32)
+    card.trust = {task: TaskTrust(temperature=1.2).to_dict()}
+    import pytest
+
+    with pytest.raises(ValueError, match="width"):
+        from artlib.inference import Classifier
+
+        Classifier(model, card, "cpu", bank=OpenSetBank(np.ones((4, model.feature_dim + 3)), {}))
+    Classifier(model, card, "cpu")
+    assert "no trust record for other" in caplog.text

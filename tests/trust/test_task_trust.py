@@ -2,6 +2,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artlib.trust import TaskTrust, fit_task_trust, task_trust_report
 from artlib.trust.calibration import PlattScaler
@@ -43,7 +45,7 @@ def test_small_validation_gives_every_class_and_a_damaged_record_is_refused():
     probs, labels = predictions(n=6)
     trust = fit_task_trust("style", probs, labels)
     assert trust.set_threshold is None and trust.sets(trust.calibrate(probs)).all()
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="temperature"):
         TaskTrust.from_dict({"temperature": -1})
 
 
@@ -53,3 +55,49 @@ def test_platt_as_temperature_and_bias_is_the_same_map():
     trust = TaskTrust.from_platt(scaler)
     assert np.allclose(trust.calibrate(np.stack([1 - p, p], 1))[:, 1], scaler(p))
     assert not math.isclose(trust.temperature, 1.0)
+
+
+DAMAGED = st.sampled_from(
+    [
+        ("temperature", math.inf, "temperature"),
+        ("temperature", 1e-9, "temperature"),
+        ("temperature", "2", "temperature"),
+        ("temperature", True, "temperature"),
+        ("coverage", 5, "coverage"),
+        ("coverage", -0.1, "coverage"),
+        ("set_threshold", -1, "set_threshold"),
+        ("set_threshold", math.nan, "set_threshold"),
+        ("set_threshold", "0.3", "set_threshold"),
+        ("bias", ["a", 0], "bias"),
+        ("open_set", {"score": "max_probability", "threshold": math.nan, "task": "artist"}, "open_set.threshold"),
+        ("open_set", {"score": "max_probability", "threshold": "0.5", "task": "artist"}, "open_set.threshold"),
+        ("open_set", {"score": "knn_similarity", "threshold": 0.2, "task": "artist", "k": 0}, "open_set.k"),
+        ("open_set", {"score": "nonsense", "threshold": 0.2, "task": "artist"}, "open-set score"),
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(damage=DAMAGED)
+def test_a_damaged_trust_record_in_a_card_is_refused_when_read_naming_the_field(damage):
+    from artlib.inference import ModelCard
+
+    field, value, named = damage
+    trust = {**TaskTrust(temperature=1.3, set_threshold=0.4).to_dict(), field: value}
+    card = {
+        "model": "simple_cnn",
+        "classes": {"artist": ["a", "b"]},
+        "image_size": 32,
+        "trust": {"artist": trust},
+        "normalization": [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]],
+    }
+    with pytest.raises(ValueError, match=f"(?s)artist.*{named}"):
+        ModelCard.from_dict(card)
+
+
+def test_one_validation_class_gives_no_fitted_sets_and_a_warning(caplog):
+    probs, labels = predictions(n=300)
+    labels = np.where(labels == labels[0], labels, -1)  # validation holds one genre only
+    trust = fit_task_trust("genre", probs, labels)
+    assert "1 class(es)" in caplog.text and trust.set_threshold is None and trust.temperature == 1.0
+    assert trust.sets(trust.calibrate(probs)).all()  # every class stays possible: no "90 %" set that is not one
