@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 
 from ..config import default_outputs
-from ..data.images import decode_rgb, load_rgb
+from ..data.images import check_answerable, decode_rgb, load_rgb
 from ..store import artifacts
 from ..store.thumbnails import collection_thumbnails
 from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
@@ -129,9 +129,9 @@ class Explorer(Artefacts):
     # ------------------------------------------------------------------------------------------------ queries
     @staticmethod
     def decode_upload(data: bytes, name: str) -> np.ndarray:
-        """An uploaded file as RGB pixels; anything that is not a readable image of a sane size raises
-        :class:`ImageLoadError` with a message for the page."""
-        return decode_rgb(data, name, max_pixels=MAX_UPLOAD_PIXELS)
+        """An uploaded file as RGB pixels; anything that is not a readable image of a sane size (too large, or below
+        32 px a side) raises :class:`ImageLoadError` with a message for the page."""
+        return check_answerable(decode_rgb(data, name, max_pixels=MAX_UPLOAD_PIXELS), name)
 
     def collection_image(self, item_id: str) -> np.ndarray:
         return load_rgb(self.image_path(item_id))

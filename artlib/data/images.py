@@ -27,6 +27,20 @@ class ImageLoadError(RuntimeError):
     """An image file is missing, unreadable, truncated or too large."""
 
 
+#: The smallest image a model is asked about: below it there is nothing to see (a 1x1 px image got 0.975).
+MIN_ANSWER_SIDE = 32
+
+
+def check_answerable(image: np.ndarray, name: str = "the image") -> np.ndarray:
+    """``image`` when both sides reach :data:`MIN_ANSWER_SIDE`, else :class:`ImageLoadError` saying so."""
+    h, w = image.shape[:2]
+    if min(h, w) < MIN_ANSWER_SIDE:
+        raise ImageLoadError(
+            f"{name} is {w}x{h} px: too small to say what it shows (at least {MIN_ANSWER_SIDE} px a side)"
+        )
+    return image
+
+
 #: EXIF orientation values that swap width and height (90- and 270-degree rotations).
 _TRANSPOSED = {5, 6, 7, 8}
 _ICC_MODES = {"RGB": "RGB", "RGBA": "RGBA", "CMYK": "RGB", "L": "RGB"}

@@ -43,13 +43,13 @@ def predict_files(
 ) -> pd.DataFrame:
     """One ``artist`` row per readable image (its answer from :meth:`IdentityModel.answer`); an unreadable one gets
     a row with ``error`` set."""
-    from ..data.images import ImageLoadError, load_rgb
+    from ..data.images import ImageLoadError, check_answerable, load_rgb
 
     paths, problems = find_images(images)
     readable = []
     for path in paths:  # decoded once here: a damaged file gets its own row, not a failed batch
         try:
-            load_rgb(path)
+            check_answerable(load_rgb(path), str(path))
         except (ImageLoadError, OSError) as exc:
             problems.append((path, str(exc)))
         else:

@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
+from ..data.images import check_answerable
 from ..data.loaders import make_loader
 from ..data.table import MISSING, ArtTable
 from ..data.tta import views_transform
@@ -172,8 +173,9 @@ class Classifier:
     def answer(
         self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, top_k: int = 3
     ) -> dict[str, Answer]:
-        """Per task: the calibrated top-``k``, the prediction set and the open-set verdict of one image."""
-        raw, features = self.raw_scores(image, views, flip)
+        """Per task: the calibrated top-``k``, the prediction set and the open-set verdict of one image (one below
+        32 px a side raises :class:`~artlib.data.images.ImageLoadError`: there is nothing to see)."""
+        raw, features = self.raw_scores(check_answerable(image), views, flip)
         return {task: self._answer(task, p[None], features, top_k)[0] for task, p in raw.items()}
 
     def _answer(self, task: str, raw: np.ndarray, features: np.ndarray | None, top_k: int) -> list[Answer]:

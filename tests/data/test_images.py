@@ -1,3 +1,5 @@
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -237,3 +239,17 @@ def test_large_jpegs_decode_at_reduced_scale(tmp_path):
     table = ArtTable(pd.DataFrame({"path": ["scan.jpg"], "style": [0]}), {"style": ["a"]}, root=tmp_path)
     assert ArtDataset(table, decode_side=256)[0][0].shape == (3, 300, 400)
     assert ArtDataset(table)[0][0].shape == (3, 1200, 1600)
+
+
+def test_an_image_too_small_to_show_anything_is_not_answered():
+    from artlib.app.explorer import Explorer
+    from artlib.data.images import MIN_ANSWER_SIDE, ImageLoadError, check_answerable
+
+    ok = np.zeros((MIN_ANSWER_SIDE, 200, 3), np.uint8)
+    assert check_answerable(ok) is ok
+    with pytest.raises(ImageLoadError, match="1x1 px: too small"):
+        check_answerable(np.zeros((1, 1, 3), np.uint8))
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 300), "white").save(buffer, "PNG")
+    with pytest.raises(ImageLoadError, match="12x300 px: too small"):
+        Explorer.decode_upload(buffer.getvalue(), "strip.png")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from artlib.app.explorer import Explorer
 from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload, start_page
+from artlib.data.images import ImageLoadError
 from artlib.identity.model import IdentityAnswer
 
 QUERY_IMAGE = "query_image"
@@ -175,7 +176,11 @@ def render(ex: Explorer) -> None:
     left, right = st.columns([1, 2])
     left.image(image, caption=f"given: {given}" if given else None, width="stretch")
     with right:
-        shown = show_answers(ex, image, *(VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)))
+        try:
+            shown = show_answers(ex, image, *(VIEW_CHOICES[views or "as evaluated (model card)"] or (None, None)))
+        except ImageLoadError as exc:  # e.g. a collection image too small to say anything about
+            st.error(f"This painting cannot be classified: {exc}.")
+            return
     if explain:
         cams = ex.explain(image, shown)
         for column, (task, (picture, named)) in zip(st.columns(max(1, len(cams))), cams.items(), strict=False):
