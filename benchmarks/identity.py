@@ -18,15 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from records import ROOT, write_result
-
-SAMPLE = {
-    "ARTLIB_DATASET": "wikiart",
-    "ARTLIB_DATA": str(ROOT.parent / "shared" / "data" / "wikiart_sample"),
-    "ARTLIB_META": str(ROOT.parent / "shared" / "metadata" / "wikiart_artgan"),
-    "ARTLIB_PROFILE": "cpu",
-    "ARTLIB_OUTPUTS": str(ROOT / "outputs" / "wikiart_sample"),
-}
+from records import ROOT, SAMPLE, write_result
 
 
 def siamese_head_scores(

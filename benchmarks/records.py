@@ -19,6 +19,14 @@ from artlib.utils.provenance import measured_on
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "outputs" / "benchmarks"
+#: The WikiArt sample's settings for a benchmark run of the series' code (the cpu profile; its own outputs folder)
+SAMPLE = {
+    "ARTLIB_DATASET": "wikiart",
+    "ARTLIB_DATA": str(ROOT.parent / "shared" / "data" / "wikiart_sample"),
+    "ARTLIB_META": str(ROOT.parent / "shared" / "metadata" / "wikiart_artgan"),
+    "ARTLIB_PROFILE": "cpu",
+    "ARTLIB_OUTPUTS": str(ROOT / "outputs" / "wikiart_sample"),
+}
 
 
 def _with_provenance(data: dict, device: Any) -> dict:

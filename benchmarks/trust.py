@@ -19,7 +19,7 @@ import os
 import time
 
 import numpy as np
-from records import ROOT, write_result
+from records import SAMPLE, write_result
 
 from artlib.config import settings
 from artlib.data.derived import same_artist_tables
@@ -30,14 +30,6 @@ from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
 from artlib.trust.evaluation import auroc_interval
 from artlib.trust.pair_calibration import calibrate_same_artist
-
-SAMPLE = {
-    "ARTLIB_DATASET": "wikiart",
-    "ARTLIB_DATA": str(ROOT.parent / "shared" / "data" / "wikiart_sample"),
-    "ARTLIB_META": str(ROOT.parent / "shared" / "metadata" / "wikiart_artgan"),
-    "ARTLIB_PROFILE": "cpu",
-    "ARTLIB_OUTPUTS": str(ROOT / "outputs" / "wikiart_sample"),
-}
 
 
 def _plain(table) -> dict:

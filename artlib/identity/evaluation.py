@@ -21,7 +21,7 @@ from ..evaluation.significance import Interval, roc_auc
 from ..trust.calibration import expected_calibration_error
 from ..trust.conformal import set_coverage
 from ..trust.evaluation import auroc_interval, put_interval, rows_interval, share_interval
-from ..trust.open_set import nearest_rows, normalized
+from ..trust.pair_calibration import neighbour_pairs
 from .model import IdentityModel, answer_labels
 
 NAMED_AT = 0.5
@@ -129,14 +129,8 @@ def neighbour_pairs_of_held_out(
 ) -> pd.DataFrame:
     """Each query row with its ``k`` nearest other rows of the whole pool (``search_features``: what the Similar
     page's index holds), as pairs ``a, b, same``."""
-    _, found = nearest_rows(search_features[queries], normalized(search_features), k + 1)
-    a, b = [], []
-    for query, rows in zip(queries, found, strict=True):
-        others = [int(r) for r in rows if r != query][:k]
-        a += [int(query)] * len(others)
-        b += others
-    a_, b_ = np.array(a, dtype=np.int64), np.array(b, dtype=np.int64)
-    return pd.DataFrame({"a": a_, "b": b_, "same": pool_painters[a_] == pool_painters[b_]})
+    pairs = neighbour_pairs(search_features, queries, k, random_per_query=0)[["a", "b"]]
+    return pairs.assign(same=pool_painters[pairs["a"].to_numpy()] == pool_painters[pairs["b"].to_numpy()])
 
 
 def same_artist_report(scores: dict[str, np.ndarray], pairs: pd.DataFrame, painters: np.ndarray) -> pd.DataFrame:
