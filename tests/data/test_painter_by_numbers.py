@@ -15,7 +15,9 @@ def test_parse_year(raw, year):
 def test_pbn_fixture(fixture_paths):
     table = load_painter_by_numbers(fixture_paths.pbn_csv, tasks=("artist", "style", "genre", "date"))
     assert len(table) == fixture_paths.n_works
-    assert table.num_classes["artist"] == 8 and table.num_classes["style"] == 3
+    from artlib.fixtures.formats import ARTISTS, OTHER_ARTISTS
+
+    assert table.num_classes["artist"] == len(ARTISTS) + len(OTHER_ARTISTS) and table.num_classes["style"] == 3
     assert (table.frame["genre"] == -1).sum() > 0 and (table.frame["date"] == -1).sum() > 0
     assert all(p.is_file() for p in table.image_paths())
 
