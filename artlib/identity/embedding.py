@@ -196,7 +196,7 @@ def train_identity_head(
         auc = float("nan")
         if val_features is not None and val_painters is not None and validate:
             auc = pair_auc(head.embed_views(val_features), val_painters)
-        history.append({"epoch": epoch, "loss": total / len(batches), "val_auc": auc})
+        history.append({"epoch": epoch, "train_loss": total / len(batches), "val_auc": auc})
         if not validate or auc > best_auc:
             best, best_auc, stale = copy.deepcopy(head.state_dict()), auc, 0
         else:

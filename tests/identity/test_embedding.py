@@ -29,7 +29,7 @@ def test_head_learns_painters_it_never_saw():
     auc_trained = pair_auc(head.embed_views(feats[test]), painters[test])
     auc_frozen = pair_auc(mean_view(feats[test]), painters[test])
     assert auc_trained > 0.7 and auc_trained > auc_frozen + 0.1, (auc_trained, auc_frozen)
-    assert list(history.columns) == ["loss", "val_auc"]
+    assert list(history.columns) == ["train_loss", "val_auc"]
     kept = pair_auc(head.embed_views(feats[val]), painters[val])
     assert np.isclose(kept, history["val_auc"].max(), atol=1e-6)  # the best validation epoch is the one kept
 
