@@ -21,6 +21,7 @@ from ..evaluation.significance import Interval, bootstrap_interval, mean_interva
 from .calibration import ece_floor, expected_calibration_error, negative_log_likelihood
 from .conformal import set_coverage
 from .open_set import OpenSetBank
+from .selective import aurc
 from .task_trust import TaskTrust
 
 NAMED_AT = 0.5  # a painting counts as "named" with a top probability of at least this
@@ -39,6 +40,7 @@ HEADLINE = (
     "other_named_raw",
     "other_named",
     "known_rejected",
+    "aurc",
 )
 
 
@@ -104,6 +106,8 @@ def task_trust_report(
         put_interval(out, "coverage", share_interval(sets[np.arange(len(y)), y], seed))
         put_interval(out, "set_size", share_interval(sets.sum(1), seed))
         out["coverage_check"] = set_coverage(sets, y)
+        right = calibrated.argmax(1) == y  # selective prediction: the error when the least sure are left out
+        put_interval(out, "aurc", rows_interval(lambda r: aurc(calibrated[r].max(1), right[r]), len(y), seed=seed))
     if trust.open_set is not None and (~known).sum() >= 2 and known.sum() >= 2:
         rule = trust.open_set
         scores = rule.scores(calibrated_all, features, bank)
