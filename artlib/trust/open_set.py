@@ -139,26 +139,23 @@ def fit_open_set(
     known_recall: float = 0.9,
     k: int = 20,
     min_rows: int = 5,
-    candidates: tuple[str, ...] = SCORES,
 ) -> OpenSetRule | None:
     """The open-set rule of ``task`` fitted on validation rows (``is_known``: the row has a label of the task; the
-    others are paintings of classes outside the label set), the best of ``candidates``. None, with nothing to fit,
-    when either kind has fewer than ``min_rows`` rows."""
+    others are paintings of classes outside the label set). None, with nothing to fit, when either kind has fewer
+    than ``min_rows`` rows."""
     is_known = np.asarray(is_known, dtype=bool)
     if is_known.sum() < min_rows or (~is_known).sum() < min_rows:
         return None
-    rules = {
+    candidates = {
         name: OpenSetRule(name, 0.0, task, k, known_recall)
-        for name in candidates
+        for name in SCORES
         if name == "max_probability"
         or (features is not None and bank is not None and task in bank.known and bank.known[task].any())
     }
-    if not rules:
-        return None
-    scores = {name: rule.scores(probs, features, bank) for name, rule in rules.items()}
+    scores = {name: rule.scores(probs, features, bank) for name, rule in candidates.items()}
     aurocs = {name: auroc(s[is_known], s[~is_known]) for name, s in scores.items()}
     best = max(aurocs, key=lambda name: -1.0 if np.isnan(aurocs[name]) else aurocs[name])
-    rule = rules[best]
+    rule = candidates[best]
     rule.threshold = float(np.quantile(scores[best][is_known], 1 - known_recall, method="lower"))
     rule.validation_auroc = {name: round(a, 4) for name, a in aurocs.items()}
     return rule
