@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..data.table import ArtTable
 from ..inference.classifier import SOMEONE_ELSE
@@ -159,7 +160,15 @@ class IdentityModel:
     ) -> None:
         self.head, self.card, self.classifier = head, card, classifier
         self.items = items or {}
-        self._rows: dict[str, int] | None = None
+
+    @property
+    def items(self) -> dict[str, Any]:
+        """``{"paths": [...], "embeddings": (n, dim)}``: the identity vectors of a collection's paintings."""
+        return self._items
+
+    @items.setter
+    def items(self, value: dict[str, Any]) -> None:
+        self._items, self._rows = value, None  # the path lookup is rebuilt for new items
 
     @property
     def names(self) -> list[str]:
@@ -201,6 +210,8 @@ class IdentityModel:
                 out.append(IdentityAnswer(False, SOMEONE_ELSE, None, chosen, self.card.coverage, alike))
         return out
 
+    _rows: dict[str, int] | None
+
     def vectors_of(self, paths: Sequence[str | Path]) -> np.ndarray:
         """The saved identity vectors of collection paintings by path (NaN rows for paintings it has none of)."""
         if self._rows is None:
@@ -226,9 +237,9 @@ def _halves(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(order[: n // 2]), np.sort(order[n // 2 :])
 
 
-def answer_labels(frame: object, known: int) -> np.ndarray:
+def answer_labels(frame: pd.DataFrame, known: int) -> np.ndarray:
     """Each painting's right answer: its known artist's code, or ``known`` ("someone else")."""
-    artist = frame["artist"].to_numpy()  # type: ignore[index]
+    artist = frame["artist"].to_numpy()
     return np.where(artist >= 0, artist, known)
 
 
