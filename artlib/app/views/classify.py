@@ -167,8 +167,10 @@ def render(ex: Explorer) -> None:
         except Exception as exc:  # noqa: BLE001  (a missing or damaged collection file: say so)
             st.error(f"The collection's image cannot be read: {exc}")
         given = label_line(ex, ex.item(item_id))
-    views = st.selectbox("test-time views", list(VIEW_CHOICES), key="classify_views")
-    explain = ex.classifier is not None and st.toggle("show where the model looked (Grad-CAM)", key="classify_cam")
+    views, explain = None, False
+    if ex.classifier is not None:  # the identity model has its own views (the whole painting and four details)
+        views = st.selectbox("test-time views", list(VIEW_CHOICES), key="classify_views")
+        explain = st.toggle("show where the model looked (Grad-CAM)", key="classify_cam")
     model_card(ex)
     identity_card(ex)
     if image is None:

@@ -12,7 +12,10 @@ SOURCES = ["from the collection", "upload", "the classified painting"]
 
 
 def render(ex: Explorer) -> None:
-    start_page(ex, "Similar paintings", "image_index", "same_artist", "identity", "artists")
+    # the same-artist value comes from notebook 11b's identity model, else from notebook 12's head: notes for
+    # the one that is missing only matter when the other is missing too
+    values = ("identity", "same_artist") if ex.identity is None and ex.same_artist is None else ()
+    start_page(ex, "Similar paintings", "image_index", *values, "artists")
     if ex.images is None:
         return
     choices = SOURCES if QUERY_IMAGE in st.session_state else SOURCES[:2]
