@@ -54,3 +54,39 @@ def test_overlay_is_an_rgb_picture_of_the_view():
     assert not np.array_equal(shown[0, 0], shown[-1, -1])  # cold and hot corners differ
     with pytest.raises(ValueError, match="differ in size"):
         overlay(picture, heat[:8])
+
+
+def test_model_randomisation_changes_the_maps():
+    """Adebayo et al. (2018): a map that stays the same when the weights are re-drawn explains the input, not the
+    model. A tiny CNN learns where a bright patch is (left or right); its maps must look at the patch, and the
+    maps of the same network with re-drawn weights must not resemble them."""
+    from scipy.stats import spearmanr
+
+    torch.manual_seed(0)
+    n, side = 256, 32
+    images = torch.rand(n, 3, side, side) * 0.2
+    label = torch.arange(n) % 2
+    for i in range(n):
+        x0 = 2 if label[i] == 0 else side - 12
+        y0 = int(torch.randint(2, side - 12, (1,)))
+        images[i, :, y0 : y0 + 10, x0 : x0 + 10] = 1.0
+    model = create_model("simple_cnn_tiny", {"side": 2})
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(15):
+        for batch in torch.randperm(n).split(32):
+            loss = torch.nn.functional.cross_entropy(model(images[batch])["side"], label[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    with torch.no_grad():
+        assert (model.eval()(images)["side"].argmax(1) == label).float().mean() > 0.95
+    test = images[:16]
+    trained, _ = class_activation_maps(model, test, "side", classes=label[:16].tolist())
+    randomised = create_model("simple_cnn_tiny", {"side": 2})  # the same architecture, weights drawn anew
+    redrawn, _ = class_activation_maps(randomised, test, "side", classes=label[:16].tolist())
+    patch = (test.mean(1) > 0.9).numpy()  # where the bright patch is
+    on_patch = [trained[i][patch[i]].mean() > trained[i][~patch[i]].mean() for i in range(16)]
+    assert np.mean(on_patch) >= 0.75  # the trained network's maps point at what decides its answer
+    similarity = [spearmanr(trained[i].ravel(), redrawn[i].ravel())[0] for i in range(16)]
+    assert np.nanmean(similarity) < 0.5, similarity  # and a re-drawn network's maps are not the same
