@@ -63,6 +63,39 @@ def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: i
     return float(np.mean(values)), float(np.quantile(values, 0.95))
 
 
+def debiased_ece(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
+    """The debiased top-label calibration error of Kumar et al. (2019): equal-mass bins of the top probability, and
+    each bin's squared gap less the part that sampling noise alone gives it (``acc (1 - acc) / (n - 1)``), so a
+    perfectly calibrated model reads near 0 on a small test set, where the 15-bin ECE reads its noise floor.
+    Returns the square root of the debiased squared error (an L2 calibration error; 0 when noise explains it all)."""
+    probs, labels = _checked(probs, labels)
+    if len(labels) < 2:
+        return float("nan")
+    confidence, correct = probs.max(1), (probs.argmax(1) == labels).astype(np.float64)
+    order = np.argsort(confidence, kind="stable")
+    total = 0.0
+    for rows in np.array_split(order, min(bins, len(labels) // 2)):
+        n, accuracy = len(rows), correct[rows].mean()
+        total += n * ((confidence[rows].mean() - accuracy) ** 2 - accuracy * (1 - accuracy) / (n - 1))
+    return float(np.sqrt(max(total / len(labels), 0.0)))
+
+
+def calibration_test(probs: np.ndarray, labels: np.ndarray, draws: int = 500, seed: int = 0) -> float:
+    """The p-value of "these probabilities are perfectly calibrated": the share of test sets drawn from the
+    probabilities themselves (labels sampled from each row) whose 15-bin ECE is at least the observed one."""
+    probs, labels = _checked(probs, labels)
+    if not len(labels):
+        return float("nan")
+    observed = expected_calibration_error(probs, labels)
+    rng = np.random.default_rng(seed)
+    cumulative = np.cumsum(probs / probs.sum(1, keepdims=True), 1)
+    drawn = [
+        expected_calibration_error(probs, (rng.random((len(probs), 1)) > cumulative).sum(1).clip(0, probs.shape[1] - 1))
+        for _ in range(draws)
+    ]
+    return float((1 + sum(d >= observed for d in drawn)) / (1 + draws))
+
+
 def binary_ece(scores: np.ndarray, same: np.ndarray, bins: int = ECE_BINS) -> float:
     """ECE of the positive class's probability ``scores`` (e.g. "same artist") against 0/1 ``same``: equal-width
     bins of the score itself, ``sum |mean score - share positive| * share of pairs``. (A top-label ECE would fold

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation.significance import Interval, bootstrap_interval, mean_interval, roc_auc
-from .calibration import ece_floor, expected_calibration_error, negative_log_likelihood
+from .calibration import (
+    calibration_test,
+    debiased_ece,
+    ece_floor,
+    expected_calibration_error,
+    negative_log_likelihood,
+)
 from .conformal import set_coverage
 from .open_set import OpenSetBank
 from .selective import aurc
@@ -32,6 +38,8 @@ HEADLINE = (
     "n",
     "ece_raw",
     "ece",
+    "ece_debiased",
+    "ece_pvalue",
     "ece_floor",
     "coverage",
     "set_size",
@@ -99,6 +107,9 @@ def task_trust_report(
             out, "ece", rows_interval(lambda r: expected_calibration_error(calibrated[r], y[r]), len(y), seed=seed)
         )
         out["ece_floor"], out["ece_floor_95"] = ece_floor(calibrated, seed=seed)
+        # beside the 15-bin ECE: Kumar et al.'s debiased estimate, and the p-value of "perfectly calibrated"
+        out["ece_debiased"] = debiased_ece(calibrated, y)
+        out["ece_pvalue"] = calibration_test(calibrated, y, seed=seed)
         out["nll_raw"] = negative_log_likelihood(raw, y)
         out["nll"] = negative_log_likelihood(calibrated, y)
         sets = trust.sets(calibrated)

@@ -97,3 +97,19 @@ def test_platt_scaling_and_its_temperature_form_agree_at_the_bounds():
     raw = np.array([0.0, 1e-9, 0.2, 0.5, 0.999999, 1.0])
     as_temperature = scaler.as_temperature()(np.stack([1 - raw, raw], 1))[:, 1]
     assert np.allclose(scaler(raw), as_temperature, atol=1e-9)
+
+
+def test_debiased_ece_reads_near_zero_for_a_calibrated_model_and_the_gap_for_a_miscalibrated_one():
+    from artlib.trust.calibration import calibration_test, debiased_ece, expected_calibration_error
+
+    n, k = 800, 5
+    logits = np.random.default_rng(1).normal(size=(n, k)) * 1.5
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    draws = [(np.random.default_rng(s).random((n, 1)) > np.cumsum(probs, 1)).sum(1).clip(0, k - 1) for s in range(5)]
+    # test sets drawn from the probabilities themselves: a perfectly calibrated model
+    debiased = np.mean([debiased_ece(probs, y) for y in draws])
+    assert debiased < 0.5 * np.mean([expected_calibration_error(probs, y) for y in draws])  # the noise, removed
+    assert sum(calibration_test(probs, y) < 0.05 for y in draws) <= 1  # perfect calibration is seldom rejected
+    sharp = np.exp(2.5 * logits) / np.exp(2.5 * logits).sum(1, keepdims=True)  # over-confident, same labels
+    gap = (sharp.max(1) - probs.max(1)).mean()  # how much surer it claims to be than it is, about
+    assert all(debiased_ece(sharp, y) > 0.5 * gap and calibration_test(sharp, y) < 0.01 for y in draws)
