@@ -34,19 +34,18 @@ def view_features(
     normalization = input_normalization(model)
     out: dict[str, np.ndarray] = {}
     for name, table in tables.items():
+        if not len(table):
+            out[name] = np.zeros((0, len(views), 0), dtype=np.float32)
+            continue
         per_view = []
         for view in views:
             dataset = ArtDataset(table, view_transform(view, size, detail, normalization))
             loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_skip_none)
-            if not len(table):
-                per_view.append(np.zeros((0, 0), dtype=np.float32))
-                continue
             feats, _ = extract_features(model, loader, cache=cache)
             if len(feats) != len(table):
                 raise ValueError(f"{len(table) - len(feats)} of {len(table)} images of {name!r} could not be read")
             per_view.append(feats.astype(np.float32))
-        dim = max((f.shape[1] for f in per_view), default=0)
-        out[name] = np.stack([f.reshape(len(table), dim) for f in per_view], axis=1)
+        out[name] = np.stack(per_view, axis=1)
     return out
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.table import ArtTable
+from ..inference.classifier import someone_else_row
 from ..inference.files import PREDICTION_COLUMNS, find_images
 from .features import view_features
 from .model import IdentityAnswer, IdentityModel
@@ -20,14 +21,7 @@ from .model import IdentityAnswer, IdentityModel
 def answer_row(answer: IdentityAnswer) -> dict:
     """The prediction columns of one identity answer ("someone else": no probability, look-alikes named)."""
     if not answer.known:
-        return {
-            "predicted": answer.artist,
-            "confidence": np.nan,
-            "top_k": "looks most like: " + "; ".join(answer.look_alikes),
-            "prediction_set": " | ".join(answer.prediction_set),
-            "verdict": "unknown",
-            "error": None,
-        }
+        return someone_else_row(answer.look_alikes, answer.prediction_set)
     return {
         "predicted": answer.artist,
         "confidence": round(float(answer.probability or 0.0), 4),
@@ -47,7 +41,7 @@ def predict_files(
 
     paths, problems = find_images(images)
     readable = []
-    for path in paths:  # decoded once here: a damaged file gets its own row, not a failed batch
+    for path in paths:  # checked one by one: a damaged or tiny file gets its own row, not a failed batch
         try:
             check_answerable(load_rgb(path), str(path))
         except (ImageLoadError, OSError) as exc:

@@ -1,8 +1,8 @@
 """Notebook 11b's pipeline in one call, reusable by benchmarks: protocol, view features, head, fitted model.
 
 run = run_identity(cfg, get_splits(cfg))
-run.model.answer(run.embeddings["identity"]["test"])
-figures = identity_figures(run)          # open-set and same-artist tables, held-out test painters
+run.model.answer(run.features["test"])   # who painted each test painting
+figures = identity_figures(run)          # who-painted-it and same-painter tables, held-out test painters
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class IdentityRun:
 def run_identity(cfg: Settings, tables: dict[str, ArtTable], recipe: IdentityRecipe | None = None) -> IdentityRun:
     """The painter-disjoint split of ``tables`` (``cfg.unseen_artist_share`` of the other painters with at least
     :data:`HELD_OUT_MIN_WORKS` paintings held out), the frozen ``cfg.feature_backbone``'s features of every view at
-    ``cfg.identity_size``, the identity head (``cfg.identity_epochs``) and both models fitted on validation.
+    ``cfg.identity_size``, the identity head (``cfg.identity_epochs``) and the model fitted on validation.
     Raises :class:`~artlib.errors.NotEnoughDataError` when the data cannot hold painters out."""
     split = painter_disjoint(tables, cfg.unseen_artist_share, HELD_OUT_MIN_WORKS, cfg.seed)
     log.info("identity protocol: %s", split.how)
@@ -84,7 +84,7 @@ def run_identity(cfg: Settings, tables: dict[str, ArtTable], recipe: IdentityRec
 
 
 def identity_figures(run: IdentityRun, k: int = 8, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Held-out test painters' figures of both embeddings (each model's card gets its own in ``card.test``):
+    """Held-out test painters' figures (the model's card gets the who-painted-it ones in ``card.test``):
 
     * ``open_set``: who painted it (:func:`~.evaluation.open_set_report`);
     * ``operating_point``: the answer moved to accept 90 % of the known artists' validation paintings;

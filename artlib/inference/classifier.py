@@ -78,18 +78,22 @@ class Answer:
         return f"{' or '.join(self.prediction_set)} ({self.coverage:.0%} prediction set)"
 
 
+def someone_else_row(look_alikes: list[str], prediction_set: list[str]) -> dict:
+    """A rejected painting's prediction columns: "someone else" first, its look-alikes without probabilities."""
+    return {
+        "predicted": SOMEONE_ELSE,
+        "confidence": np.nan,
+        "top_k": "looks most like: " + "; ".join(look_alikes),
+        "prediction_set": " | ".join(prediction_set),
+        "verdict": "unknown",
+        "error": None,
+    }
+
+
 def answer_row(answer: Answer) -> dict:
-    """One prediction row's answer columns: a rejected painting leads with "someone else" and lists its
-    look-alikes without probabilities."""
+    """One prediction row's answer columns (:func:`someone_else_row` for a rejected painting)."""
     if not answer.known:
-        return {
-            "predicted": SOMEONE_ELSE,
-            "confidence": np.nan,
-            "top_k": "looks most like: " + "; ".join(answer.look_alikes),
-            "prediction_set": SOMEONE_ELSE,
-            "verdict": "unknown",
-            "error": None,
-        }
+        return someone_else_row(answer.look_alikes, [SOMEONE_ELSE])
     return {
         "predicted": answer.best,
         "confidence": round(float(answer.top["probability"].iloc[0]), 4),

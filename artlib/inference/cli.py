@@ -48,14 +48,14 @@ def predict(argv: list[str] | None = None) -> None:
     from ..config import default_outputs
     from ..store.artifacts import load_classifier
 
-    is_file = Path(args.model).suffix == ".pt" or Path(args.model).is_file()
+    file = _model_file(args.model)
     classifier = (
-        load_classifier(Path(args.model), device=args.device)
-        if is_file
+        load_classifier(file, device=args.device)
+        if file
         else load_classifier(default_outputs(), args.model, args.device)
     )
     table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
-    identity = _identity(args.identity, default=None if is_file else default_outputs())
+    identity = _identity(args.identity, default=None if file else default_outputs())
     if identity is not None:
         from ..identity.predict import predict_files
 
@@ -71,17 +71,21 @@ def predict(argv: list[str] | None = None) -> None:
         print(table.to_string(index=False))
 
 
+def _model_file(model: str) -> Path | None:
+    """``model`` as a model file's path, or None when it names an artefact in ARTLIB_OUTPUTS."""
+    path = Path(model)
+    return path if path.suffix == ".pt" or path.is_file() else None
+
+
 def _identity(given: str | None, default: Path | None) -> IdentityModel | None:
     """The identity model named by ``--identity``, else the outputs folder's ``identity`` artefact if it has one."""
     from ..store.artifacts import ArtifactNotFoundError, load_identity
 
     if given is not None:
-        path = Path(given)
-        if path.suffix == ".pt" or path.is_file():
-            return load_identity(path)
         from ..config import default_outputs
 
-        return load_identity(default_outputs(), given)
+        file = _model_file(given)
+        return load_identity(file) if file else load_identity(default_outputs(), given)
     if default is None:
         return None
     try:

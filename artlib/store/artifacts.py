@@ -280,8 +280,8 @@ def save_siamese_head(
 
 
 def save_identity(cfg: Settings, name: str, model: IdentityModel) -> Path:
-    """Save an identity model (:mod:`artlib.identity`: head, card, bank of training painters) under ``name``,
-    with a readable copy of its card."""
+    """Save an identity model (:mod:`artlib.identity`: head, classifier, card and the collection's identity
+    vectors) under ``name``, with a readable copy of its card."""
     from ..identity.model import identity_state
 
     stamp = _stamp(cfg)
