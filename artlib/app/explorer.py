@@ -147,21 +147,14 @@ class Explorer(Artefacts):
 
     def explain(self, image: np.ndarray, shown: dict[str, str | None]) -> dict[str, tuple[np.ndarray, str]]:
         """Per task of ``shown`` (the class the page shows, None for "someone else" / no class): a Grad-CAM
-        overlay of that class (on the card's first fitted view). Tasks without a shown class of the classifier's
-        get no map: no map is ever captioned with a class the page does not give as the answer."""
-        from ..trust.cam import class_activation_maps, overlay, view_pixels
-
+        overlay of that class (:meth:`Classifier.explain`: the card's fitted view and its mirror). Tasks without a
+        shown class of the classifier's get no map: no map is ever captioned with a class the page does not give."""
         if self.classifier is None:
             raise RuntimeError(f"no classifier: run {run_notebook('classifier')}")
-        card = self.classifier.card
-        view = self.classifier.transform((card.fitted_view,))(image=image)["image"][None]
         out = {}
         for task, name in shown.items():
-            names = card.classes.get(task, [])
-            if name is None or name not in names:
-                continue
-            heat, _ = class_activation_maps(self.classifier.model, view, task, classes=[names.index(name)])
-            out[task] = (overlay(view_pixels(view[0], card.normalization), heat[0]), name)
+            if name is not None and name in self.classifier.card.classes.get(task, []):
+                out[task] = (self.classifier.explain(image, task, name), name)
         return out
 
     def _identity_features(self, image: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from ..inference.classifier import SOMEONE_ELSE
 from ..trust.calibration import PlattScaler, TemperatureScaler
 from ..trust.conformal import conformal_threshold, prediction_sets
 from ..trust.open_set import normalized
+from ..trust.painting_check import NOT_A_PAINTING, PaintingCheck, fit_painting_check
 from ..trust.pair_calibration import neighbour_pairs
 from .embedding import IdentityHead, mean_view
 
@@ -68,6 +69,8 @@ class IdentityCard:
     coverage: float = 0.9
     set_threshold: float | None = None
     same_artist: dict | None = None  # Platt (slope, intercept, logit=False) of the cosine -> P(same painter)
+    #: "is it a painting" on the whole painting's frozen features (PaintingCheck as plain values); None: none
+    painting: dict | None = None
     fitted_on: dict = field(default_factory=dict)
     #: the painters held out of training: ``val`` (its choices and fits) and ``test`` (never seen in any fit)
     held_out: dict = field(default_factory=dict)
@@ -137,9 +140,13 @@ class IdentityAnswer:
     prediction_set: list[str]
     coverage: float
     look_alikes: list[str]  # the most probable known artists, without probabilities (for "someone else")
+    #: False: unlike every painting the model was trained on (the card's painting check): no artist is given
+    painting: bool = True
 
     def verdict(self) -> str:
         """A sentence a person can act on; no probability is given for an artist the model did not answer."""
+        if not self.painting:
+            return f"{NOT_A_PAINTING}: unlike every painting this model was trained on, so no artist is given"
         if not self.known:
             alike = f"; looks most like {', '.join(self.look_alikes)}" if self.look_alikes else ""
             return f"{SOMEONE_ELSE}: not one of the artists this model knows{alike}"
@@ -195,12 +202,23 @@ class IdentityModel:
         threshold = math.inf if self.card.set_threshold is None else self.card.set_threshold
         return prediction_sets(full, threshold)
 
+    def is_painting(self, features: np.ndarray) -> np.ndarray:
+        """Whether the card's painting check accepts each painting of ``(n, views, dim)`` frozen features (its
+        whole view); all True without a check."""
+        if self.card.painting is None:
+            return np.ones(len(features), dtype=bool)
+        return PaintingCheck.from_dict(self.card.painting).is_painting(np.asarray(features)[:, 0])
+
     def answer(self, features: np.ndarray, look_alikes: int = 3) -> list[IdentityAnswer]:
-        """One :class:`IdentityAnswer` per painting of ``(n, views, dim)`` frozen features."""
+        """One :class:`IdentityAnswer` per painting of ``(n, views, dim)`` frozen features (``painting`` False
+        and no artist for an image the painting check refuses)."""
         full = self.full_probs(features)
         sets, names, k = self.sets(full), self.names, len(self.card.known)
         out = []
-        for p, in_set in zip(full, sets, strict=True):
+        for p, in_set, painting in zip(full, sets, self.is_painting(features), strict=True):
+            if not painting:
+                out.append(IdentityAnswer(False, NOT_A_PAINTING, None, [], self.card.coverage, [], painting=False))
+                continue
             chosen = [names[i] for i in np.flatnonzero(in_set)[np.argsort(-p[in_set], kind="stable")]]
             best = int(np.argmax(p))
             if best < k:
@@ -249,10 +267,12 @@ def fit_identity(
     features: dict[str, np.ndarray],
     tables: dict[str, ArtTable],
     seed: int = 0,
+    made_up: np.ndarray | None = None,
 ) -> IdentityModel:
     """Train the artist classifier on the training paintings and fit every calibrated part on validation (see the
     module). ``features``: ``(n, views, dim)`` frozen features of ``train`` and ``val``; ``tables``:
-    :mod:`.protocol`'s (roles and known-artist codes)."""
+    :mod:`.protocol`'s (roles and known-artist codes); ``made_up``: the whole-view features of made-up
+    non-paintings, which fit the "not a painting" check (:mod:`artlib.trust.painting_check`)."""
     train, val = tables["train"].frame, tables["val"].frame
     k = len(card.known)
     y_train, y_val = answer_labels(train, k), answer_labels(val, k)
@@ -267,6 +287,9 @@ def fit_identity(
             )
         classifier = ArtistClassifier.fit(answer_features(features["train"]), y_train, seed=seed)
     model = IdentityModel(head, card, classifier)
+    if made_up is not None and len(made_up) >= 2:
+        whole = {name: features[name][:, 0] for name in ("train", "val")}
+        card.painting = fit_painting_check(whole["train"], whole["val"], made_up).to_dict()
     fit_rows, set_rows = _halves(len(val), seed)
     role = val["role"].to_numpy()
     fit_rows = fit_rows[role[fit_rows] != "seen"]  # known artists and held-out painters (never seen in training)
@@ -289,6 +312,14 @@ def fit_identity(
     return model
 
 
+def _valid_check(values: object) -> bool:
+    try:
+        PaintingCheck.from_dict(values)  # type: ignore[arg-type]
+    except ValueError:
+        return False
+    return True
+
+
 def _check_card(card: IdentityCard) -> None:
     """Refuse a damaged card, naming the field (a temperature of 0 or inf, a NaN threshold, a coverage of 5...)."""
     platt = card.same_artist or {}
@@ -306,6 +337,7 @@ def _check_card(card: IdentityCard) -> None:
             for key in ("slope", "intercept")
         ),
         "known": isinstance(card.known, list) and all(isinstance(name, str) for name in card.known),
+        "painting": card.painting is None or _valid_check(card.painting),
     }
     bad = [name for name, ok in checks.items() if not ok]
     if bad:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.table import ArtTable
-from ..inference.classifier import someone_else_row
+from ..inference.classifier import not_a_painting_row, someone_else_row
 from ..inference.files import PREDICTION_COLUMNS, find_images
 from .features import view_features
 from .model import IdentityAnswer, IdentityModel
@@ -20,6 +20,8 @@ from .model import IdentityAnswer, IdentityModel
 
 def answer_row(answer: IdentityAnswer) -> dict:
     """The prediction columns of one identity answer ("someone else": no probability, look-alikes named)."""
+    if not answer.painting:
+        return not_a_painting_row()
     if not answer.known:
         return someone_else_row(answer.look_alikes, answer.prediction_set)
     return {

@@ -19,6 +19,7 @@ import torch.nn as nn
 from ..data.transforms import FITS, Normalization, as_normalization
 from ..data.tta import VIEWS
 from ..models import create_model, input_normalization
+from ..trust.painting_check import PaintingCheck
 from ..trust.task_trust import TaskTrust
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ class ModelCard:
     #: per task, how far to believe it (:class:`artlib.trust.TaskTrust` as plain values): temperature,
     #: conformal threshold, open-set rule, and what they achieved on the test split
     trust: dict = field(default_factory=dict)
+    #: "is it a painting at all" (:class:`artlib.trust.painting_check.PaintingCheck` as plain values); None: no
+    #: check was fitted, every readable image of 32 px or more is answered
+    painting: dict | None = None
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -68,6 +72,8 @@ class ModelCard:
                 TaskTrust.from_dict(values)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"trust of task {task!r}: {exc}") from exc
+        if self.painting is not None:
+            PaintingCheck.from_dict(self.painting)
         # the weights come from the file: never ask create_model to fetch pretrained ones again
         self.model_kwargs = {
             k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")
@@ -100,6 +106,10 @@ class ModelCard:
         """The task's fitted trust; an identity one (temperature 1, every class in the set, no open-set rule)
         for a card saved without it."""
         return TaskTrust.from_dict(self.trust[task]) if task in self.trust else TaskTrust()
+
+    def painting_check(self) -> PaintingCheck | None:
+        """The card's "is it a painting" check, None when none was fitted."""
+        return None if self.painting is None else PaintingCheck.from_dict(self.painting)
 
     def to_dict(self) -> dict:
         """Plain lists, dicts, strings and numbers (a ``weights_only`` checkpoint and JSON both hold it)."""

@@ -32,6 +32,7 @@ from ..data.tta import views_transform
 from ..models.heads import embed_with
 from ..trust.conformal import set_names
 from ..trust.open_set import OpenSetBank
+from ..trust.painting_check import NOT_A_PAINTING
 from ..utils.runtime import resolve_device
 from .card import ModelCard
 from .files import PREDICTION_COLUMNS, find_images
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: what a painting by none of an open task's classes is called (the artist task: a painter the model does not know)
 SOMEONE_ELSE = "someone else"
+#: a prediction row's set when the card's trust had too few calibration paintings to fit one
+NO_SET = "(no set: too few calibration paintings)"
 
 
 @dataclass
@@ -56,6 +59,10 @@ class Answer:
     coverage: float
     known: bool
     open_set: bool  # whether the task has an open-set rule at all
+    #: False: the image is unlike every painting the model was trained on (the card's painting check)
+    painting: bool = True
+    #: False: too few calibration paintings for a set of ``coverage``: the set holds every class
+    set_fitted: bool = True
 
     @property
     def best(self) -> str:
@@ -68,11 +75,15 @@ class Answer:
 
     def verdict(self, classes: int) -> str:
         """A sentence a person can act on; a rejected painting gets no probability of a class it is not."""
+        if not self.painting:
+            return f"{NOT_A_PAINTING}: unlike every painting this model was trained on, so no {self.task} is given"
         if not self.known:
             return (
                 f"{SOMEONE_ELSE}: not one of the {classes} {self.task} classes this model knows; looks most like "
                 f"{', '.join(self.look_alikes)}"
             )
+        if not self.set_fitted:
+            return f"{self.best} (no {self.coverage:.0%} set: too few calibration paintings to fit one)"
         if not self.prediction_set:
             return "no class is likely enough (an empty prediction set)"
         return f"{' or '.join(self.prediction_set)} ({self.coverage:.0%} prediction set)"
@@ -90,15 +101,29 @@ def someone_else_row(look_alikes: list[str], prediction_set: list[str]) -> dict:
     }
 
 
+def not_a_painting_row() -> dict:
+    """The prediction columns of an image the painting check refuses: no class, no probability."""
+    return {
+        "predicted": NOT_A_PAINTING,
+        "confidence": np.nan,
+        "top_k": "",
+        "prediction_set": "",
+        "verdict": NOT_A_PAINTING,
+        "error": None,
+    }
+
+
 def answer_row(answer: Answer) -> dict:
     """One prediction row's answer columns (:func:`someone_else_row` for a rejected painting)."""
+    if not answer.painting:
+        return not_a_painting_row()
     if not answer.known:
         return someone_else_row(answer.look_alikes, [SOMEONE_ELSE])
     return {
         "predicted": answer.best,
         "confidence": round(float(answer.top["probability"].iloc[0]), 4),
         "top_k": "; ".join(f"{c} {p:.3f}" for c, p in answer.top.itertuples(index=False)),
-        "prediction_set": " | ".join(answer.prediction_set),
+        "prediction_set": " | ".join(answer.prediction_set) if answer.set_fitted else NO_SET,
         "verdict": "known" if answer.open_set else "",
         "error": None,
     }
@@ -126,6 +151,8 @@ class Classifier:
                 "the bank belongs to another model (save the model with its own bank again)"
             )
         self.trust = {task: card.task_trust(task) for task in card.classes}
+        #: "is it a painting at all" (None: the card has no check, every image of 32 px or more is answered)
+        self.painting = card.painting_check()
         bare = [task for task in card.classes if task not in card.trust]
         if card.trust and bare:  # a record lost from a card that has others: say what the answers then are
             log.warning(
@@ -174,11 +201,41 @@ class Classifier:
             return raw
         return {task: self.trust[task].calibrate(p[None])[0] for task, p in raw.items()}
 
+    def image_features(self, image: np.ndarray) -> np.ndarray:
+        """The ``(dim,)`` features of one decoded RGB image, over the card's views (what the painting check and
+        the open-set bank compare)."""
+        return self.raw_scores(image, flip=False)[1][0]
+
+    def is_painting(self, features: np.ndarray | None) -> np.ndarray | None:
+        """Per row of features, whether the card's painting check accepts it (None: no check, or no features)."""
+        if self.painting is None or features is None:
+            return None
+        return self.painting.is_painting(features)
+
+    def explain(self, image: np.ndarray, task: str, name: str) -> np.ndarray:
+        """Where the model saw class ``name`` of ``task`` in one decoded RGB image: a Grad-CAM overlay (uint8 RGB)
+        on the card's fitted view, averaged with its mirror image's map when the card's answers average the mirror,
+        from a layer with at least 7x7 cells at the card's size (:func:`artlib.trust.cam.cam_layer`)."""
+        from ..trust.cam import class_activation_maps, mirrored_maps, overlay, view_pixels
+
+        names = self.card.classes[task]
+        if name not in names:
+            raise ValueError(f"{name!r} is not a {task} class of this model; it has {names}")
+        view = self.transform((self.card.fitted_view,))(image=image)["image"][None].to(self.device)
+        self.model.to(self.device)
+        chosen = [names.index(name)]
+        if self.card.flip_tta:
+            heat = mirrored_maps(self.model, view, task, chosen)
+        else:
+            heat, _ = class_activation_maps(self.model, view, task, chosen)
+        return overlay(view_pixels(view[0], self.card.normalization), heat[0])
+
     def answer(
         self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, top_k: int = 3
     ) -> dict[str, Answer]:
         """Per task: the calibrated top-``k``, the prediction set and the open-set verdict of one image (one below
-        32 px a side raises :class:`~artlib.data.images.ImageLoadError`: there is nothing to see)."""
+        32 px a side raises :class:`~artlib.data.images.ImageLoadError`: there is nothing to see; one the card's
+        painting check refuses gets answers with ``painting`` False and no class)."""
         raw, features = self.raw_scores(check_answerable(image), views, flip)
         return {task: self._answer(task, p[None], features, top_k)[0] for task, p in raw.items()}
 
@@ -193,8 +250,10 @@ class Classifier:
                 "the %s open-set rule of %r has no bank in this model file: no unknown verdicts", rule.score, task
             )
         known = trust.known(probs, features, self.bank) if open_rule else np.ones(len(probs), dtype=bool)
+        painting = self.is_painting(features)
+        painting = np.ones(len(probs), dtype=bool) if painting is None else painting
         answers = []
-        for p, in_set, is_known in zip(probs, sets, known, strict=True):
+        for p, in_set, is_known, is_painting in zip(probs, sets, known, painting, strict=True):
             best = np.argsort(-p, kind="stable")[:top_k]
             answers.append(
                 Answer(
@@ -204,6 +263,8 @@ class Classifier:
                     trust.coverage,
                     bool(is_known),
                     open_rule,
+                    bool(is_painting),
+                    trust.set_threshold is not None,
                 )
             )
         return answers
@@ -214,8 +275,9 @@ class Classifier:
         """One row per readable image and task: ``path, task, predicted, confidence, top_k, prediction_set,
         verdict``; ``confidence`` is calibrated, ``verdict`` is ``unknown`` for a painting an open task (artists)
         rejects as none of its classes (``predicted`` is then "someone else", with no confidence, and ``top_k``
-        names its look-alikes without probabilities), else ``known`` (empty for a closed task). Unreadable images get
-        one row with ``error`` set (logged, never a made-up prediction)."""
+        names its look-alikes without probabilities), else ``known`` (empty for a closed task); ``not a painting``
+        (no class, no confidence) for an image the card's painting check refuses. Unreadable images get one row
+        with ``error`` set (logged, never a made-up prediction)."""
         if top_k < 1:
             raise ValueError(f"top_k must be at least 1, got {top_k}")
         paths, problems = find_images(images)
@@ -236,7 +298,8 @@ class Classifier:
             from ..train import TrainConfig, Trainer
 
             self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
-        preds = self._trainer.predict(loader, embed=self.bank is not None, flip_tta=self.card.flip_tta)
+        embed = self.bank is not None or self.painting is not None
+        preds = self._trainer.predict(loader, embed=embed, flip_tta=self.card.flip_tta)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
         rows = []
         for task, names in self.card.classes.items():

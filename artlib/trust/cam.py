@@ -5,8 +5,11 @@
 
 Grad-CAM weighs the last feature map that the classifier pools (``backbone.feature_map`` where a backbone marks
 it: EfficientNet, RLA-ResNet with its hidden state; else the last convolution) by the gradient of the chosen
-class's logit. One backward pass per batch, so it is cheap enough for a page; Score-CAM and the other methods of
-the same library take the same arguments (``method=``).
+class's logit. At a small input that map has few cells (4x4 for Lite0 at 128 px): given the input's size,
+:func:`cam_layer` takes the deepest convolution with at least :data:`MIN_CELLS` cells a side instead.
+:func:`mirrored_maps` averages a painting's map with its mirror image's (flipped back), as the answer averages
+the two. One backward pass per batch, so it is cheap enough for a page; Score-CAM and the other methods of the
+same library take the same arguments (``method=``).
 """
 
 from __future__ import annotations
@@ -22,8 +25,11 @@ from ..data.transforms import Normalization
 METHODS = ("gradcam", "gradcam++", "scorecam", "layercam")
 
 
-def cam_layer(model: nn.Module) -> nn.Module:
-    """The layer whose output Grad-CAM explains: the backbone's marked ``feature_map``, else the last ``Conv2d``."""
+#: a map with fewer cells a side than this says little about where (Lite0 at 128 px ends at 4x4)
+MIN_CELLS = 7
+
+
+def _last_layer(model: nn.Module) -> nn.Module:
     for module in model.modules():
         marked = getattr(module, "feature_map", None)
         if isinstance(marked, nn.Module):
@@ -32,6 +38,44 @@ def cam_layer(model: nn.Module) -> nn.Module:
     if not convs:
         raise TypeError(f"{type(model).__name__} has no convolution to explain with a class activation map")
     return convs[-1]
+
+
+def _map_sides(model: nn.Module, image_size: int) -> list[tuple[nn.Module, int]]:
+    """Each convolution (and the marked map) with the smaller side of its output at ``image_size``, in the order
+    the forward pass runs them."""
+    seen: list[tuple[nn.Module, int]] = []
+    modules = [m for m in model.modules() if isinstance(m, nn.Conv2d)] + [_last_layer(model)]
+    hooks = [
+        m.register_forward_hook(lambda mod, _i, out: seen.append((mod, min(out.shape[-2:]))))
+        for m in dict.fromkeys(modules)
+    ]
+    device = next(model.parameters()).device
+    was_training = model.training
+    try:
+        with torch.no_grad():
+            model.eval()(torch.zeros(1, 3, image_size, image_size, device=device))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return seen
+
+
+def cam_layer(model: nn.Module, image_size: int | None = None) -> nn.Module:
+    """The layer whose output Grad-CAM explains: the backbone's marked ``feature_map``, else the last ``Conv2d``;
+    given ``image_size``, the deepest of them whose output keeps at least :data:`MIN_CELLS` cells a side there
+    (the marked map when it does; the largest map when none does)."""
+    last = _last_layer(model)
+    if image_size is None:
+        return last
+    sides = _map_sides(model, image_size)
+    if not sides:
+        return last
+    side_of = dict(sides)
+    if side_of.get(last, 0) >= MIN_CELLS:
+        return last
+    wide = [module for module, side in sides if side >= MIN_CELLS]
+    return wide[-1] if wide else max(sides, key=lambda pair: pair[1])[0]
 
 
 class _TaskLogits(nn.Module):
@@ -66,9 +110,11 @@ def class_activation_maps(
     task: str,
     classes: Sequence[int] | None = None,
     method: str = "gradcam",
+    layer: nn.Module | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Heat maps ``(n, H, W)`` in [0, 1] at the input's size, and the class each explains (``classes``, or the
-    model's top class of ``task`` for each image). ``images``: a normalised ``(n, 3, H, W)`` batch."""
+    model's top class of ``task`` for each image). ``images``: a normalised ``(n, 3, H, W)`` batch; ``layer``:
+    the map to explain (default: :func:`cam_layer` at the images' size)."""
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
     if images.ndim != 4:
@@ -83,10 +129,23 @@ def class_activation_maps(
     chosen = [int(c) for c in classes]
     if len(chosen) != len(images):
         raise ValueError(f"{len(chosen)} classes for {len(images)} images")
-    with _cam_class(method)(model=wrapped, target_layers=[cam_layer(model)]) as cam:
+    target = layer if layer is not None else cam_layer(model, min(images.shape[-2:]))
+    with _cam_class(method)(model=wrapped, target_layers=[target]) as cam:
         maps = cam(input_tensor=images, targets=[ClassifierOutputTarget(c) for c in chosen])
     model.train(was_training)
     return np.nan_to_num(np.asarray(maps, dtype=np.float32)).clip(0, 1), np.asarray(chosen)
+
+
+def mirrored_maps(
+    model: nn.Module, images: torch.Tensor, task: str, classes: Sequence[int], method: str = "gradcam"
+) -> np.ndarray:
+    """The maps of ``classes`` on ``images`` and on their mirror images (flipped back), averaged: the explanation
+    of an answer that averages the two. Rescaled to [0, 1] per image."""
+    direct, _ = class_activation_maps(model, images, task, classes, method)
+    mirrored, _ = class_activation_maps(model, torch.flip(images, dims=[-1]), task, classes, method)
+    heat = (direct + mirrored[:, :, ::-1]) / 2
+    top = heat.reshape(len(heat), -1).max(1).reshape(-1, 1, 1)
+    return np.where(top > 0, heat / np.maximum(top, 1e-12), heat).astype(np.float32)
 
 
 def view_pixels(image: torch.Tensor, normalization: Normalization) -> np.ndarray:

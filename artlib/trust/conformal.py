@@ -50,3 +50,32 @@ def set_names(row: np.ndarray, names: list[str], probs: np.ndarray | None = None
     if probs is not None:
         chosen = chosen[np.argsort(-probs[chosen], kind="stable")]
     return [names[i] for i in chosen]
+
+
+def needed_rows(coverage: float) -> int:
+    """The fewest calibration rows that give a finite threshold at ``coverage`` (9 for 90 %, 19 for 95 %)."""
+    return math.ceil(coverage / (1 - coverage) - 1e-9)
+
+
+def class_coverage(sets: np.ndarray, labels: np.ndarray, classes: int | None = None) -> np.ndarray:
+    """Per class, the share of its rows whose set holds it (NaN for a class without rows): LAC's guarantee is
+    marginal, so a hard class may be covered far less than ``coverage``."""
+    labels = np.asarray(labels).astype(np.int64)
+    classes = sets.shape[1] if classes is None else classes
+    hit = sets[np.arange(len(labels)), labels].astype(float)
+    counts = np.bincount(labels, minlength=classes).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.bincount(labels, weights=hit, minlength=classes) / np.where(counts > 0, counts, np.nan)
+
+
+def coverage_band(n: int, coverage: float, mass: float = 0.95) -> tuple[float, float]:
+    """The range that test coverage takes over draws of ``n`` calibration rows (Vovk 2012: coverage given the
+    calibration set is Beta(n + 1 - l, l), ``l = floor((n + 1)(1 - coverage))``), holding ``mass`` of it; (1, 1)
+    when ``n`` is too small for a finite threshold (every class is in every set)."""
+    from scipy.stats import beta
+
+    l = math.floor((n + 1) * (1 - coverage))  # noqa: E741  (the paper's name)
+    if l < 1:
+        return 1.0, 1.0
+    low, high = beta.ppf([(1 - mass) / 2, (1 + mass) / 2], n + 1 - l, l)
+    return float(low), float(high)

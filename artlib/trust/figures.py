@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .calibration import expected_calibration_error, reliability_bins
-from .cam import class_activation_maps, overlay, view_pixels
+from .cam import class_activation_maps, mirrored_maps, overlay, view_pixels
 
 if TYPE_CHECKING:
     from ..data.table import ArtTable
@@ -79,8 +79,9 @@ def cam_examples(probs: np.ndarray, labels: np.ndarray, per_class: int = 1, clas
 def plot_cam_grid(
     classifier: Classifier, table: ArtTable, task: str, probs: np.ndarray, labels: np.ndarray, classes: int = 6
 ) -> plt.Figure | None:
-    """Grad-CAM of the top class for a right and a wrong test answer per true class of ``task`` (rows), each
-    painting beside its heat map, titled with the calibrated probability (``probs``: raw, as predicted); None when
+    """Grad-CAM for a right and a wrong test answer per true class of ``task`` (rows): each painting, the map of
+    the class it was given (averaged with its mirror image's, as the answers are) and, for the wrong one, the map
+    of its true class beside it; titled with the calibrated probability (``probs``: raw, as predicted). None when
     no class has both."""
     probs = classifier.card.task_trust(task).calibrate(probs)  # the percentages shown are calibrated ones
     pairs = cam_examples(probs, labels, classes=classes)
@@ -89,19 +90,26 @@ def plot_cam_grid(
     names = classifier.card.classes[task]
     rows = [r for pair in pairs for r in pair]
     views = _views(classifier, table, rows)
-    heat, predicted = class_activation_maps(classifier.model, views, task)
-    fig, axes = plt.subplots(len(pairs), 4, figsize=(10, 2.6 * len(pairs)), squeeze=False)
-    for i, (ax_row, (right, wrong)) in enumerate(zip(axes, pairs, strict=True)):
-        for j, (row, verdict) in enumerate(((right, "right"), (wrong, "wrong"))):
-            k = 2 * i + j
-            picture = view_pixels(views[k], classifier.card.normalization)
-            ax_row[2 * j].imshow(picture)
-            ax_row[2 * j].set_title(f"{verdict}: is {names[labels[row]]}"[:42], fontsize=8)
-            ax_row[2 * j + 1].imshow(overlay(picture, heat[k]))
-            ax_row[2 * j + 1].set_title(f"said {names[predicted[k]]} {probs[row].max():.0%}"[:42], fontsize=8)
+    given = probs[rows].argmax(1)
+    heat = mirrored_maps(classifier.model, views, task, given.tolist())
+    wrong = [2 * i + 1 for i in range(len(pairs))]
+    true_heat = mirrored_maps(classifier.model, views[wrong], task, [int(labels[rows[k]]) for k in wrong])
+    fig, axes = plt.subplots(len(pairs), 5, figsize=(12.5, 2.6 * len(pairs)), squeeze=False)
+    for i, (ax_row, (right, wrong_row)) in enumerate(zip(axes, pairs, strict=True)):
+        pictures = [view_pixels(views[2 * i + j], classifier.card.normalization) for j in (0, 1)]
+        panels = [
+            (pictures[0], f"right: is {names[labels[right]]}"),
+            (overlay(pictures[0], heat[2 * i]), f"said {names[given[2 * i]]} {probs[right].max():.0%}"),
+            (pictures[1], f"wrong: is {names[labels[wrong_row]]}"),
+            (overlay(pictures[1], heat[2 * i + 1]), f"said {names[given[2 * i + 1]]} {probs[wrong_row].max():.0%}"),
+            (overlay(pictures[1], true_heat[i]), f"where it saw {names[labels[wrong_row]]}"),
+        ]
+        for ax, (picture, title) in zip(ax_row, panels, strict=True):
+            ax.imshow(picture)
+            ax.set_title(title[:42], fontsize=8)
     for ax in axes.flat:
         ax.axis("off")
-    fig.suptitle(f"{task}: where the model looked (Grad-CAM of the class it named)")
+    fig.suptitle(f"{task}: where the model looked (Grad-CAM of the class given; of the true class beside a wrong one)")
     fig.tight_layout()
     return fig
 

@@ -5,10 +5,11 @@
     trust.sets(trust.calibrate(probs))     # 90 % prediction sets (split conformal)
     trust.known(probs, features, bank)     # False: "none of the classes this model knows"
 
-The temperature and the conformal threshold are both fitted on the validation paintings with a label (the threshold
-on the calibrated probabilities the model shows). Using the same rows for a one-parameter temperature moves the
-coverage guarantee by O(1/n); splitting them in halves would cost more (on the WikiArt sample's 188 validation
-paintings with an artist, a half-split threshold covered 0.86 of the test paintings, the whole one 0.88).
+The temperature is fitted on the validation paintings with a label; the conformal threshold (on the calibrated
+probabilities the model shows) on ``calibration`` rows used neither for the temperature nor for early stopping
+when they are given (notebook 08 holds them out of validation with :func:`.calibration_split.hold_out_calibration`),
+else on the same validation rows, which ``fitted_on["sets_from"]`` says. Too few calibration rows for a finite
+threshold (fewer than 9 at 90 %) leave every class in every set, and the answers say so.
 Paintings without a label of an open task (an artist outside the label set) fit the open-set rule.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .calibration import PlattScaler, TemperatureScaler
-from .conformal import conformal_threshold, prediction_sets
+from .conformal import conformal_threshold, needed_rows, prediction_sets
 from .open_set import OpenSetBank, OpenSetRule, fit_open_set
 
 log = logging.getLogger(__name__)
@@ -129,8 +130,10 @@ def fit_task_trust(
     features: np.ndarray | None = None,
     bank: OpenSetBank | None = None,
     known_recall: float = 0.9,
+    calibration: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TaskTrust:
-    """Fit ``task``'s trust on validation predictions (``labels``: -1 where the painting has no label of the task).
+    """Fit ``task``'s trust on validation predictions (``labels``: -1 where the painting has no label of the task);
+    ``calibration``: ``(probs, labels)`` of held-out calibration rows for the prediction sets.
 
     ``open_set``: the task's classes do not cover every painting (artists): unlabelled rows are paintings of other
     classes and fit the open-set rule against the labelled ones (``features`` and ``bank`` for the k-NN scores).
@@ -140,7 +143,22 @@ def fit_task_trust(
     one_class = len(np.unique(labels[labelled])) < 2
     scaler = TemperatureScaler.fit(probs[labelled], labels[labelled])
     calibrated = scaler(probs)
-    threshold = conformal_threshold(calibrated[labelled], labels[labelled], coverage)
+    if calibration is None:
+        cal_probs, cal_labels, sets_from = calibrated[labelled], labels[labelled], "validation (also the temperature)"
+    else:
+        cal_probs, cal_labels = np.asarray(calibration[0], dtype=np.float64), np.asarray(calibration[1]).astype(int)
+        cal_probs, cal_labels = scaler(cal_probs[cal_labels >= 0]), cal_labels[cal_labels >= 0]
+        sets_from = "calibration rows (neither the temperature nor early stopping)"
+    threshold = conformal_threshold(cal_probs, cal_labels, coverage)
+    if math.isinf(threshold) and not one_class:
+        log.warning(
+            "%s: %d calibration paintings cannot make a %.0f %% set (at least %d needed): every class stays in "
+            "each set, and the answers say so",
+            task,
+            len(cal_labels),
+            coverage * 100,
+            needed_rows(coverage),
+        )
     if one_class:  # sets fitted on one class cover nothing else: every class stays in the set instead
         log.warning(
             "%s: the validation paintings with a label hold %d class(es): its sets are not fitted (every class "
@@ -152,7 +170,7 @@ def fit_task_trust(
         temperature=1.0 if one_class else round(scaler.temperature, 5),
         coverage=coverage,
         set_threshold=None if one_class or math.isinf(threshold) else threshold,
-        fitted_on={"labelled": int(labelled.sum())},
+        fitted_on={"labelled": int(labelled.sum()), "sets": len(cal_labels), "sets_from": sets_from},
     )
     if open_set:
         trust.open_set = fit_open_set(task, calibrated, labelled, features, bank, known_recall)

@@ -19,6 +19,7 @@ from artlib.identity.model import (
     identity_state,
 )
 from artlib.identity.protocol import painter_disjoint
+from artlib.trust.painting_check import NOT_A_PAINTING
 
 
 def _fit(known_n: int = 4, others: int = 24, head: bool = True, seed: int = 3, share: float = 0.5):
@@ -131,6 +132,9 @@ DAMAGE = st.sampled_from(
         ("image_size", 0),
         ("detail", "big"),
         ("known", "Monet"),
+        ("painting", {"weights": [], "bias": 0.0, "threshold": 0.0}),
+        ("painting", {"weights": [1.0], "bias": 0.0, "threshold": math.nan}),
+        ("painting", "yes"),
     ]
 )
 
@@ -159,3 +163,28 @@ def test_damaged_classifier_or_foreign_file_is_refused(fitted):
     card.pop("known")
     with pytest.raises(ValueError, match="damaged"):
         identity_from_state({**state, "card": card})
+
+
+def test_made_up_images_fit_a_painting_check_and_get_no_artist():
+    """With made-up non-paintings' features, the model says "not a painting" for images like them (no artist, no
+    probability, no set), answers paintings as before, and keeps the check through its saved state."""
+    known = [f"known-{i}" for i in range(3)]
+    works = {k: 30 for k in known} | {f"other-{i}": 12 for i in range(16)}
+    split = painter_disjoint(painter_tables(works, known, seed=1), 0.5, 2, seed=0)
+    feats = {s: clustered_views(t.frame["painter"].to_numpy(), dim=24, seed=7) for s, t in split.tables.items()}
+    rng = np.random.default_rng(5)
+    made_up = rng.normal(6.0, 1.0, (60, 24)).astype(np.float32)  # whole-view features far from every painter
+    card = IdentityCard("efficientnet_lite0", 64, 32, ("whole", "top_left", "bottom_right"), split.known)
+    model = fit_identity(None, card, feats, split.tables, made_up=made_up)
+    assert model.card.painting is not None and model.card.painting["fitted_on"]["made_up"] == 60
+    strangers = np.repeat(rng.normal(6.0, 1.0, (10, 1, 24)), 3, axis=1).astype(np.float32)
+    for answer in model.answer(strangers):
+        assert not answer.painting and answer.artist == NOT_A_PAINTING and answer.probability is None
+        assert answer.prediction_set == [] and answer.verdict().startswith("not a painting")
+    assert model.is_painting(feats["test"]).mean() > 0.9
+    restored = identity_from_state(identity_state(model))
+    assert [a.artist for a in restored.answer(strangers)] == [NOT_A_PAINTING] * 10
+    without = fit_identity(
+        None, IdentityCard("efficientnet_lite0", 64, 32, card.views, split.known), feats, split.tables
+    )
+    assert without.card.painting is None and without.is_painting(strangers).all()

@@ -54,3 +54,40 @@ def test_bad_checkpoints_and_paths_fail_clearly(folder, tmp_path):
         ModelCard.for_model(model, "simple_cnn", folder.classes, 32, views=("sideways",))
     with pytest.raises(FileNotFoundError, match="no such image"):
         find_images([tmp_path / "missing.jpg"])
+
+
+def test_a_painting_check_gives_no_class_for_what_is_not_a_painting(folder, tmp_path):
+    """A card with a painting check: a typed page or a screenshot gets "not a painting" from answer() and
+    predict(), no class and no confidence; the collection's paintings are still answered."""
+    from PIL import Image
+
+    from artlib.data import load_rgb
+    from artlib.inference import Classifier
+    from artlib.trust.non_paintings import non_paintings
+    from artlib.trust.painting_check import FIT_SEED, embed_made_up, fit_painting_check, made_up_features
+
+    model = untrained_classifier(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 48)
+    plain = Classifier(model, card, device="cpu")
+    paths = folder.image_paths()
+    features = np.stack([plain.image_features(load_rgb(p)) for p in paths])
+    made_up = made_up_features(embed_made_up(plain.image_features, per_kind=12, seed=FIT_SEED))
+    half = len(paths) // 2
+    card.painting = fit_painting_check(features[:half], features[half:], made_up, recall=0.95).to_dict()
+    save_classifier(tmp_path / "m.pt", model, card)
+    checked = load_classifier(tmp_path / "m.pt", device="cpu")
+    assert checked.painting is not None and checked.card.painting == card.painting
+    pages = non_paintings(3, seed=7, kinds=("rendered text", "screenshot"))
+    task = folder.tasks[0]
+    answers = {kind: [checked.answer(image)[task] for image in pages[kind]] for kind in pages}
+    for answer in answers["rendered text"]:  # an untrained network's features: typed pages are far enough
+        assert not answer.painting and answer.verdict(2).startswith("not a painting")
+    assert sum(not a.painting for a in answers["screenshot"]) >= 2
+    assert np.mean([checked.answer(load_rgb(p))[task].painting for p in paths[half:]]) >= 0.9
+    Image.fromarray(pages["rendered text"][0]).save(tmp_path / "page.png")
+    rows = checked.predict([tmp_path / "page.png", paths[-1]]).set_index("path")
+    page = rows.loc[str(tmp_path / "page.png")]
+    assert page["predicted"] == "not a painting" and page["verdict"] == "not a painting"
+    assert np.isnan(page["confidence"]) and page["prediction_set"] == ""
+    assert rows.loc[str(paths[-1]), "predicted"] in folder.classes[task]
+    assert plain.answer(pages["rendered text"][0])[task].painting  # no check on the card: it is answered

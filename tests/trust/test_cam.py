@@ -4,7 +4,15 @@ import torch
 
 from artlib.data.transforms import INCEPTION
 from artlib.models import create_model
-from artlib.trust.cam import cam_layer, class_activation_maps, overlay, view_pixels
+from artlib.trust.cam import (
+    MIN_CELLS,
+    _map_sides,
+    cam_layer,
+    class_activation_maps,
+    mirrored_maps,
+    overlay,
+    view_pixels,
+)
 
 CLASSES = {"style": 4, "artist": 3}
 
@@ -30,6 +38,30 @@ def test_the_marked_feature_map_is_explained():
     assert cam_layer(lite) is lite.backbone.feature_map and cam_layer(rla) is rla.backbone.feature_map
     cnn = create_model("simple_cnn_tiny", CLASSES)
     assert isinstance(cam_layer(cnn), torch.nn.Conv2d)
+
+
+@pytest.mark.parametrize(("name", "size"), [("efficientnet_lite0", 128), ("rla_resnet_compact", 96)])
+def test_a_small_input_is_explained_on_a_map_of_at_least_7x7_cells(name, size):
+    """Lite0 at 128 px ends in a 4x4 map, RLA at 96 px in 3x3: the layer explained keeps >= 7 cells a side."""
+    model = create_model(name, CLASSES)
+    sides = dict(_map_sides(model, size))
+    marked = model.backbone.feature_map
+    assert sides[marked] < MIN_CELLS  # the pooled map is too coarse at this size
+    chosen = cam_layer(model, size)
+    assert chosen is not marked and sides[chosen] >= MIN_CELLS
+    assert cam_layer(model, 224) is marked and cam_layer(model) is marked
+    later = [m for m, side in _map_sides(model, size) if side >= MIN_CELLS]
+    assert later[-1] is chosen  # the deepest map that is still fine enough
+
+
+def test_the_mirror_average_is_the_same_map_for_a_mirrored_painting():
+    torch.manual_seed(0)
+    model = create_model("simple_cnn_tiny", CLASSES)
+    images = torch.randn(2, 3, 32, 32)
+    heat = mirrored_maps(model, images, "style", [1, 2])
+    flipped = mirrored_maps(model, torch.flip(images, dims=[-1]), "style", [1, 2])
+    assert heat.shape == (2, 32, 32) and np.allclose(heat, flipped[:, :, ::-1], atol=1e-5)
+    assert heat.max() <= 1 and np.isclose(heat.reshape(2, -1).max(1), 1).all()
 
 
 def test_chosen_classes_and_bad_input():

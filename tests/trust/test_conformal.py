@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from artlib.trust.conformal import conformal_threshold, prediction_sets, set_coverage, set_names
+from artlib.trust.conformal import (
+    class_coverage,
+    conformal_threshold,
+    coverage_band,
+    needed_rows,
+    prediction_sets,
+    set_coverage,
+    set_names,
+)
 
 
 def draws(n: int, k: int = 8, seed: int = 0):
@@ -65,3 +73,42 @@ def test_too_few_rows_give_every_class_and_bad_coverage_is_refused():
 def test_set_names_most_probable_first():
     probs = np.array([0.1, 0.6, 0.3])
     assert set_names(np.array([False, True, True]), ["a", "b", "c"], probs) == ["b", "c"]
+
+
+def test_coverage_band_holds_the_coverage_of_repeated_calibration_draws():
+    """Over many calibration draws of n rows, the test coverage falls inside the Beta band about 95 % of the time."""
+    n, inside = 50, []
+    low, high = coverage_band(n, 0.9)
+    assert 0.75 < low < 0.9 < high < 1.0
+    for seed in range(60):
+        probs, labels = draws(n + 2000, seed=seed)
+        q = conformal_threshold(probs[:n], labels[:n], 0.9)
+        inside.append(low <= set_coverage(prediction_sets(probs[n:], q), labels[n:]) <= high)
+    assert np.mean(inside) >= 0.85
+    assert coverage_band(5, 0.9) == (1.0, 1.0)  # too few rows: every class in every set
+    assert needed_rows(0.9) == 9 and needed_rows(0.95) == 19
+    probs, labels = draws(needed_rows(0.9), seed=1)
+    assert math.isfinite(conformal_threshold(probs, labels, 0.9))
+    assert math.isinf(conformal_threshold(probs[:-1], labels[:-1], 0.9))
+
+
+def test_class_coverage_shows_the_class_the_marginal_guarantee_leaves_behind():
+    sets = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [1, 1]], dtype=bool)
+    labels = np.array([0, 0, 1, 1, 1])
+    per_class = class_coverage(sets, labels, classes=3)
+    assert per_class[0] == 1.0 and math.isclose(per_class[1], 2 / 3) and np.isnan(per_class[2])
+
+
+def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
+    from artlib.trust.set_methods import method_sets, set_methods_report
+
+    probs, labels = draws(3000, seed=4)
+    report = set_methods_report(probs[:1000], labels[:1000], probs[1000:], labels[1000:], coverage=0.9)
+    assert list(report.index) == ["lac", "aps", "raps"]
+    assert (report["coverage"] >= 0.87).all() and (report["coverage"] <= 0.94).all()
+    assert report.loc["lac", "set_size"] <= report.loc["aps", "set_size"]  # LAC: the smallest sets on average
+    assert (report["worst_class_coverage"] <= report["coverage"] + 1e-9).all()
+    lac = method_sets(probs[:1000], labels[:1000], probs[1000:], "lac", 0.9)
+    assert (lac == prediction_sets(probs[1000:], conformal_threshold(probs[:1000], labels[:1000], 0.9))).all()
+    with pytest.raises(ValueError, match="unknown set method"):
+        method_sets(probs[:10], labels[:10], probs[10:], "topk")

@@ -47,9 +47,12 @@ def test_reliability_and_cam_figures_of_a_saved_card(fixture_paths):
     probs[np.arange(len(labels)), said] = 0.8
     grid = plot_cam_grid(classifier, table, task, probs, labels, classes=2)
     pairs = cam_examples(card.task_trust(task).calibrate(probs), labels, classes=2)
-    assert len(pairs) == 2 and len(grid.axes) == 4 * 2 and grid.axes[1].images  # each painting beside its heat map
+    assert len(pairs) == 2 and len(grid.axes) == 5 * 2 and grid.axes[1].images  # each painting beside its heat map
     right, wrong = pairs[0]
     assert grid.axes[0].get_title().startswith("right: is ") and said[right] == labels[right] != said[wrong]
+    names = card.classes[task]  # beside a wrong answer: the map of the class it said, then of its true class
+    assert grid.axes[3].get_title().startswith(f"said {names[said[wrong]]}"[:42])
+    assert grid.axes[4].get_title() == f"where it saw {names[labels[wrong]]}"[:42] and grid.axes[4].images
     views = torch.randn(2, 3, 32, 32)
     comparison = plot_cam_comparison({"a": model, "b": model}, card.normalization, views, task, ["x", "y"])
     assert len(comparison.axes) == 2 * 3 and comparison.axes[0].get_title() == "x"

@@ -101,3 +101,55 @@ def test_one_validation_class_gives_no_fitted_sets_and_a_warning(caplog):
     trust = fit_task_trust("genre", probs, labels)
     assert "1 class(es)" in caplog.text and trust.set_threshold is None and trust.temperature == 1.0
     assert trust.sets(trust.calibrate(probs)).all()  # every class stays possible: no "90 %" set that is not one
+
+
+def test_calibration_rows_alone_fit_the_sets_and_their_band_is_reported():
+    probs, labels = predictions(1600, seed=2)
+    val, cal, test = slice(0, 400), slice(400, 800), slice(800, 1600)
+    trust = fit_task_trust("genre", probs[val], labels[val], calibration=(probs[cal], labels[cal]))
+    from artlib.trust.conformal import conformal_threshold
+
+    rows = labels[cal] >= 0
+    expected = conformal_threshold(trust.calibrate(probs[cal][rows]), labels[cal][rows], 0.9)
+    assert trust.set_threshold == pytest.approx(expected)
+    assert trust.fitted_on["sets"] == rows.sum() and trust.fitted_on["sets_from"].startswith("calibration rows")
+    report = task_trust_report(probs[test], labels[test], trust)
+    assert report["coverage_band_low"] < 0.9 < report["coverage_band_high"]
+    assert report["worst_class_coverage"] <= report["coverage"] and 0 <= report["worst_class"] < 5
+    same_rows = fit_task_trust("genre", probs[val], labels[val])
+    assert same_rows.fitted_on["sets_from"].startswith("validation")
+
+
+def test_too_few_calibration_paintings_are_said_aloud(caplog):
+    """Three calibration paintings cannot make a 90 % set: a warning at the fit, every class in the set, a band of
+    (1, 1), and an answer that says it has no set instead of a "90 %" label."""
+    import pandas as pd
+
+    from artlib.inference.classifier import NO_SET, Answer, answer_row
+
+    probs, labels = predictions(600, seed=3)
+    with caplog.at_level("WARNING"):
+        trust = fit_task_trust("genre", probs[:400], labels[:400], calibration=(probs[400:403], np.array([0, 1, 2])))
+    assert "cannot make a 90 % set" in caplog.text and trust.set_threshold is None
+    assert trust.sets(probs[:4]).all()
+    report = task_trust_report(probs[403:], labels[403:], trust)
+    assert report["coverage_band_low"] == report["coverage_band_high"] == 1.0
+    top = pd.DataFrame({"class": ["a", "b"], "probability": [0.6, 0.3]})
+    answer = Answer("genre", top, ["a", "b", "c"], 0.9, True, False, set_fitted=False)
+    assert "no 90% set: too few calibration paintings" in answer.verdict(3)
+    assert answer_row(answer)["prediction_set"] == NO_SET
+
+
+def test_hold_out_calibration_moves_validation_rows_without_overlap():
+    from toy_problems import artist_table
+
+    from artlib.trust.calibration_split import hold_out_calibration
+
+    splits = {"train": artist_table(10), "val": artist_table(40)}
+    out = hold_out_calibration(splits, share=0.5, seed=1)
+    val, cal = set(out["val"].frame["path"]), set(out["calibration"].frame["path"])
+    assert len(val) == 20 and len(cal) == 20 and not val & cal
+    assert val | cal == set(splits["val"].frame["path"]) and out["train"] is splits["train"]
+    assert "calibration" not in hold_out_calibration({"val": artist_table(3)})
+    with pytest.raises(ValueError, match="share"):
+        hold_out_calibration(splits, share=1.0)

@@ -45,6 +45,20 @@ def show_answers(ex: Explorer, image: np.ndarray, views: tuple[str, ...] | None,
     shown: dict[str, str | None] = {}
     answers = {} if ex.classifier is None else ex.classify(image, views, flip)
     who = ex.identify(image)
+    refused_by = [
+        name
+        for name, painting in (
+            ("classifier (notebook 08)", all(a.painting for a in answers.values())),
+            ("identity model (notebook 11b)", who is None or who.painting),
+        )
+        if not painting
+    ]
+    if refused_by:  # no class, no probability, no map: nothing is said about what is not a painting
+        st.error(
+            f"**Not a painting**: the {' and the '.join(refused_by)} find this image unlike every painting they "
+            "were trained on, so no artist, style or genre is given."
+        )
+        return shown
     for task, answer in answers.items():
         st.subheader(task)
         if task == "artist" and who is not None:  # notebook 11b answers who painted it, for everyone
