@@ -63,6 +63,37 @@ def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: i
     return float(np.mean(values)), float(np.quantile(values, 0.95))
 
 
+def detectable_miscalibration(
+    probs: np.ndarray,
+    power: float = 0.8,
+    alpha: float = 0.05,
+    draws: int = 200,
+    seed: int = 0,
+    bins: int = ECE_BINS,
+) -> float:
+    """The smallest over-confidence this test set can detect: the least ``delta`` (on a grid of 0.005 steps up to
+    0.3) such that a model whose top class is right with probability ``confidence - delta`` shows a 15-bin ECE
+    above the ``1 - alpha`` quantile of a perfectly calibrated one's in at least ``power`` of the draws. Smaller
+    miscalibration can hide in a test set of this size; NaN when even 0.3 cannot be told (or no rows)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or not len(probs):
+        return float("nan")
+    confidence = probs.max(1)
+    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    rng = np.random.default_rng(seed)
+
+    def eces(truth: np.ndarray) -> np.ndarray:
+        correct = rng.random((draws, len(truth))) < truth
+        gaps = [np.bincount(which, confidence - row, minlength=bins) for row in correct]
+        return np.abs(np.asarray(gaps)).sum(1) / len(truth)
+
+    threshold = np.quantile(eces(confidence), 1 - alpha)
+    for delta in np.arange(0.005, 0.3001, 0.005):
+        if (eces(np.clip(confidence - delta, 0, 1)) > threshold).mean() >= power:
+            return round(float(delta), 3)
+    return float("nan")
+
+
 def debiased_ece(probs: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
     """The debiased top-label calibration error of Kumar et al. (2019): equal-mass bins of the top probability, and
     each bin's squared gap less the part that sampling noise alone gives it (``acc (1 - acc) / (n - 1)``), so a

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .conformal import needed_rows
 from .evaluation import task_trust_report
 from .open_set import OpenSetBank
 from .painting_check import fit_painting_check
@@ -97,3 +98,25 @@ def classifier_trust_report(card: ModelCard, test: Predictions, bank: OpenSetBan
         card.trust[task]["test"] = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in report.items()}
         rows[task] = report
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def classifier_set_methods(card: ModelCard, calibration: Predictions, test: Predictions) -> pd.DataFrame:
+    """LAC (the card's), APS and RAPS sets of every task side by side (:mod:`.set_methods`): each fitted on the
+    ``calibration`` predictions, measured on ``test``; rows ``(task, method)``."""
+    from .set_methods import set_methods_report
+
+    tables = {}
+    for task in card.classes:
+        trust = card.task_trust(task)
+        cal, y_cal = calibration.probs[task], calibration.labels[task]
+        probs, y = test.probs[task], test.labels[task]
+        if (y_cal >= 0).sum() < needed_rows(trust.coverage) or (y >= 0).sum() < 2:
+            continue
+        tables[task] = set_methods_report(
+            trust.calibrate(cal[y_cal >= 0]),
+            y_cal[y_cal >= 0],
+            trust.calibrate(probs[y >= 0]),
+            y[y >= 0],
+            trust.coverage,
+        )
+    return pd.concat(tables) if tables else pd.DataFrame()

@@ -7,7 +7,9 @@ Keys follow artlib's score vocabulary (``<score>``, ``<score>_low``, ``<score>_h
 uncalibrated softmax, the rest after the card's temperature. For an open task, ``other_named`` is the share of
 paintings by none of the known classes that are still named (accepted by the open-set rule with a calibrated top
 probability >= 0.5), ``other_named_raw`` the same with the raw top probability and no rule. ``ece_floor`` is the
-ECE a perfectly calibrated model would show on as many test paintings (:func:`~.calibration.ece_floor`).
+ECE a perfectly calibrated model would show on as many test paintings (:func:`~.calibration.ece_floor`),
+``ece_pvalue`` the p-value of "perfectly calibrated" and ``ece_detectable`` the smallest over-confidence a test
+set of this size detects with 80 % power (:func:`~.calibration.detectable_miscalibration`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ..evaluation.significance import Interval, bootstrap_interval, mean_interva
 from .calibration import (
     calibration_test,
     debiased_ece,
+    detectable_miscalibration,
     ece_floor,
     expected_calibration_error,
     negative_log_likelihood,
@@ -40,6 +43,7 @@ HEADLINE = (
     "ece",
     "ece_debiased",
     "ece_pvalue",
+    "ece_detectable",
     "ece_floor",
     "coverage",
     "coverage_band_low",
@@ -113,6 +117,7 @@ def task_trust_report(
         # beside the 15-bin ECE: Kumar et al.'s debiased estimate, and the p-value of "perfectly calibrated"
         out["ece_debiased"] = debiased_ece(calibrated, y)
         out["ece_pvalue"] = calibration_test(calibrated, y, seed=seed)
+        out["ece_detectable"] = detectable_miscalibration(calibrated, seed=seed)  # smaller can hide in n rows
         out["nll_raw"] = negative_log_likelihood(raw, y)
         out["nll"] = negative_log_likelihood(calibrated, y)
         sets = trust.sets(calibrated)

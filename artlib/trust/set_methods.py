@@ -11,12 +11,16 @@ small. All three hold the same marginal guarantee.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .conformal import class_coverage
 from .evaluation import put_interval, share_interval
+
+log = logging.getLogger(__name__)
 
 METHODS = ("lac", "aps", "raps")
 
@@ -75,13 +79,19 @@ def set_methods_report(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Per method: test coverage and mean set size (95 % intervals), and the coverage of the worst-covered class
-    with enough test rows (at least 5)."""
+    with enough test rows (at least 5); a method the calibration rows cannot fit (RAPS splits them by class, so
+    it needs two of each) gets a ``note`` saying why, and no figures."""
     labels = np.asarray(test_labels).astype(np.int64)
     counts = np.bincount(labels, minlength=np.asarray(test_probs).shape[1])
-    rows = {}
+    rows: dict[str, dict] = {}
     for method in methods:
-        sets = method_sets(cal_probs, cal_labels, test_probs, method, coverage, seed)
-        out: dict = {}
+        try:
+            sets = method_sets(cal_probs, cal_labels, test_probs, method, coverage, seed)
+        except ValueError as exc:
+            log.warning("%s sets not fitted: %s", method, exc)
+            rows[method] = {"note": f"not fitted: {exc}"[:160]}
+            continue
+        out: dict = {"note": ""}
         put_interval(out, "coverage", share_interval(sets[np.arange(len(labels)), labels], seed))
         put_interval(out, "set_size", share_interval(sets.sum(1), seed))
         per_class = class_coverage(sets, labels)

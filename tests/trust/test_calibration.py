@@ -113,3 +113,27 @@ def test_debiased_ece_reads_near_zero_for_a_calibrated_model_and_the_gap_for_a_m
     sharp = np.exp(2.5 * logits) / np.exp(2.5 * logits).sum(1, keepdims=True)  # over-confident, same labels
     gap = (sharp.max(1) - probs.max(1)).mean()  # how much surer it claims to be than it is, about
     assert all(debiased_ece(sharp, y) > 0.5 * gap and calibration_test(sharp, y) < 0.01 for y in draws)
+
+
+def test_the_smallest_detectable_miscalibration_shrinks_with_the_test_set_and_is_detected():
+    from artlib.trust.calibration import calibration_test, detectable_miscalibration
+
+    rng = np.random.default_rng(0)
+
+    def drawn(n):
+        logits = rng.normal(size=(n, 10)) * 2
+        return np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+
+    small, large = detectable_miscalibration(drawn(150)), detectable_miscalibration(drawn(3000))
+    assert 0 < large < small <= 0.3
+    probs = drawn(3000)
+    delta = detectable_miscalibration(probs)
+    detected = []
+    for seed in range(20):  # a model over-confident by 1.5x that much: the test says so (p < 0.05) nearly always
+        draw = np.random.default_rng(seed)
+        right = draw.random(len(probs)) < np.clip(probs.max(1) - 1.5 * delta, 0, 1)
+        wrong = (probs.argmax(1) + 1 + draw.integers(0, 9, len(probs))) % 10
+        labels = np.where(right, probs.argmax(1), wrong)
+        detected.append(calibration_test(probs, labels, draws=200, seed=seed) < 0.05)
+    assert np.mean(detected) >= 0.8
+    assert np.isnan(detectable_miscalibration(np.zeros((0, 3))))

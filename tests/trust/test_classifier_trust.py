@@ -51,3 +51,18 @@ def test_without_training_features_no_bank_is_returned(card):
     val = _predictions(300, 0)
     assert fit_classifier_trust(card, val) is None
     assert card.task_trust("artist").open_set is not None  # the max-probability rule needs no bank
+
+
+def test_calibration_predictions_fit_the_sets_and_three_set_methods_are_compared(card):
+    from artlib.trust.classifier_trust import classifier_set_methods
+
+    val, cal, test = _predictions(400, 0), _predictions(400, 3), _predictions(600, 2)
+    bank = fit_classifier_trust(card, val, _predictions(400, 1), calibration=cal)
+    for task in card.classes:
+        fitted = card.task_trust(task).fitted_on
+        assert fitted["sets"] == (cal.labels[task] >= 0).sum() and fitted["sets_from"].startswith("calibration")
+    methods = classifier_set_methods(card, cal, test)
+    assert set(methods.index) == {(t, m) for t in ("artist", "genre") for m in ("lac", "aps", "raps")}
+    assert (methods["coverage"] > 0.8).all() and (methods["set_size"] >= 1).all()
+    report = classifier_trust_report(card, test, bank)
+    assert (report["ece_detectable"] > 0).all() and (report["coverage_band_low"] < 0.9).all()

@@ -112,3 +112,6 @@ def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
     assert (lac == prediction_sets(probs[1000:], conformal_threshold(probs[:1000], labels[:1000], 0.9))).all()
     with pytest.raises(ValueError, match="unknown set method"):
         method_sets(probs[:10], labels[:10], probs[10:], "topk")
+    few = set_methods_report(probs[:30], np.r_[labels[:29], 7], probs[1000:], labels[1000:])  # class 7: once
+    assert few.loc["raps", "note"].startswith("not fitted") and np.isnan(few.loc["raps", "coverage"])
+    assert few.loc["lac", "note"] == "" and few.loc["lac", "coverage"] > 0.8
