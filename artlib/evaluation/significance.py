@@ -70,7 +70,8 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Macro-averaged F1 over the classes present in either array.
 
     The same number as scikit-learn's ``f1_score(average="macro", zero_division=0)``, counted with
-    ``np.bincount`` so that thousands of bootstrap resamples stay fast.
+    ``np.bincount`` so that thousands of bootstrap resamples stay fast. A negative prediction is "no class
+    given" (not a painting, someone else): a miss for the true class, and no class of its own in the average.
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
@@ -79,7 +80,7 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     tp = np.bincount(true_codes[true_codes == pred_codes], minlength=k)
     denominator = np.bincount(true_codes, minlength=k) + np.bincount(pred_codes, minlength=k)
     f1 = np.divide(2 * tp, denominator, out=np.zeros(k), where=denominator > 0)
-    return float(f1.mean())
+    return float(f1[labels >= 0].mean())
 
 
 def roc_auc(y_true: np.ndarray, score: np.ndarray, axis: int = -1) -> np.ndarray | float:

@@ -61,9 +61,13 @@ class EmbedderCard:
         }
 
     def build(self) -> nn.Module:
-        """The feature extractor, in eval mode (pretrained weights that cannot be had raise their clear error)."""
-        kwargs = {"pretrained": True} if self.pretrained else {}  # models without weights take no such argument
-        return create_backbone(self.model, **kwargs).eval()
+        """The feature extractor, in eval mode (pretrained weights that cannot be had raise their clear error). An
+        untrained one is drawn from a fixed seed, so every build of a card (each Ray worker's) is the same network."""
+        if self.pretrained:
+            return create_backbone(self.model, pretrained=True).eval()
+        with torch.random.fork_rng():  # models without weights take no pretrained argument
+            torch.manual_seed(0)
+            return create_backbone(self.model).eval()
 
     @torch.no_grad()
     def embed(self, network: nn.Module, image: np.ndarray) -> np.ndarray:

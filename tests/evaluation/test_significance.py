@@ -43,6 +43,17 @@ def test_macro_f1_is_scikit_learns():
         )
 
 
+def test_an_answer_that_names_no_class_is_a_miss_not_a_class():
+    """"not a painting" (coded -1) lowers the true class's recall, and adds no class with F1 0 to the average."""
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        y_true = rng.integers(0, 4, 30)
+        y_pred = np.where(rng.random(30) < 0.2, -1, rng.integers(0, 4, 30))
+        labels = np.unique(np.concatenate([y_true, y_pred[y_pred >= 0]]))
+        expected = f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        assert macro_f1(y_true, y_pred) == pytest.approx(expected, abs=1e-12)
+
+
 def test_exact_mcnemar():
     # 1 image only A gets right, 9 only B: two-sided binomial p = 2 * (1 + 10) / 2**10
     a = np.array([1] + [0] * 9 + [1] * 5, bool)

@@ -1,0 +1,79 @@
+"""``artlib-embed``: embed a collection with a frozen network on Ray, shard by shard, resumable.
+
+    artlib-embed paintings/ --model efficientnet_lite0 --out embeddings/            # an image folder, local Ray
+    artlib-embed shards/ --model efficientnet_lite0 --out embeddings/ --workers 8   # Parquet shards of id, path
+    ARTLIB_RAY_ADDRESS=head:6379 artlib-embed shards/ --model ... --out /shared/embeddings/   # a cluster
+
+An image folder is listed into ``OUT/shards`` first (``--rows-per-shard`` rows each). Run the same command again
+after a stop: the shards already written are kept, the rest are embedded. It ends by checking, by ids, that every
+painting was embedded once (or listed with its error), and exits 1 when not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .shards import SHARD_GLOB
+
+
+def _shards(collection: Path, out: Path, rows_per_shard: int) -> list[Path]:
+    from ..inference.files import find_images
+    from .shards import shard_files, write_path_shards
+
+    if any(collection.glob(SHARD_GLOB)):
+        return shard_files(collection)
+    listed = out / "shards"
+    if any(listed.glob(SHARD_GLOB)):
+        return shard_files(listed)
+    paths, problems = find_images([collection])
+    for path, why in problems:
+        logging.getLogger(__name__).warning("left out %s: %s", path, why)
+    if not paths:
+        raise SystemExit(f"artlib-embed: no images and no {SHARD_GLOB} in {collection}")
+    return write_path_shards(paths, [str(p.relative_to(collection)) for p in paths], listed, rows_per_shard)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("collection", type=Path, help="a folder of images, or of Parquet shards (id, path)")
+    parser.add_argument("--model", default="efficientnet_lite0", help="a registered backbone (artlib.models)")
+    parser.add_argument("--out", type=Path, required=True, help="where the embedding shards go")
+    parser.add_argument("--image-size", type=int, default=224)
+    parser.add_argument("--untrained", action="store_true", help="random weights (no pretrained ones)")
+    parser.add_argument("--workers", type=int, default=2, help="model replicas (Ray actors)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--gpus-per-worker", type=float, default=0.0)
+    parser.add_argument("--rows-per-shard", type=int, default=10_000)
+    parser.add_argument("--address", default=None, help="a Ray cluster (default: $ARTLIB_RAY_ADDRESS, else local)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from ..models import create_backbone, input_normalization
+    from ..retrieval.embedder_card import EmbedderCard
+    from .completeness import check_complete
+    from .ray_embed import embed_collection, ray_session
+
+    if args.workers < 1 or args.batch_size < 1:
+        parser.error("--workers and --batch-size must be at least 1")
+    shards = _shards(args.collection, args.out, args.rows_per_shard)
+    network = create_backbone(args.model, **({} if args.untrained else {"pretrained": True}))
+    card = EmbedderCard(args.model, args.image_size, input_normalization(network), pretrained=not args.untrained)
+    (args.out).mkdir(parents=True, exist_ok=True)
+    (args.out / "embedder.json").write_text(json.dumps(card.to_dict(), indent=1))
+    embeddings = args.out / "embeddings"
+    with ray_session(args.workers, args.address):
+        run = embed_collection(
+            shards, card, embeddings, args.workers, args.batch_size, gpus_per_worker=args.gpus_per_worker
+        )
+    report = check_complete(shards, embeddings)
+    print(
+        f"{len(run.embedded_shards)} shards embedded, {len(run.skipped_shards)} already done; {run.images} images "
+        f"in {run.seconds:.1f} s ({run.images_per_second:.1f}/s); {report.unreadable} unreadable (listed with "
+        f"their error); complete: {report.complete}"
+    )
+    if not report.complete:
+        print(f"missing {len(report.missing)}, repeated {len(report.repeated)}, pending {report.pending_shards}")
+        sys.exit(1)

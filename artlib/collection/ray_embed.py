@@ -1,0 +1,214 @@
+"""Embed a collection on Ray Data: ``map_batches`` over an actor pool of model replicas, shard by shard.
+
+    with ray_session(workers=2):                      # a local Ray, or the cluster at ARTLIB_RAY_ADDRESS
+        run = embed_collection(shard_files("shards/"), card, "embeddings/", workers=2)
+
+Each worker (a Ray actor) builds the network of an :class:`~artlib.retrieval.embedder_card.EmbedderCard` once and
+embeds batches of paths read from the shard's Parquet rows; a killed worker is restarted by Ray and its batch done
+again. An output shard (``id``, ``embedding``, ``error``) is written whole (a temporary file renamed into place)
+and only after its ids were checked against the input shard, so a job stopped at any point resumes with the
+shards not written yet, and no painting is lost or embedded twice. The same code runs on a laptop and on a
+cluster: ``ray start --head`` on one machine, ``ray start --address HEAD:6379`` on the others, then
+``ARTLIB_RAY_ADDRESS=HEAD:6379 artlib-embed ...`` anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..retrieval.embedder_card import EmbedderCard
+from ..utils.files import atomic_write
+from .shards import read_ids
+
+log = logging.getLogger(__name__)
+
+#: the variable naming a running Ray cluster to join (``HOST:PORT``); unset: a local Ray on this machine
+RAY_ADDRESS_VARIABLE = "ARTLIB_RAY_ADDRESS"
+
+
+@contextmanager
+def ray_session(workers: int = 2, address: str | None = None) -> Iterator[Any]:
+    """A Ray connection for the block: the cluster at ``address`` (or ``$ARTLIB_RAY_ADDRESS``), else a local Ray
+    with ``workers`` CPUs, shut down when the block ends (one already running is used and left running)."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ImportError("distributed embedding needs Ray: pip install 'artlib[scale]' (ray[data])") from exc
+    address = address or os.environ.get(RAY_ADDRESS_VARIABLE) or None
+    started = not ray.is_initialized()
+    if started:
+        options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if not address:
+            options["num_cpus"] = workers
+        ray.init(address=address, **options)
+    try:
+        yield ray
+    finally:
+        if started:
+            ray.shutdown()
+
+
+class ShardEmbedder:
+    """One Ray worker: the card's network, built once, embedding batches of ``id, path`` rows."""
+
+    def __init__(self, card: dict, threads: int = 1) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+        self.card = EmbedderCard.from_dict(card)
+        self.network = self.card.build()
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import torch
+
+        from ..data.images import ImageLoadError, load_rgb
+        from ..data.tta import views_transform
+        from ..models import embed_with
+
+        transform = views_transform((self.card.fit,), self.card.image_size, self.card.normalization)
+        tensors: list[Any] = []
+        errors: list[str | None] = []
+        for path in batch["path"]:
+            try:
+                tensors.append(transform(image=load_rgb(str(path)))["image"])
+                errors.append(None)
+            except (ImageLoadError, OSError, ValueError) as exc:
+                tensors.append(None)
+                errors.append(f"unreadable: {exc}"[:300])
+        good = [t for t in tensors if t is not None]
+        with torch.no_grad():
+            vectors = embed_with(self.network, torch.stack(good)).float().numpy() if good else np.zeros((0, 0))
+        width = vectors.shape[1] if good else 0
+        out = np.zeros((len(tensors), width), dtype=np.float32)
+        out[[i for i, t in enumerate(tensors) if t is not None]] = vectors
+        return {"id": np.asarray(batch["id"]).astype(str), "embedding": out, "error": np.asarray(errors, dtype=object)}
+
+
+@dataclass
+class EmbedRun:
+    """What one :func:`embed_collection` call did: shards embedded, shards found already done, images, seconds."""
+
+    embedded_shards: list[str] = field(default_factory=list)
+    skipped_shards: list[str] = field(default_factory=list)
+    images: int = 0
+    unreadable: int = 0
+    seconds: float = 0.0
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images / self.seconds if self.seconds else float("nan")
+
+
+def shard_done(shard: Path, out: Path) -> bool:
+    """Whether ``out`` holds the whole output of ``shard`` (the same ids, each once)."""
+    done = out / shard.name
+    if not done.is_file():
+        return False
+    try:
+        written = read_ids(done)
+    except Exception:  # noqa: BLE001  (a damaged file is redone, not trusted)
+        return False
+    return not written.duplicated().any() and set(written) == set(read_ids(shard))
+
+
+def _write_shard(frame: pd.DataFrame, listed: pd.Series, path: Path) -> None:
+    """``frame`` as the output shard ``path``, after checking its ids against the ``listed`` ones."""
+    import pyarrow as pa
+
+    frame = frame.drop_duplicates("id", keep="first")  # a batch retried after its worker died is kept once
+    missing = sorted(set(listed) - set(frame["id"]))
+    if missing or len(frame) != len(listed):
+        raise RuntimeError(f"{path.name}: {len(missing)} ids missing after embedding (e.g. {missing[:3]})")
+    frame = frame.set_index("id").loc[listed.tolist()].reset_index()  # the input shard's order
+    vectors = np.stack(frame["embedding"].to_numpy()).astype(np.float32)
+    table = pa.table(
+        {
+            "id": pa.array(frame["id"].astype(str)),
+            "embedding": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), vectors.shape[1]),
+            "error": pa.array(frame["error"].where(frame["error"].notna(), None).tolist(), type=pa.string()),
+        }
+    )
+    import pyarrow.parquet as pq
+
+    with atomic_write(path, suffix=".parquet") as tmp:
+        pq.write_table(table, tmp)
+
+
+def embed_collection(
+    shards: Sequence[Path],
+    card: EmbedderCard,
+    out: str | Path,
+    workers: int = 2,
+    batch_size: int = 32,
+    threads_per_worker: int = 1,
+    gpus_per_worker: float = 0.0,
+    progress: bool = True,
+    worker: type[ShardEmbedder] = ShardEmbedder,
+) -> EmbedRun:
+    """Embed every shard not yet in ``out`` on an actor pool of ``workers`` replicas (in the running Ray session:
+    :func:`ray_session`), writing ``out/<shard name>`` for each; returns what was done. ``worker``: the actor
+    class (a :class:`ShardEmbedder` subclass that embeds otherwise)."""
+    import ray.data
+    from tqdm.auto import tqdm
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # one bar over shards instead of one per operator
+    run, started = EmbedRun(), time.perf_counter()
+    pending = [shard for shard in shards if not shard_done(shard, out)]
+    run.skipped_shards = [shard.name for shard in shards if shard not in pending]
+    if run.skipped_shards:
+        log.info("%d of %d shards already embedded in %s: resuming", len(run.skipped_shards), len(shards), out)
+    for shard in tqdm(pending, desc="shards", disable=not progress):
+        rows = pd.read_parquet(shard, columns=["id", "path"]).astype(str)
+        listed = rows["id"]
+        # the shard's rows go in from the driver: a read task would wait for a CPU that the workers hold
+        blocks = np.array_split(np.arange(len(rows)), max(1, min(4 * workers, len(rows) // batch_size)))
+        embedded = (
+            ray.data.from_pandas([rows.iloc[b] for b in blocks if len(b)])
+            .map_batches(
+                worker,
+                fn_constructor_kwargs={"card": card.to_dict(), "threads": threads_per_worker},
+                batch_size=batch_size,
+                batch_format="numpy",
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                num_cpus=threads_per_worker,
+                num_gpus=gpus_per_worker,
+            )
+            .to_pandas()
+        )  # Ray Data restarts a killed worker and retries its batch (its actors' default)
+        _write_shard(embedded, listed, out / shard.name)
+        failed = int(embedded["error"].notna().sum())
+        if failed:
+            log.warning("%s: %d unreadable images (listed with their error)", shard.name, failed)
+        run.embedded_shards.append(shard.name)
+        run.images += len(listed) - failed
+        run.unreadable += failed
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def read_embeddings(out: str | Path, shards: Sequence[Path] | None = None) -> tuple[list[str], np.ndarray]:
+    """The ids and ``(n, dim)`` float32 embeddings of every embedded (readable) painting in ``out``, shard by shard."""
+    from .shards import SHARD_GLOB
+
+    files = [Path(out) / s.name for s in shards] if shards is not None else sorted(Path(out).glob(SHARD_GLOB))
+    ids, blocks = [], []
+    for path in files:
+        frame = pd.read_parquet(path)
+        frame = frame[frame["error"].isna()]
+        ids += frame["id"].astype(str).tolist()
+        blocks.append(np.stack(frame["embedding"].to_numpy()).astype(np.float32) if len(frame) else None)
+    kept = [b for b in blocks if b is not None]
+    return ids, (np.concatenate(kept) if kept else np.zeros((0, 0), dtype=np.float32))

@@ -1,0 +1,99 @@
+"""Embedding a collection on a local Ray (2 workers): complete, resumable, a killed worker's batch redone once."""
+
+import os
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ray = pytest.importorskip("ray")
+psutil = pytest.importorskip("psutil")
+
+from artlib.collection import check_complete, shard_files, write_path_shards  # noqa: E402
+from artlib.collection.ray_embed import ShardEmbedder, embed_collection, ray_session, read_embeddings  # noqa: E402
+from artlib.data import load_image_folder, load_rgb  # noqa: E402
+from artlib.models import create_backbone, input_normalization  # noqa: E402
+from artlib.retrieval.embedder_card import EmbedderCard  # noqa: E402
+
+RAY_PROCESSES = ("raylet", "gcs_server")
+
+
+class DiesOnce(ShardEmbedder):
+    """A worker whose process exits in the middle of the job the first time (a killed machine)."""
+
+    def __call__(self, batch):
+        marker = os.environ["ARTLIB_TEST_KILL_MARKER"]
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(1)
+        return super().__call__(batch)
+
+
+def _ray_processes():
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] in RAY_PROCESSES]
+
+
+@pytest.fixture(scope="module")
+def collection(fixture_paths, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("collection")
+    paths = [str(p) for p in load_image_folder(fixture_paths.imagefolder).image_paths()[:38]]
+    broken = folder / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not a jpeg")
+    paths.append(str(broken))
+    shards = write_path_shards(paths, [f"item-{i}" for i in range(len(paths))], folder / "shards", rows_per_shard=13)
+    network = create_backbone("simple_cnn_tiny")
+    card = EmbedderCard("simple_cnn_tiny", 32, input_normalization(network), pretrained=False)
+    return shards, card, paths
+
+
+def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp_path, monkeypatch):
+    shards, card, paths = collection
+    assert _ray_processes() == [] or pytest.skip("another Ray is running on this machine")
+    monkeypatch.setenv("ARTLIB_TEST_KILL_MARKER", str(tmp_path / "killed"))
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    started = time.monotonic()
+    with ray_session(workers=2):
+        run = embed_collection(shards, card, tmp_path / "out", workers=2, batch_size=4, worker=DiesOnce)
+        assert (tmp_path / "killed").exists()  # a worker did die mid-run
+        report = check_complete(shards, tmp_path / "out")
+        assert report.complete and report.listed == 39 and report.embedded == 38 and report.unreadable == 1
+        assert run.embedded_shards == [s.name for s in shards] and run.images == 38
+        ids, vectors = read_embeddings(tmp_path / "out")
+        assert len(ids) == len(set(ids)) == 38 and vectors.shape[0] == 38
+        network = card.build()  # the same vectors as one painting embedded in this process
+        for i in (0, 17, 37):
+            assert np.allclose(vectors[ids.index(f"item-{i}")], card.embed(network, load_rgb(paths[i]))[0], atol=1e-4)
+        errors = pd.read_parquet(tmp_path / "out" / shards[-1].name)
+        assert errors["error"].str.startswith("unreadable").sum() == 1
+        (tmp_path / "out" / shards[1].name).unlink()  # a job stopped before that shard was written
+        (tmp_path / "out" / shards[2].name).write_bytes(b"PAR1 truncated")
+        before = os.path.getmtime(tmp_path / "out" / shards[0].name)
+        again = embed_collection(shards, card, tmp_path / "out", workers=2, batch_size=4)
+        assert again.skipped_shards == [shards[0].name] and again.embedded_shards == [s.name for s in shards[1:]]
+        assert os.path.getmtime(tmp_path / "out" / shards[0].name) == before
+        assert check_complete(shards, tmp_path / "out").complete
+    assert time.monotonic() - started < 240
+    deadline = time.monotonic() + 20
+    while _ray_processes() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _ray_processes() == []  # the local Ray it started is gone
+
+
+def test_shards_and_completeness_say_what_is_wrong(tmp_path):
+    shards = write_path_shards([f"{i}.jpg" for i in range(5)], None, tmp_path / "s", rows_per_shard=2)
+    assert [s.name for s in shards] == ["shard-00000.parquet", "shard-00001.parquet", "shard-00002.parquet"]
+    assert shard_files(tmp_path / "s") == shards
+    with pytest.raises(FileExistsError):
+        write_path_shards(["a.jpg"], None, tmp_path / "s")
+    with pytest.raises(ValueError, match="unique"):
+        write_path_shards(["a.jpg", "b.jpg"], ["x", "x"], tmp_path / "t")
+    with pytest.raises(FileNotFoundError, match="no shard"):
+        shard_files(tmp_path / "empty")
+    out = tmp_path / "out"
+    out.mkdir()
+    pd.DataFrame({"id": ["0.jpg", "0.jpg", "9.jpg"], "error": [None, None, None]}).to_parquet(out / shards[0].name)
+    report = check_complete(shards, out)
+    assert not report.complete and report.repeated == ["0.jpg"] and report.extra == ["9.jpg"]
+    assert "1.jpg" in report.missing and report.pending_shards == [shards[1].name, shards[2].name]
