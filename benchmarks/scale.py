@@ -1,0 +1,178 @@
+"""A collection past one machine, measured: Ray embedding throughput on real paintings, IVF-PQ on disk at 1M.
+
+    python benchmarks/scale.py                          # 1M vectors, 1 200 real paintings through Ray
+    python benchmarks/scale.py --n 10000000 --memory-mb 1024 --skip-ray    # 10M on disk (25 GB of float16)
+
+1. **Embedding throughput** (``artlib.collection``): the same real WikiArt sample paintings embedded by frozen Lite0
+   at 224 px on a local Ray with 1 worker, then 2 (one thread each), from Parquet shards; images per second.
+2. **The index** (``artlib.retrieval.disk_index``): ``n`` synthetic unit vectors of Lite0's width, clustered like
+   the sample's embeddings (each a real sample embedding plus Gaussian noise in its principal directions), in
+   shards of 100,000; IVF-PQ parameters chosen for ``--memory-mb``; ``nprobe`` tuned on 200 validation queries
+   for recall@10 >= 0.9 against exact search; recall and latency then measured on 500 other queries, one at a
+   time, in a fresh process that only loads the index (``index_rss_mb``: the memory that loading the index and
+   searching it added to that process).
+3. **A paper estimate** of the wall time for 10M real paintings on N machines, from the measured throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from records import ROOT, SAMPLE, write_result
+
+SHARD = 100_000
+SPREAD = 0.35  # the noise around a real embedding, as a share of the sample's spread along each direction
+
+
+def sample_embeddings(cache: Path) -> np.ndarray:
+    """Frozen Lite0 features (224 px, whole painting) of every WikiArt sample painting, from the feature cache."""
+    for key, value in SAMPLE.items():
+        os.environ.setdefault(key, value)
+    from artlib.config import settings
+    from artlib.data.prepare import get_splits
+    from artlib.identity.features import view_features
+
+    cfg = settings()
+    splits = get_splits(cfg)
+    feats = view_features(cfg.feature_backbone, splits, ("whole",), 224, 112, cache=cfg.feature_cache)
+    return np.concatenate([f[:, 0] for f in feats.values()])
+
+
+class Clustered:
+    """Synthetic vectors clustered like ``real``: a real vector plus noise along its principal directions."""
+
+    def __init__(self, real: np.ndarray) -> None:
+        self.real = real.astype(np.float32)
+        centred = self.real - self.real.mean(0)
+        _, s, vt = np.linalg.svd(centred[:4000], full_matrices=False)
+        self.axes = vt[:128].astype(np.float32)
+        self.scale = (SPREAD * s[:128] / np.sqrt(min(len(centred), 4000))).astype(np.float32)
+
+    def draw(self, n: int, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        centres = self.real[rng.integers(0, len(self.real), n)]
+        noise = (rng.standard_normal((n, len(self.scale)), dtype=np.float32) * self.scale) @ self.axes
+        return centres + noise
+
+
+def shards_of(gen: Clustered, n: int, seed: int):
+    for number, start in enumerate(range(0, n, SHARD)):
+        size = min(SHARD, n - start)
+        yield [f"p{start + i}" for i in range(size)], gen.draw(size, seed * 100_000 + number)
+
+
+def measure_in_fresh_process(folder: Path, queries: Path, exact: Path) -> dict:
+    """Load the index in a new Python and measure recall, latency and peak memory there."""
+    code = f"""
+import json, resource, numpy as np, psutil
+from artlib.retrieval.disk_index import DiskIndex
+q, e = np.load({str(queries)!r}), np.load({str(exact)!r}, allow_pickle=True)
+before = psutil.Process().memory_info().rss
+index = DiskIndex.load({str(folder)!r})
+out = index.measure(q, e, k=10)
+out["index_rss_mb"] = (psutil.Process().memory_info().rss - before) / 2**20  # what loading and searching added
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def index_benchmark(n: int, memory_mb: float, real: np.ndarray, folder: Path) -> dict:
+    from artlib.retrieval.disk_index import DiskIndex, choose_params, exact_neighbours
+
+    gen = Clustered(real)
+    params = choose_params(n, real.shape[1], memory_mb=memory_mb)
+    started = time.perf_counter()
+    sample = gen.draw(min(n, 300_000), seed=7)
+    index = DiskIndex.build(sample, shards_of(gen, n, seed=1), params, folder)
+    built = time.perf_counter() - started
+    queries = gen.draw(700, seed=99)
+    started = time.perf_counter()
+    _, exact = exact_neighbours(queries, shards_of(gen, n, seed=1), k=10)
+    exact_seconds = time.perf_counter() - started
+    tuning = index.tune(queries[:200], exact[:200], k=10, target_recall=0.9)
+    np.save(folder / "queries.npy", queries[200:])
+    np.save(folder / "exact.npy", exact[200:])
+    measured = measure_in_fresh_process(folder, folder / "queries.npy", folder / "exact.npy")
+    on_disk = {p.name: round(p.stat().st_size / 2**20, 1) for p in folder.iterdir() if p.suffix != ".npy"}
+    return {
+        "n": n,
+        "dim": real.shape[1],
+        "params": index.card.params,
+        "factory": params.factory,
+        "build_seconds": round(built, 1),
+        "exact_search_seconds_700_queries": round(exact_seconds, 1),
+        "tuning_on_200_validation_queries": tuning.round(4).reset_index().to_dict("records"),
+        "test_500_queries": {k: round(v, 4) for k, v in measured.items()},
+        "index_memory_estimate_mb": round(params.memory_bytes(n, real.shape[1]) / 2**20, 1),
+        "files_mb": on_disk,
+    }
+
+
+def ray_throughput(images: int, workers: tuple[int, ...]) -> dict:
+    from artlib.collection import check_complete, write_path_shards
+    from artlib.collection.ray_embed import embed_collection, ray_session
+    from artlib.config import settings
+    from artlib.data.prepare import get_splits
+    from artlib.models import create_backbone, input_normalization
+    from artlib.retrieval.embedder_card import EmbedderCard
+
+    cfg = settings()
+    paths = [str(p) for p in get_splits(cfg)["train"].image_paths()[:images]]
+    card = EmbedderCard("efficientnet_lite0", 224, input_normalization(create_backbone("efficientnet_lite0")))
+    out: dict = {"images": len(paths), "model": "efficientnet_lite0 at 224 px (pretrained)"}
+    for count in workers:
+        with tempfile.TemporaryDirectory() as folder:
+            shards = write_path_shards(paths, None, Path(folder) / "shards", rows_per_shard=len(paths) // 2 + 1)
+            with ray_session(workers=count):
+                run = embed_collection(shards, card, Path(folder) / "out", workers=count, batch_size=16)
+            report = check_complete(shards, Path(folder) / "out")
+            out[f"{count}_workers"] = {
+                "seconds": round(run.seconds, 1),
+                "images_per_second": round(run.images_per_second, 2),
+                "complete": report.complete,
+            }
+    if len(workers) == 2:
+        a, b = (out[f"{w}_workers"]["images_per_second"] for w in workers)
+        out["speed_up"] = round(b / a, 3)
+    return out
+
+
+def paper_estimate(per_worker: float, workers_per_machine: int = 16, machines: tuple[int, ...] = (1, 4, 16)) -> dict:
+    """Hours to embed 10M paintings, from one worker's measured rate, assuming linear scaling across machines."""
+    rate = per_worker * workers_per_machine
+    return {f"{m} machines x {workers_per_machine} workers": round(10_000_000 / (rate * m) / 3600, 1) for m in machines}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--memory-mb", type=float, default=1024)
+    parser.add_argument("--ray-images", type=int, default=1200)
+    parser.add_argument("--skip-ray", action="store_true")
+    parser.add_argument("--folder", type=Path, default=None, help="where the index goes (default: a temporary one)")
+    args = parser.parse_args()
+    for key, value in SAMPLE.items():
+        os.environ.setdefault(key, value)
+    result: dict = {}
+    if not args.skip_ray:
+        result["ray_embedding"] = ray_throughput(args.ray_images, (1, 2))
+        one = result["ray_embedding"]["1_workers"]["images_per_second"]
+        result["paper_estimate_10M_hours"] = paper_estimate(one)
+    real = sample_embeddings(ROOT / "outputs" / "wikiart_sample" / "cache" / "features")
+    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
+        result[f"index_{args.n}"] = index_benchmark(args.n, args.memory_mb, real, Path(folder) / "index")
+    write_result(f"scale_{args.n}" if args.n != 1_000_000 else "scale", result)
+
+
+if __name__ == "__main__":
+    main()
