@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from records import ROOT, write_result
 
 OPEN = (

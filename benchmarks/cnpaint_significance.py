@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from records import PRETRAINED_PROBS, RESULTS, ROOT, write_result
 
 from artlib.data import load_split_folders, margin_stats
 from artlib.evaluation.significance import compare_classifiers
 from artlib.plots import plot_intervals, save_figure
+
+from records import PRETRAINED_PROBS, RESULTS, ROOT, write_result
 
 REPORTED_ENSEMBLES = {
     "ensemble: Lite1 + Lite2 (seed 0)": "lite1_cnpaint_letterbox_refit+lite2_cnpaint_letterbox_refit",

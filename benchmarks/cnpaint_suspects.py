@@ -18,8 +18,6 @@ import argparse
 import json
 from pathlib import Path
 
-from records import ROOT
-
 from artlib.data import load_split_folders
 from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
@@ -27,6 +25,8 @@ from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
 from artlib.trust.outliers import cleaning_effect, compare_detectors, rank_suspects
+
+from records import ROOT
 
 
 def main() -> None:

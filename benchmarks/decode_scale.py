@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from records import ROOT, write_result
 
 from artlib.data.images import load_rgb
+
+from records import ROOT, write_result
 
 
 def sources(data_root: Path, n: int) -> list[Path]:

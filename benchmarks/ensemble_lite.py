@@ -20,7 +20,6 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
-from records import PRETRAINED_PROBS, ROOT, upsert_row, write_result
 
 from artlib.data import ArtTable, load_split_folders
 from artlib.data.loaders import make_loader
@@ -28,6 +27,8 @@ from artlib.evaluation.metrics import label_metrics
 from artlib.evaluation.significance import accuracy_interval
 from artlib.models import create_model, input_normalization
 from artlib.train import Trainer, load_weights
+
+from records import PRETRAINED_PROBS, ROOT, upsert_row, write_result
 
 
 def run_probabilities(run: str, test: ArtTable, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:

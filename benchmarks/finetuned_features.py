@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from records import ROOT, write_result
 
 from artlib.data.io import load_table
 from artlib.data.loaders import make_loaders
@@ -31,6 +30,8 @@ from artlib.evaluation.results import task_scores
 from artlib.features import fit_frozen_classifier
 from artlib.store import artifacts
 from artlib.train import TrainConfig, Trainer
+
+from records import ROOT, write_result
 
 
 def class_probabilities(model, x: np.ndarray, n_classes: int) -> np.ndarray:

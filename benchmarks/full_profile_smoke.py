@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
 from records import ROOT, write_result
 
 #: The profile's settings this smoke run lowers, and to what.

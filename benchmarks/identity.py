@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 import pandas as pd
+
 from records import ROOT, SAMPLE, write_result
 
 

@@ -14,7 +14,6 @@ import argparse
 import time
 from pathlib import Path
 
-from records import ROOT, write_result
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -26,6 +25,8 @@ from artlib.data.transforms import IMAGENET, INCEPTION
 from artlib.evaluation.metrics import label_metrics
 from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
+
+from records import ROOT, write_result
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import torch
-from records import ROOT, write_result
 from torch.utils.data import DataLoader
 
 from artlib.data import load_split_folders
@@ -25,6 +24,8 @@ from artlib.data.device_augment import DeviceAugment, decode_size, decode_transf
 from artlib.data.transforms import train_transform
 from artlib.store.resized_images import build_resized_cache
 from artlib.utils import resolve_device
+
+from records import ROOT, write_result
 
 
 def images_per_second(table, transform, workers: int, batch_size: int, limit: int) -> float:

@@ -19,7 +19,7 @@ and averaged over ``--tta-views`` with their mirror images. Results go to
 outputs/benchmarks/pretrained_lite_runs.json (one entry per run), the misclassified test images to
 outputs/runs/<run>/<run>_errors.csv/.png and the test probabilities to outputs/benchmarks/pretrained_lite_test_probs.npz
 (keys ``<run>/...``, for benchmarks/ensemble_lite.py); the scored model with its card to
-outputs/checkpoints/<run>/classifier.pt (``python -m artlib.inference`` classifies new images with it).
+outputs/checkpoints/<run>/classifier.pt (``artlib-predict`` classifies new images with it).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from records import PRETRAINED_PROBS, ROOT, pretrained_and_loaders, write_run
 from torch.utils.data import DataLoader
 
 from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
@@ -45,6 +44,8 @@ from artlib.plots import plot_image_grid, save_figure
 from artlib.store.artifacts import save_model_file
 from artlib.train import Predictions, TrainConfig, Trainer, fine_tuning_trainer
 from artlib.utils import seed_everything
+
+from records import PRETRAINED_PROBS, ROOT, pretrained_and_loaders, write_run
 
 
 def load(dataset: str, data_root: Path, seed: int, refit: bool = False):

@@ -22,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from records import ROOT, pretrained_and_loaders, write_result
 
 from artlib.config import settings
 from artlib.data.prepare import get_splits
 from artlib.train import TrainConfig, fine_tuning_trainer, inverse_frequency_weights
 from artlib.utils import seed_everything
+
+from records import ROOT, pretrained_and_loaders, write_result
 
 SHARED = ROOT.parent / "shared"
 

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from records import ROOT, SAMPLE, write_result
 
 SHARD = 100_000

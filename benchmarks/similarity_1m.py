@@ -16,9 +16,10 @@ import time
 
 import faiss
 import numpy as np
-from records import write_result
 
 from artlib.retrieval import SimilarityIndex, normalize
+
+from records import write_result
 
 
 def main() -> None:

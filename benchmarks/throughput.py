@@ -17,9 +17,10 @@ import time
 
 import torch
 import torch.nn as nn
-from records import write_result
 
 from artlib.models import create_model
+
+from records import write_result
 
 MODELS = {
     "torchvision resnet50 (reference)": ("tv_resnet50", {}),

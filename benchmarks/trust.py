@@ -19,7 +19,6 @@ import os
 import time
 
 import numpy as np
-from records import SAMPLE, write_result
 
 from artlib.config import settings
 from artlib.data.derived import same_artist_tables
@@ -30,6 +29,8 @@ from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
 from artlib.trust.evaluation import auroc_interval
 from artlib.trust.pair_calibration import calibrate_same_artist
+
+from records import SAMPLE, write_result
 
 
 def _plain(table) -> dict:

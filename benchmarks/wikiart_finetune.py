@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from records import RESULTS, ROOT, pretrained_and_loaders, write_run
 
 from artlib.config import portable_path, settings
 from artlib.data import ArtTable
@@ -44,6 +43,8 @@ from artlib.train import (
     unfreezing_of,
 )
 from artlib.utils import seed_everything
+
+from records import RESULTS, ROOT, pretrained_and_loaders, write_run
 
 SHARED = ROOT.parent / "shared"
 

@@ -24,9 +24,10 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from records import ROOT, write_result
 
 from artlib.config import portable_path
+
+from records import ROOT, write_result
 
 SHARED = ROOT.parent / "shared"
 RUNS = ROOT / "outputs" / "wikiart_intersection"

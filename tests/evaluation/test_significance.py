@@ -44,7 +44,7 @@ def test_macro_f1_is_scikit_learns():
 
 
 def test_an_answer_that_names_no_class_is_a_miss_not_a_class():
-    """"not a painting" (coded -1) lowers the true class's recall, and adds no class with F1 0 to the average."""
+    """ "not a painting" (coded -1) lowers the true class's recall, and adds no class with F1 0 to the average."""
     rng = np.random.default_rng(1)
     for _ in range(100):
         y_true = rng.integers(0, 4, 30)
