@@ -73,7 +73,7 @@ def shards_of(gen: Clustered, n: int, seed: int):
 def measure_in_fresh_process(folder: Path, queries: Path, exact: Path) -> dict:
     """Load the index in a new Python and measure recall, latency and peak memory there."""
     code = f"""
-import json, resource, numpy as np, psutil
+import json, resource, numpy as np, psutil, faiss, pandas
 from artlib.retrieval.disk_index import DiskIndex
 q, e = np.load({str(queries)!r}), np.load({str(exact)!r}, allow_pickle=True)
 before = psutil.Process().memory_info().rss
@@ -83,7 +83,9 @@ out["index_rss_mb"] = (psutil.Process().memory_info().rss - before) / 2**20  # w
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"measuring the index failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -160,7 +162,9 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=float, default=1024)
     parser.add_argument("--ray-images", type=int, default=1200)
     parser.add_argument("--skip-ray", action="store_true")
-    parser.add_argument("--folder", type=Path, default=None, help="where the index goes (default: a temporary one)")
+    parser.add_argument(
+        "--folder", type=Path, default=None, help="where the index goes, kept (default: a temporary folder)"
+    )
     args = parser.parse_args()
     for key, value in SAMPLE.items():
         os.environ.setdefault(key, value)
@@ -170,8 +174,11 @@ def main() -> None:
         one = result["ray_embedding"]["1_workers"]["images_per_second"]
         result["paper_estimate_10M_hours"] = paper_estimate(one)
     real = sample_embeddings(ROOT / "outputs" / "wikiart_sample" / "cache" / "features")
-    with tempfile.TemporaryDirectory(dir=args.folder) as folder:
-        result[f"index_{args.n}"] = index_benchmark(args.n, args.memory_mb, real, Path(folder) / "index")
+    if args.folder is not None:  # kept for a look afterwards
+        result[f"index_{args.n}"] = index_benchmark(args.n, args.memory_mb, real, args.folder)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            result[f"index_{args.n}"] = index_benchmark(args.n, args.memory_mb, real, Path(folder) / "index")
     write_result(f"scale_{args.n}" if args.n != 1_000_000 else "scale", result)
 
 

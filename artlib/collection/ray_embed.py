@@ -14,7 +14,9 @@ cluster: ``ray start --head`` on one machine, ``ray start --address HEAD:6379`` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -28,6 +30,7 @@ import pandas as pd
 
 from ..retrieval.embedder_card import EmbedderCard
 from ..utils.files import atomic_write
+from ..utils.quiet import quiet_native_output
 from .shards import read_ids
 
 log = logging.getLogger(__name__)
@@ -50,7 +53,8 @@ def ray_session(workers: int = 2, address: str | None = None) -> Iterator[Any]:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if not address:
             options["num_cpus"] = workers
-        ray.init(address=address, **options)
+        with quiet_native_output():  # its start-up notices; a failed start still raises
+            ray.init(address=address, **options)
     try:
         yield ray
     finally:
@@ -165,6 +169,7 @@ def embed_collection(
     out.mkdir(parents=True, exist_ok=True)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False  # one bar over shards instead of one per operator
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # not three lines per shard in a notebook
     run, started = EmbedRun(), time.perf_counter()
     pending = [shard for shard in shards if not shard_done(shard, out)]
     run.skipped_shards = [shard.name for shard in shards if shard not in pending]
@@ -174,20 +179,23 @@ def embed_collection(
         rows = pd.read_parquet(shard, columns=["id", "path"]).astype(str)
         listed = rows["id"]
         # the shard's rows go in from the driver: a read task would wait for a CPU that the workers hold
-        blocks = np.array_split(np.arange(len(rows)), max(1, min(4 * workers, len(rows) // batch_size)))
-        embedded = (
-            ray.data.from_pandas([rows.iloc[b] for b in blocks if len(b)])
-            .map_batches(
-                worker,
-                fn_constructor_kwargs={"card": card.to_dict(), "threads": threads_per_worker},
-                batch_size=batch_size,
-                batch_format="numpy",
-                compute=ray.data.ActorPoolStrategy(size=workers),
-                num_cpus=threads_per_worker,
-                num_gpus=gpus_per_worker,
-            )
-            .to_pandas()
-        )  # Ray Data restarts a killed worker and retries its batch (its actors' default)
+        wanted = max(workers, min(4 * workers, math.ceil(len(rows) / batch_size)))  # every worker gets blocks
+        blocks = np.array_split(np.arange(len(rows)), max(1, min(wanted, len(rows))))
+        quiet = quiet_native_output() if not progress else contextlib.nullcontext()
+        with quiet:  # without a progress bar, Ray's native messages stay out of a notebook (errors still raise)
+            embedded = (
+                ray.data.from_pandas([rows.iloc[b] for b in blocks if len(b)])
+                .map_batches(
+                    worker,
+                    fn_constructor_kwargs={"card": card.to_dict(), "threads": threads_per_worker},
+                    batch_size=batch_size,
+                    batch_format="numpy",
+                    compute=ray.data.ActorPoolStrategy(size=workers),
+                    num_cpus=threads_per_worker,
+                    num_gpus=gpus_per_worker,
+                )
+                .to_pandas()
+            )  # Ray Data restarts a killed worker and retries its batch (its actors' default)
         _write_shard(embedded, listed, out / shard.name)
         failed = int(embedded["error"].notna().sum())
         if failed:

@@ -22,6 +22,7 @@ recall measured.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -33,7 +34,10 @@ import numpy as np
 import pandas as pd
 
 from ..utils.files import atomic_write
+from ..utils.quiet import quiet_native_output
 from .index import _faiss, normalize
+
+log = logging.getLogger(__name__)
 
 #: bytes per painting a PQ code may take (FAISS's fast PQ sizes)
 CODE_SIZES = (8, 16, 24, 32, 48, 64, 96, 128)
@@ -164,7 +168,10 @@ class DiskIndex:
         rng = np.random.default_rng(seed)
         used = sample[rng.choice(len(sample), min(len(sample), 256 * params.nlist, 300_000), replace=False)]
         trained = faiss.index_factory(dim, params.factory)
-        trained.train(used)
+        if len(used) < 39 * max(params.nlist, 256):
+            log.info("training on %d vectors; FAISS asks for 39 per centroid (coarser codes with fewer)", len(used))
+        with quiet_native_output():  # FAISS prints a warning per sub-quantizer to stderr
+            trained.train(used)
         empty = folder / "trained.index"
         faiss.write_index(trained, str(empty))
         parts, ids, offset = [], [], 0
@@ -185,7 +192,8 @@ class DiskIndex:
         if not parts:
             raise ValueError("no shards to index")
         merged = faiss.read_index(str(empty))
-        merge_ondisk(merged, parts, str(folder / "lists.ivfdata"))
+        with quiet_native_output():  # "resizing lists.ivfdata to ..."
+            merge_ondisk(merged, parts, str(folder / "lists.ivfdata"))
         merged.ntotal = faiss.extract_index_ivf(merged).ntotal = offset
         faiss.write_index(merged, str(folder / "index.faiss"))
         for part_path in parts:
@@ -196,7 +204,8 @@ class DiskIndex:
             raise ValueError("ids must be unique across shards")
         pd.DataFrame({"id": all_ids}).to_parquet(folder / "ids.parquet", index=False)
         card = IndexCard(asdict(params), offset, dim, len(parts), embedder=embedder)
-        out = cls(faiss.read_index(str(folder / "index.faiss")), all_ids, card, folder)
+        with quiet_native_output():
+            out = cls(faiss.read_index(str(folder / "index.faiss")), all_ids, card, folder)
         out.save_card()
         return out
 
@@ -216,7 +225,8 @@ class DiskIndex:
             card = IndexCard(**json.loads((folder / "card.json").read_text(encoding="utf-8")))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{folder / 'card.json'} is damaged ({exc}): build the index again") from exc
-        index = faiss.read_index(str(folder / "index.faiss"), faiss.IO_FLAG_ONDISK_SAME_DIR)
+        with quiet_native_output():  # "IO_FLAG_ONDISK_SAME_DIR: updating ondisk filename ..."
+            index = faiss.read_index(str(folder / "index.faiss"), faiss.IO_FLAG_ONDISK_SAME_DIR)
         ids = pd.read_parquet(folder / "ids.parquet")["id"].astype(str).to_numpy()
         stored = (folder / "vectors.f16").stat().st_size // (2 * max(card.dim, 1))
         if len({index.ntotal, len(ids), card.count, stored}) != 1 or index.d != card.dim:

@@ -74,7 +74,7 @@ def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp
         assert again.skipped_shards == [shards[0].name] and again.embedded_shards == [s.name for s in shards[1:]]
         assert os.path.getmtime(tmp_path / "out" / shards[0].name) == before
         assert check_complete(shards, tmp_path / "out").complete
-    assert time.monotonic() - started < 240
+    assert time.monotonic() - started < 600  # bounded, even on a busy 2-core machine
     deadline = time.monotonic() + 20
     while _ray_processes() and time.monotonic() < deadline:
         time.sleep(0.5)
