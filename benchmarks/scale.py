@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from records import ROOT, SAMPLE, write_result
+from records import RESULTS, ROOT, SAMPLE, write_result
 
 SHARD = 100_000
 SPREAD = 0.35  # the noise around a real embedding, as a share of the sample's spread along each direction
@@ -163,11 +163,25 @@ def main() -> None:
     parser.add_argument("--ray-images", type=int, default=1200)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument(
+        "--remeasure", type=Path, default=None, help="measure a kept index folder again (on a quiet machine)"
+    )
+    parser.add_argument(
         "--folder", type=Path, default=None, help="where the index goes, kept (default: a temporary folder)"
     )
     args = parser.parse_args()
     for key, value in SAMPLE.items():
         os.environ.setdefault(key, value)
+    if args.remeasure is not None:  # the same index and queries: recall, latency and memory again
+        path = RESULTS / "scale.json"
+        result = json.loads(path.read_text())
+        folder = args.remeasure
+        result[f"index_{args.n}"]["test_500_queries"] = {
+            k: round(v, 4)
+            for k, v in measure_in_fresh_process(folder, folder / "queries.npy", folder / "exact.npy").items()
+        }
+        result.pop("measured_on", None)
+        write_result("scale", result)
+        return
     result: dict = {}
     if not args.skip_ray:
         result["ray_embedding"] = ray_throughput(args.ray_images, (1, 2))
