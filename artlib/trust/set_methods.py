@@ -12,6 +12,7 @@ small. All three hold the same marginal guarantee.
 from __future__ import annotations
 
 import logging
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -64,8 +65,10 @@ def method_sets(
     model = SplitConformalClassifier(
         estimator=estimator, confidence_level=coverage, conformity_score=method, prefit=True, random_state=seed
     )
-    model.conformalize(rows[: len(cal_probs)], np.asarray(cal_labels).astype(np.int64))
-    _, sets = model.predict_set(rows[len(cal_probs) :])
+    with warnings.catch_warnings():  # "fewer labels than the training data": the calibration split's sampling
+        warnings.filterwarnings("ignore", message=".*less labels than your training dataset.*")
+        model.conformalize(rows[: len(cal_probs)], np.asarray(cal_labels).astype(np.int64))
+        _, sets = model.predict_set(rows[len(cal_probs) :])
     return np.asarray(sets[:, :, 0], dtype=bool)
 
 
