@@ -151,6 +151,16 @@ def plot_history(history: pd.DataFrame, metrics: Sequence[str] | None = None) ->
     return fig
 
 
+def plot_runs(histories: dict[str, pd.DataFrame], metric: str = "val_macro_f1", title: str = "") -> plt.Figure:
+    """One validation metric against the epoch for several training runs (one line each)."""
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, history in histories.items():
+        ax.plot(history["epoch"], history[metric], marker="o", label=name)
+    ax.set(xlabel="epoch", ylabel=metric.replace("val_", "validation ").replace("_", " "), title=title)
+    ax.legend()
+    return fig
+
+
 def plot_confusion_matrix(
     cm: np.ndarray, class_names: Sequence[str], normalize: bool = True, title: str = "", max_classes: int = 40
 ) -> plt.Figure:

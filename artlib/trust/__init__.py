@@ -19,7 +19,13 @@ from .calibration import (
     negative_log_likelihood,
     reliability_bins,
 )
-from .classifier_trust import OPEN_TASKS, classifier_trust_report, fit_classifier_trust, split_predictions
+from .classifier_trust import (
+    OPEN_TASKS,
+    classifier_set_methods,
+    classifier_trust_report,
+    fit_classifier_trust,
+    split_predictions,
+)
 from .conformal import conformal_threshold, prediction_sets, set_coverage
 from .evaluation import headline, task_trust_report
 from .open_set import OpenSetBank, OpenSetRule, fit_open_set, knn_similarity
@@ -28,6 +34,7 @@ from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 __all__ = [
     "OPEN_TASKS",
     "OpenSetBank",
+    "classifier_set_methods",
     "classifier_trust_report",
     "fit_classifier_trust",
     "headline",

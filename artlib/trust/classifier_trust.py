@@ -1,7 +1,7 @@
 """A trained classifier's trust, fitted and measured in one place (notebook 08, ``benchmarks/trust.py``).
 
 preds = {s: split_predictions(trainer, splits[s], card) for s in ("train", "val", "test")}
-made_up = made_up_features(embed_made_up(Classifier(model, card).image_features))   # made-up non-paintings
+made_up = embed_made_up(Classifier(model, card).image_features)                     # made-up non-paintings
 bank = fit_classifier_trust(card, preds["val"], preds["train"], made_up=made_up, calibration=preds["calibration"])
 report = classifier_trust_report(card, preds["test"], bank)         # one row per task, with 95 % intervals
 artifacts.save_model(cfg, "classifier", trainer.model, card, bank)
@@ -17,7 +17,7 @@ import pandas as pd
 from .conformal import needed_rows
 from .evaluation import task_trust_report
 from .open_set import OpenSetBank
-from .painting_check import fit_painting_check
+from .painting_check import MadeUp, fit_painting_check, made_up_features
 from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 
 if TYPE_CHECKING:
@@ -55,15 +55,15 @@ def fit_classifier_trust(
     coverage: float = DEFAULT_COVERAGE,
     known_recall: float = 0.9,
     open_tasks: tuple[str, ...] = OPEN_TASKS,
-    made_up: np.ndarray | None = None,
+    made_up: np.ndarray | dict[str, MadeUp] | None = None,
     calibration: Predictions | None = None,
 ) -> OpenSetBank | None:
     """Fit every task's temperature, conformal threshold and (for ``open_tasks``) open-set rule on the validation
     predictions, store them in ``card.trust``, and return the bank of training features the k-NN open-set rules
     need (None without ``train`` predictions or an open task). With ``made_up`` (the model's features of made-up
-    non-paintings, :func:`.painting_check.embed_made_up`) and the features of both splits, also fit the card's
-    "not a painting" check (``card.painting``). ``calibration``: predictions of paintings held out of validation
-    (:func:`.calibration_split.hold_out_calibration`), which alone fit the prediction sets."""
+    non-paintings, or :func:`.painting_check.embed_made_up`'s record of them) and the features of both splits,
+    also fit the card's "not a painting" check (``card.painting``). ``calibration``: predictions of paintings held
+    out of validation (:func:`.calibration_split.hold_out_calibration`), which alone fit the prediction sets."""
     opened = [t for t in card.classes if t in open_tasks]
     bank = None
     if train is not None and train.embeddings is not None and opened:
@@ -83,6 +83,7 @@ def fit_classifier_trust(
         )
         card.trust[task] = trust.to_dict()
     if made_up is not None and train is not None and train.embeddings is not None and val.embeddings is not None:
+        made_up = made_up_features(made_up) if isinstance(made_up, dict) else made_up
         card.painting = fit_painting_check(train.embeddings, val.embeddings, made_up).to_dict()
     rules = [TaskTrust.from_dict(t).open_set for t in card.trust.values()]
     return bank if any(rule is not None and rule.needs_bank for rule in rules) else None
