@@ -44,7 +44,18 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray, bins: int 
 def _confidence_bins(probs: np.ndarray, labels: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each row's top probability, whether its top class is right, and its bin ``(k/bins, (k+1)/bins]``."""
     confidence, correct = probs.max(1), (probs.argmax(1) == labels).astype(np.float64)
-    return confidence, correct, np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    return confidence, correct, _bin_of(confidence, bins)
+
+
+def _bin_of(confidence: np.ndarray, bins: int) -> np.ndarray:
+    """Each confidence's equal-width bin ``(k/bins, (k+1)/bins]``."""
+    return np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+
+
+def _drawn_labels(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One label per row drawn from the row's own probabilities (what a perfectly calibrated model's test set is)."""
+    cumulative = np.cumsum(probs / probs.sum(1, keepdims=True), 1)
+    return (rng.random((len(probs), 1)) > cumulative).sum(1).clip(0, probs.shape[1] - 1)
 
 
 def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: int = 0) -> tuple[float, float]:
@@ -55,11 +66,7 @@ def ece_floor(probs: np.ndarray, bins: int = ECE_BINS, draws: int = 200, seed: i
     if not len(probs):
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    cumulative = np.cumsum(probs / probs.sum(1, keepdims=True), 1)
-    values = []
-    for _ in range(draws):
-        labels = (rng.random((len(probs), 1)) > cumulative).sum(1).clip(0, probs.shape[1] - 1)
-        values.append(expected_calibration_error(probs, labels, bins))
+    values = [expected_calibration_error(probs, _drawn_labels(probs, rng), bins) for _ in range(draws)]
     return float(np.mean(values)), float(np.quantile(values, 0.95))
 
 
@@ -79,7 +86,7 @@ def detectable_miscalibration(
     if probs.ndim != 2 or not len(probs):
         return float("nan")
     confidence = probs.max(1)
-    which = np.clip(np.ceil(confidence * bins).astype(np.int64) - 1, 0, bins - 1)
+    which = _bin_of(confidence, bins)
     rng = np.random.default_rng(seed)
 
     def eces(truth: np.ndarray) -> np.ndarray:
@@ -119,11 +126,7 @@ def calibration_test(probs: np.ndarray, labels: np.ndarray, draws: int = 500, se
         return float("nan")
     observed = expected_calibration_error(probs, labels)
     rng = np.random.default_rng(seed)
-    cumulative = np.cumsum(probs / probs.sum(1, keepdims=True), 1)
-    drawn = [
-        expected_calibration_error(probs, (rng.random((len(probs), 1)) > cumulative).sum(1).clip(0, probs.shape[1] - 1))
-        for _ in range(draws)
-    ]
+    drawn = [expected_calibration_error(probs, _drawn_labels(probs, rng)) for _ in range(draws)]
     return float((1 + sum(d >= observed for d in drawn)) / (1 + draws))
 
 

@@ -141,8 +141,9 @@ def mirrored_maps(
 ) -> np.ndarray:
     """The maps of ``classes`` on ``images`` and on their mirror images (flipped back), averaged: the explanation
     of an answer that averages the two. Rescaled to [0, 1] per image."""
-    direct, _ = class_activation_maps(model, images, task, classes, method)
-    mirrored, _ = class_activation_maps(model, torch.flip(images, dims=[-1]), task, classes, method)
+    layer = cam_layer(model, min(images.shape[-2:]))  # found once (a probe forward pass) for both
+    direct, _ = class_activation_maps(model, images, task, classes, method, layer)
+    mirrored, _ = class_activation_maps(model, torch.flip(images, dims=[-1]), task, classes, method, layer)
     heat = (direct + mirrored[:, :, ::-1]) / 2
     top = heat.reshape(len(heat), -1).max(1).reshape(-1, 1, 1)
     return np.where(top > 0, heat / np.maximum(top, 1e-12), heat).astype(np.float32)
