@@ -68,6 +68,17 @@ def class_coverage(sets: np.ndarray, labels: np.ndarray, classes: int | None = N
         return np.bincount(labels, weights=hit, minlength=classes) / np.where(counts > 0, counts, np.nan)
 
 
+def worst_class(sets: np.ndarray, labels: np.ndarray, min_rows: int = 5) -> tuple[float, int]:
+    """The lowest coverage of a class with at least ``min_rows`` rows, and that class (NaN and -1 when none has)."""
+    labels = np.asarray(labels).astype(np.int64)
+    per_class = class_coverage(sets, labels)
+    per_class[np.bincount(labels, minlength=sets.shape[1]) < min_rows] = np.nan
+    if not np.isfinite(per_class).any():
+        return float("nan"), -1
+    worst = int(np.nanargmin(per_class))
+    return float(per_class[worst]), worst
+
+
 def coverage_band(n: int, coverage: float, mass: float = 0.95) -> tuple[float, float]:
     """The range that test coverage takes over draws of ``n`` calibration rows (Vovk 2012: coverage given the
     calibration set is Beta(n + 1 - l, l), ``l = floor((n + 1)(1 - coverage))``), holding ``mass`` of it; (1, 1)

@@ -28,7 +28,7 @@ from .calibration import (
     expected_calibration_error,
     negative_log_likelihood,
 )
-from .conformal import class_coverage, coverage_band, set_coverage
+from .conformal import coverage_band, set_coverage, worst_class
 from .open_set import OpenSetBank
 from .selective import aurc
 from .task_trust import TaskTrust
@@ -129,11 +129,7 @@ def task_trust_report(
         calibration_rows = int(trust.fitted_on.get("sets", trust.fitted_on.get("labelled", 0)))
         fitted_rows = calibration_rows if trust.set_threshold is not None else 0
         out["coverage_band_low"], out["coverage_band_high"] = coverage_band(fitted_rows, trust.coverage)
-        per_class = class_coverage(sets, y, calibrated.shape[1])
-        per_class[np.bincount(y, minlength=calibrated.shape[1]) < 5] = np.nan
-        finite = np.isfinite(per_class)
-        out["worst_class_coverage"] = float(np.nanmin(per_class)) if finite.any() else float("nan")
-        out["worst_class"] = int(np.nanargmin(np.where(finite, per_class, np.inf))) if finite.any() else -1
+        out["worst_class_coverage"], out["worst_class"] = worst_class(sets, y)
         right = calibrated.argmax(1) == y  # selective prediction: the error when the least sure are left out
         put_interval(out, "aurc", rows_interval(lambda r: aurc(calibrated[r].max(1), right[r]), len(y), seed=seed))
     if trust.open_set is not None and (~known).sum() >= 2 and known.sum() >= 2:

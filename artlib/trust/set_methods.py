@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .conformal import class_coverage
+from .conformal import worst_class
 from .evaluation import put_interval, share_interval
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ def set_methods_report(
     with enough test rows (at least 5); a method the calibration rows cannot fit (RAPS splits them by class, so
     it needs two of each) gets a ``note`` saying why, and no figures."""
     labels = np.asarray(test_labels).astype(np.int64)
-    counts = np.bincount(labels, minlength=np.asarray(test_probs).shape[1])
     rows: dict[str, dict] = {}
     for method in methods:
         try:
@@ -97,8 +96,6 @@ def set_methods_report(
         out: dict = {"note": ""}
         put_interval(out, "coverage", share_interval(sets[np.arange(len(labels)), labels], seed))
         put_interval(out, "set_size", share_interval(sets.sum(1), seed))
-        per_class = class_coverage(sets, labels)
-        per_class[counts < 5] = np.nan
-        out["worst_class_coverage"] = float(np.nanmin(per_class)) if np.isfinite(per_class).any() else float("nan")
+        out["worst_class_coverage"] = worst_class(sets, labels)[0]
         rows[method] = out
     return pd.DataFrame.from_dict(rows, orient="index")
