@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..utils.files import atomic_write
 from ..utils.quiet import quiet_native_output
-from .index import _faiss, normalize
+from .index import _faiss, checked_queries, normalize
 
 log = logging.getLogger(__name__)
 
@@ -248,11 +248,7 @@ class DiskIndex:
 
     def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """``(similarities, ids)`` of the ``k`` nearest paintings of each query row (approximate cosine)."""
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
-        queries = normalize(np.atleast_2d(queries))
-        if queries.shape[1] != self.card.dim:
-            raise ValueError(f"query has {queries.shape[1]} dims, index has {self.card.dim}")
+        queries = checked_queries(queries, k, self.card.dim)
         rerank = int(self.card.params.get("rerank", 0))
         distances, positions = self.index.search(queries, min(k * max(rerank, 1), len(self)))
         sims = (1 - distances / 2).astype(np.float32)  # squared L2 of unit vectors -> cosine

@@ -46,6 +46,18 @@ def normalize(x: np.ndarray) -> np.ndarray:
     return x / norms
 
 
+def checked_queries(queries: np.ndarray, k: int, dim: int) -> np.ndarray:
+    """``queries`` as unit rows of width ``dim``, refused (with ``k``) when they cannot be searched."""
+    if not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    queries = np.atleast_2d(queries)
+    if queries.shape[0] == 0:
+        raise ValueError("empty query")
+    if queries.shape[1] != dim:
+        raise ValueError(f"query has {queries.shape[1]} dims, index has {dim}")
+    return normalize(queries)
+
+
 class SimilarityIndex:
     """Cosine nearest-neighbour search over ``vectors`` labelled by ``ids``."""
 
@@ -99,15 +111,7 @@ class SimilarityIndex:
         return len(self.ids)
 
     def _checked_queries(self, queries: np.ndarray, k: int) -> np.ndarray:
-        """``queries`` as unit rows of the index's dimension, refused (with ``k``) when they cannot be searched."""
-        if not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
-        queries = np.atleast_2d(queries)
-        if queries.shape[0] == 0:
-            raise ValueError("empty query")
-        if queries.shape[1] != self.dim:
-            raise ValueError(f"query has {queries.shape[1]} dims, index has {self.dim}")
-        return normalize(queries)
+        return checked_queries(queries, k, self.dim)
 
     def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """``(similarities, positions)`` of the ``k`` nearest stored vectors for each query row."""
