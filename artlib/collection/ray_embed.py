@@ -71,20 +71,19 @@ class ShardEmbedder:
         torch.set_num_threads(threads)
         self.card = EmbedderCard.from_dict(card)
         self.network = self.card.build()
+        self.transform = self.card.transform()  # built once per worker, not per batch
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
 
         from ..data.images import ImageLoadError, load_rgb
-        from ..data.tta import views_transform
         from ..models import embed_with
 
-        transform = views_transform((self.card.fit,), self.card.image_size, self.card.normalization)
         tensors: list[Any] = []
         errors: list[str | None] = []
         for path in batch["path"]:
             try:
-                tensors.append(transform(image=load_rgb(str(path)))["image"])
+                tensors.append(self.transform(image=load_rgb(str(path)))["image"])
                 errors.append(None)
             except (ImageLoadError, OSError, ValueError) as exc:
                 tensors.append(None)

@@ -69,8 +69,12 @@ class EmbedderCard:
             torch.manual_seed(0)
             return create_backbone(self.model).eval()
 
+    def transform(self) -> Any:
+        """The evaluation transform of the card's input (its fit, size and normalisation)."""
+        return views_transform((self.fit,), self.image_size, self.normalization)
+
     @torch.no_grad()
     def embed(self, network: nn.Module, image: np.ndarray) -> np.ndarray:
         """Raw ``(1, dim)`` features of one decoded RGB image by ``network`` (:meth:`build`), as the index's."""
-        x = views_transform((self.fit,), self.image_size, self.normalization)(image=image)["image"]
+        x = self.transform()(image=image)["image"]
         return embed_with(network, x[None]).float().numpy()
