@@ -35,7 +35,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .utils.paths import checkout_root as checkout_root  # re-exported: where artlib runs from
+from .utils.paths import project_root
+
 log = logging.getLogger(__name__)
+
 
 #: Registered model names by role, for each ``model_scale``: the notebooks ask ``cfg.architecture(role)``.
 ARCHITECTURES = {
@@ -58,17 +62,6 @@ ARCHITECTURES = {
 }
 #: The pretrained backbone of metric learning, frozen features and Siamese heads (``pretrained_backbones``).
 PRETRAINED_BACKBONE = "efficientnet_lite0"
-
-
-def checkout_root() -> Path | None:
-    """The artlib checkout this package runs from (an editable install), or None (an installed package)."""
-    here = Path(__file__).resolve().parents[1]
-    return here if (here / "pyproject.toml").is_file() and (here / "notebooks").is_dir() else None
-
-
-def project_root() -> Path:
-    """The artlib checkout (editable install) or, failing that, the working directory."""
-    return checkout_root() or Path.cwd()
 
 
 def default_outputs() -> Path:

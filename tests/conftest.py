@@ -18,6 +18,14 @@ def fixture_paths(tmp_path_factory):
     return make_fixture(tmp_path_factory.mktemp("fixture"))
 
 
+@pytest.fixture(scope="module")
+def folder(fixture_paths):
+    """The fixture's ImageFolder collection (tests of the classifier, its card and the artlib-predict command)."""
+    from artlib.data import load_image_folder
+
+    return load_image_folder(fixture_paths.imagefolder)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The real data folder beside the checkout; tests using it skip when it is absent."""

@@ -1,9 +1,15 @@
-"""The package layout docs/guide.md draws is the one the code has: every subpackage listed, and the
-subpackages each one uses (imports, lazy ones included) as the table says."""
+"""The floors are enforced (the import-linter contract in pyproject.toml holds on the code), and the package
+layout docs/guide.md draws is the one the code and the contract have: every subpackage on its floor, and the
+subpackages each one uses (imports, lazy ones included; annotation-only ones left out) as the table says."""
 
 import ast
 import re
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 #: used by every layer, left out of the table's "uses" column
@@ -24,8 +30,15 @@ def actual_uses() -> dict[str, set[str]]:
         if me is None:
             continue
         found = uses.setdefault(me, set())
-        for node in ast.walk(ast.parse(path.read_text())):
-            if not isinstance(node, ast.ImportFrom):
+        tree = ast.parse(path.read_text())
+        annotations_only = {  # imports under ``if TYPE_CHECKING:`` (the contract exempts them too)
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or id(node) in annotations_only:
                 continue
             if node.level:
                 target = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
@@ -40,18 +53,46 @@ def actual_uses() -> dict[str, set[str]]:
     return uses
 
 
-def drawn_uses() -> dict[str, set[str]]:
+def guide_rows() -> dict[str, tuple[int, set[str]]]:
+    """Each subpackage of the guide's table: its floor and what it uses."""
     text = (ROOT / "docs" / "guide.md").read_text()
     table = text.split("## The package at a glance", 1)[1].split("\n## ", 1)[0]
     drawn = {}
     for line in table.splitlines():
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) != 3 or not cells[0].startswith("`"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not cells[1].startswith("`"):
             continue
-        uses = set(re.findall(r"`(\w+)`", cells[2]))
-        for name in re.findall(r"`(\w+)`", cells[0]):
-            drawn[name] = uses
+        for name in re.findall(r"`(\w+)`", cells[1]):
+            drawn[name] = (int(cells[0]), set(re.findall(r"`(\w+)`", cells[3])))
     return drawn
+
+
+def drawn_uses() -> dict[str, set[str]]:
+    return {name: uses for name, (_, uses) in guide_rows().items()}
+
+
+def contract_floors() -> dict[str, int]:
+    """Each subpackage's floor in pyproject.toml's layers contract (0: the ground floor)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (layers,) = [c["layers"] for c in config["contracts"] if c["type"] == "layers"]
+    return {name.strip(): floor for floor, layer in enumerate(reversed(layers)) for name in layer.split("|")}
+
+
+def test_the_floors_contract_holds_on_the_code():
+    if shutil.which("lint-imports") is None:
+        pytest.skip("import-linter is not installed (the dev extra)")
+    done = subprocess.run(["lint-imports"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "1 kept, 0 broken" in done.stdout
+
+
+def test_every_subpackage_stands_on_the_floor_the_guide_draws():
+    floors = contract_floors()
+    subpackages = {p.stem for p in (ROOT / "artlib").iterdir() if (p / "__init__.py").exists() or (
+        p.suffix == ".py" and p.stem != "__init__")}  # fmt: skip
+    assert subpackages == set(floors), f"subpackages outside the contract: {sorted(subpackages ^ set(floors))}"
+    drawn = {name: floor for name, (floor, _) in guide_rows().items()}
+    assert drawn == floors, {n: (drawn.get(n), floors[n]) for n in floors if drawn.get(n) != floors[n]}
 
 
 def test_the_guide_draws_every_subpackage_and_what_it_uses():

@@ -19,6 +19,7 @@ from ..inference.classifier import Classifier
 from ..store import artifacts
 
 if TYPE_CHECKING:
+    from ..collection.large import LargeCollection
     from ..identity.model import IdentityModel
     from ..models.siamese import SiameseNet
 
@@ -58,6 +59,7 @@ class Artefacts:
     identity: IdentityModel | None = None  # who painted it, and the same-painter value (notebook 11b)
     map: SavedTable | None = None
     suspects: SavedTable | None = None
+    large: LargeCollection | None = None  # notebook 15's disk index and catalogue (browsed when no image index)
 
 
 def run_notebook(name: str) -> str:
@@ -68,7 +70,11 @@ def run_notebook(name: str) -> str:
 def load_artefacts(outputs: Path) -> tuple[Artefacts, list[Note]]:
     """Every artefact the app uses from ``outputs``, and a note for each that is missing or unreadable."""
     found, notes = Artefacts(outputs), []
+    found.large, note = load_large_collection(outputs / LARGE_COLLECTION)
+    notes.extend([note] if note else [])
     if not (outputs / artifacts.ARTIFACTS_DIR).is_dir():
+        if found.large is not None:  # a collection embedded and indexed at scale, without the series' models
+            return found, notes
         text = (
             f"{outputs} holds no saved artefacts: the notebooks have not run there. Run the main job first "
             "(python -m artlib.runner, with the ARTLIB_* settings of your data), or point ARTLIB_OUTPUTS at "
@@ -97,6 +103,28 @@ def load_artefacts(outputs: Path) -> tuple[Artefacts, list[Note]]:
         saved = load(name, artifacts.load_frame)
         setattr(found, name, SavedTable(*saved) if saved is not None else None)
     return found, notes
+
+
+#: the folder of notebook 15's collection (disk index and catalogue) in an outputs folder
+LARGE_COLLECTION = "collection"
+
+
+def load_large_collection(folder: Path) -> tuple[LargeCollection | None, Note | None]:
+    """Notebook 15's collection in ``folder`` (None and no note where there is none; an error note where it is
+    damaged or its engines are not installed)."""
+    try:
+        from ..collection.large import LargeCollection, is_large_collection
+    except ImportError as exc:
+        text = f"the large collection cannot be opened: {exc.name} is not installed (pip install -e '.[scale]')"
+        return None, Note("collection", text, "error") if folder.is_dir() else None
+    if not is_large_collection(folder):
+        return None, None
+    try:
+        return LargeCollection.open(folder), None
+    except (ValueError, OSError, RuntimeError) as exc:
+        return None, Note(
+            "collection", f"the collection in {folder} cannot be read ({exc}): run notebook 15 again", "error"
+        )
 
 
 def fitting(found: Artefacts) -> tuple[Artefacts, list[Note]]:

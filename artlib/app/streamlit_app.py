@@ -17,6 +17,8 @@ st.sidebar.title("artlib explorer")
 st.sidebar.caption(f"outputs: `{ex.outputs}`")
 if ex.images is not None:
     st.sidebar.caption(f"collection: {ex.images.data.get('label', '?')} · {len(ex.images.items):,} paintings")
+elif ex.large is not None:
+    st.sidebar.caption(f"collection: {ex.large.folder} · {len(ex.large):,} paintings (on disk)")
 
 pages = [
     st.Page(PAGES / "classify.py", title="Classify", url_path="classify", default=True),

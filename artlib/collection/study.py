@@ -2,6 +2,7 @@
 
 shards = table_shards(splits, cfg.out("collection", "shards"))        # every painting once, id = its path
 flat_vs_disk(ids, vectors, disk_index, queries=200)                     # recall@10 and ms per query, side by side
+table_catalogue(splits, ids, vectors, cfg.out("collection", "catalogue.parquet"))   # rows + map, for the app
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..features.maps import map_coordinates
 from ..retrieval.disk_index import DiskIndex
 from ..retrieval.index import SimilarityIndex
+from ..store.artifacts import collection_items
+from .catalogue import write_catalogue
 from .shards import write_path_shards
 
 if TYPE_CHECKING:
@@ -54,3 +58,21 @@ def flat_vs_disk(
     frame = pd.DataFrame.from_dict(table, orient="index")[["recall_at_k", "ms_per_query"]]
     frame["paintings"], frame["k"] = len(ids), k
     return frame
+
+
+def table_catalogue(
+    tables: dict[str, ArtTable],
+    ids: list[str],
+    vectors: np.ndarray,
+    path: str | Path,
+    method: str = "umap",
+    seed: int = 0,
+) -> Path:
+    """The catalogue of the indexed paintings (``ids``: their paths, in index order): each one's labels, artist
+    and title from ``tables``, and its map point (``method`` of :func:`map_coordinates` on ``vectors``)."""
+    known = pd.concat([collection_items(t, [str(p) for p in t.image_paths()]) for t in tables.values()])
+    items = known.drop_duplicates("id").set_index("id").reindex([str(i) for i in ids])
+    items["path"] = items.index
+    xy = map_coordinates(vectors, method, seed=seed)
+    items["x"], items["y"] = xy[:, 0], xy[:, 1]
+    return write_catalogue(path, items.rename_axis("id").reset_index())

@@ -1,7 +1,7 @@
 """Labels a notebook can derive from whatever the data has: artists for same-artist pairs, titles for search.
 
 Each function answers from the table itself, never from another dataset: ``None`` plus the reason when the
-data cannot give it, so the notebook can say so (see :mod:`artlib.runner.status`).
+data cannot give it, so the notebook can say so (see :mod:`artlib.utils.run_status`).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NotEnoughDataError
-from ..runner import status as run_status
+from ..utils import run_status
 from . import ArtTable, Splits, drop_empty_classes, stratified_split
 from .dataset import verify_images
 from .duplicates import drop_overlap
@@ -34,8 +34,8 @@ SPLIT_NAMES = ("train", "val", "test")
 
 def fixture_paths() -> FixturePaths:
     """Write (once) and return the synthetic fixture under ``data/fixture``."""
-    from ..config import project_root
     from ..fixtures import make_fixture
+    from ..utils.paths import project_root
 
     return make_fixture(project_root() / "data" / "fixture")
 

@@ -23,8 +23,8 @@ from ..data.dataset import ArtDataset
 from ..data.table import ArtTable
 from ..data.tta import MultiView
 from ..models.heads import embed_with
-from ..store.feature_cache import FeatureCache, fingerprint, image_key
 from ..utils.runtime import resolve_device
+from .cache import FeatureCache, fingerprint, image_key
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def extract_features(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """``model.embed`` features of every sample and its labels (``-1`` = missing), in loader order.
 
-    ``cache`` (a folder): keep the features per image on disk (:mod:`artlib.store.feature_cache`) and
+    ``cache`` (a folder): keep the features per image on disk (:mod:`artlib.features.cache`) and
     embed only the images not seen before with the same weights and transform. Needs an unshuffled
     loader over an :class:`~artlib.data.ArtDataset` with a deterministic (evaluation) transform.
     Unreadable images are left out, as without a cache.

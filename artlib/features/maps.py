@@ -58,6 +58,30 @@ def umap_2d(features: np.ndarray, seed: int = 0, n_neighbors: int = 15) -> np.nd
         return reducer.fit_transform(features)
 
 
+def map_coordinates(vectors: np.ndarray, method: str = "umap", sample: int = 20_000, seed: int = 0) -> np.ndarray:
+    """2-D coordinates of any number of rows (a memory-mapped array too), for a map of every painting:
+    ``"umap"`` (:func:`umap_2d` when every row fits in ``sample``, else UMAP fitted on ``sample`` rows and
+    applied to all of them in batches) or ``"pca"`` (the sample's first two principal axes: fast at any size)."""
+    if method not in ("umap", "pca"):
+        raise ValueError(f"method must be 'umap' or 'pca', got {method!r}")
+    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), min(sample, len(vectors)), replace=False))
+    fitted_on = np.asarray(vectors[rows], dtype=np.float32)
+    if method == "umap" and len(fitted_on) == len(vectors):
+        return umap_2d(fitted_on, seed=seed).astype(np.float32)
+    batches = (np.asarray(vectors[i : i + 50_000], dtype=np.float32) for i in range(0, len(vectors), 50_000))
+    if method == "pca":
+        mean = fitted_on.mean(0)
+        axes = np.linalg.svd(fitted_on - mean, full_matrices=False)[2][:2].T
+        parts = [(batch - mean) @ axes for batch in batches]
+    else:
+        import umap
+
+        reducer = umap.UMAP(n_neighbors=min(15, len(fitted_on) - 1), metric="cosine", random_state=seed)
+        reducer.fit(fitted_on)
+        parts = [reducer.transform(batch) for batch in batches]
+    return np.concatenate(parts).astype(np.float32)
+
+
 def cluster_scores(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> dict[str, float]:
     """K-Means with k = number of classes; ARI and NMI of the clusters against the labels."""
     mask = labels >= 0

@@ -4,7 +4,7 @@ Who painted a picture shows in its brushwork as much as in its subject. Besides 
 at ``size``), each painting is cut into four quadrant details of its centre square at ``2 * detail`` pixels, each
 fed at ``detail`` pixels: on the WikiArt sample's 224 px images (``detail=112``) these are native pixels, the
 highest resolution the data has. Each view is an albumentations pipeline with a stable ``repr``, so the frozen
-network's features of every view are cached per image (:mod:`artlib.store.feature_cache`).
+network's features of every view are cached per image (:mod:`artlib.features.cache`).
 """
 
 from __future__ import annotations

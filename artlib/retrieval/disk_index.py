@@ -128,8 +128,9 @@ class IndexCard:
 class DiskIndex:
     """An IVF-PQ index whose inverted lists live on disk, with the ids of its paintings."""
 
-    def __init__(self, index: Any, ids: np.ndarray, card: IndexCard, folder: Path) -> None:
-        self.index, self.ids, self.card, self.folder = index, ids, card, folder
+    def __init__(self, index: Any, ids: np.ndarray | None, card: IndexCard, folder: Path) -> None:
+        self.index, self.card, self.folder = index, card, folder
+        self._ids = ids  # read from ids.parquet when first needed (an explorer needs only positions)
         self.set_nprobe(IndexParams(**card.params).nprobe)
         # read row by row (pread), not memory-mapped: a mapping pulls in the pages around each row, so 10,000
         # scattered rows of a cached file mapped 1.6 GB into the process
@@ -144,6 +145,13 @@ class DiskIndex:
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Every painting's id, by position (read once from ``ids.parquet``)."""
+        if self._ids is None:
+            self._ids = pd.read_parquet(self.folder / "ids.parquet")["id"].to_numpy().astype(np.str_)
+        return self._ids
 
     def set_nprobe(self, nprobe: int) -> None:
         _faiss().extract_index_ivf(self.index).nprobe = int(nprobe)
@@ -237,17 +245,24 @@ class DiskIndex:
             raise ValueError(f"{folder / 'card.json'} is damaged ({exc}): build the index again") from exc
         with quiet_native_output():  # "IO_FLAG_ONDISK_SAME_DIR: updating ondisk filename ..."
             index = faiss.read_index(str(folder / "index.faiss"), faiss.IO_FLAG_ONDISK_SAME_DIR)
-        ids = pd.read_parquet(folder / "ids.parquet")["id"].to_numpy().astype(np.str_)  # fixed width, no objects
+        import pyarrow.parquet as pq
+
+        ids = pq.read_metadata(folder / "ids.parquet").num_rows  # the ids themselves are read when needed
         stored = (folder / "vectors.f16").stat().st_size // (2 * max(card.dim, 1))
-        if len({index.ntotal, len(ids), card.count, stored}) != 1 or index.d != card.dim:
+        if len({index.ntotal, ids, card.count, stored}) != 1 or index.d != card.dim:
             raise ValueError(
-                f"the disk index in {folder} is inconsistent: {index.ntotal} vectors, {len(ids)} ids, card "
-                f"{card.count} x {card.dim}: build it again"
+                f"the disk index in {folder} is inconsistent: {index.ntotal} vectors, {ids} ids, {stored} stored "
+                f"vectors, card {card.count} x {card.dim}: build it again"
             )
-        return cls(index, ids, card, folder)
+        return cls(index, None, card, folder)
 
     def search(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """``(similarities, ids)`` of the ``k`` nearest paintings of each query row (approximate cosine)."""
+        sims, positions = self.search_positions(queries, k)
+        return sims, np.where(positions >= 0, self.ids[np.clip(positions, 0, None)], "")
+
+    def search_positions(self, queries: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """``(similarities, positions)``: as :meth:`search`, with each painting's position (-1: none found)."""
         queries = checked_queries(queries, k, self.card.dim)
         rerank = int(self.card.params.get("rerank", 0))
         distances, positions = self.index.search(queries, min(k * max(rerank, 1), len(self)))
@@ -259,8 +274,7 @@ class DiskIndex:
             sims = np.where(positions >= 0, exact.astype(np.float32), -np.inf)
             order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
             sims, positions = np.take_along_axis(sims, order, 1), np.take_along_axis(positions, order, 1)
-        ids = np.where(positions >= 0, self.ids[np.clip(positions, 0, None)], "")
-        return sims, ids
+        return sims, positions
 
     def measure(self, queries: np.ndarray, exact_ids: np.ndarray, k: int = 10) -> dict[str, float]:
         """Recall@k against ``exact_ids`` and the mean milliseconds per query (one query at a time, as a page

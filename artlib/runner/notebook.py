@@ -17,7 +17,7 @@ from typing import Any
 
 from ..config import Settings, settings
 from ..errors import NotEnoughDataError
-from . import status as run_status
+from ..utils import run_status
 
 #: Libraries whose UserWarnings say nothing a reader can act on in these notebooks (deprecations of their own
 #: arguments, thread-count notices, pretrained-weight notices).

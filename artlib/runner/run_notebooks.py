@@ -36,8 +36,8 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from ..config import default_outputs, project_root
 from ..evaluation.results import write_summary
+from ..utils import run_status
 from ..utils.locks import FolderBusyError, exclusive_folder
-from . import status as run_status
 
 #: Settings that are paths, made absolute before the kernels start.
 PATH_VARIABLES = ("ARTLIB_DATA", "ARTLIB_META", "ARTLIB_OUTPUTS")

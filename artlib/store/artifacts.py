@@ -29,9 +29,9 @@ import torch.nn as nn
 
 from ..inference.card import ModelCard
 from ..inference.classifier import Classifier
-from ..runner import status as run_status
 from ..train.checkpoint import load_checkpoint, save_checkpoint
 from ..trust.open_set import OpenSetBank
+from ..utils import run_status
 from ..utils.files import atomic_write
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from pathlib import Path
 from PIL import Image
 
 from ..data.images import ImageLoadError, load_rgb
+from ..features.cache import image_key
 from ..utils.files import atomic_write
-from .feature_cache import image_key
 
 log = logging.getLogger(__name__)
 

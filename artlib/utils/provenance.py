@@ -18,9 +18,10 @@ from .runtime import resolve_device
 def code_version(checkout: Path | None = None) -> str:
     """The commit of the artlib checkout (``+changes`` when its code differs from it; ``checkout``: default the
     one this package runs from), or the package version for an installed package or outside git."""
-    from .. import __version__, config
+    from .. import __version__
+    from .paths import checkout_root
 
-    checkout = checkout or config.checkout_root()
+    checkout = checkout or checkout_root()
     if checkout is None:  # an installed package: a repository around it would be someone else's code
         return f"artlib {__version__}"
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 
@@ -44,3 +45,21 @@ def test_umap_maps_a_test_split_of_a_handful_of_points(n, caplog):
     xy = umap_2d(x, seed=0)
     assert xy.shape == (n, 2) and np.isfinite(xy).all()
     assert ("PCA projection" in caplog.text) == (n < MIN_UMAP_POINTS)
+
+
+def test_map_coordinates_keep_neighbours_near():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 16)) * 5
+    group = rng.integers(0, 3, 600)
+    vectors = (centres[group] + rng.normal(size=(600, 16))).astype(np.float32)
+    from artlib.features import map_coordinates
+
+    for method in ("pca", "umap"):
+        xy = map_coordinates(vectors, method, sample=300, seed=0)
+        assert xy.shape == (600, 2) and np.isfinite(xy).all()
+        means = pd.DataFrame(xy).groupby(group).mean().to_numpy()
+        within = np.mean([np.linalg.norm(xy[group == g] - means[g], axis=1).mean() for g in range(3)])
+        between = np.min([np.linalg.norm(means[a] - means[b]) for a in range(3) for b in range(a + 1, 3)])
+        assert between > 2 * within, method
+    with pytest.raises(ValueError, match="'umap' or 'pca'"):
+        map_coordinates(vectors, "tsne")

@@ -44,9 +44,9 @@ def test_outside_a_checkout_the_package_version_stands_in(tmp_path):
 
 
 def test_an_installed_package_reports_its_version_not_the_commit_of_a_repository_around_it(tmp_path, monkeypatch):
-    from artlib import config
+    from artlib.utils import paths
 
     _repo(tmp_path)
     monkeypatch.chdir(tmp_path)  # the working directory is a git repository, but not artlib's checkout
-    monkeypatch.setattr(config, "checkout_root", lambda: None)
+    monkeypatch.setattr(paths, "checkout_root", lambda: None)
     assert code_version() == f"artlib {__version__}"

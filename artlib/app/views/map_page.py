@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from artlib.app.explorer import MAP_POINTS, Explorer
+from artlib.app.views import at_scale
 from artlib.app.views.common import QUERY_ID, SIMILAR_PAGE, explorer, start_page
 
 
@@ -18,6 +19,10 @@ def _points(_ex: Explorer, explorer_id: int, color_by: str | None) -> pd.DataFra
 
 
 def render(ex: Explorer) -> None:
+    if ex.images is None and ex.large is not None:  # notebook 15's collection, of any size
+        start_page(ex, "Map of the collection", "collection")
+        at_scale.render_map(ex, ex.large)
+        return
     start_page(ex, "Map of the collection", "image_index", "map")
     if ex.images is None or ex.map is None:
         return

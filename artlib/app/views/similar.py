@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from artlib.app.explorer import Explorer
+from artlib.app.views import at_scale
 from artlib.app.views.classify import QUERY_IMAGE
 from artlib.app.views.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
 
@@ -15,6 +16,10 @@ def render(ex: Explorer) -> None:
     # the same-artist value comes from notebook 11b's identity model, else from notebook 12's head: notes for
     # the one that is missing only matter when the other is missing too
     values = ("identity", "same_artist") if ex.identity is None and ex.same_artist is None else ()
+    if ex.images is None and ex.large is not None:  # notebook 15's collection, of any size
+        start_page(ex, "Similar paintings", "collection")
+        at_scale.render_similar(ex, ex.large)
+        return
     start_page(ex, "Similar paintings", "image_index", *values, "artists")
     if ex.images is None:
         return

@@ -2,7 +2,7 @@ import pandas as pd
 
 from artlib.config import settings
 from artlib.data import ArtTable
-from artlib.runner import status as run_status
+from artlib.utils import run_status
 
 
 def test_run_status_records_banners_and_data(tmp_path, monkeypatch, capsys):

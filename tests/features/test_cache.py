@@ -9,8 +9,8 @@ import torch
 from artlib.data import load_image_folder
 from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
+from artlib.features.cache import FeatureCache, fingerprint
 from artlib.models import create_model
-from artlib.store.feature_cache import FeatureCache, fingerprint
 
 
 class CountingModel(torch.nn.Module):
@@ -125,7 +125,7 @@ def test_the_fingerprint_covers_what_embed_uses_not_the_heads():
 
 
 def test_one_file_has_one_key_named_relatively_or_absolutely(tmp_path, monkeypatch):
-    from artlib.store.feature_cache import image_key
+    from artlib.features.cache import image_key
 
     image = tmp_path / "a" / "painting.jpg"
     image.parent.mkdir()

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 from toy_problems import untrained_classifier
 
+from artlib.cli.predict import predict as main
 from artlib.inference import ModelCard, find_images
-from artlib.inference.cli import predict as main
 from artlib.store.artifacts import load_classifier
 from artlib.store.artifacts import save_model_file as save_classifier
 from artlib.train import TrainConfig, Trainer

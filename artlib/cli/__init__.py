@@ -1,0 +1,1 @@
+"""Commands on the top floor, over everything below them: ``artlib-predict`` (:mod:`.predict`)."""

@@ -1,0 +1,136 @@
+"""A collection's items in one Parquet file, read in pieces: rows by position, a text search, the map's points.
+
+    write_catalogue("catalogue.parquet", items)        # items: id (+ title, artist_name, style..., x, y), by position
+    catalogue = Catalogue.open("catalogue.parquet")    # reads the file's footer only: as fast at 1M rows as at 1k
+    catalogue.rows([12, 40_000])                       # those rows, in that order (two small row groups read)
+    catalogue.find("sunflowers", limit=20)             # rows whose title, artist or id holds the words (DuckDB)
+    catalogue.columns_of(["x", "y", "style"])          # whole columns as numpy arrays, for the map
+
+A row's position is its position in the :class:`~artlib.retrieval.disk_index.DiskIndex` (the order the paintings
+were indexed in), so a search's positions lead straight to their rows: the file is written in row groups of
+:data:`ROWS_PER_GROUP` and a lookup reads only the groups its positions fall in. Nothing holds the collection's
+items in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..utils.files import atomic_write
+
+#: rows per Parquet row group: a lookup reads whole groups, so small ones keep a search's rows cheap
+ROWS_PER_GROUP = 4096
+#: columns :meth:`Catalogue.find` searches, where the catalogue has them
+SEARCHED = ("title", "artist_name", "id")
+
+
+def pa_indices(positions: np.ndarray) -> Any:
+    import pyarrow as pa
+
+    return pa.array(positions.astype(np.int64))
+
+
+def write_catalogue(path: str | Path, items: pd.DataFrame) -> Path:
+    """Write ``items`` (one row per painting, in index order, with a unique ``id``; any other columns are kept)
+    as the catalogue ``path``, with a ``position`` column."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if "id" not in items:
+        raise ValueError(f"a catalogue needs an 'id' column; the items have {list(items.columns)}")
+    ids = items["id"].astype(str)
+    if ids.duplicated().any():
+        repeated = ids[ids.duplicated()]
+        raise ValueError(f"ids must be unique: {len(repeated)} repeated, e.g. {repeated.iloc[0]!r}")
+    frame = items.assign(id=ids).reset_index(drop=True)
+    frame.insert(0, "position", np.arange(len(frame), dtype=np.int64))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path, suffix=".parquet") as tmp:
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp, row_group_size=ROWS_PER_GROUP)
+    return path
+
+
+class Catalogue:
+    """The items of a collection, read from their Parquet file as queries need them."""
+
+    def __init__(self, path: Path, file: Any) -> None:
+        self.path, self._file = path, file
+        metadata = file.metadata
+        self.count = int(metadata.num_rows)
+        self.columns = list(file.schema_arrow.names)
+        self.text_columns = [f.name for f in file.schema_arrow if str(f.type) in ("string", "large_string")]
+        self._group_rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+        self._group_start = np.concatenate([[0], np.cumsum(self._group_rows)])
+        self._lock = threading.Lock()  # one Parquet reader, shared by the app's sessions
+
+    @classmethod
+    def open(cls, path: str | Path) -> Catalogue:
+        """The catalogue at ``path``; only its footer is read."""
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"no catalogue at {path}: write it with write_catalogue (notebook 15)")
+        try:
+            file = pq.ParquetFile(path)
+        except Exception as exc:  # noqa: BLE001  (pyarrow's ArrowInvalid and friends)
+            raise ValueError(f"{path} is not a readable Parquet catalogue ({exc}): write it again") from exc
+        missing = {"position", "id"} - set(file.schema_arrow.names)
+        if missing:
+            raise ValueError(f"{path} is not an artlib catalogue: it has no {sorted(missing)} column")
+        return cls(path, file)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def rows(self, positions: Sequence[int] | np.ndarray, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows at ``positions`` in that order (all columns, or ``columns``); ``IndexError`` for a position
+        outside the catalogue."""
+        wanted = np.asarray(positions, dtype=np.int64).reshape(-1)
+        if len(wanted) and (wanted.min() < 0 or wanted.max() >= self.count):
+            raise IndexError(f"positions must lie in [0, {self.count}): got {wanted.min()}..{wanted.max()}")
+        group_of = np.searchsorted(self._group_start, wanted, side="right") - 1
+        groups = np.unique(group_of)
+        with self._lock:
+            table = self._file.read_row_groups(groups.tolist(), columns=list(columns) if columns else None)
+        offsets = np.concatenate([[0], np.cumsum([self._group_rows[g] for g in groups])])[:-1]  # in ``table``
+        take = offsets[np.searchsorted(groups, group_of)] + (wanted - self._group_start[group_of])
+        return table.take(pa_indices(take)).to_pandas()
+
+    def position_of(self, item_id: str) -> int | None:
+        """The position of painting ``item_id``, None if the catalogue has no such id."""
+        found = self._query("SELECT position FROM read_parquet(?) WHERE id = ? LIMIT 1", [str(self.path), str(item_id)])
+        return int(found["position"].iloc[0]) if len(found) else None
+
+    def find(self, text: str, limit: int = 20) -> pd.DataFrame:
+        """At most ``limit`` rows whose title, artist or id contains every word of ``text`` (any case)."""
+        words = [w for w in text.split() if w]
+        if not words:
+            raise ValueError("type a few words to look for")
+        searched = [c for c in SEARCHED if c in self.columns]
+        haystack = " || ' ' || ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in searched)
+        where = " AND ".join(f"({haystack}) ILIKE ?" for _ in words)
+        sql = f"SELECT * FROM read_parquet(?) WHERE {where} ORDER BY position LIMIT {int(limit)}"
+        return self._query(sql, [str(self.path), *[f"%{w}%" for w in words]])
+
+    def columns_of(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        """Whole columns as numpy arrays (text columns as objects), e.g. the map's ``x``, ``y`` and a label."""
+        missing = [c for c in columns if c not in self.columns]
+        if missing:
+            raise KeyError(f"the catalogue has no {missing} column (it has {self.columns})")
+        with self._lock:
+            table = self._file.read(columns=list(columns))
+        return {c: table.column(c).to_numpy(zero_copy_only=False) for c in columns}
+
+    def _query(self, sql: str, parameters: list) -> pd.DataFrame:
+        import duckdb
+
+        with duckdb.connect() as connection:  # one per query: DuckDB connections are not shared across threads
+            return connection.execute(sql, parameters).df()

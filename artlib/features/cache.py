@@ -1,0 +1,101 @@
+"""Frozen-network features kept on disk, one row per image, so that notebooks embedding the same
+paintings with the same network and preprocessing compute each of them once.
+
+A cache file belongs to one fingerprint: the SHA-256 of the weights and buffers ``embed`` uses, the
+transform (its ``repr``, which albumentations fills with every parameter) and the decode size. A row
+is keyed by the image path with its size and modification time, so an edited file is embedded anew.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import zipfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch.nn as nn
+
+from ..utils.files import atomic_write
+
+log = logging.getLogger(__name__)
+
+
+#: State-dict prefixes of classification heads, which ``embed`` does not use (MultiTaskClassifier's ``head``,
+#: SiameseNet's ``classifier``): models that differ only there share features.
+HEAD_PREFIXES = ("head.", "classifier.")
+
+
+def fingerprint(model: nn.Module, transform: Callable[..., Any] | None, decode_side: int | None = None) -> str:
+    """16 hex digits naming (the weights ``model.embed`` uses, transform, decode size).
+
+    Every parameter and buffer counts except those of classification heads (:data:`HEAD_PREFIXES`):
+    two embedding networks on one backbone with different projections get different fingerprints.
+    """
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        if name.startswith(HEAD_PREFIXES):
+            continue
+        digest.update(name.encode())
+        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+    digest.update(repr(transform).encode())
+    digest.update(repr(decode_side).encode())
+    return digest.hexdigest()[:16]
+
+
+def image_key(path: str | Path) -> str | None:
+    """``absolute path|size|mtime_ns``: a changed file gets a new key, and one file has one key whether a table
+    names it relative to the working folder or absolutely; ``None`` for a file that is not there."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+class FeatureCache:
+    """Features of one fingerprint under ``folder/<fingerprint>.npz``."""
+
+    def __init__(self, folder: str | Path, key: str) -> None:
+        self.path = Path(folder) / f"{key}.npz"
+        self.rows: dict[str, np.ndarray] = {}
+        if self.path.is_file():
+            try:
+                with np.load(self.path, allow_pickle=False) as stored:
+                    self.rows = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
+            except (
+                OSError,
+                ValueError,
+                KeyError,
+                EOFError,
+                zipfile.BadZipFile,
+            ) as exc:  # truncated or foreign: start again
+                log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def get(self, keys: Sequence[str]) -> np.ndarray:
+        return np.stack([self.rows[k] for k in keys])
+
+    def add(self, keys: Sequence[str], features: np.ndarray) -> None:
+        if len(keys) != len(features):
+            raise ValueError(f"{len(keys)} keys but {len(features)} feature rows")
+        self.rows.update(zip(keys, np.asarray(features, dtype=np.float32), strict=True))
+
+    def save(self) -> Path:
+        """Write the file atomically (a temporary file renamed into place)."""
+        keys = list(self.rows)
+        with atomic_write(self.path, suffix=".npz") as tmp:
+            np.savez(
+                tmp,
+                keys=np.asarray(keys, dtype=str),
+                features=np.stack([self.rows[k] for k in keys]) if keys else np.zeros((0, 0), np.float32),
+            )
+        return self.path

@@ -1,0 +1,214 @@
+"""The explorer over a million paintings: start-up, and Similar under 10 concurrent browser sessions.
+
+    python benchmarks/scale.py --folder /tmp/ix1m --skip-ray              # the 1M IVF-PQ index, kept (minutes)
+    python benchmarks/explorer_1m.py --index /tmp/ix1m --outputs /tmp/out1m
+
+1. **The collection**: ``--index`` (benchmarks/scale.py's 1M synthetic vectors, clustered like the WikiArt
+   sample's Lite0 embeddings) with a catalogue of 1M rows written beside it: an id, a made-up title, the style of
+   the real sample painting each vector was drawn around, and a map point (the first two principal components of
+   every vector: UMAP's transform of 1M vectors takes too long on 2 cores; the app draws whatever x, y it finds).
+2. **Start-up**: ``LargeCollection.open`` in a fresh process, at 1M and at 10k rows of the same collection, and
+   ``artlib-app`` until its health endpoint answers.
+3. **Load**: 10 headless Chromium sessions on 127.0.0.1 each open the Similar page, then ask 10 Similar queries
+   one after another (a painting's id typed into the find box). Per query: the server's own time for the Similar
+   query (``LargeCollection.similar``, shown on the page), the find-by-id lookup, and the browser's round trip
+   from Enter to the new gallery. p50 / p95 over all 100 queries. Bounded: 10 x 10 queries, 10 minutes at most.
+
+Results: outputs/benchmarks/explorer_1m.json, screenshots of the Similar and Map pages with ``--screenshots``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from records import SAMPLE, write_result
+
+SESSIONS, QUERIES = 10, 10
+OPEN = (
+    "import json, time; t = time.perf_counter(); from artlib.collection.large import LargeCollection; "
+    "c = LargeCollection.open({folder!r}); print(json.dumps({{'s': time.perf_counter() - t, 'n': len(c)}}))"
+)
+
+
+def sample_styles() -> np.ndarray:
+    """The style of each WikiArt sample painting, in the order of scale.py's ``sample_embeddings``."""
+    for key, value in SAMPLE.items():
+        os.environ.setdefault(key, value)
+    from artlib.config import settings
+    from artlib.data.prepare import get_splits
+
+    splits = get_splits(settings())
+    return np.concatenate([t.label_names("style").fillna("(no label)").to_numpy() for t in splits.values()])
+
+
+def centres_of(n: int, real: int, seed: int = 1, shard: int = 100_000) -> np.ndarray:
+    """The real painting each of scale.py's synthetic vectors was drawn around (its ``shards_of`` draws)."""
+    out = []
+    for number, start in enumerate(range(0, n, shard)):
+        rng = np.random.default_rng(seed * 100_000 + number)
+        out.append(rng.integers(0, real, min(shard, n - start)))
+    return np.concatenate(out)
+
+
+def write_collection(index: Path, outputs: Path) -> Path:
+    """``outputs/collection``: the index (linked) and a 1M-row catalogue with styles and map points."""
+    from artlib.collection.catalogue import write_catalogue
+    from artlib.collection.large import CATALOGUE, INDEX_DIR
+    from artlib.collection.point_map import map_coordinates
+
+    folder = outputs / "collection"
+    folder.mkdir(parents=True, exist_ok=True)
+    link = folder / INDEX_DIR
+    if not link.exists():
+        link.symlink_to(index.resolve(), target_is_directory=True)
+    ids = pd.read_parquet(index / "ids.parquet")["id"].astype(str)
+    card = json.loads((index / "card.json").read_text())
+    vectors = np.memmap(index / "vectors.f16", dtype=np.float16, mode="r").reshape(-1, card["dim"])
+    styles = sample_styles()
+    started = time.perf_counter()
+    xy = map_coordinates(vectors, "pca", sample=50_000)
+    items = pd.DataFrame(
+        {
+            "id": ids,
+            "title": [f"Synthetic painting {i}" for i in range(len(ids))],
+            "style": styles[centres_of(len(ids), len(styles))],
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+        }
+    )
+    write_catalogue(folder / CATALOGUE, items)
+    print(f"catalogue of {len(items):,} rows with map points in {time.perf_counter() - started:.0f} s")
+    return folder
+
+
+def small_collection(index: Path, catalogue: Path, folder: Path, n: int = 10_000) -> Path:
+    """The first ``n`` paintings of the same collection, indexed and catalogued alike (start-up at 10k)."""
+    from artlib.collection.catalogue import Catalogue, write_catalogue
+    from artlib.collection.large import CATALOGUE, INDEX_DIR
+    from artlib.retrieval.disk_index import DiskIndex, choose_params
+
+    if (folder / CATALOGUE).is_file():
+        return folder
+    dim = json.loads((index / "card.json").read_text())["dim"]
+    vectors = np.asarray(np.memmap(index / "vectors.f16", dtype=np.float16, mode="r")[: n * dim]).reshape(n, dim)
+    items = Catalogue.open(catalogue).rows(np.arange(n)).drop(columns="position")
+    vectors = vectors.astype(np.float32)
+    DiskIndex.build(vectors, [(items["id"].tolist(), vectors)], choose_params(n, dim), folder / INDEX_DIR)
+    write_catalogue(folder / CATALOGUE, items)
+    return folder
+
+
+def open_seconds(folder: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", OPEN.format(folder=str(folder))], capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+async def session(browser, url: str, ids: list[str], log: list[dict]) -> None:
+    page = await browser.new_page(viewport={"width": 1300, "height": 900})
+    await page.goto(f"{url}/similar", timeout=120_000)
+    await page.get_by_text("searched on disk").first.wait_for(timeout=120_000)
+    box = page.get_by_label("find a painting (words of its title, artist or id)")
+    for item in ids:
+        await box.fill(item)
+        started = time.perf_counter()
+        await box.press("Enter")
+        said = page.get_by_text(re.compile(rf"nearest to .*\({re.escape(item)}\): \d+ of"))
+        await said.first.wait_for(timeout=60_000)
+        text = await said.first.inner_text()
+        log.append({"id": item, "round_trip_ms": 1000 * (time.perf_counter() - started),
+                    "similar_ms": float(re.search(r"in (\d+) ms", text).group(1))})  # fmt: skip
+    await page.close()
+
+
+async def load_test(url: str, ids: np.ndarray, chromium: str) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    log: list[dict] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        per = ids.reshape(SESSIONS, QUERIES).tolist()
+        await asyncio.wait_for(asyncio.gather(*(session(browser, url, p, log) for p in per)), timeout=600)
+        await browser.close()
+    return log
+
+
+def screenshots(url: str, chromium: str, folder: Path, item: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1150})
+        page.goto(f"{url}/similar?item={item}", timeout=120_000)
+        page.get_by_text("nearest to").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(folder / "app_similar_1m.png"), full_page=True)
+        page.goto(f"{url}/map", timeout=120_000)
+        page.get_by_text("drawn by datashader").first.wait_for(timeout=180_000)
+        page.wait_for_timeout(3000)
+        page.screenshot(path=str(folder / "app_map_1m.png"), full_page=True)
+        browser.close()
+
+
+def percentiles(values: list[float]) -> dict:
+    a = np.asarray(values)
+    return {"p50": round(float(np.percentile(a, 50)), 1), "p95": round(float(np.percentile(a, 95)), 1),
+            "max": round(float(a.max()), 1)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, required=True, help="a kept disk index (benchmarks/scale.py --folder)")
+    parser.add_argument("--outputs", type=Path, required=True, help="where the app's outputs folder is written")
+    parser.add_argument("--screenshots", type=Path, default=None)
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("no chromium: apt-get install -y chromium")
+    folder = args.outputs / "collection"
+    if not (folder / "catalogue.parquet").is_file():
+        write_collection(args.index, args.outputs)
+    opened = open_seconds(folder)
+    small = open_seconds(small_collection(args.index, folder / "catalogue.parquet", args.outputs / "collection_10k"))
+    from artlib.app.server import serve
+
+    ids = pd.read_parquet(args.index / "ids.parquet")["id"].astype(str).to_numpy()
+    asked = np.random.default_rng(0).choice(ids, SESSIONS * QUERIES, replace=False)
+    started = time.perf_counter()
+    with serve(args.outputs, timeout=300) as url:
+        health_s = time.perf_counter() - started
+        log = asyncio.run(load_test(url, asked, chromium))
+        if args.screenshots:
+            screenshots(url, chromium, args.screenshots, str(asked[0]))
+    write_result(
+        "explorer_1m",
+        {
+            "paintings": opened["n"],
+            "collection_open_s": round(opened["s"], 3),
+            "collection_open_s_at_10k": round(small["s"], 3),
+            "app_health_s": round(health_s, 1),
+            "sessions": SESSIONS,
+            "queries": len(log),
+            "similar_ms_on_the_server": percentiles([r["similar_ms"] for r in log]),
+            "round_trip_ms_in_the_browser": percentiles([r["round_trip_ms"] for r in log]),
+            "note": "synthetic vectors clustered like the sample's embeddings; no images, so no thumbnails",
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

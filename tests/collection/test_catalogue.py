@@ -1,0 +1,68 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from artlib.collection.catalogue import ROWS_PER_GROUP, Catalogue, write_catalogue  # noqa: E402
+
+
+def _items(n, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "id": [f"/art/p{i}.jpg" for i in range(n)],
+            "title": [f"Still life {i}" if i % 3 else f"Water lilies {i}" for i in range(n)],
+            "artist_name": rng.choice(["Claude Monet", "Berthe Morisot", None], n),
+            "accession": rng.integers(0, 10**6, n),  # an extra column is kept
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rows_come_back_in_the_order_asked_across_row_groups(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3 * ROWS_PER_GROUP))
+    items = _items(n, seed)
+    catalogue = Catalogue.open(write_catalogue(tmp_path / "c.parquet", items))
+    assert len(catalogue) == n and "accession" in catalogue.columns and "title" in catalogue.text_columns
+    wanted = rng.integers(0, n, int(rng.integers(1, 30)))  # repeats and any order
+    rows = catalogue.rows(wanted)
+    assert rows["position"].tolist() == wanted.tolist()
+    assert rows["id"].tolist() == items["id"].iloc[wanted].tolist()
+    assert rows["accession"].tolist() == items["accession"].iloc[wanted].tolist()
+    assert catalogue.rows(wanted, columns=["id"]).columns.tolist() == ["id"]
+    with pytest.raises(IndexError, match="positions must lie"):
+        catalogue.rows([n])
+
+
+def test_find_needs_every_word_in_title_artist_or_id(tmp_path):
+    catalogue = Catalogue.open(write_catalogue(tmp_path / "c.parquet", _items(300)))
+    found = catalogue.find("water LILIES 2", limit=500)
+    assert len(found) and found["title"].str.lower().str.contains("water lilies").all()
+    assert found["title"].str.contains("2").all() and found["position"].is_monotonic_increasing
+    assert len(catalogue.find("lilies", limit=5)) == 5
+    assert catalogue.find("p17.jpg")["id"].tolist() == ["/art/p17.jpg"]
+    assert catalogue.find("no such painting").empty
+    assert catalogue.position_of("/art/p42.jpg") == 42 and catalogue.position_of("nope") is None
+    with pytest.raises(ValueError, match="a few words"):
+        catalogue.find("   ")
+
+
+def test_damaged_or_foreign_catalogues_are_named(tmp_path):
+    with pytest.raises(ValueError, match="unique"):
+        write_catalogue(tmp_path / "d.parquet", pd.DataFrame({"id": ["a", "a"]}))
+    with pytest.raises(ValueError, match="'id' column"):
+        write_catalogue(tmp_path / "d.parquet", pd.DataFrame({"name": ["a"]}))
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(ValueError, match="not a readable Parquet"):
+        Catalogue.open(tmp_path / "bad.parquet")
+    pd.DataFrame({"id": ["a"]}).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(ValueError, match="no \\['position'\\] column"):
+        Catalogue.open(tmp_path / "plain.parquet")
+    with pytest.raises(FileNotFoundError, match="no catalogue"):
+        Catalogue.open(tmp_path / "missing.parquet")
+    catalogue = Catalogue.open(write_catalogue(tmp_path / "c.parquet", _items(10)))
+    with pytest.raises(KeyError, match="no \\['x'\\] column"):
+        catalogue.columns_of(["x"])

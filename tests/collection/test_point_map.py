@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from artlib.collection.point_map import ALL_POINTS_BELOW, MAX_LABELS, PointMap, View, common_labels
+
+
+def _blobs(n, seed=0):
+    rng = np.random.default_rng(seed)
+    centre = rng.integers(0, 4, n)
+    xy = np.array([[0, 0], [10, 0], [0, 10], [10, 10]])[centre] + rng.normal(size=(n, 2))
+    return xy[:, 0], xy[:, 1], np.array(["a", "b", "c", "d"])[centre]
+
+
+def test_render_draws_every_point_of_the_view_and_zoom_keeps_inside():
+    pytest.importorskip("datashader")
+    x, y, labels = _blobs(20_000)
+    points = PointMap(x, y, labels)
+    full = points.full_view()
+    picture = np.asarray(points.render(full, 200, 140))
+    assert picture.shape == (140, 200, 4) and (picture[..., 3] > 0).mean() > 0.05  # drawn, not blank
+    corner = full.zoomed(-5, 5, -5, 5)  # one blob only: the other corners are empty
+    zoomed = np.asarray(points.render(corner, 200, 140))
+    assert (zoomed[..., 3] > 0).sum() > 0 and set(points.colours()) == {"a", "b", "c", "d"}
+    assert full.zoomed(100, 200, 100, 200) == full  # a box outside keeps the view
+    assert full.zoomed(5, -5, 5, -5) == corner  # drawn from either corner
+
+
+def test_clickable_points_cover_every_occupied_cell_or_every_painting():
+    x, y, labels = _blobs(30_000, seed=1)
+    points = PointMap(x, y, labels)
+    view = points.full_view()
+    picked = points.clickable(view, cells=(30, 20))
+    assert len(picked) <= 30 * 20 and picked["in_cell"].sum() == 30_000
+    assert picked["position"].is_unique and set(picked["label"]) <= {"a", "b", "c", "d"}
+    assert points.clickable(view, cells=(30, 20))["position"].tolist() == picked["position"].tolist()  # stable
+    small = view.zoomed(9.8, 10.2, 9.8, 10.2)
+    inside = points.inside(small)
+    assert 0 < len(inside) <= ALL_POINTS_BELOW
+    assert sorted(points.clickable(small)["position"]) == sorted(inside)  # each painting, once zoomed in
+
+
+def test_labels_past_the_palette_become_other_and_bad_points_are_refused():
+    named = common_labels([f"artist {i % 50}" for i in range(1000)] + ["artist 0"] * 100)
+    assert len(named.categories) == MAX_LABELS and "(other)" in named.categories and "artist 0" in named.categories
+    assert list(common_labels(["a", None, "a"])) == ["a", "(no label)", "a"]
+    with pytest.raises(ValueError, match="no finite map coordinates"):
+        PointMap(np.array([0.0, np.nan]), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="labels for"):
+        PointMap(np.zeros(3), np.zeros(3), ["a"])
+    assert PointMap(np.zeros(0), np.zeros(0)).full_view() == View(0.0, 1.0, 0.0, 1.0)
