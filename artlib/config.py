@@ -16,6 +16,8 @@ e.g.
 ``ARTLIB_PROTOCOL``       ``official`` (the data's own split) | ``intersection`` (seed 000's)
 ``ARTLIB_OUTPUTS``        where figures, tables and checkpoints go (default ``outputs/``)
 ``ARTLIB_TITLE_COLUMN``   the column of a ``csv`` dataset that holds titles, when it is not called ``title``
+``ARTLIB_DATASET_MODULES`` modules of user code to import for their ``@register_dataset`` (comma-separated;
+                          packages can declare them as ``artlib.datasets`` entry points instead)
 ``ARTLIB_EPOCHS``, ...    numbers: ``ARTLIB_EPOCHS`` and ``ARTLIB_IMAGE_SIZE`` also set the pretrained models'
                           unless ``ARTLIB_PRETRAINED_EPOCHS`` / ``ARTLIB_PRETRAINED_SIZE`` say otherwise;
                           ``ARTLIB_WORKERS`` sets ``num_workers``; ``ARTLIB_SEED``, ``ARTLIB_TRAIN_FRACTION``...

@@ -163,6 +163,9 @@ def main() -> None:
     parser.add_argument("--ray-images", type=int, default=1200)
     parser.add_argument("--skip-ray", action="store_true")
     parser.add_argument(
+        "--ray-only", action="store_true", help="measure the Ray embedding again, keep the index results as they are"
+    )
+    parser.add_argument(
         "--remeasure", type=Path, default=None, help="measure a kept index folder again (on a quiet machine)"
     )
     parser.add_argument(
@@ -179,6 +182,14 @@ def main() -> None:
             k: round(v, 4)
             for k, v in measure_in_fresh_process(folder, folder / "queries.npy", folder / "exact.npy").items()
         }
+        result.pop("measured_on", None)
+        write_result("scale", result)
+        return
+    if args.ray_only:  # the throughput again (after a change to the embedding), the index results kept
+        path = RESULTS / "scale.json"
+        result = json.loads(path.read_text())
+        result["ray_embedding"] = ray_throughput(args.ray_images, (1, 2))
+        result["paper_estimate_10M_hours"] = paper_estimate(result["ray_embedding"]["1_workers"]["images_per_second"])
         result.pop("measured_on", None)
         write_result("scale", result)
         return

@@ -6,6 +6,6 @@ check_complete(shards, "embeddings/")                                          #
 """
 
 from .completeness import CompletenessReport, check_complete
-from .shards import read_ids, shard_files, write_path_shards
+from .shards import list_tar_shards, read_ids, shard_files, write_path_shards
 
-__all__ = ["CompletenessReport", "check_complete", "read_ids", "shard_files", "write_path_shards"]
+__all__ = ["CompletenessReport", "check_complete", "list_tar_shards", "read_ids", "shard_files", "write_path_shards"]

@@ -132,5 +132,7 @@ class Catalogue:
     def _query(self, sql: str, parameters: list) -> pd.DataFrame:
         import duckdb
 
-        with duckdb.connect() as connection:  # one per query: DuckDB connections are not shared across threads
+        # one per query (connections are not shared across threads), one thread each: the app's sessions query
+        # side by side, and each DuckDB thread pool would want every core
+        with duckdb.connect(config={"threads": 1}) as connection:
             return connection.execute(sql, parameters).df()

@@ -2,9 +2,11 @@
 
     artlib-embed paintings/ --model efficientnet_lite0 --out embeddings/            # an image folder, local Ray
     artlib-embed shards/ --model efficientnet_lite0 --out embeddings/ --workers 8   # Parquet shards of id, path
+    artlib-embed webdataset/ --model efficientnet_lite0 --out embeddings/           # WebDataset tar shards
     ARTLIB_RAY_ADDRESS=head:6379 artlib-embed shards/ --model ... --out /shared/embeddings/   # a cluster
 
-An image folder is listed into ``OUT/shards`` first (``--rows-per-shard`` rows each). Run the same command again
+An image folder is listed into ``OUT/shards`` first (``--rows-per-shard`` rows each), a folder of WebDataset
+``*.tar`` shards one Parquet shard per tar (the images are read out of the tars). Run the same command again
 after a stop: the shards already written are kept, the rest are embedded. It ends by checking, by ids, that every
 painting was embedded once (or listed with its error), and exits 1 when not.
 """
@@ -22,13 +24,16 @@ from .shards import SHARD_GLOB
 
 def _shards(collection: Path, out: Path, rows_per_shard: int) -> list[Path]:
     from ..inference.files import find_images
-    from .shards import shard_files, write_path_shards
+    from .shards import list_tar_shards, shard_files, write_path_shards
 
     if any(collection.glob(SHARD_GLOB)):
         return shard_files(collection)
     listed = out / "shards"
     if any(listed.glob(SHARD_GLOB)):
         return shard_files(listed)
+    tars = sorted(collection.glob("*.tar"))
+    if tars:
+        return list_tar_shards(tars, listed)
     paths, problems = find_images([collection])
     for path, why in problems:
         logging.getLogger(__name__).warning("left out %s: %s", path, why)
@@ -39,7 +44,9 @@ def _shards(collection: Path, out: Path, rows_per_shard: int) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("collection", type=Path, help="a folder of images, or of Parquet shards (id, path)")
+    parser.add_argument(
+        "collection", type=Path, help="a folder of images, of Parquet shards (id, path) or of WebDataset .tar shards"
+    )
     parser.add_argument("--model", default="efficientnet_lite0", help="a registered backbone (artlib.models)")
     parser.add_argument("--out", type=Path, required=True, help="where the embedding shards go")
     parser.add_argument("--image-size", type=int, default=224)

@@ -81,9 +81,12 @@ class ShardEmbedder:
 
         tensors: list[Any] = []
         errors: list[str | None] = []
-        for path in batch["path"]:
+        offsets = batch.get("offset", np.full(len(batch["path"]), -1))  # -1: a file, else a byte range in a tar
+        sizes = batch.get("size", np.zeros(len(batch["path"]), dtype=np.int64))
+        for path, offset, size in zip(batch["path"], offsets, sizes, strict=True):
             try:
-                tensors.append(self.transform(image=load_rgb(str(path)))["image"])
+                image = load_rgb(str(path)) if offset < 0 else read_tar_member(str(path), int(offset), int(size))
+                tensors.append(self.transform(image=image)["image"])
                 errors.append(None)
             except (ImageLoadError, OSError, ValueError) as exc:
                 tensors.append(None)
@@ -94,7 +97,23 @@ class ShardEmbedder:
         width = vectors.shape[1] if good else 0
         out = np.zeros((len(tensors), width), dtype=np.float32)
         out[[i for i, t in enumerate(tensors) if t is not None]] = vectors
-        return {"id": np.asarray(batch["id"]).astype(str), "embedding": out, "error": np.asarray(errors, dtype=object)}
+        return {
+            "id": np.asarray(batch["id"]).astype(str),
+            "shard": np.asarray(batch["shard"]).astype(str),
+            "embedding": out,
+            "error": np.asarray(errors, dtype=object),
+        }
+
+
+def read_tar_member(tar: str, offset: int, size: int) -> np.ndarray:
+    """The image whose bytes lie at ``offset`` (``size`` bytes) in the tar shard ``tar``, decoded as RGB."""
+    from ..data.images import decode_rgb
+
+    with open(tar, "rb") as handle:
+        data = os.pread(handle.fileno(), size, offset)
+    if len(data) != size:
+        raise OSError(f"{tar} is truncated: {size} bytes wanted at {offset}, {len(data)} read")
+    return decode_rgb(data, f"{tar} at byte {offset}")
 
 
 @dataclass
@@ -157,53 +176,101 @@ def embed_collection(
     gpus_per_worker: float = 0.0,
     progress: bool = True,
     worker: type[ShardEmbedder] = ShardEmbedder,
+    shards_per_pool: int = 64,
 ) -> EmbedRun:
     """Embed every shard not yet in ``out`` on an actor pool of ``workers`` replicas (in the running Ray session:
-    :func:`ray_session`), writing ``out/<shard name>`` for each; returns what was done. ``worker``: the actor
-    class (a :class:`ShardEmbedder` subclass that embeds otherwise)."""
-    import ray.data
+    :func:`ray_session`), writing ``out/<shard name>`` for each as soon as all its paintings are back; returns
+    what was done. One pool serves ``shards_per_pool`` shards at a time (its workers build the network once for
+    all of them; the driver holds their rows). ``worker``: the actor class (a :class:`ShardEmbedder` subclass that
+    embeds otherwise)."""
     from tqdm.auto import tqdm
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False  # one bar over shards instead of one per operator
-    logging.getLogger("ray.data").setLevel(logging.ERROR)  # not three lines per shard in a notebook
     run, started = EmbedRun(), time.perf_counter()
     pending = [shard for shard in shards if not shard_done(shard, out)]
     run.skipped_shards = [shard.name for shard in shards if shard not in pending]
     if run.skipped_shards:
         log.info("%d of %d shards already embedded in %s: resuming", len(run.skipped_shards), len(shards), out)
-    for shard in tqdm(pending, desc="shards", disable=not progress):
-        rows = pd.read_parquet(shard, columns=["id", "path"]).astype(str)
-        listed = rows["id"]
-        # the shard's rows go in from the driver: a read task would wait for a CPU that the workers hold
-        wanted = max(workers, min(4 * workers, math.ceil(len(rows) / batch_size)))  # every worker gets blocks
-        blocks = np.array_split(np.arange(len(rows)), max(1, min(wanted, len(rows))))
-        quiet = quiet_native_output() if not progress else contextlib.nullcontext()
-        with quiet:  # without a progress bar, Ray's native messages stay out of a notebook (errors still raise)
-            embedded = (
-                ray.data.from_pandas([rows.iloc[b] for b in blocks if len(b)])
-                .map_batches(
-                    worker,
-                    fn_constructor_kwargs={"card": card.to_dict(), "threads": threads_per_worker},
-                    batch_size=batch_size,
-                    batch_format="numpy",
-                    compute=ray.data.ActorPoolStrategy(size=workers),
-                    num_cpus=threads_per_worker,
-                    num_gpus=gpus_per_worker,
-                )
-                .to_pandas()
-            )  # Ray Data restarts a killed worker and retries its batch (its actors' default)
-        _write_shard(embedded, listed, out / shard.name)
-        failed = int(embedded["error"].notna().sum())
-        if failed:
-            log.warning("%s: %d unreadable images (listed with their error)", shard.name, failed)
-        run.embedded_shards.append(shard.name)
-        run.images += len(listed) - failed
-        run.unreadable += failed
+    bar = tqdm(total=len(pending), desc="shards", disable=not progress)
+    for first in range(0, len(pending), shards_per_pool):
+        window = pending[first : first + shards_per_pool]
+        returned = _embed_window(
+            window, card, worker, workers, batch_size, threads_per_worker, gpus_per_worker, quiet=not progress
+        )
+        for name, embedded, listed in returned:
+            _write_shard(embedded, listed, out / name)
+            failed = int(embedded.drop_duplicates("id")["error"].notna().sum())
+            if failed:
+                log.warning("%s: %d unreadable images (listed with their error)", name, failed)
+            run.embedded_shards.append(name)
+            run.images += len(listed) - failed
+            run.unreadable += failed
+            bar.update(1)
+    bar.close()
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _shard_rows(shard: Path) -> pd.DataFrame:
+    """What the workers need of an input shard: ``id``, ``path`` (and a tar member's ``offset``, ``size``)."""
+    import pyarrow.parquet as pq
+
+    in_tar = {"offset", "size"} <= set(pq.read_schema(shard).names)
+    rows = pd.read_parquet(shard, columns=["id", "path", *(["offset", "size"] if in_tar else [])])
+    rows[["id", "path"]] = rows[["id", "path"]].astype(str)
+    if not in_tar:  # image files: no byte range
+        rows["offset"], rows["size"] = -1, 0
+    return rows.assign(shard=shard.name)
+
+
+def _embed_window(
+    shards: Sequence[Path],
+    card: EmbedderCard,
+    worker: type[ShardEmbedder],
+    workers: int,
+    batch_size: int,
+    threads: int,
+    gpus: float,
+    quiet: bool,
+) -> Iterator[tuple[str, pd.DataFrame, pd.Series]]:
+    """``(shard name, its embedded rows, its listed ids)`` for each of ``shards``, as soon as its last painting is
+    back from one actor pool that serves them all (a retried batch's rows may come twice: the writer keeps one)."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False  # one bar over shards instead of one per operator
+    logging.getLogger("ray.data").setLevel(logging.ERROR)  # not three lines per shard in a notebook
+    rows = pd.concat([_shard_rows(s) for s in shards], ignore_index=True)
+    listed = {name: part["id"] for name, part in rows.groupby("shard", sort=False)}
+    waiting = {name: set(ids) for name, ids in listed.items()}
+    parts: dict[str, list[pd.DataFrame]] = {name: [] for name in listed}
+    # the rows go in from the driver: a read task would wait for a CPU that the workers hold
+    wanted = max(workers, min(4 * workers * len(shards), math.ceil(len(rows) / batch_size)))
+    blocks = np.array_split(np.arange(len(rows)), max(1, min(wanted, len(rows))))
+    embedded = ray.data.from_pandas([rows.iloc[b] for b in blocks if len(b)]).map_batches(
+        worker,
+        fn_constructor_kwargs={"card": card.to_dict(), "threads": threads},
+        batch_size=batch_size,
+        batch_format="numpy",
+        compute=ray.data.ActorPoolStrategy(size=workers),
+        num_cpus=threads,
+        num_gpus=gpus,
+    )  # Ray Data restarts a killed worker and retries its batch (its actors' default)
+    with quiet_native_output() if quiet else contextlib.nullcontext():  # Ray's native notices stay out of a notebook
+        for batch in embedded.iter_batches(batch_format="pandas", batch_size=None):
+            assert isinstance(batch, pd.DataFrame)
+            for name, part in batch.groupby("shard", sort=False):
+                if name not in waiting:  # already written: a retried batch's second copy
+                    continue
+                parts[name].append(part.drop(columns="shard"))
+                waiting[name] -= set(part["id"])
+                if not waiting[name]:
+                    del waiting[name]
+                    yield name, pd.concat(parts.pop(name), ignore_index=True), listed[name]
+    if waiting:
+        missing = {name: len(ids) for name, ids in waiting.items()}
+        raise RuntimeError(f"paintings missing after embedding, by shard: {missing}")
 
 
 def read_embeddings(out: str | Path, shards: Sequence[Path] | None = None) -> tuple[list[str], np.ndarray]:

@@ -1,5 +1,9 @@
 """A collection as Parquet shards of ``id, path`` rows: what a Ray job reads, one shard at a time.
 
+A collection already packed as WebDataset tar shards (``00000.tar`` holding ``key.jpg``, ``key.json``...) is listed
+the same way by :func:`list_tar_shards`: one Parquet shard per tar, a row per image member with the byte range
+of its file inside the tar (``offset``, ``size``), which the workers read directly: nothing is unpacked.
+
 A million paintings are listed in shards of ``rows_per_shard`` rows (``shard-00000.parquet``, ...), so that a job
 can be stopped and resumed shard by shard, and each worker reads only its own rows. Extra columns (title, artist,
 date) may ride along; the embedding keeps only ``id``.
@@ -7,6 +11,7 @@ date) may ride along; the embedding keeps only ``id``.
 
 from __future__ import annotations
 
+import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,6 +20,8 @@ import pandas as pd
 from ..utils.files import atomic_write
 
 SHARD_GLOB = "shard-*.parquet"
+#: the members of a WebDataset tar that are images (the key is the name before its first dot)
+TAR_IMAGE_SUFFIXES = ("jpg", "jpeg", "png", "webp", "tif", "tiff", "avif")
 
 
 def write_path_shards(
@@ -61,3 +68,44 @@ def shard_files(folder: str | Path) -> list[Path]:
 def read_ids(path: str | Path) -> pd.Series:
     """The ``id`` column of one shard (input or output), as strings."""
     return pd.read_parquet(path, columns=["id"])["id"].astype(str)
+
+
+def list_tar_shards(tars: Sequence[str | Path], folder: str | Path) -> list[Path]:
+    """List each WebDataset tar of ``tars`` as a Parquet shard in ``folder`` (``shard-00000.parquet``... in the
+    tars' order): ``id`` (the tar's name and the member's key, ``00000.tar/key``), ``path`` (the tar), ``offset``
+    and ``size`` of the image's bytes in it. A tar that cannot be read raises ``ValueError`` naming it; a tar
+    without images gives an empty shard, with a warning."""
+    import logging
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stale = sorted(folder.glob(SHARD_GLOB))
+    if stale:
+        raise FileExistsError(f"{folder} already holds {len(stale)} shards: write to an empty folder")
+    out = []
+    for number, tar in enumerate(Path(t) for t in tars):
+        try:
+            with tarfile.open(tar) as archive:
+                members = [m for m in archive.getmembers() if m.isfile()]
+        except (tarfile.TarError, OSError) as exc:
+            raise ValueError(f"{tar} is not a readable tar shard ({exc})") from exc
+        images = [m for m in members if m.name.rsplit(".", 1)[-1].lower() in TAR_IMAGE_SUFFIXES]
+        if not images:
+            logging.getLogger(__name__).warning("%s holds no image members (%s)", tar, ", ".join(TAR_IMAGE_SUFFIXES))
+        keys = [f"{tar.name}/{Path(m.name).parent / Path(m.name).name.split('.', 1)[0]}" for m in images]
+        frame = pd.DataFrame(
+            {
+                "id": keys,
+                "path": str(tar.resolve()),
+                "offset": [m.offset_data for m in images],
+                "size": [m.size for m in images],
+            }
+        )
+        duplicated = frame["id"][frame["id"].duplicated()]
+        if len(duplicated):
+            raise ValueError(f"{tar}: {len(duplicated)} keys hold two images, e.g. {duplicated.iloc[0]!r}")
+        path = folder / f"shard-{number:05d}.parquet"
+        with atomic_write(path, suffix=".parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
+        out.append(path)
+    return out

@@ -9,12 +9,20 @@ the notebooks then know it::
         return {"all": load_csv_table(meta, tasks, root=images)}
 
 A loader returns ``{'all': table}`` or the data's own splits (``{'train': ..., 'val': ...}``).
+
+Datasets of user code are found in a fresh kernel or process too: a package declares its module under the
+``artlib.datasets`` entry-point group (``[project.entry-points."artlib.datasets"] museum = "mypkg.museum"``), or
+``ARTLIB_DATASET_MODULES=mypkg.museum,other`` names modules to import. Either is imported before a name is looked
+up; one that cannot be imported raises ``ImportError`` naming it.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,6 +57,28 @@ class DataSource:
 
 
 _SOURCES: dict[str, DataSource] = {}
+#: the entry-point group of dataset modules, and the variable naming more of them
+ENTRY_POINTS = "artlib.datasets"
+MODULES_VARIABLE = "ARTLIB_DATASET_MODULES"
+_imported: set[str] = set()
+
+
+def import_dataset_modules() -> list[str]:
+    """Import the dataset modules that entry points (:data:`ENTRY_POINTS`) and ``ARTLIB_DATASET_MODULES`` name
+    (each once per process); returns the modules imported now."""
+    named = [(ep.name, ep.value.split(":")[0]) for ep in entry_points(group=ENTRY_POINTS)]
+    named += [(MODULES_VARIABLE, m.strip()) for m in os.environ.get(MODULES_VARIABLE, "").split(",") if m.strip()]
+    done = []
+    for source, module in named:
+        if module in _imported:
+            continue
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ImportError(f"the dataset module {module!r} (from {source}) cannot be imported: {exc}") from exc
+        _imported.add(module)
+        done.append(module)
+    return done
 
 
 def register_dataset(
@@ -71,12 +101,15 @@ def register_dataset(
 def get_dataset(name: str) -> DataSource:
     """The registered dataset ``name``; an unknown one raises ``ValueError`` listing the known."""
     if name not in _SOURCES:
+        import_dataset_modules()
+    if name not in _SOURCES:
         raise ValueError(f"ARTLIB_DATASET must be one of {list_datasets()}, got {name!r}")
     return _SOURCES[name]
 
 
 def list_datasets(fixture_only: bool = False) -> list[str]:
     """The registered dataset names (with ``fixture_only``: those the generated fixture has), in order."""
+    import_dataset_modules()
     return [name for name, source in _SOURCES.items() if source.fixture is not None or not fixture_only]
 
 

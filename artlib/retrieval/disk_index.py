@@ -147,6 +147,11 @@ class DiskIndex:
         return int(self.index.ntotal)
 
     @property
+    def params(self) -> IndexParams:
+        """The index's parameters (its FAISS factory string: ``params.factory``)."""
+        return IndexParams(**self.card.params)
+
+    @property
     def ids(self) -> np.ndarray:
         """Every painting's id, by position (read once from ``ids.parquet``)."""
         if self._ids is None:

@@ -58,3 +58,51 @@ def test_a_name_is_registered_once_and_an_unknown_one_is_named(registry):
         register_dataset("csv")(lambda images, meta, tasks, s: {})
     with pytest.raises(ValueError, match=r"ARTLIB_DATASET must be one of \['wikiart'.*got 'wikiarts'"):
         get_dataset("wikiarts")
+
+
+MUSEUM = """
+from artlib.data import load_image_folder
+from artlib.data.sources import register_dataset
+
+
+@register_dataset("{name}")
+def load(images, meta, tasks, s):
+    return {{"all": load_image_folder(images)}}
+"""
+
+
+def _fresh_python(code: str, path, **env) -> str:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(path), **env},
+        cwd=path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip()
+
+
+def test_a_dataset_of_user_code_is_found_in_a_fresh_process_by_variable_or_entry_point(tmp_path, fixture_paths):
+    (tmp_path / "museum_mod.py").write_text(MUSEUM.format(name="museum"))
+    (tmp_path / "gallery_mod.py").write_text(MUSEUM.format(name="gallery"))
+    dist = tmp_path / "gallery_plugin-1.0.dist-info"  # what pip writes for a package declaring the entry point
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gallery-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[artlib.datasets]\ngallery = gallery_mod\n")
+    code = (
+        "from artlib.config import settings; from artlib.data.sources import list_datasets; "
+        f"s = settings(dataset='museum', data={str(fixture_paths.imagefolder)!r}); "
+        "print(s.dataset, 'gallery' in list_datasets())"
+    )
+    assert _fresh_python(code, tmp_path, ARTLIB_DATASET_MODULES="museum_mod") == "museum True"
+    missing = (
+        "from artlib.data.sources import get_dataset\n"
+        "try:\n    get_dataset('nope')\nexcept ImportError as exc:\n    print(exc)"
+    )
+    said = _fresh_python(missing, tmp_path, ARTLIB_DATASET_MODULES="no_such_module")
+    assert "the dataset module 'no_such_module' (from ARTLIB_DATASET_MODULES) cannot be imported" in said

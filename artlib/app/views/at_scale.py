@@ -65,11 +65,11 @@ def hits_gallery(ex: Explorer, large: LargeCollection, hits: pd.DataFrame, colum
 
 
 def render_similar(ex: Explorer, large: LargeCollection) -> None:
-    index = large.index.card
-    st.caption(
-        f"{len(large):,} paintings, searched on disk (IVF-PQ {index.params.get('factory', '')}, "
-        f"nprobe {index.params.get('nprobe')}; recall@10 {index.measured.get('recall', float('nan')):.3f} measured)"
-    )
+    card = large.index.card
+    recall = card.measured.get("recall")
+    measured = f"; recall@10 {recall:.3f} on held-out queries" if recall is not None else ""
+    st.caption(f"{len(large):,} paintings, searched on disk ({large.index.params.factory}, nprobe "
+               f"{large.index.params.nprobe}{measured})")  # fmt: skip
     source = st.radio("query", ["from the collection", "upload"], horizontal=True, key="large_source")
     k = st.slider("how many", 4, 24, 8, step=4, key="large_k")
     if source == "upload":
@@ -129,7 +129,7 @@ def render_map(ex: Explorer, large: LargeCollection) -> None:
     )
     picked["caption"] = [large.caption(r) for r in rows.to_dict("records")]
     shown = len(points.inside(view))
-    each = "each painting" if picked["in_cell"].max(initial=1) == 1 else "one per cell"
+    each = "one per cell" if len(picked) and picked["in_cell"].max() > 1 else "each painting"
     st.caption(
         f"every one of {shown:,} paintings in view, drawn by datashader; draw a box to zoom in, click a point to "
         f"choose it ({len(picked):,} points to click: {each})"
