@@ -198,7 +198,8 @@ def screenshots(url: str, chromium: str, folder: Path, item: str) -> None:
         page.screenshot(path=str(folder / "app_similar_1m.png"), full_page=True)
         page.goto(f"{url}/map", timeout=120_000)
         page.get_by_text("drawn by datashader").first.wait_for(timeout=180_000)
-        page.locator('[data-testid="stVegaLiteChart"] canvas').first.wait_for(timeout=180_000)
+        chart = '[data-testid="stVegaLiteChart"]'
+        page.locator(f"{chart} svg, {chart} canvas").first.wait_for(timeout=180_000)  # Vega draws one or the other
         page.wait_for_timeout(3000)
         page.screenshot(path=str(folder / "app_map_1m.png"), full_page=True)
         browser.close()
