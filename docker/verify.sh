@@ -5,9 +5,10 @@
 # endpoint and one page in Chromium, then turn the tree into an image with `podman import`, tagged as compose.yaml
 # names it (artlib:latest). Needs root and mmdebstrap; Chromium + Playwright for the page; podman for the import.
 #   sudo bash docker/verify.sh [OUTPUTS]       # OUTPUTS: a run's outputs folder (default: ./outputs)
-# Environment: ARTLIB_VERIFY_DIR (work folder, default /tmp/artlib-verify), ARTLIB_TORCH_INDEX (default: the CPU
-# wheels, https://download.pytorch.org/whl/cpu, so the check downloads 200 MB of torch, not 3 GB of CUDA),
-# ARTLIB_VERIFY_KEEP=1 keeps the root file system afterwards.
+# Environment: ARTLIB_VERIFY_DIR (work folder, default /tmp/artlib-verify), ARTLIB_TORCH_INDEX (a torch wheel
+# index, e.g. https://download.pytorch.org/whl/cpu for 200 MB instead of PyPI's CUDA build; default: PyPI),
+# ARTLIB_VERIFY_KEEP=1 keeps the root file system afterwards. This machine's CA bundle goes into the tree for the
+# downloads (a proxy that re-signs TLS needs it), and is removed before the import.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 outputs=$(cd "${1:-$here/outputs}" && pwd)
@@ -47,18 +48,21 @@ mkdir -p "$root/src"
 git -C "$here" ls-files -z --cached --others --exclude-standard | grep -zv '^outputs/' \
   | (cd "$here" && xargs -0 cp --parents -t "$root/src" 2>/dev/null || true)  # the build context (.dockerignore)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+host_ca=${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}
+[ -f "$host_ca" ] && cp "$host_ca" "$root/etc/verify-host-ca.crt"
 bind /proc /proc && bind /dev /dev && bind /sys /sys ro
 for host in /etc/xdg/pip /opt/wheels /opt/pypi /opt/pypi-more; do  # this machine's package mirrors
   [ -d "$host" ] && bind "$host" "$host" ro
 done
 chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-  ARTLIB_TORCH_INDEX="${ARTLIB_TORCH_INDEX-https://download.pytorch.org/whl/cpu}" \
-  PIP_FIND_LINKS="${PIP_FIND_LINKS:-}" PIP_DEFAULT_TIMEOUT=180 \
+  ARTLIB_TORCH_INDEX="${ARTLIB_TORCH_INDEX:-}" PIP_FIND_LINKS="${PIP_FIND_LINKS:-}" PIP_DEFAULT_TIMEOUT=180 \
+  ${host_ca:+PIP_CERT=/etc/verify-host-ca.crt SSL_CERT_FILE=/etc/verify-host-ca.crt} \
   bash /src/docker/install.sh /src >"$work/install.log" 2>&1 || { tail -30 "$work/install.log"; fail "install.sh"; }
 tail -1 "$work/install.log"
 
 say "3/5 the explorer inside it, as compose's explorer service runs it (user artlib, outputs read-only)"
 bind "$outputs" /outputs ro
+[ -d "$here/data" ] && bind "$here/data" "$here/data" ro  # the run's images, where its artefacts say they are
 chroot --userspec=artlib:artlib "$root" /usr/bin/env -i PATH=/opt/artlib/bin:/usr/bin:/bin HOME=/home/artlib \
   HF_HUB_OFFLINE=1 MPLBACKEND=Agg ARTLIB_OUTPUTS=/outputs \
   artlib-app --address 127.0.0.1 --port "$port" --outputs /outputs >"$work/app.log" 2>&1 &
@@ -81,7 +85,9 @@ with sync_playwright() as pw:
     page = browser.new_page(viewport={"width": 1300, "height": 900})
     page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
     page.get_by_text("artlib explorer").first.wait_for(timeout=120_000)
-    page.wait_for_timeout(3000)
+    # the Classify page's answer for a collection painting: its probability bars, drawn by the image's models
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stProgress\"]').length >= 1", timeout=180_000)
+    page.wait_for_timeout(2000)
     page.screenshot(path=shot)
     assert not page.get_by_text("Traceback").count(), "a traceback on the page"
     browser.close()
@@ -93,13 +99,13 @@ app_pid=
 say "5/5 the tree as an image: podman import, tagged artlib:latest (compose.yaml's image)"
 for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
 mounted=()
-rm -rf "$root/src" "$root/etc/resolv.conf"
+rm -rf "$root/src" "$root/etc/resolv.conf" "$root/etc/verify-host-ca.crt"
 if command -v podman >/dev/null; then
   tar -C "$root" -c . | podman import \
-    --change 'USER=artlib' --change 'WORKDIR=/home/artlib' --change 'EXPOSE=8501' \
-    --change 'ENV=PATH=/opt/artlib/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV=HF_HUB_OFFLINE=1' --change 'ENV=ARTLIB_OUTPUTS=/outputs' \
-    --change 'CMD=["artlib-app", "--address", "0.0.0.0", "--port", "8501"]' - artlib:latest >/dev/null
+    --change 'USER artlib' --change 'WORKDIR /home/artlib' --change 'EXPOSE 8501' \
+    --change 'ENV PATH=/opt/artlib/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV HF_HUB_OFFLINE=1' --change 'ENV ARTLIB_OUTPUTS=/outputs' \
+    --change 'CMD ["artlib-app", "--address", "0.0.0.0", "--port", "8501"]' - artlib:latest >/dev/null
   podman image inspect artlib:latest --format 'image {{.Id}} {{.Size}} bytes' || fail "podman import"
 else
   say "podman is not installed: the image was not imported (apt-get install -y podman)"
