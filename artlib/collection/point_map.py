@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -118,6 +119,21 @@ class PointMap:
             counts = canvas.points(frame, "x", "y", agg=ds.count_cat("label"))
             image = tf.shade(counts, color_key=self.colours(), how="log", min_alpha=90)
         return tf.spread(image, px=1).to_pil()
+
+    def figure(self, view: View | None = None, width: int = 640, height: int = 420) -> Any:
+        """:meth:`render` of ``view`` (default: the whole map) as a matplotlib figure, with a legend of the labels'
+        colours (a notebook's picture of the app's Map)."""
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+
+        fig, ax = plt.subplots(figsize=(width / 80, height / 80))
+        ax.imshow(self.render(view or self.full_view(), width, height))
+        ax.set_axis_off()
+        if self.labels is not None:
+            handles = [Patch(color=colour, label=name) for name, colour in self.colours().items()]
+            ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, fontsize=8)
+        fig.tight_layout()
+        return fig
 
     def clickable(self, view: View, cells: tuple[int, int] = (60, 40)) -> pd.DataFrame:
         """Points a click can pick in ``view``: every painting when it holds at most :data:`ALL_POINTS_BELOW`,

@@ -48,3 +48,12 @@ def test_labels_past_the_palette_become_other_and_bad_points_are_refused():
     with pytest.raises(ValueError, match="labels for"):
         PointMap(np.zeros(3), np.zeros(3), ["a"])
     assert PointMap(np.zeros(0), np.zeros(0)).full_view() == View(0.0, 1.0, 0.0, 1.0)
+
+
+def test_the_notebook_figure_has_a_legend_of_the_labels():
+    pytest.importorskip("datashader")
+    x, y, labels = _blobs(2000, seed=2)
+    fig = PointMap(x, y, labels).figure(width=320, height=200)
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c", "d"]
+    assert PointMap(x, y).figure(width=320, height=200).axes[0].get_legend() is None
