@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..utils.files import atomic_write
+from .shards import refuse_repeated_ids
 
 #: rows per Parquet row group: a lookup reads whole groups, so small ones keep a search's rows cheap
 ROWS_PER_GROUP = 4096
@@ -45,9 +46,7 @@ def write_catalogue(path: str | Path, items: pd.DataFrame) -> Path:
     if "id" not in items:
         raise ValueError(f"a catalogue needs an 'id' column; the items have {list(items.columns)}")
     ids = items["id"].astype(str)
-    if ids.duplicated().any():
-        repeated = ids[ids.duplicated()]
-        raise ValueError(f"ids must be unique: {len(repeated)} repeated, e.g. {repeated.iloc[0]!r}")
+    refuse_repeated_ids(ids)
     frame = items.assign(id=ids).reset_index(drop=True)
     frame.insert(0, "position", np.arange(len(frame), dtype=np.int64))
     path = Path(path)

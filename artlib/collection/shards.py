@@ -11,6 +11,7 @@ date) may ride along; the embedding keeps only ``id``.
 
 from __future__ import annotations
 
+import logging
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..utils.files import atomic_write
+
+log = logging.getLogger(__name__)
 
 SHARD_GLOB = "shard-*.parquet"
 #: the members of a WebDataset tar that are images (the key is the name before its first dot)
@@ -40,21 +43,35 @@ def write_path_shards(
         if len(extra) != len(frame):
             raise ValueError(f"extra has {len(extra)} rows for {len(frame)} paths")
         frame = pd.concat([frame, extra.drop(columns=["id", "path"], errors="ignore").reset_index(drop=True)], axis=1)
-    duplicated = frame["id"][frame["id"].duplicated()]
-    if len(duplicated):
-        raise ValueError(f"ids must be unique: {len(duplicated)} repeated, e.g. {duplicated.iloc[0]!r}")
+    refuse_repeated_ids(frame["id"])
+    folder = empty_shard_folder(folder)
+    starts = range(0, len(frame), rows_per_shard)
+    return [write_shard(frame.iloc[start : start + rows_per_shard], folder, n) for n, start in enumerate(starts)]
+
+
+def refuse_repeated_ids(ids: pd.Series) -> None:
+    """``ValueError`` naming how many of ``ids`` repeat, and one of them."""
+    repeated = ids[ids.duplicated()]
+    if len(repeated):
+        raise ValueError(f"ids must be unique: {len(repeated)} repeated, e.g. {repeated.iloc[0]!r}")
+
+
+def empty_shard_folder(folder: str | Path) -> Path:
+    """``folder``, created; ``FileExistsError`` when it already holds shards (a listing is written once)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     stale = sorted(folder.glob(SHARD_GLOB))
     if stale:
         raise FileExistsError(f"{folder} already holds {len(stale)} shards: write to an empty folder")
-    out = []
-    for number, start in enumerate(range(0, len(frame), rows_per_shard)):
-        path = folder / f"shard-{number:05d}.parquet"
-        with atomic_write(path, suffix=".parquet") as tmp:
-            frame.iloc[start : start + rows_per_shard].to_parquet(tmp, index=False)
-        out.append(path)
-    return out
+    return folder
+
+
+def write_shard(rows: pd.DataFrame, folder: Path, number: int) -> Path:
+    """``rows`` as ``folder/shard-<number>.parquet``, written whole (a temporary file renamed into place)."""
+    path = folder / f"shard-{number:05d}.parquet"
+    with atomic_write(path, suffix=".parquet") as tmp:
+        rows.to_parquet(tmp, index=False)
+    return path
 
 
 def shard_files(folder: str | Path) -> list[Path]:
@@ -75,13 +92,7 @@ def list_tar_shards(tars: Sequence[str | Path], folder: str | Path) -> list[Path
     tars' order): ``id`` (the tar's name and the member's key, ``00000.tar/key``), ``path`` (the tar), ``offset``
     and ``size`` of the image's bytes in it. A tar that cannot be read raises ``ValueError`` naming it; a tar
     without images gives an empty shard, with a warning."""
-    import logging
-
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = sorted(folder.glob(SHARD_GLOB))
-    if stale:
-        raise FileExistsError(f"{folder} already holds {len(stale)} shards: write to an empty folder")
+    folder = empty_shard_folder(folder)
     out = []
     for number, tar in enumerate(Path(t) for t in tars):
         try:
@@ -91,7 +102,7 @@ def list_tar_shards(tars: Sequence[str | Path], folder: str | Path) -> list[Path
             raise ValueError(f"{tar} is not a readable tar shard ({exc})") from exc
         images = [m for m in members if m.name.rsplit(".", 1)[-1].lower() in TAR_IMAGE_SUFFIXES]
         if not images:
-            logging.getLogger(__name__).warning("%s holds no image members (%s)", tar, ", ".join(TAR_IMAGE_SUFFIXES))
+            log.warning("%s holds no image members (%s)", tar, ", ".join(TAR_IMAGE_SUFFIXES))
         keys = [f"{tar.name}/{Path(m.name).parent / Path(m.name).name.split('.', 1)[0]}" for m in images]
         frame = pd.DataFrame(
             {
@@ -104,8 +115,5 @@ def list_tar_shards(tars: Sequence[str | Path], folder: str | Path) -> list[Path
         duplicated = frame["id"][frame["id"].duplicated()]
         if len(duplicated):
             raise ValueError(f"{tar}: {len(duplicated)} keys hold two images, e.g. {duplicated.iloc[0]!r}")
-        path = folder / f"shard-{number:05d}.parquet"
-        with atomic_write(path, suffix=".parquet") as tmp:
-            frame.to_parquet(tmp, index=False)
-        out.append(path)
+        out.append(write_shard(frame, folder, number))
     return out

@@ -128,7 +128,7 @@ def render_map(ex: Explorer, large: LargeCollection) -> None:
         picked["position"], columns=[c for c in ("id", "title", "artist_name") if c in large.catalogue.columns]
     )
     picked["caption"] = [large.caption(r) for r in rows.to_dict("records")]
-    shown = len(points.inside(view))
+    shown = int(picked["in_cell"].sum())  # every painting in view is in one cell
     each = "one per cell" if len(picked) and picked["in_cell"].max() > 1 else "each painting"
     st.caption(
         f"every one of {shown:,} paintings in view, drawn by datashader; draw a box to zoom in, click a point to "
