@@ -10,20 +10,17 @@ import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch.nn as nn
 
-from ..data.transforms import FITS, Normalization, as_normalization
-from ..data.tta import VIEWS
+from ..data.input_spec import InputSpec
+from ..data.transforms import Normalization
 from ..models import create_model, input_normalization
 from ..trust.painting_check import PaintingCheck
 from ..trust.task_trust import TaskTrust
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +55,9 @@ class ModelCard:
     def __post_init__(self) -> None:
         self._check_types()
         self.views = tuple(self.views)
-        unknown = [v for v in self.views if v not in VIEWS]
-        if unknown or not self.views:
-            raise ValueError(f"views must be a non-empty subset of {VIEWS}, got {list(self.views)}")
+        self.normalization = self.input.normalization  # checks the size, the views and the normalisation
         if not self.classes or any(len(names) < 2 for names in self.classes.values()):
             raise ValueError("classes needs at least one task with two or more class names")
-        self.normalization = as_normalization(self.normalization)
         unknown_tasks = sorted(set(self.trust) - set(self.classes))
         if unknown_tasks:
             raise ValueError(f"trust for tasks the card has no classes of: {unknown_tasks}")
@@ -97,10 +91,16 @@ class ModelCard:
             raise ValueError("flip_tta and trim_margins must be true or false")
 
     @property
+    def input(self) -> InputSpec:
+        """What the model is fed: size, normalisation, views and mirror images (the spec an
+        :class:`~artlib.retrieval.EmbedderCard` holds too)."""
+        return InputSpec(self.image_size, self.normalization, self.views, self.flip_tta, self.trim_margins)
+
+    @property
     def fitted_view(self) -> str:
         """The card's first single-square view (``crop`` or ``letterbox``; ``crop`` when it has only square crops):
         one evaluation image per painting, as Grad-CAM overlays need."""
-        return next((v for v in self.views if v in FITS), "crop")
+        return self.input.fitted_view
 
     def task_trust(self, task: str) -> TaskTrust:
         """The task's fitted trust; an identity one (temperature 1, every class in the set, no open-set rule)

@@ -28,7 +28,6 @@ import torch.nn as nn
 from ..data.images import check_answerable
 from ..data.loaders import make_loader
 from ..data.table import MISSING, ArtTable
-from ..data.tta import views_transform
 from ..models.heads import embed_with
 from ..trust.conformal import set_names
 from ..trust.open_set import OpenSetBank
@@ -166,8 +165,7 @@ class Classifier:
 
     def transform(self, views: Sequence[str] | None = None) -> Any:
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
-        card = self.card
-        return views_transform(views or card.views, card.image_size, card.normalization, card.trim_margins)
+        return self.card.input.transform(views)
 
     @torch.no_grad()
     def raw_scores(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -41,25 +42,44 @@ def embed_with(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
 
 
 class MultiTaskClassifier(nn.Module):
-    """``backbone`` (image -> feature vector of ``feature_dim``) followed by per-task heads.
+    """``backbone`` (image -> feature vector of ``feature_dim``) followed by per-task heads (timm's contract).
 
-    ``forward`` returns ``{task: logits}``; ``embed`` returns the shared features.
+    ``forward`` returns ``{task: logits}``, i.e. ``forward_head(forward_features(x))``; ``embed`` is
+    ``forward_features``. With ``num_classes`` None (or empty) the head is the identity and ``forward`` returns the
+    features: a feature extractor, as timm's ``num_classes=0``. :meth:`reset_classifier` puts new heads on.
     """
 
     def __init__(
-        self, backbone: nn.Module, feature_dim: int, num_classes: dict[str, int], dropout: float = 0.2
+        self, backbone: nn.Module, feature_dim: int, num_classes: dict[str, int] | None, dropout: float = 0.2
     ) -> None:
         super().__init__()
         self.backbone = backbone
         self.feature_dim = feature_dim
-        self.num_classes = dict(num_classes)
-        self.head = MultiTaskHead(feature_dim, num_classes, dropout)
+        self.dropout = dropout
+        self.num_classes: dict[str, int] = {}
+        self.head: nn.Module = nn.Identity()
+        self.reset_classifier(num_classes)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
+    def reset_classifier(self, num_classes: dict[str, int] | None, dropout: float | None = None) -> None:
+        """New, untrained heads for ``num_classes`` (None or empty: no head, ``forward`` gives the features)."""
+        self.num_classes = dict(num_classes or {})
+        rate = self.dropout if dropout is None else dropout
+        self.head = MultiTaskHead(self.feature_dim, self.num_classes, rate) if self.num_classes else nn.Identity()
+        self.head.train(self.training)  # the new head in the model's mode (an eval model gets no dropout)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled features ``(B, feature_dim)``."""
         return self.backbone(x)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        return self.head(self.embed(x))
+    def forward_head(self, features: torch.Tensor) -> dict[str, torch.Tensor] | torch.Tensor:
+        """``{task: logits}`` of features (the features themselves when the model has no head)."""
+        return self.head(features)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_features(x)
+
+    def forward(self, x: torch.Tensor) -> Any:
+        return self.forward_head(self.forward_features(x))
 
 
 def classifier_builder(make_backbone: Callable[[bool], nn.Module], doc: str) -> Callable[..., MultiTaskClassifier]:
@@ -68,7 +88,9 @@ def classifier_builder(make_backbone: Callable[[bool], nn.Module], doc: str) -> 
     The backbone must expose ``out_features``.
     """
 
-    def build(num_classes: dict[str, int], pretrained: bool = False, dropout: float = 0.2) -> MultiTaskClassifier:
+    def build(
+        num_classes: dict[str, int] | None, pretrained: bool = False, dropout: float = 0.2
+    ) -> MultiTaskClassifier:
         backbone = make_backbone(pretrained)
         dim = backbone.out_features
         if not isinstance(dim, int):

@@ -28,8 +28,8 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs: Any) -> MultiTaskClassifier:
-    """:func:`create_model` for the code that needs a backbone + heads (``.backbone``, ``.feature_dim``)."""
+def create_classifier(name: str, num_classes: dict[str, int] | int | None = None, **kwargs: Any) -> MultiTaskClassifier:
+    """:func:`create_model` for the code that needs a backbone + heads (``forward_features``, ``feature_dim``)."""
     model = create_model(name, num_classes, **kwargs)
     if not isinstance(model, MultiTaskClassifier):
         raise TypeError(
@@ -40,15 +40,16 @@ def create_classifier(name: str, num_classes: dict[str, int] | int, **kwargs: An
 
 
 def create_backbone(name: str, **kwargs: Any) -> MultiTaskClassifier:
-    """Model ``name`` as a feature extractor, as timm's ``num_classes=0``: use ``.backbone``, ``.feature_dim`` and
-    ``.embed`` (or :func:`artlib.features.extract_features`); its one placeholder head is never trained or read."""
-    return create_classifier(name, {"_": 2}, **kwargs)
+    """Model ``name`` as a feature extractor (timm's ``num_classes=0``): no head, ``forward`` gives the pooled
+    features of width ``.feature_dim`` (also ``.forward_features``, ``.embed``, ``.backbone``)."""
+    return create_classifier(name, None, **kwargs)
 
 
-def create_model(name: str, num_classes: dict[str, int] | int, **kwargs: Any) -> nn.Module:
-    """Build model ``name`` with one head per task (an int means one task called ``'label'``)."""
+def create_model(name: str, num_classes: dict[str, int] | int | None = None, **kwargs: Any) -> nn.Module:
+    """Build model ``name`` with one head per task (an int means one task called ``'label'``; None: no head, the
+    model returns its features)."""
     if isinstance(num_classes, int):
         num_classes = {"label": num_classes}
     if name not in _REGISTRY:
         raise KeyError(f"unknown model {name!r}; available: {', '.join(list_models())}")
-    return _REGISTRY[name](num_classes=dict(num_classes), **kwargs)
+    return _REGISTRY[name](num_classes=dict(num_classes or {}), **kwargs)

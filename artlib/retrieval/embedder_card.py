@@ -10,8 +10,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from ..data.input_spec import InputSpec
 from ..data.transforms import FITS, Normalization, as_normalization
-from ..data.tta import views_transform
 from ..models import create_backbone, embed_with
 
 
@@ -32,6 +32,11 @@ class EmbedderCard:
             raise ValueError(f"embedder card: image_size must be a positive integer, got {self.image_size!r}")
         if self.fit not in FITS:
             raise ValueError(f"embedder card: fit must be one of {FITS}, got {self.fit!r}")
+
+    @property
+    def input(self) -> InputSpec:
+        """What the extractor is fed (the spec a classifier's :class:`~artlib.inference.ModelCard` holds too)."""
+        return InputSpec(self.image_size, self.normalization, (self.fit,))
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> EmbedderCard:
@@ -71,7 +76,7 @@ class EmbedderCard:
 
     def transform(self) -> Any:
         """The evaluation transform of the card's input (its fit, size and normalisation)."""
-        return views_transform((self.fit,), self.image_size, self.normalization)
+        return self.input.transform()
 
     @torch.no_grad()
     def embed(self, network: nn.Module, image: np.ndarray) -> np.ndarray:

@@ -258,12 +258,12 @@ def save_siamese_head(
     ``image_size``) as a ``siamese_head`` that standardises raw features itself (``scaler``: the fitted
     ``StandardScaler``), so whoever loads it scores pairs of raw features; ``trust``: its calibration
     (:func:`artlib.pairs.runs.same_artist_trust`), applied by whoever shows its probability."""
-    from ..models import create_model
+    from ..models import create_backbone
     from ..models.siamese import standardized_head
 
     saved = standardized_head(head, scaler.mean_, scaler.scale_)
     card = ModelCard.for_model(
-        create_model(backbone, {"same": 2}),
+        create_backbone(backbone),
         "siamese_head",
         {"same": ["different artist", "same artist"]},
         image_size,

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from ..models.contract import staged_backbone
 from .param_groups import layerwise_lr_groups
 from .trainer import TrainConfig, Trainer
 from .unfreeze import ProgressiveUnfreezing, unfreeze_schedule
@@ -28,10 +29,7 @@ def fine_tuning_trainer(
     (:func:`unfreeze_schedule` over the first half of ``config.epochs`` unless ``unfreeze_at`` says otherwise),
     lower rates further down with ``layer_decay`` < 1 (:func:`layerwise_lr_groups`). ``trainer_kwargs``:
     the Trainer's (``checkpoint_dir``, ``log_dir``, ``class_names``...)."""
-    backbone = getattr(model, "backbone", None)
-    if backbone is None or not hasattr(backbone, "unfreeze_groups"):
-        raise TypeError(f"{type(model).__name__} has no backbone.unfreeze_groups(): it cannot be fine-tuned in stages")
-    groups = backbone.unfreeze_groups()
+    backbone, groups = staged_backbone(model)
     at = list(unfreeze_at) if unfreeze_at is not None else unfreeze_schedule(len(groups), config.epochs)
     unfreeze = ProgressiveUnfreezing(backbone, groups, unfreeze_at=at[: len(groups)])
     param_groups = layerwise_lr_groups(model, groups, config.lr, layer_decay) if layer_decay != 1 else None

@@ -21,6 +21,7 @@ import torch
 import torch.nn as nn
 
 from ..data.transforms import Normalization
+from ..models.contract import marked_feature_map
 
 METHODS = ("gradcam", "gradcam++", "scorecam", "layercam")
 
@@ -31,8 +32,8 @@ MIN_CELLS = 7
 
 def _last_layer(model: nn.Module) -> nn.Module:
     for module in model.modules():
-        marked = getattr(module, "feature_map", None)
-        if isinstance(marked, nn.Module):
+        marked = marked_feature_map(module)
+        if marked is not None:
             return marked
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
     if not convs:
