@@ -95,3 +95,11 @@ def device_transforms(
         "train": DeviceAugment(size, strength, scale_min, normalization, train=True),
         "eval": DeviceAugment(size, normalization=normalization, train=False),
     }
+
+
+def transforms_on(device: torch.device, batch_transforms: dict[str, Any] | None) -> dict[str, Any]:
+    """``{"train": fn, "eval": fn}`` batch transforms checked (no other keys) and moved to ``device`` (modules)."""
+    unknown = set(batch_transforms or {}) - {"train", "eval"}
+    if unknown:
+        raise ValueError(f"batch_transforms keys must be 'train' and/or 'eval', got {sorted(unknown)}")
+    return {k: (t.to(device) if isinstance(t, nn.Module) else t) for k, t in (batch_transforms or {}).items()}

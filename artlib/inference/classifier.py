@@ -18,7 +18,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,16 +28,13 @@ import torch.nn as nn
 from ..data.images import check_answerable
 from ..data.loaders import make_loader
 from ..data.table import MISSING, ArtTable
-from ..models.heads import embed_with
+from ..evaluation.predict import predict, predict_batch
 from ..trust.conformal import set_names
 from ..trust.open_set import OpenSetBank
 from ..trust.painting_check import NOT_A_PAINTING
 from ..utils.runtime import resolve_device
 from .card import ModelCard
 from .files import PREDICTION_COLUMNS, find_images
-
-if TYPE_CHECKING:
-    from ..train import Trainer
 
 log = logging.getLogger(__name__)
 
@@ -159,9 +156,6 @@ class Classifier:
                 "'someone else' verdict for it (fit its trust again, notebook 08)",
                 ", ".join(bare),
             )
-        self._trainer: Trainer | None = (
-            None  # made on the first predict() on files (the Trainer's imports take seconds)
-        )
 
     def transform(self, views: Sequence[str] | None = None) -> Any:
         """The evaluation transform of the card (or of other ``views``): one fitted view or a :class:`MultiView`."""
@@ -175,18 +169,15 @@ class Classifier:
         (or ``views``) and, with ``flip`` (default: the card's), their mirror images, as :meth:`predict` scores
         files; and the image's features (the mean over the views)."""
         x = self.transform(views)(image=image)["image"]
+        views_of_image = len(x) if x.ndim == 4 else 0  # a MultiView stack: one row per view
         x = (x if x.ndim == 4 else x[None]).to(self.device)
         self.model.to(self.device).eval()
-        features = embed_with(self.model, x)
-        head = getattr(self.model, "head", None)
-        out = head(features) if callable(head) else self.model(x)
-        probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
-        if self.card.flip_tta if flip is None else flip:
-            mirrored = self.model(torch.flip(x, dims=[-1]))
-            probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in probs.items()}
+        flip = self.card.flip_tta if flip is None else flip
+        batch = predict_batch(self.model, x, views=views_of_image, flip=flip, embed=True)
+        features = batch.features if batch.features is not None else torch.zeros(1, 0)
         return (
-            {task: p.mean(0).cpu().numpy() for task, p in probs.items()},
-            features.float().mean(0, keepdim=True).cpu().numpy(),
+            {task: p[0].cpu().numpy() for task, p in batch.probs.items()},
+            features.float()[:1].cpu().numpy(),
         )
 
     def probabilities(
@@ -292,12 +283,8 @@ class Classifier:
             return_index=True,
             **self.card.loader_options(),
         )  # unreadable images are skipped and logged
-        if self._trainer is None:
-            from ..train import TrainConfig, Trainer
-
-            self._trainer = Trainer(self.model, TrainConfig(device=str(self.device), progress=False))
         embed = self.bank is not None or self.painting is not None
-        preds = self._trainer.predict(loader, embed=embed, flip_tta=self.card.flip_tta)
+        preds = predict(self.model.to(self.device), loader, flip=self.card.flip_tta, embed=embed)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
         rows = []
         for task, names in self.card.classes.items():

@@ -103,3 +103,43 @@ def mean_over_ranks(value: float, device: torch.device) -> float:
     t = torch.tensor([value], dtype=torch.float64, device=device)
     dist.all_reduce(t)
     return float(t) / world_size()
+
+
+class TrainingModule:
+    """What a training step calls: the bare model, or its DistributedDataParallel wrapper under ``torchrun``.
+
+    DDP registers gradient hooks for the parameters that require grad when it is built, so :meth:`refresh` rebuilds
+    the wrapper after progressive unfreezing (or freezing) changed them; :meth:`release` drops it when a ``fit``
+    call ends (kept alive until interpreter exit, it would be torn down after the process group, in no set order).
+    """
+
+    def __init__(self, model: torch.nn.Module, device: torch.device, distributed: bool) -> None:
+        self.model, self.device, self.distributed = model, device, distributed
+        self.module: torch.nn.Module = model
+        self._wrapped_for: tuple[bool, ...] | None = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        """(Re)build the wrapper when the set of trainable parameters changed."""
+        if not self.distributed:
+            return
+        trainable = tuple(p.requires_grad for p in self.model.parameters())
+        if trainable == self._wrapped_for:
+            return
+        from torch.nn.parallel import DistributedDataParallel
+
+        device_ids = [self.device.index] if self.device.type == "cuda" else None
+        self.module = DistributedDataParallel(self.model, device_ids=device_ids)
+        self._wrapped_for = trainable
+
+    def release(self) -> None:
+        self.module = self.model
+        self._wrapped_for = None
+
+
+def amp_dtype(device: torch.device) -> torch.dtype | None:
+    """Mixed precision's type on ``device``: bf16 where the GPU has it, else fp16 (with a gradient scaler); None on
+    a CPU (no autocast)."""
+    if device.type != "cuda":
+        return None
+    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from .config import TrainConfig
 
 
 @dataclass
@@ -46,6 +50,14 @@ class MixUpCutMix:
                 raise ValueError(f"{name} must be in [0, 1], got {p}")
         self.mixup_alpha, self.cutmix_alpha = mixup_alpha, cutmix_alpha
         self.prob, self.switch_prob = prob, switch_prob
+
+    @classmethod
+    def of(cls, config: TrainConfig) -> MixUpCutMix | None:
+        """The mixer a :class:`~artlib.train.TrainConfig` asks for (``mixup_alpha``, ``cutmix_alpha``,
+        ``mix_prob``), None when it mixes nothing."""
+        if not (config.mixup_alpha or config.cutmix_alpha):
+            return None
+        return cls(config.mixup_alpha, config.cutmix_alpha, config.mix_prob)
 
     def _choose(self) -> str:
         if float(torch.rand(())) >= self.prob:

@@ -22,9 +22,9 @@ from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 
 if TYPE_CHECKING:
     from ..data.table import ArtTable
+    from ..evaluation.predict import Predictions
     from ..inference.card import ModelCard
     from ..train import Trainer
-    from ..train.trainer import Predictions
 
 #: tasks whose classes do not cover every painting: a painting without a label of the task is by another artist
 OPEN_TASKS = ("artist", "author", "artist_slug")

@@ -16,9 +16,9 @@ from .cam import class_activation_maps, mirrored_maps, overlay, view_pixels
 if TYPE_CHECKING:
     from ..data.table import ArtTable
     from ..data.transforms import Normalization
+    from ..evaluation.predict import Predictions
     from ..inference.card import ModelCard
     from ..inference.classifier import Classifier
-    from ..train.trainer import Predictions
 
 
 def plot_reliability(curves: Mapping[str, Mapping[str, tuple[np.ndarray, np.ndarray]]]) -> plt.Figure:

@@ -44,7 +44,7 @@ def test_cli_reports_unreadable_images_and_expands_folders(folder, fixture_paths
 
 def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
     """fit_classifier_trust -> card + k-NN bank -> model file -> artlib-predict's sets and verdicts."""
-    from artlib.train.trainer import Predictions
+    from artlib.evaluation.predict import Predictions
     from artlib.trust import fit_classifier_trust, split_predictions
 
     model = untrained_classifier(folder)

@@ -32,7 +32,7 @@ trainer = Trainer(
 )
 history = trainer.fit(DataLoader(Labelled(), batch_size=16, shuffle=True), DataLoader(Labelled(32), batch_size=16))
 assert trainer.distributed and ddp.world_size() == 2
-assert trainer._train_module is trainer.model, "fit ended still holding its DistributedDataParallel wrapper"
+assert trainer.training.module is trainer.model, "fit ended still holding its DistributedDataParallel wrapper"
 batches = len(trainer.scheduler.optimizer.param_groups) and trainer.scheduler.last_epoch
 checksum = sum(float(p.detach().double().sum()) for p in trainer.model.parameters())  # BN buffers stay per-rank
 (out / f"rank{ddp.rank()}.txt").write_text(f"{checksum:.10f} {batches} {len(history)}")

@@ -96,7 +96,9 @@ def test_multiview_batches_average_the_views():
         ) / 2
     assert both.probs["label"].shape == (64, 2)
     assert np.allclose(both.probs["label"], expected.numpy(), atol=1e-5)
-    _, loss = trainer._predict(DataLoader(TwoViews(), batch_size=16), with_loss=True, multi_view=True)
+    from artlib.train.validation import predict_with_loss
+
+    _, loss = predict_with_loss(trainer, DataLoader(TwoViews(), batch_size=16), with_loss=True, multi_view=True)
     nll = torch.nn.functional.nll_loss(expected.log(), labels)
     assert loss == pytest.approx(float(nll), rel=1e-4)
     embedded = trainer.predict(DataLoader(TwoViews(), batch_size=16), embed=True, multi_view=True)
