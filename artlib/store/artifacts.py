@@ -10,16 +10,15 @@ Everything lives under ``<outputs>/artifacts/``: ``models/<name>.pt`` (weights a
 classes, input size and normalisation, the data and split it was trained on, test scores with intervals)
 with a readable ``<name>.json`` copy of the card; ``index/<name>/`` (a
 :class:`~artlib.retrieval.SimilarityIndex`, ``items.csv`` and ``artifact.json``); ``params/<name>.json``;
-``tables/<name>.csv`` with ``<name>.json``. A missing artefact raises :class:`ArtifactNotFoundError`,
-which names the notebook that makes it.
+``tables/<name>.csv`` with ``<name>.json``. Each kind's files are its codec's (:mod:`artlib.store.codecs`); this
+module names, stamps (data, ``made_by``, time) and checks them. A missing artefact raises
+:class:`ArtifactNotFoundError`, which names the notebook that makes it (:mod:`artlib.store.makers`: each notebook
+declares what it makes).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +28,21 @@ import torch.nn as nn
 
 from ..inference.card import ModelCard
 from ..inference.classifier import Classifier
-from ..train.checkpoint import load_checkpoint, save_checkpoint
 from ..trust.open_set import OpenSetBank
 from ..utils import run_status
-from ..utils.files import atomic_write
+from .codecs import (
+    CODECS,
+    IdentityCodec,
+    IndexArtifact,
+    IndexCodec,
+    ModelCodec,
+    ParamsCodec,
+    SavedModel,
+    TableCodec,
+    read_json,
+    write_json,
+)
+from .makers import maker
 
 if TYPE_CHECKING:
     from sklearn.preprocessing import StandardScaler
@@ -42,7 +52,6 @@ if TYPE_CHECKING:
     from ..data.transforms import Normalization
     from ..identity.model import IdentityModel
     from ..models.siamese import SiameseNet
-    from ..retrieval.embedder_card import EmbedderCard
     from ..retrieval.index import SimilarityIndex
     from ..trust.task_trust import TaskTrust
 
@@ -51,34 +60,18 @@ if TYPE_CHECKING:
 
 ARTIFACTS_DIR = "artifacts"
 
-#: Which notebook makes each artefact (``fnmatch`` patterns): a missing one says where it comes from.
-MAKERS: dict[str, str] = {
-    "baseline_cnn": "03_baseline_cnn",
-    "hpo_params": "04_hpo",
-    "classifier": "08_efficientnet",
-    "metric_*": "10_metric_learning",
-    "identity": "11b_identity",
-    "same_artist": "12_siamese_pairs",
-    "suspects": "13_outliers",
-    "image_index": "14_similarity",
-    "title_index": "14_similarity",
-    "map": "14_similarity",
-}
-
-KINDS = {"models": ".pt", "index": "", "params": ".json", "tables": ".csv"}
-
-
-def maker(name: str) -> str | None:
-    """The notebook that makes artefact ``name`` (None for one it does not know)."""
-    return next((nb for pattern, nb in MAKERS.items() if fnmatch.fnmatchcase(name, pattern)), None)
+#: The file suffix of each kind of artefact ("" for a folder), as its codec writes it.
+KINDS = {kind: codec.suffix for kind, codec in CODECS.items()}
 
 
 class ArtifactNotFoundError(FileNotFoundError):
     """An artefact not made (yet) in this outputs folder, or made from other data; the message says how
     to make it."""
 
-    def __init__(self, name: str, outputs: Path, kind: str, made_from: str | None = None) -> None:
-        notebook = maker(name)
+    def __init__(
+        self, name: str, outputs: Path, kind: str, made_from: str | None = None, made_by: str | None = None
+    ) -> None:
+        notebook = maker(name, made_by)
         how = (
             f"run notebook {notebook} (python -m artlib.runner --only {notebook[:2]}, with the same ARTLIB_* settings)"
             if notebook
@@ -94,10 +87,11 @@ class ArtifactNotFoundError(FileNotFoundError):
         self.name, self.notebook = name, notebook
 
 
-def _check_data(saved: dict, data: dict | None, where: Where, kind: str, name: str) -> None:
+def _check_data(saved: dict, data: dict | None, where: Where, kind: str, name: str, made_by: str | None = None) -> None:
     """Refuse an artefact made from other data than ``data`` (a :func:`data_record`; None: no check)."""
     if data is not None and not same_data(saved, data):
-        raise ArtifactNotFoundError(name, outputs_of(where), kind, (saved or {}).get("label", "unknown data"))
+        made_from = (saved or {}).get("label", "unknown data")
+        raise ArtifactNotFoundError(name, outputs_of(where), kind, made_from, made_by)
 
 
 def outputs_of(where: Where) -> Path:
@@ -137,58 +131,26 @@ def _stamp(cfg: Settings) -> dict:
     }
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is damaged ({exc}): run the notebook that makes it again") from exc
-    if not isinstance(value, dict):
-        raise ValueError(f"{path} is damaged (not a JSON object): run the notebook that makes it again")
-    return value
-
-
-def _write_json(path: Path, value: dict) -> Path:
-    with atomic_write(path) as tmp:
-        tmp.write_text(json.dumps(value, indent=1, default=str), encoding="utf-8")
-    return path
+def _again(name: str | None, made_by: str | None = None) -> str:
+    """What to do about a damaged or unfinished artefact ``name``."""
+    notebook = maker(name, made_by) if name else None
+    return f"run {notebook} again" if notebook else "save it again with artlib.store.artifacts"
 
 
 # ----------------------------------------------------------------------------------------------- models
 def save_model_file(path: str | Path, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
     """Write ``model``'s weights with its card (atomically, a ``weights_only`` file) and, for an open task with
     a k-NN open-set rule, its ``bank`` of normalised training features; :func:`load_classifier` reads it back."""
-    import torch
-
-    card.check(model)
-    state: dict[str, Any] = {"model": model.state_dict(), "card": card.to_dict()}
-    if bank is not None:
-        state["open_set_bank"] = {
-            "features": torch.as_tensor(bank.features.astype(np.float16)),
-            "known": {task: torch.as_tensor(flags) for task, flags in bank.known.items()},
-        }
-    return save_checkpoint(state, path)
+    return ModelCodec().write(Path(path), SavedModel(model, card, bank))
 
 
 def load_model_file(
     path: str | Path, device: str = "cpu", name: str | None = None
 ) -> tuple[nn.Module, ModelCard, OpenSetBank | None]:
     """The model of a :func:`save_model_file` file in eval mode, its card and its open-set banks."""
-    state = load_checkpoint(path, map_location=device)
-    if "card" not in state or "model" not in state:
-        again = (
-            f"run {maker(name)} again"
-            if name and maker(name)
-            else "save it with artlib.store.artifacts.save_model_file"
-        )
-        raise ValueError(f"{path} has no model card (a Trainer checkpoint holds the weights only): {again}")
-    card = ModelCard.from_dict(state["card"], path)
-    saved = state.get("open_set_bank")
-    bank = (
-        OpenSetBank(saved["features"].float().numpy(), {t: k.numpy() for t, k in saved["known"].items()})
-        if saved
-        else None
-    )
-    return card.rebuild(state["model"], path).to(device), card, bank
+    again = _again(name) if name and maker(name) else "save it with artlib.store.artifacts.save_model_file"
+    saved = ModelCodec().read(Path(path), device, again)
+    return saved.model, saved.card, saved.bank
 
 
 def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
@@ -198,7 +160,7 @@ def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard, bank
     card.data = card.data or stamp["data"]
     card.made_by = card.made_by or stamp["made_by"]
     path = save_model_file(_path(cfg, "models", name), model, card, bank)
-    _write_json(path.with_suffix(".json"), {**card.to_dict(), "saved_at": stamp["saved_at"]})
+    write_json(ModelCodec().record(path), {**card.to_dict(), "saved_at": stamp["saved_at"]})
     return path
 
 
@@ -230,7 +192,7 @@ def load_model(where: Where, name: str, device: str = "cpu", data: dict | None =
     the artefact ``name``, or a ``.pt`` file. With ``data`` (a :func:`data_record`), a model trained on other data
     raises :class:`ArtifactNotFoundError`."""
     model, card, _ = load_model_file(_model_path(where, name), device, name)
-    _check_data(card.data, data, where, "model", name)
+    _check_data(card.data, data, where, "model", name, card.made_by)
     return model, card
 
 
@@ -240,7 +202,7 @@ def load_classifier(
     """A saved classifier (the artefact ``name``, or a ``.pt`` file given as ``where``) ready for
     :meth:`~artlib.inference.Classifier.predict` / ``answer``, with its open-set banks."""
     model, card, bank = load_model_file(_model_path(where, name), "cpu", name)
-    _check_data(card.data, data, where, "model", name)
+    _check_data(card.data, data, where, "model", name, card.made_by)
     return Classifier(model, card, device=device, bank=bank)
 
 
@@ -282,67 +244,24 @@ def save_siamese_head(
 def save_identity(cfg: Settings, name: str, model: IdentityModel) -> Path:
     """Save an identity model (:mod:`artlib.identity`: head, classifier, card and the collection's identity
     vectors) under ``name``, with a readable copy of its card."""
-    from ..identity.model import identity_state
-
     stamp = _stamp(cfg)
     model.card.data = model.card.data or stamp["data"]
     model.card.made_by = model.card.made_by or stamp["made_by"]
-    path = _path(cfg, "models", name)
-    save_checkpoint(identity_state(model), path)
-    _write_json(path.with_suffix(".json"), {**model.card.to_dict(), "saved_at": stamp["saved_at"]})
+    codec = IdentityCodec()
+    path = codec.write(_path(cfg, "models", name), model)
+    write_json(codec.record(path), {**model.card.to_dict(), "saved_at": stamp["saved_at"]})
     return path
 
 
 def load_identity(where: Where, name: str = "identity", data: dict | None = None) -> IdentityModel:
     """A saved identity model (the artefact ``name``, or a ``.pt`` file given as ``where``); one made from other
     data than ``data`` raises :class:`ArtifactNotFoundError`, a damaged one ``ValueError`` naming the field."""
-    from ..identity.model import identity_from_state
-
-    path = _model_path(where, name)
-    state = load_checkpoint(path, map_location="cpu")
-    if not isinstance(state, dict) or state.get("kind") != "identity":
-        raise ValueError(f"{path} is not an identity model file: run notebook {maker(name) or '11b_identity'} again")
-    model = identity_from_state(state)
-    _check_data(model.card.data, data, where, "identity model", name)
+    model = IdentityCodec().read(_model_path(where, name), _again(name) if maker(name) else "run notebook 11b again")
+    _check_data(model.card.data, data, where, "identity model", name, model.card.made_by)
     return model
 
 
 # ---------------------------------------------------------------------------------------------- indexes
-@dataclass
-class IndexArtifact:
-    """A similarity index with one row of ``items`` per stored vector (``id``, ``path`` relative to
-    ``root``, label names per task, ``title`` where the data has titles) and how its vectors were made."""
-
-    index: Any  # artlib.retrieval.SimilarityIndex
-    items: pd.DataFrame
-    meta: dict
-    features: np.ndarray | None = None  # the vectors before normalisation, when saved
-
-    @property
-    def root(self) -> Path:
-        return Path(self.meta["root"])
-
-    @property
-    def tasks(self) -> list[str]:
-        return list(self.meta.get("tasks", []))
-
-    @property
-    def embedder(self) -> dict:
-        """``{"model": name, "image_size": .., "normalization": .., "fit": ..}`` or ``{"encoder": name}``."""
-        return self.meta.get("embedder", {})
-
-    @property
-    def data(self) -> dict:
-        return self.meta.get("data", {})
-
-    @property
-    def embedder_card(self) -> EmbedderCard | None:
-        """How the image vectors were made (None for a text index); a damaged record raises ``ValueError``."""
-        from ..retrieval.embedder_card import EmbedderCard
-
-        return EmbedderCard.from_dict(self.embedder) if "model" in self.embedder else None
-
-
 def collection_items(table: ArtTable, ids: list[str]) -> pd.DataFrame:
     """One row per painting of an :class:`~artlib.data.ArtTable` for an index: ``id``, ``path``, the class
     name of each task, ``artist_name`` and ``title`` where the data has them (:mod:`artlib.data.derived`)."""
@@ -369,21 +288,6 @@ def save_index(
 ) -> Path:
     """Save ``index`` with its ``items`` (same order as the index's ids) and how the vectors were made;
     ``features``: the vectors before cosine normalisation (a model on raw features needs them)."""
-    if "id" not in items or "path" not in items:
-        raise ValueError("items needs 'id' and 'path' columns")
-    if [str(i) for i in items["id"]] != list(index.ids):
-        raise ValueError(f"items ({len(items)} rows) do not list the index's {len(index)} ids in its order")
-    folder = _path(cfg, "index", name)
-    index.save(folder)
-    with atomic_write(folder / "items.csv") as tmp:
-        items.to_csv(tmp, index=False)
-    if features is not None:
-        if len(features) != len(index):
-            raise ValueError(f"{len(features)} feature rows for an index of {len(index)}")
-        with atomic_write(folder / "features.npy", suffix=".npy") as tmp:
-            np.save(tmp, np.asarray(features, dtype=np.float32))
-    else:
-        (folder / "features.npy").unlink(missing_ok=True)
     meta = {
         **_stamp(cfg),
         "root": str(Path(root).resolve()),
@@ -391,7 +295,7 @@ def save_index(
         "count": len(items),
         "tasks": list(tasks or []),
     }
-    return _write_json(folder / "artifact.json", meta).parent  # last: it vouches for the files above
+    return IndexCodec().write(_path(cfg, "index", name), IndexArtifact(index, items, meta, features))
 
 
 def save_collection(
@@ -437,82 +341,59 @@ def save_collection(
 
 def load_index(where: Where, name: str) -> IndexArtifact:
     """A saved index with its items; files that do not belong together raise ``ValueError``."""
-    from ..retrieval.index import SimilarityIndex
-
     folder = _require(_path(where, "index", name), where, "index", name)
-    if not (folder / "artifact.json").is_file():
-        raise ValueError(
-            f"{folder} holds no complete index artefact (artifact.json missing: an interrupted "
-            f"save): run {maker(name) or 'its notebook'} again"
-        )
-    meta = _read_json(folder / "artifact.json")
-    index = SimilarityIndex.load(folder)
-    items = pd.read_csv(folder / "items.csv", dtype={"id": str}, keep_default_na=False, na_values=[""])
-    if items["id"].tolist() != index.ids:
-        raise ValueError(
-            f"{folder}: items.csv does not list the index's ids (files from different saves): "
-            f"run {maker(name) or 'its notebook'} again"
-        )
-    features = np.load(folder / "features.npy") if (folder / "features.npy").is_file() else None
-    if features is not None and features.shape[0] != len(index):
-        raise ValueError(
-            f"{folder}: features.npy has {features.shape[0]} rows for {len(index)} items: "
-            f"run {maker(name) or 'its notebook'} again"
-        )
-    return IndexArtifact(index, items, meta, features)
+    return IndexCodec().read(folder, _again(name))
 
 
 # ------------------------------------------------------------------------------------- params and tables
 def save_params(cfg: Settings, name: str, params: dict) -> Path:
     """Save a dict of parameters (e.g. notebook 04's best hyper-parameters)."""
-    return _write_json(_path(cfg, "params", name), {"params": params, **_stamp(cfg)})
+    return ParamsCodec().write(_path(cfg, "params", name), {"params": params, **_stamp(cfg)})
 
 
 def load_params(where: Where, name: str, data: dict | None = None) -> dict:
     """Saved parameters; with ``data`` (a :func:`data_record`), parameters found on other data raise
     :class:`ArtifactNotFoundError` too (they do not belong to this data)."""
-    path = _require(_path(where, "params", name), where, "params", name)
-    saved = _read_json(path)
-    _check_data(saved.get("data", {}), data, where, "params", name)
+    saved = ParamsCodec().read(_require(_path(where, "params", name), where, "params", name))
+    _check_data(saved.get("data", {}), data, where, "params", name, saved.get("made_by"))
     return saved["params"]
 
 
 def save_frame(cfg: Settings, name: str, frame: pd.DataFrame, **info: Any) -> Path:
     """Save a table (e.g. notebook 13's suspects) with ``info`` (JSON values) beside it."""
-    path = _path(cfg, "tables", name)
-    with atomic_write(path) as tmp:
-        frame.to_csv(tmp, index=False)
-    _write_json(path.with_suffix(".json"), {**_stamp(cfg), "rows": len(frame), "info": info})
+    codec = TableCodec()
+    path = codec.write(_path(cfg, "tables", name), frame)
+    write_json(codec.record(path), {**_stamp(cfg), "rows": len(frame), "info": info})
     return path
 
 
 def load_frame(where: Where, name: str) -> tuple[pd.DataFrame, dict]:
     """A saved table and its ``{"data": .., "info": .., ...}`` record."""
+    codec = TableCodec()
     path = _require(_path(where, "tables", name), where, "table", name)
-    meta = _read_json(path.with_suffix(".json")) if path.with_suffix(".json").is_file() else {}
-    return pd.read_csv(path, keep_default_na=False, na_values=[""]), meta
+    meta = read_json(codec.record(path)) if codec.record(path).is_file() else {}
+    return codec.read(path), meta
 
 
 def list_artifacts(where: Where) -> pd.DataFrame:
     """Every artefact of an outputs folder: ``kind, name, made_by, data, saved_at``."""
     base = outputs_of(where) / ARTIFACTS_DIR
     rows = []
-    for kind, suffix in KINDS.items():
+    for kind, codec in CODECS.items():
         folder = base / kind
         if not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
-            if kind == "index" and path.is_dir():
-                record, name = path / "artifact.json", path.name
-            elif suffix and path.suffix == suffix and not path.name.startswith("."):
-                record, name = path.with_suffix(".json"), path.stem
-            else:
+            if codec.suffix and (path.suffix != codec.suffix or path.name.startswith(".")):
                 continue
-            meta = _read_json(record) if record.is_file() else {}
+            if not codec.suffix and not path.is_dir():
+                continue
+            record = codec.record(path)
+            meta = read_json(record) if record.is_file() else {}
             rows.append(
                 {
                     "kind": kind,
-                    "name": name,
+                    "name": path.stem if codec.suffix else path.name,
                     "made_by": meta.get("made_by"),
                     "data": (meta.get("data") or {}).get("label"),
                     "saved_at": meta.get("saved_at"),
