@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from artlib.data import load_split_folders, margin_stats
+from artlib.data import margin_stats
 from artlib.evaluation.significance import compare_classifiers
 from artlib.plots import plot_intervals, save_figure
 
-from records import PRETRAINED_PROBS, RESULTS, ROOT, write_result
+from records import PRETRAINED_PROBS, RESULTS, ROOT, load_cnpaint, write_result
 
 REPORTED_ENSEMBLES = {
     "ensemble: Lite1 + Lite2 (seed 0)": "lite1_cnpaint_letterbox_refit+lite2_cnpaint_letterbox_refit",
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=0.95)
     parser.add_argument("--resamples", type=int, default=5000, help="bootstrap resamples for the macro-F1 interval")
     args = parser.parse_args()
-    test = load_split_folders(args.data_root)["test"]
+    test = load_cnpaint(args.data_root)["test"]
     task = test.tasks[0]
     paths = list(test.frame["path"])
     runs = args.runs or [run for run in PRETRAINED_PROBS.runs() if "cnpaint" in run]

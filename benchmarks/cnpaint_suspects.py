@@ -18,7 +18,6 @@ import argparse
 import json
 from pathlib import Path
 
-from artlib.data import load_split_folders
 from artlib.data.images import load_rgb
 from artlib.data.loaders import make_loaders
 from artlib.features import extract_features
@@ -26,7 +25,7 @@ from artlib.models import create_model, input_normalization
 from artlib.plots import plot_image_grid, save_figure
 from artlib.trust.outliers import cleaning_effect, compare_detectors, rank_suspects
 
-from records import ROOT
+from records import ROOT, load_cnpaint
 
 
 def main() -> None:
@@ -41,7 +40,7 @@ def main() -> None:
     )
     parser.add_argument("--top", type=int, default=50, help="rows written to the CSV (0: all)")
     args = parser.parse_args()
-    parts = load_split_folders(args.data_root)
+    parts = load_cnpaint(args.data_root)
     table = parts["train"].concat(parts["test"]) if args.split == "all" else parts["train"]
     suffix = "" if args.split == "all" else "_train"
     model = create_model("efficientnet_lite0", {"genre": 3}, pretrained=True)

@@ -28,8 +28,8 @@ from artlib.data.io import load_table
 from artlib.data.loaders import make_loaders
 from artlib.evaluation.results import task_scores
 from artlib.features import fit_frozen_classifier
+from artlib.inference import predict
 from artlib.store import artifacts
-from artlib.train import TrainConfig, Trainer
 
 from records import ROOT, write_result
 
@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         return_index=True,
         **card.loader_options(),
     )
-    trainer = Trainer(classifier.model, TrainConfig(device="cpu", progress=False))
-    preds = {name: trainer.predict(loaders[f"features:{name}"], embed=True) for name in tables}
+    preds = {name: predict(classifier.model, loaders[f"features:{name}"], embed=True) for name in tables}
     seconds_features = time.perf_counter() - start
     rows = []
     for task, names in card.classes.items():

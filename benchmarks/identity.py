@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from records import ROOT, SAMPLE, write_result
+from records import ROOT, SAMPLE, load_cnpaint, write_result
 
 
 def siamese_head_scores(
@@ -73,12 +73,11 @@ def siamese_head_scores(
 
 def strangers(model, root: str, cache: str) -> dict:
     """Share of a collection by none of the known artists that the model accepts / names with >= 50 %."""
-    from artlib.data.folders import load_split_folders
     from artlib.identity.evaluation import NAMED_AT
     from artlib.identity.features import view_features
     from artlib.trust.evaluation import put_interval, share_interval
 
-    parts = load_split_folders(root)
+    parts = load_cnpaint(root)
     table = parts["train"].concat(parts["test"])
     card = model.card
     feats = view_features(card.backbone, {"all": table}, card.views, card.image_size, card.detail, cache=cache)

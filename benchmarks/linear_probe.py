@@ -18,7 +18,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from artlib.data import load_split_folders
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loaders
 from artlib.data.transforms import IMAGENET, INCEPTION
@@ -26,7 +25,7 @@ from artlib.evaluation.metrics import label_metrics
 from artlib.features import extract_features
 from artlib.models import create_model, input_normalization
 
-from records import ROOT, write_result
+from records import ROOT, load_cnpaint, write_result
 
 
 def main() -> None:
@@ -36,7 +35,7 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    given = load_split_folders(args.data_root)
+    given = load_cnpaint(args.data_root)
     train, _ = drop_overlap(given["train"], given["test"])
     tables = {"train": train, "test": given["test"]}
     model = create_model(args.model, train.num_classes, pretrained=True)

@@ -18,14 +18,13 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from artlib.data import load_split_folders
 from artlib.data.dataset import ArtDataset, collate_skip_none
 from artlib.data.device_augment import DeviceAugment, decode_size, decode_transform
 from artlib.data.transforms import train_transform
 from artlib.store.resized_images import build_resized_cache
 from artlib.utils import resolve_device
 
-from records import ROOT, write_result
+from records import ROOT, load_cnpaint, write_result
 
 
 def images_per_second(table, transform, workers: int, batch_size: int, limit: int) -> float:
@@ -72,7 +71,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=768)
     parser.add_argument("--cache", type=Path, default=ROOT / "data" / "cache" / "cnpaint")
     args = parser.parse_args()
-    table = load_split_folders(args.data_root)["train"]
+    table = load_cnpaint(args.data_root)["train"]
     start = time.perf_counter()
     cached = build_resized_cache(table, args.cache, shorter_side=256, progress=False)
     build_s = time.perf_counter() - start

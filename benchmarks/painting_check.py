@@ -15,7 +15,7 @@ import argparse
 import os
 import time
 
-from records import ROOT, SAMPLE, write_result
+from records import SAMPLE, load_cnpaint, write_result
 
 SIZE, DETAIL = 224, 112
 
@@ -30,7 +30,6 @@ def main() -> None:
     import torch
 
     from artlib.config import settings
-    from artlib.data.folders import load_split_folders
     from artlib.data.prepare import get_splits
     from artlib.identity.features import image_view_features, view_features
     from artlib.models import create_backbone
@@ -48,7 +47,7 @@ def main() -> None:
     network = create_backbone(cfg.feature_backbone, pretrained=True)
     splits = get_splits(cfg)
     tables = {name: splits[name] for name in ("train", "val", "test")}
-    cnpaint = load_split_folders(str(ROOT.parent / "shared" / "data" / "cnpaint"))
+    cnpaint = load_cnpaint()
     tables["cnpaint"] = cnpaint["train"].concat(cnpaint["test"])
     whole = {
         name: f[:, 0]

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from torch.utils.data import DataLoader
 
-from artlib.data import ArtTable, load_csv_table, load_rgb, load_split_folders, stratified_split
+from artlib.data import ArtTable, load_csv_table, load_rgb, stratified_split
 from artlib.data.duplicates import drop_overlap
 from artlib.data.loaders import make_loader
 from artlib.data.prepare import split_given
@@ -45,12 +45,12 @@ from artlib.store.artifacts import save_model_file
 from artlib.train import Predictions, TrainConfig, Trainer, fine_tuning_trainer
 from artlib.utils import seed_everything
 
-from records import PRETRAINED_PROBS, ROOT, pretrained_and_loaders, write_run
+from records import PRETRAINED_PROBS, ROOT, load_cnpaint, pretrained_and_loaders, write_run
 
 
 def load(dataset: str, data_root: Path, seed: int, refit: bool = False):
     if dataset == "cnpaint":
-        given = load_split_folders(data_root / "cnpaint")
+        given = load_cnpaint(data_root / "cnpaint")
         if refit:  # every training image but the copies of test images: no val to choose an epoch with
             return {"train": drop_overlap(given["train"], given["test"])[0], "test": given["test"]}
         return split_given(given["train"], given["test"], seed)[0].tables  # as notebook 00 splits a given split
@@ -210,21 +210,18 @@ def run_name(args: argparse.Namespace) -> str:
 
 def train_config(args: argparse.Namespace) -> TrainConfig:
     """The fine-tuning recipe with this run's changes (a refit has no validation split to select on)."""
-    return TrainConfig(
+    config = TrainConfig.from_recipe(
+        "fine_tune_all_epochs",
         epochs=args.epochs,
         lr=args.lr,
-        weight_decay=1e-4,
-        warmup_epochs=0.5,
         label_smoothing=args.label_smoothing,
         mixup_alpha=args.mixup,
         cutmix_alpha=args.cutmix,
         mix_prob=args.mix_prob,
         ema_decay=args.ema,
-        monitor="train_loss" if args.refit else "val_macro_f1",
-        mode="min" if args.refit else "max",
-        patience=None,
         seed=args.seed,
     )
+    return config.on_training_loss() if args.refit else config
 
 
 def train(trainer: Trainer, loaders: dict, args: argparse.Namespace, ckpt: Path) -> tuple[pd.DataFrame, float | None]:

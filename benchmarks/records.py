@@ -19,6 +19,18 @@ from artlib.utils.provenance import measured_on
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "outputs" / "benchmarks"
+#: the shared cnpaint folders (train/ and test/ of genre folders)
+CNPAINT = ROOT.parent / "shared" / "data" / "cnpaint"
+
+
+def load_cnpaint(root: Path | str = CNPAINT) -> dict[str, ArtTable]:
+    """cnpaint's given ``train`` and ``test`` tables through the registered dataset (``ARTLIB_DATASET=cnpaint``)."""
+    from artlib.config import settings
+    from artlib.data.prepare import load_source
+
+    return load_source(settings(dataset="cnpaint", data=Path(root)))
+
+
 #: The WikiArt sample's settings for a benchmark run of the series' code (the cpu profile; its own outputs folder)
 SAMPLE = {
     "ARTLIB_DATASET": "wikiart",

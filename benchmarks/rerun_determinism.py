@@ -70,7 +70,7 @@ def train_once(args: argparse.Namespace, threads: int) -> dict:
     train = splits["train"].subset(np.sort(rows))
     val = splits["val"].subset(np.arange(min(len(splits["val"]), 256)))
     model, loaders = pretrained_and_loaders(args, {"train": train, "val": val})
-    config = TrainConfig(epochs=args.epochs, monitor="val_macro_f1", mode="max", patience=None, progress=False)
+    config = TrainConfig.from_recipe("fine_tune", epochs=args.epochs, patience=None, progress=False)
     trainer = fine_tuning_trainer(model, config, class_weights=inverse_frequency_weights(train))
     start = time.perf_counter()
     trainer.fit(loaders["train"], loaders["val"])

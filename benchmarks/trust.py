@@ -25,7 +25,6 @@ from artlib.data.derived import same_artist_tables
 from artlib.data.prepare import get_splits
 from artlib.pairs.runs import FrozenFeatures
 from artlib.store import artifacts
-from artlib.train import TrainConfig, Trainer
 from artlib.trust import classifier_trust_report, fit_classifier_trust, split_predictions
 from artlib.trust.evaluation import auroc_interval
 from artlib.trust.pair_calibration import calibrate_same_artist
@@ -43,9 +42,8 @@ def _plain(table) -> dict:
 def classifier_part(cfg, workers: int) -> dict:
     classifier = artifacts.load_classifier(cfg, "classifier", device="cpu")
     card, splits = classifier.card, get_splits(cfg)
-    trainer = Trainer(classifier.model, TrainConfig(device="cpu", progress=False))
     preds = {
-        name: split_predictions(trainer, splits[name], card, num_workers=workers, flip=name != "train")
+        name: split_predictions(classifier.model, splits[name], card, num_workers=workers, flip=name != "train")
         for name in ("train", "val", "test")
     }
     bank = fit_classifier_trust(card, preds["val"], preds["train"])

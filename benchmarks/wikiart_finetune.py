@@ -118,15 +118,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def fine_tune(args: argparse.Namespace, splits: dict[str, ArtTable], run: str) -> tuple[Trainer, pd.DataFrame, float]:
     """Fine-tune with progressive unfreezing; the trainer holds the best weights by validation macro-F1."""
     model, loaders = pretrained_and_loaders(args, {name: splits[name] for name in ("train", "val")})
-    config = TrainConfig(
-        epochs=args.epochs,
-        lr=args.lr,
-        label_smoothing=args.label_smoothing,
-        warmup_epochs=0.5,
-        monitor="val_macro_f1",
-        mode="max",
-        patience=None,
-        seed=args.seed,
+    config = TrainConfig.from_recipe(
+        "fine_tune_all_epochs", epochs=args.epochs, lr=args.lr, label_smoothing=args.label_smoothing, seed=args.seed
     )
     trainer = fine_tuning_trainer(
         model,

@@ -148,6 +148,18 @@ def _image_folder(images: Path, meta: Path, tasks: tuple[str, ...], s: Settings)
     return {"all": load_image_folder(images)}
 
 
+@register_dataset("cnpaint", default_tasks=("label",))
+def _cnpaint(images: Path, meta: Path, tasks: tuple[str, ...], s: Settings) -> dict[str, ArtTable]:
+    """Chinese paintings of three genres (``flowerBird``, ``human``, ``landscape``) in their given ``train/`` and
+    ``test/`` folders: a benchmark with known label noise. The genre is the task ``label``, as the benchmarks'
+    stored results name it; copies of test images in ``train/`` are removed when splits are made."""
+    tables = load_split_folders(images)
+    missing = sorted({"train", "test"} - set(tables))
+    if missing:
+        raise ValueError(f"cnpaint at {images} needs train/ and test/ folders of genre folders; missing {missing}")
+    return {"train": tables["train"], "test": tables["test"]}
+
+
 @register_dataset("csv", default_tasks=("label",))
 def _labels_csv(images: Path, meta: Path, tasks: tuple[str, ...], s: Settings) -> dict[str, ArtTable]:
     """A labels CSV (a ``path`` column, one column per task; other columns kept as metadata), its titles in

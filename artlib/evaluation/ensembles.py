@@ -122,10 +122,12 @@ class ProbabilityStore:
         )
 
 
-def mean_probabilities(store: ProbabilityStore, runs: Sequence[str], kind: str) -> StoredRun:
-    """The mean of ``runs``' stored ``kind`` probabilities, per task (the runs must have scored the same images
-    in the same order, with the same labels)."""
-    loaded = {run: store.load(run, kind) for run in runs}
+def mean_probabilities(
+    store: ProbabilityStore, runs: Sequence[str], kind: str, fallback: str | None = None
+) -> StoredRun:
+    """The mean of ``runs``' stored ``kind`` probabilities (``fallback``'s for a run without ``kind``), per task
+    (the runs must have scored the same images in the same order, with the same labels)."""
+    loaded = {run: store.load(run, kind, fallback=fallback) for run in runs}
     missing = [run for run, got in loaded.items() if got is None]
     if missing or len(runs) < 2:
         raise EnsembleError(f"an ensemble needs two or more runs with stored probabilities; not stored: {missing}")
@@ -139,7 +141,9 @@ def mean_probabilities(store: ProbabilityStore, runs: Sequence[str], kind: str) 
     return StoredRun(first.paths, first.labels, probs, kind)
 
 
-def ensemble_scores(store: ProbabilityStore, runs: Sequence[str], kind: str) -> pd.DataFrame:
+def ensemble_scores(
+    store: ProbabilityStore, runs: Sequence[str], kind: str, fallback: str | None = None
+) -> pd.DataFrame:
     """:func:`~artlib.evaluation.results.task_scores` (each score with its 95 % interval) of the mean of ``runs``."""
-    mean = mean_probabilities(store, runs, kind)
+    mean = mean_probabilities(store, runs, kind, fallback)
     return task_scores(mean.labels, mean.probs)

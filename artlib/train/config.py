@@ -78,6 +78,13 @@ RECIPES: dict[str, Recipe] = {
     "scratch": Recipe("epochs", {"lr": 3e-3, "patience": 8, **_BY_MACRO_F1}),
     # a pretrained classifier fine-tuned (08, the Lite benchmarks; with artlib.train.fine_tuning_trainer)
     "fine_tune": Recipe("pretrained_epochs", {"lr": 1e-3, "patience": 8, **_BY_MACRO_F1}),
+    # the Lite benchmarks' fine-tuning (benchmarks/pretrained_lite.py, wikiart_finetune.py): every epoch trained (no
+    # early stopping), a half-epoch warm-up, label smoothing 0.1, the best epoch by validation macro-F1 (a refit on
+    # train + val: .on_training_loss())
+    "fine_tune_all_epochs": Recipe(
+        "pretrained_epochs",
+        {"lr": 1e-3, "warmup_epochs": 0.5, "label_smoothing": 0.1, "patience": None, **_BY_MACRO_F1},
+    ),
     # one trial of the hyper-parameter search (04): no early stopping, the pruner decides
     "search": Recipe(
         "hpo_epochs",

@@ -1,6 +1,6 @@
 """A trained classifier's trust, fitted and measured in one place (notebook 08, ``benchmarks/trust.py``).
 
-preds = {s: split_predictions(trainer, splits[s], card) for s in ("train", "val", "test")}
+preds = {s: split_predictions(trainer.eval_model, splits[s], card) for s in ("train", "val", "test")}
 made_up = embed_made_up(Classifier(model, card).image_features)                     # made-up non-paintings
 bank = fit_classifier_trust(card, preds["val"], preds["train"], made_up=made_up, calibration=preds["calibration"])
 report = classifier_trust_report(card, preds["test"], bank)         # one row per task, with 95 % intervals
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import torch.nn as nn
 
 from .conformal import needed_rows
 from .evaluation import task_trust_report
@@ -24,18 +25,19 @@ if TYPE_CHECKING:
     from ..data.table import ArtTable
     from ..evaluation.predict import Predictions
     from ..inference.card import ModelCard
-    from ..train import Trainer
 
 #: tasks whose classes do not cover every painting: a painting without a label of the task is by another artist
 OPEN_TASKS = ("artist", "author", "artist_slug")
 
 
 def split_predictions(
-    trainer: Trainer, table: ArtTable, card: ModelCard, batch_size: int = 64, num_workers: int = 0, flip: bool = True
+    model: nn.Module, table: ArtTable, card: ModelCard, batch_size: int = 64, num_workers: int = 0, flip: bool = True
 ) -> Predictions:
-    """Raw probabilities and features of every painting of ``table``, fed as the card says (its views; its mirror
-    images unless ``flip=False``, which leaves the features as they are and halves the time)."""
+    """Raw probabilities and features of every painting of ``table`` by ``model`` (a trainer's ``eval_model``, or
+    a loaded classifier's), fed as the card says (its views; its mirror images unless ``flip=False``, which leaves
+    the features as they are and halves the time): :func:`artlib.evaluation.predict.predict`."""
     from ..data.loaders import make_loader
+    from ..evaluation.predict import predict
 
     loader = make_loader(
         table,
@@ -45,7 +47,7 @@ def split_predictions(
         num_workers=num_workers,
         **card.loader_options(),
     )
-    return trainer.predict(loader, embed=True, flip_tta=card.flip_tta and flip)
+    return predict(model, loader, flip=card.flip_tta and flip, embed=True)
 
 
 def fit_classifier_trust(

@@ -6,7 +6,6 @@ from artlib.cli.predict import predict as main
 from artlib.inference import ModelCard, find_images
 from artlib.store.artifacts import load_classifier
 from artlib.store.artifacts import save_model_file as save_classifier
-from artlib.train import TrainConfig, Trainer
 
 
 def test_cli_takes_an_artefact_name(folder, tmp_path, monkeypatch, capsys):
@@ -52,8 +51,7 @@ def test_trust_travels_with_the_file_to_the_cli(folder, tmp_path):
     table = folder.subset(np.linspace(0, len(folder) - 1, 40).astype(int))  # every class: sets need two
     names = {task: folder.classes[task], "artist": ["a", "b"]}
     card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
-    trainer = Trainer(model, TrainConfig(device="cpu", progress=False))
-    preds = split_predictions(trainer, table, card)
+    preds = split_predictions(model, table, card)
     assert preds.embeddings is not None and len(preds.embeddings) == 40
     # an "artist" task the model does not have: every validation painting of the first half by a known artist
     artist = np.where(np.arange(40) < 20, np.arange(40) % 2, -1)

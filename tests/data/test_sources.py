@@ -1,5 +1,7 @@
 """The dataset registry: a new dataset is one decorated loader, and settings and load_source then know it."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from PIL import Image
@@ -17,9 +19,32 @@ def registry(monkeypatch):
 
 
 def test_the_built_in_datasets_and_which_the_fixture_has():
-    assert list_datasets() == ["wikiart", "pbn", "nga", "wga", "imagefolder", "csv"]
+    assert list_datasets() == ["wikiart", "pbn", "nga", "wga", "imagefolder", "cnpaint", "csv"]
     assert list_datasets(fixture_only=True) == ["wikiart", "pbn", "nga", "wga", "imagefolder"]
     assert get_dataset("pbn").default_tasks == ("artist", "style", "genre")
+
+
+def test_cnpaint_is_a_registered_dataset_of_given_train_and_test_folders(tmp_path):
+    for split in ("train", "test"):
+        for genre in ("flowerBird", "human", "landscape"):
+            folder = tmp_path / "cnpaint" / split / genre
+            folder.mkdir(parents=True)
+            for i in range(2):
+                Image.new("RGB", (40, 30), (i * 90, 20, 200)).save(folder / f"{genre}{i}.jpg")
+    tables = load_source(settings(dataset="cnpaint", data=tmp_path / "cnpaint"))
+    assert set(tables) == {"train", "test"} and tables["test"].classes == {
+        "label": ["flowerBird", "human", "landscape"]
+    }
+    assert len(tables["train"]) == len(tables["test"]) == 6
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "cnpaint"
+    if shared.is_dir():  # the real benchmark: 2,400 training and 300 test paintings
+        real = load_source(settings(dataset="cnpaint", data=shared))
+        assert (len(real["train"]), len(real["test"])) == (2400, 300)
+    import shutil
+
+    shutil.rmtree(tmp_path / "cnpaint" / "test")
+    with pytest.raises(ValueError, match="missing \\['test'\\]"):
+        load_source(settings(dataset="cnpaint", data=tmp_path / "cnpaint"))
 
 
 @pytest.mark.parametrize("name", ["wikiart", "pbn", "nga", "wga", "imagefolder"])
