@@ -25,6 +25,7 @@ from PIL import Image
 
 from ..config import default_outputs
 from ..data.images import check_answerable, decode_rgb, load_rgb
+from ..retrieval.captions import painting_caption
 from ..store import artifacts
 from ..store.thumbnails import collection_thumbnails
 from .collection import Artefacts, Note, SavedTable, collection_notes, fitting, load_artefacts, run_notebook
@@ -108,11 +109,8 @@ class Explorer(Artefacts):
         return self._captions
 
     def caption(self, row: dict | pd.Series) -> str:
-        """Title (or file name), and artist where known."""
-        given = row.get("title")
-        title = given if isinstance(given, str) and given else Path(str(row["path"])).stem
-        artist = row.get("artist_name")
-        return f"{title} — {artist}" if isinstance(artist, str) and artist else title
+        """Title (or file name), and artist where known (:func:`artlib.retrieval.captions.painting_caption`)."""
+        return painting_caption(row)
 
     def thumbnail(self, item_id: str) -> bytes | None:
         return collection_thumbnails(self.outputs).get(self.image_path(item_id))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..retrieval.captions import painting_caption
 from ..retrieval.disk_index import DiskIndex
 from .catalogue import Catalogue
 from .point_map import PointMap
@@ -77,11 +78,8 @@ class LargeCollection:
         return {"x", "y"} <= set(self.catalogue.columns)
 
     def caption(self, row: dict | pd.Series) -> str:
-        """Title (or the id's last part), and artist where known."""
-        title = row.get("title")
-        text = title if isinstance(title, str) and title else Path(str(row["id"])).stem
-        artist = row.get("artist_name")
-        return f"{text} — {artist}" if isinstance(artist, str) and artist else text
+        """Title (or the id's last part), and artist where known (``painting_caption``)."""
+        return painting_caption(row, fallback="id")
 
     def image_path(self, row: dict | pd.Series) -> Path | None:
         """Where the painting's image is, if the catalogue says and the file is there."""

@@ -65,3 +65,8 @@ def upsample_minority(
     out = ArtTable(frame, dict(table.classes), table.root, f"{table.name}-upsampled")
     assert (out.counts(task)[counts > 0] >= target).all()
     return out
+
+
+def most_skewed_task(table: ArtTable) -> str:
+    """The task whose largest class outnumbers its smallest most (the one upsampling helps most)."""
+    return max(table.tasks, key=lambda task: table.counts(task).max() / max(table.counts(task).min(), 1))

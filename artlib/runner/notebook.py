@@ -18,6 +18,9 @@ from typing import Any
 from ..config import Settings, settings
 from ..errors import NotEnoughDataError
 from ..utils import run_status
+from .fixture_checks import check
+
+__all__ = ["check", "guard", "start", "stop_here"]
 
 #: Libraries whose UserWarnings say nothing a reader can act on in these notebooks (deprecations of their own
 #: arguments, thread-count notices, pretrained-weight notices).

@@ -14,7 +14,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import optuna
 import pandas as pd
@@ -29,6 +29,7 @@ from ..train.metric_learning import EmbeddingNet, fit_metric, m_per_class_loader
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
+    from ..config import Settings
     from ..train import Trainer
 
 
@@ -48,6 +49,34 @@ def study_name(name: str, data: dict) -> str:
     return f"{name}@{digest[:12]}"
 
 
+def quiet_optuna() -> None:
+    """Optuna's per-trial INFO lines and its experimental-feature warnings (the pruner's) off: a notebook shows the
+    trials table instead."""
+    import warnings
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def plot_study(study: optuna.Study, folder: Path, name: str) -> list[Path]:
+    """Save the study's optimisation history as ``<folder>/<name>_history.png`` and, once 3 trials completed, the
+    parameters' importances as ``<name>_importances.png`` (fANOVA on so few trials is a rough guide); the files
+    written."""
+    from optuna.visualization.matplotlib import plot_optimization_history, plot_param_importances
+
+    from ..plots import save_figure
+
+    plots: dict[str, Callable[[optuna.Study], Any]] = {"history": plot_optimization_history}
+    if sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials) >= 3:
+        plots["importances"] = plot_param_importances
+    written = []
+    for kind, plot in plots.items():
+        figure = plot(study).get_figure(root=True)
+        if figure is not None:
+            written.append(save_figure(figure, folder / f"{name}_{kind}.png"))
+    return written
+
+
 def create_study(
     name: str,
     storage: str | Path,
@@ -65,6 +94,7 @@ def create_study(
     it, a study reopened on other data met search spaces sized to other data (Optuna: "CategoricalDistribution
     does not support dynamic value space").
     """
+    quiet_optuna()
     if not isinstance(data, dict) or not data.get("signature"):
         raise ValueError(
             f"create_study({name!r}) needs data=artifacts.data_record(cfg) (a dict with a 'signature'): "
@@ -240,3 +270,20 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
     cols = ["number", "state", "value", "duration"]
     frame = study.trials_dataframe()
     return frame[[c for c in frame.columns if c in cols or c.startswith("params_")]]
+
+
+#: Metric learning's hyper-parameters when notebook 04 found none on this data (notebook 10).
+METRIC_DEFAULTS = {"lr": 2e-3, "margin": 0.2, "dim": 64, "m": 4, "aug_strength": 0.5, "weight_decay": 1e-4}
+
+
+def metric_hyperparameters(cfg: Settings) -> dict:
+    """:data:`METRIC_DEFAULTS` updated with notebook 04's best metric-learning values, when its search ran on this
+    data (the reason printed when it did not)."""
+    from ..store import artifacts
+
+    chosen = dict(METRIC_DEFAULTS)
+    try:
+        chosen.update(artifacts.load_params(cfg, "hpo_params", data=artifacts.data_record(cfg))["metric_learning"])
+    except artifacts.ArtifactNotFoundError as exc:
+        print("default hyper-parameters:", exc)
+    return chosen

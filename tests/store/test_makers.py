@@ -9,7 +9,7 @@ from artlib.store.makers import declared_makers, maker
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVERS = {"save_model", "save_identity", "save_siamese_head", "save_params", "save_frame", "save_index"}
-#: save_collection(cfg, ...) writes these two indexes
+#: save_collection(cfg, ...) and SearchableCollection.save_indexes(cfg) write these two indexes
 COLLECTION = ["image_index", "title_index"]
 
 
@@ -24,7 +24,7 @@ def _saved_names(notebook: Path) -> list[str]:
         if not isinstance(node, ast.Call):
             continue
         func = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        if func == "save_collection":
+        if func in ("save_collection", "save_indexes"):
             names += COLLECTION
         if func in SAVERS and len(node.args) >= 2:
             arg = node.args[1]
