@@ -6,6 +6,7 @@ Run by the pre-commit hook: ``python -m artlib.runner.notebook_files notebooks/*
 
 from __future__ import annotations
 
+import ast
 import json
 import sys
 from pathlib import Path
@@ -37,10 +38,35 @@ def notebook_problems(path: str | Path) -> list[str]:
     markdown = sum(c["cell_type"] == "markdown" for c in raw["cells"])
     if markdown < MIN_MARKDOWN_CELLS:
         problems.append(f"{markdown} markdown cell(s): explain what it asks, each step and its result in >= 3")
+    problems += [f"code cell {i}: {why}" for i, why in _guards_not_last(code)]
     lines = sum(len("".join(c["source"]).splitlines()) for c in code)
     if lines > MAX_CODE_LINES:
         problems.append(f"{lines} lines of code (at most {MAX_CODE_LINES}): move recipes into artlib")
     return problems
+
+
+#: The calls that stop a notebook when the data cannot give a step (artlib.runner.notebook).
+STOPPERS = ("guard", "stop_here")
+
+
+def _guards_not_last(cells: list[dict]) -> list[tuple[int, str]]:
+    """Cells where a statement follows a ``guard`` / ``stop_here`` step: a stopped notebook skips the later cells,
+    but the rest of the same cell still runs (and meets the names the step did not make)."""
+    found = []
+    for number, cell in enumerate(cells):
+        source = "\n".join(
+            line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        try:
+            body = ast.parse(source).body
+        except SyntaxError:
+            continue
+        for statement in body[:-1]:
+            calls = [n for n in ast.walk(statement) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+            if any(call.func.id in STOPPERS for call in calls if isinstance(call.func, ast.Name)):
+                found.append((number, f"line {statement.lineno}: a guard or stop_here step must end its cell"))
+                break
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

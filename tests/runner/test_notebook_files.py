@@ -36,3 +36,25 @@ def test_the_check_names_each_problem(tmp_path, capsys):
     assert "dirty.ipynb: outputs are stored" in said and "dirty.ipynb: no cell tagged 'parameters'" in said
     assert "broken.ipynb: not a valid notebook" in said
     assert "dirty.ipynb: 0 markdown cell(s)" in said and "lines of code (at most 100)" in said
+
+
+def test_a_guard_that_does_not_end_its_cell_is_named(tmp_path):
+    """Found on odd collections: a stopped notebook skips its later cells, but the rest of the guard's own cell ran
+    and met the names the step never made (NameError instead of the banner)."""
+    import nbformat
+
+    def notebook(guarded: str):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(f"# {i}") for i in range(3)]
+        nb.cells += [nbformat.v4.new_code_cell("OVERRIDES = {}", metadata={"tags": ["parameters"]})]
+        nb.cells += [nbformat.v4.new_code_cell(guarded)]
+        path = tmp_path / "nb.ipynb"
+        nbformat.write(nb, path)
+        return notebook_problems(path)
+
+    assert notebook("with guard(cfg, 'x'):\n    splits = load()\nsplits['train']") == [
+        "code cell 1: line 1: a guard or stop_here step must end its cell"
+    ]
+    assert notebook("if t is None:\n    stop_here(cfg, 'x', why)\nt.go()")
+    assert notebook("%matplotlib inline\nimport a\nwith guard(cfg, 'x'):\n    splits = load()") == []
+    assert notebook("x = 1\nif t is None:\n    stop_here(cfg, 'x', why)") == []
