@@ -174,11 +174,9 @@ class Classifier:
         self.model.to(self.device).eval()
         flip = self.card.flip_tta if flip is None else flip
         batch = predict_batch(self.model, x, views=views_of_image, flip=flip, embed=True)
-        features = batch.features if batch.features is not None else torch.zeros(1, 0)
-        return (
-            {task: p[0].cpu().numpy() for task, p in batch.probs.items()},
-            features.float()[:1].cpu().numpy(),
-        )
+        assert batch.features is not None  # embed=True: a model without embed() has raised already
+        probs = {task: p[0].cpu().numpy() for task, p in batch.probs.items()}
+        return probs, batch.features.float().cpu().numpy()
 
     def probabilities(
         self, image: np.ndarray, views: Sequence[str] | None = None, flip: bool | None = None, calibrated: bool = True

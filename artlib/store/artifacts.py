@@ -131,10 +131,10 @@ def _stamp(cfg: Settings) -> dict:
     }
 
 
-def _again(name: str | None, made_by: str | None = None) -> str:
-    """What to do about a damaged or unfinished artefact ``name``."""
-    notebook = maker(name, made_by) if name else None
-    return f"run {notebook} again" if notebook else "save it again with artlib.store.artifacts"
+def _again(name: str | None, fallback: str = "save it again with artlib.store.artifacts") -> str:
+    """What to do about a damaged or unfinished artefact ``name``: run the notebook that makes it, else ``fallback``."""
+    notebook = maker(name) if name else None
+    return f"run {notebook} again" if notebook else fallback
 
 
 # ----------------------------------------------------------------------------------------------- models
@@ -148,7 +148,7 @@ def load_model_file(
     path: str | Path, device: str = "cpu", name: str | None = None
 ) -> tuple[nn.Module, ModelCard, OpenSetBank | None]:
     """The model of a :func:`save_model_file` file in eval mode, its card and its open-set banks."""
-    again = _again(name) if name and maker(name) else "save it with artlib.store.artifacts.save_model_file"
+    again = _again(name, "save it with artlib.store.artifacts.save_model_file")
     saved = ModelCodec().read(Path(path), device, again)
     return saved.model, saved.card, saved.bank
 
@@ -256,7 +256,7 @@ def save_identity(cfg: Settings, name: str, model: IdentityModel) -> Path:
 def load_identity(where: Where, name: str = "identity", data: dict | None = None) -> IdentityModel:
     """A saved identity model (the artefact ``name``, or a ``.pt`` file given as ``where``); one made from other
     data than ``data`` raises :class:`ArtifactNotFoundError`, a damaged one ``ValueError`` naming the field."""
-    model = IdentityCodec().read(_model_path(where, name), _again(name) if maker(name) else "run notebook 11b again")
+    model = IdentityCodec().read(_model_path(where, name), _again(name, "run notebook 11b_identity again"))
     _check_data(model.card.data, data, where, "identity model", name, model.card.made_by)
     return model
 
@@ -342,7 +342,7 @@ def save_collection(
 def load_index(where: Where, name: str) -> IndexArtifact:
     """A saved index with its items; files that do not belong together raise ``ValueError``."""
     folder = _require(_path(where, "index", name), where, "index", name)
-    return IndexCodec().read(folder, _again(name))
+    return IndexCodec().read(folder, _again(name, "run its notebook again"))
 
 
 # ------------------------------------------------------------------------------------- params and tables
