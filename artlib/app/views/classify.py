@@ -54,9 +54,10 @@ def show_answers(ex: Explorer, image: np.ndarray, views: tuple[str, ...] | None,
         if not painting
     ]
     if refused_by:  # no class, no probability, no map: nothing is said about what is not a painting
+        verb, pronoun = ("find", "they were") if len(refused_by) > 1 else ("finds", "it was")
         st.error(
-            f"**Not a painting**: the {' and the '.join(refused_by)} find this image unlike every painting they "
-            "were trained on, so no artist, style or genre is given."
+            f"**Not a painting**: the {' and the '.join(refused_by)} {verb} this image unlike every painting "
+            f"{pronoun} trained on, so no artist, style or genre is given."
         )
         return shown
     for task, answer in answers.items():
