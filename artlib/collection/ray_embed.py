@@ -78,6 +78,7 @@ class ShardEmbedder:
 
         from ..data.images import ImageLoadError, load_rgb
         from ..models import embed_with
+        from ..utils.runtime import place_images
 
         tensors: list[Any] = []
         errors: list[str | None] = []
@@ -93,7 +94,11 @@ class ShardEmbedder:
                 errors.append(f"unreadable: {exc}"[:300])
         good = [t for t in tensors if t is not None]
         with torch.no_grad():
-            vectors = embed_with(self.network, torch.stack(good)).float().numpy() if good else np.zeros((0, 0))
+            vectors = (
+                embed_with(self.network, place_images(torch.stack(good), torch.device("cpu"))).float().numpy()
+                if good
+                else np.zeros((0, 0))
+            )
         width = vectors.shape[1] if good else 0
         out = np.zeros((len(tensors), width), dtype=np.float32)
         out[[i for i, t in enumerate(tensors) if t is not None]] = vectors

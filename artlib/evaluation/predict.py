@@ -22,6 +22,7 @@ from torch.utils.data import DataLoader
 
 from ..models.contract import FeatureNet
 from ..models.heads import embed_with
+from ..utils.runtime import place_images, place_model
 from .metrics import TopK
 
 
@@ -110,14 +111,15 @@ def iter_predictions(
     """``(prediction, labels, index)`` per batch of ``loader`` (skipped batches of unreadable images left out), in
     eval mode without gradients. ``multi_view``: average over the views of ``(B, V, C, H, W)`` batches (None: when
     the loader's transform is a ``MultiView``; other 5-D batches, Siamese pairs, pass unchanged). ``prepare`` moves a
-    batch to the model's device (default: the device of its first parameter)."""
+    batch to the model's device (default: the device of its first parameter, channels_last where faster)."""
     if multi_view is None:
         multi_view = loader_has_views(loader)
     if prepare is None:
         device = next(model.parameters()).device
+        place_model(model, device)
 
         def prepare(x: torch.Tensor) -> torch.Tensor:
-            return x.to(device)
+            return place_images(x, device)
 
     model.eval()
     with torch.no_grad():

@@ -3,7 +3,8 @@ paintings with the same network and preprocessing compute each of them once.
 
 A cache file belongs to one fingerprint: the SHA-256 of the weights and buffers ``embed`` uses, the
 transform (its ``repr``, which albumentations fills with every parameter) and the decode size. A row
-is keyed by the image path with its size and modification time, so an edited file is embedded anew.
+is keyed by the image's content (a digest of the file's bytes): an edited file is embedded anew, and a copied,
+moved or extracted-again dataset (new paths, new modification times) keeps its features.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import zipfile
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +49,26 @@ def fingerprint(model: nn.Module, transform: Callable[..., Any] | None, decode_s
 
 
 def image_key(path: str | Path) -> str | None:
-    """``absolute path|size|mtime_ns``: a changed file gets a new key, and one file has one key whether a table
-    names it relative to the working folder or absolutely; ``None`` for a file that is not there."""
+    """The digest of the file's bytes (32 hex digits of BLAKE2b): a changed file gets a new key, and one picture
+    has one key wherever it lies and however a table names it; ``None`` for a file that is not there. A file is
+    read once per process while its size and modification time stay the same."""
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return f"{os.path.abspath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
+    return _content_digest(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1 << 20)
+def _content_digest(path: str, size: int, mtime_ns: int) -> str | None:  # noqa: ARG001  (size, mtime: the memo's key)
+    try:
+        digest = hashlib.blake2b(digest_size=16)
+        with open(path, "rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 class FeatureCache:
@@ -66,6 +81,7 @@ class FeatureCache:
             try:
                 with np.load(self.path, allow_pickle=False) as stored:
                     self.rows = dict(zip(stored["keys"].tolist(), stored["features"], strict=True))
+                self._drop_path_keys()
             except (
                 OSError,
                 ValueError,
@@ -74,6 +90,14 @@ class FeatureCache:
                 zipfile.BadZipFile,
             ) as exc:  # truncated or foreign: start again
                 log.warning("ignoring unreadable feature cache %s (%s); it will be rewritten", self.path, exc)
+
+    def _drop_path_keys(self) -> None:
+        """Rows of an older artlib, keyed by ``path|size|mtime``, are never looked up again: leave them out."""
+        stale = [key for key in self.rows if "|" in key]
+        if stale:
+            log.info("dropping %d path-keyed rows from %s (features are now keyed by content)", len(stale), self.path)
+            for key in stale:
+                del self.rows[key]
 
     def __contains__(self, key: str) -> bool:
         return key in self.rows

@@ -23,7 +23,7 @@ from ..data.dataset import ArtDataset
 from ..data.table import ArtTable
 from ..data.tta import MultiView
 from ..models.heads import embed_with
-from ..utils.runtime import resolve_device
+from ..utils.runtime import place_images, place_model, resolve_device
 from .cache import FeatureCache, fingerprint, image_key
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _embed_loader(
     for batch in loader:
         if batch is None:
             continue
-        feats.append(embed_with(model, batch[0].to(device)).float().cpu().numpy())
+        feats.append(embed_with(model, place_images(batch[0], device)).float().cpu().numpy())
         for task, y in batch[1].items():
             labels.setdefault(task, []).append(y.numpy())
         if len(batch) > 2:
@@ -72,7 +72,7 @@ def extract_features(
     Unreadable images are left out, as without a cache.
     """
     device = resolve_device(device)
-    model = model.to(device).eval()
+    model = place_model(model, device).eval()
     if cache is None:
         feats, labels, _ = _embed_loader(model, loader, device)
         if not feats:
@@ -162,6 +162,6 @@ def embed_images(
     from ..data.images import load_rgb
 
     device = resolve_device(device)
-    model = model.to(device).eval()
+    model = place_model(model, device).eval()
     batch = torch.stack([transform(image=load_rgb(p))["image"] for p in paths])
-    return embed_with(model, batch.to(device)).float().cpu().numpy()
+    return embed_with(model, place_images(batch, device)).float().cpu().numpy()

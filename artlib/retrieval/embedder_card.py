@@ -13,6 +13,7 @@ import torch.nn as nn
 from ..data.input_spec import InputSpec
 from ..data.transforms import FITS, Normalization, as_normalization
 from ..models import create_backbone, embed_with
+from ..utils.runtime import place_images, place_model
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ class EmbedderCard:
         """The feature extractor, in eval mode (pretrained weights that cannot be had raise their clear error). An
         untrained one is drawn from a fixed seed, so every build of a card (each Ray worker's) is the same network."""
         if self.pretrained:
-            return create_backbone(self.model, pretrained=True).eval()
-        with torch.random.fork_rng():  # models without weights take no pretrained argument
-            torch.manual_seed(0)
-            return create_backbone(self.model).eval()
+            network = create_backbone(self.model, pretrained=True)
+        else:
+            with torch.random.fork_rng():  # models without weights take no pretrained argument
+                torch.manual_seed(0)
+                network = create_backbone(self.model)
+        return place_model(network, torch.device("cpu")).eval()  # channels_last: faster on a CPU
 
     def transform(self) -> Any:
         """The evaluation transform of the card's input (its fit, size and normalisation)."""
@@ -82,4 +85,4 @@ class EmbedderCard:
     def embed(self, network: nn.Module, image: np.ndarray) -> np.ndarray:
         """Raw ``(1, dim)`` features of one decoded RGB image by ``network`` (:meth:`build`), as the index's."""
         x = self.transform()(image=image)["image"]
-        return embed_with(network, x[None]).float().numpy()
+        return embed_with(network, place_images(x[None], next(network.parameters()).device)).float().numpy()

@@ -1,7 +1,7 @@
 """Small JPEG copies of collection images, made once and kept under ``<outputs>/cache/thumbnails``.
 
 Galleries and maps show dozens to thousands of paintings; decoding full images each time would be slow.
-A thumbnail is keyed by the image's path, size and modification time (an edited file gets a new one).
+A thumbnail is keyed by the image's content (an edited file gets a new one, a moved one keeps its own).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class TrainConfig:
     ema_decay: float | None = None  # e.g. 0.999: evaluate and save an exponential moving average of the weights
     grad_clip: float | None = None
     amp: bool = True
-    channels_last: bool = True
+    channels_last: bool = True  # images and convolution weights in channels_last order on CUDA and CPU (faster)
     monitor: str = "val_loss"
     mode: str = "min"
     patience: int | None = 5

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from ..data.device_augment import transforms_on
 from ..evaluation.metrics import TopK
 from ..evaluation.predict import Predictions, split_batch
-from ..utils.runtime import resolve_device
+from ..utils.runtime import prefers_channels_last, resolve_device, to_channels_last
 from . import distributed as ddp
 from .config import TrainConfig
 from .divergence import TrainingDivergedError, diverged_message, divergence
@@ -81,7 +81,8 @@ class Trainer:
             )
         self.batch_transforms = transforms_on(self.device, batch_transforms)
         self.use_cuda = self.device.type == "cuda"
-        if self.use_cuda and self.config.channels_last:
+        self.use_channels_last = self.config.channels_last and prefers_channels_last(self.device)
+        if self.use_channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         # three views of one network: `model` the bare model (embed, head, state dicts), `training` what a
         # training step calls (`model` or its DistributedDataParallel wrapper) and `eval_model` the weights
@@ -121,10 +122,8 @@ class Trainer:
         return transform(images) if transform is not None else images
 
     def channels_last(self, images: torch.Tensor) -> torch.Tensor:
-        """``images`` in channels_last memory order where the run uses it (CUDA), else unchanged."""
-        if self.use_cuda and self.config.channels_last and images.dim() == 4:
-            return images.contiguous(memory_format=torch.channels_last)
-        return images
+        """``images`` in channels_last memory order where the run uses it (CUDA and CPU), else unchanged."""
+        return to_channels_last(images) if self.use_channels_last else images
 
     def _forward(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
         """The logits dict of a training batch."""

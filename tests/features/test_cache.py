@@ -124,7 +124,9 @@ def test_the_fingerprint_covers_what_embed_uses_not_the_heads():
     assert fingerprint(other_heads, transform) == fingerprint(base, transform)  # heads are not features
 
 
-def test_one_file_has_one_key_named_relatively_or_absolutely(tmp_path, monkeypatch):
+def test_one_picture_has_one_key_wherever_it_lies(tmp_path, monkeypatch):
+    import os
+
     from artlib.features.cache import image_key
 
     image = tmp_path / "a" / "painting.jpg"
@@ -132,4 +134,36 @@ def test_one_file_has_one_key_named_relatively_or_absolutely(tmp_path, monkeypat
     image.write_bytes(b"x")
     monkeypatch.chdir(tmp_path)
     assert image_key("a/painting.jpg") == image_key(image) == image_key(tmp_path / "a" / ".." / "a" / "painting.jpg")
+    copy = tmp_path / "b" / "renamed.jpg"
+    copy.parent.mkdir()
+    shutil.copy(image, copy)
+    os.utime(copy, ns=(1, 1))  # another path and modification time, the same picture
+    assert image_key(copy) == image_key(image)
+    image.write_bytes(b"y")  # edited in place
+    assert image_key(image) != image_key(copy)
     assert image_key("a/missing.jpg") is None
+
+
+def test_a_dataset_copied_elsewhere_keeps_its_features(table, tmp_path):
+    """A dataset extracted again or copied (new paths, new modification times) is not embedded again."""
+    model = _model()
+    cache = tmp_path / "cache"
+    first, _ = extract_features(model, make_loaders({"test": table}, 32, 8)["test"], cache=cache)
+    moved = tmp_path / "moved"
+    shutil.copytree(table.root, moved)
+    for path in moved.rglob("*"):
+        if path.is_file():
+            path.touch()
+    model.seen = 0
+    again, _ = extract_features(model, make_loaders({"test": load_image_folder(moved)}, 32, 8)["test"], cache=cache)
+    assert model.seen == 0
+    np.testing.assert_array_equal(again, first)
+
+
+def test_rows_keyed_by_path_in_an_older_cache_are_dropped(tmp_path, caplog):
+    old = FeatureCache(tmp_path, "k")
+    old.add(["/data/a.jpg|10|123", "0" * 32], np.ones((2, 3)))
+    old.save()
+    with caplog.at_level("INFO"):
+        reopened = FeatureCache(tmp_path, "k")
+    assert len(reopened) == 1 and "0" * 32 in reopened and "1 path-keyed rows" in caplog.text
