@@ -10,13 +10,16 @@
 2. **Start-up**: ``LargeCollection.open`` in a fresh process, at 1M and at 10k rows of the same collection, and
    ``artlib-app`` until its health endpoint answers. **The map**: its steps at 1M points (``map_seconds``).
 3. **Load**: 10 sessions ask 10 Similar queries each, all at once: (a) as 10 threads of one server process,
-   which is how Streamlit runs its sessions (the query's own time); (b) through the app, from 10 headless
+   which is how Streamlit runs its sessions (the query's own time); (b) through the app's JSON API
+   (``/api/similar``, :mod:`artlib.app.api`): 10 HTTP clients on 127.0.0.1, one keep-alive connection each, 30
+   queries each (the round trip, and the server's time for the query); (c) through the app, from 10 headless
    Chromium pages on 127.0.0.1, each typing a painting's id into the find box: the server's time for the Similar
    query (shown on the page) and the browser's round trip from Enter to the new gallery (the id's lookup
    included). The browsers share the server's 2 cores. p50 / p95 over the 100 queries; bounded: 10 x 10
    queries, 10 minutes at most.
 
-Results: outputs/benchmarks/explorer_1m.json, screenshots of the Similar and Map pages with ``--screenshots``.
+Results: outputs/benchmarks/explorer_1m.json, screenshots of the Similar and Map pages with ``--screenshots``;
+``--skip-browsers`` leaves (c) out (its last figures are kept in the json).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import pandas as pd
 from records import SAMPLE, write_result
 
 SESSIONS, QUERIES = 10, 10
+API_QUERIES = 30  # per HTTP session: 300 in all, for a steadier p95
 THREADS = (
     "import json, threading, numpy as np; from artlib.collection.large import LargeCollection; "
     "c = LargeCollection.open({folder!r}); c.similar(position=0, k=8); times = []; "
@@ -149,6 +153,12 @@ def map_seconds(folder: Path) -> dict:
     return {k: round(v, 3) for k, v in json.loads(done.stdout.strip().splitlines()[-1]).items()}
 
 
+def last_result() -> dict:
+    """The figures of the last run (outputs/benchmarks/explorer_1m.json), {} when there is none."""
+    path = Path(__file__).resolve().parents[1] / "outputs" / "benchmarks" / "explorer_1m.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
 def open_seconds(folder: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", OPEN.format(folder=str(folder))], capture_output=True, text=True)
     if done.returncode:
@@ -205,6 +215,43 @@ def screenshots(url: str, chromium: str, folder: Path, item: str) -> None:
         browser.close()
 
 
+def api_session(url: str, positions: list[int], log: list[dict]) -> None:
+    """One HTTP client asking ``/api/similar`` for each position in turn over one keep-alive connection."""
+    import http.client
+    from urllib.parse import urlparse
+
+    where = urlparse(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        for position in positions:
+            started = time.perf_counter()
+            connection.request("GET", f"/api/similar?position={position}&k=8")
+            reply = connection.getresponse()
+            body = json.loads(reply.read())
+            if reply.status != 200 or len(body["results"]) != 8:
+                raise RuntimeError(f"/api/similar?position={position}: {reply.status} {body}")
+            log.append({"round_trip_ms": 1000 * (time.perf_counter() - started), "similar_ms": body["ms"]})
+    finally:
+        connection.close()
+
+
+def api_load_test(url: str, count: int) -> list[dict]:
+    """10 HTTP sessions at once, :data:`API_QUERIES` Similar queries each (bounded: 60 s per request)."""
+    import threading
+
+    positions = np.random.default_rng(2).integers(0, count, (SESSIONS, API_QUERIES)).tolist()
+    log: list[dict] = []
+    api_session(url, positions[0][:3], [])  # warm: the first query pages the index in
+    threads = [threading.Thread(target=api_session, args=(url, row, log)) for row in positions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if len(log) != SESSIONS * API_QUERIES:
+        raise RuntimeError(f"{len(log)} of {SESSIONS * API_QUERIES} API queries answered")
+    return log
+
+
 def percentiles(values: list[float]) -> dict:
     a = np.asarray(values)
     return {"p50": round(float(np.percentile(a, 50)), 1), "p95": round(float(np.percentile(a, 95)), 1),
@@ -216,6 +263,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True, help="a kept disk index (benchmarks/scale.py --folder)")
     parser.add_argument("--outputs", type=Path, required=True, help="where the app's outputs folder is written")
     parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--skip-browsers", action="store_true", help="no Chromium sessions (keep their last figures)")
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -234,7 +282,16 @@ def main() -> None:
     started = time.perf_counter()
     with serve(args.outputs, timeout=300) as url:
         health_s = time.perf_counter() - started
-        log = asyncio.run(load_test(url, asked, chromium))
+        api = api_load_test(url, opened["n"])
+        log = [] if args.skip_browsers else asyncio.run(load_test(url, asked, chromium))
+        browsers = (
+            {
+                "similar_ms_on_the_server_with_10_browsers": percentiles([r["similar_ms"] for r in log]),
+                "round_trip_ms_in_the_browser": percentiles([r["round_trip_ms"] for r in log]),
+            }
+            if log
+            else {key: value for key, value in last_result().items() if "browser" in key}
+        )
         write_result(
             "explorer_1m",
             {
@@ -243,10 +300,13 @@ def main() -> None:
                 "collection_open_s_at_10k": round(small["s"], 3),
                 "app_health_s": round(health_s, 1),
                 "sessions": SESSIONS,
-                "queries": len(log),
+                "queries": len(log) or SESSIONS * QUERIES,
                 "similar_ms_10_sessions_in_the_server_process": percentiles(threaded),
-                "similar_ms_on_the_server_with_10_browsers": percentiles([r["similar_ms"] for r in log]),
-                "round_trip_ms_in_the_browser": percentiles([r["round_trip_ms"] for r in log]),
+                "api_queries": len(api),
+                "api_round_trip_ms_10_sessions": percentiles([r["round_trip_ms"] for r in api]),
+                "api_similar_ms_on_the_server_10_sessions": percentiles([r["similar_ms"] for r in api]),
+                **browsers,
+                "browsers_measured": "now" if log else "an earlier run (--skip-browsers)",
                 "map": drawn,
                 "note": "synthetic vectors clustered like the sample's embeddings; no images, so no thumbnails",
             },

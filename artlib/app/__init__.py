@@ -4,7 +4,8 @@
     ARTLIB_OUTPUTS=outputs/wikiart artlib-app   # a real run
     artlib-app --outputs outputs/wikiart --port 8502
 
-It serves on 127.0.0.1 only. The logic lives in :class:`artlib.app.explorer.Explorer`, usable without Streamlit.
+It serves on 127.0.0.1 only, with a JSON API beside the pages (:mod:`artlib.app.api`: ``/api/similar``). The
+logic lives in :class:`artlib.app.explorer.Explorer`, usable without Streamlit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).with_name("streamlit_app.py")
+SCRIPT = Path(__file__).with_name("streamlit_app.py")  # the pages
+LAUNCHER = Path(__file__).with_name("launcher.py")  # what `streamlit run` serves: the pages and the JSON API
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = [
         "streamlit",
         "run",
-        str(SCRIPT),
+        str(LAUNCHER),
         "--server.address",
         args.address,
         "--server.port",

@@ -60,14 +60,23 @@ class Catalogue:
     """The items of a collection, read from their Parquet file as queries need them."""
 
     def __init__(self, path: Path, file: Any) -> None:
-        self.path, self._file = path, file
+        self.path = path
         metadata = file.metadata
         self.count = int(metadata.num_rows)
         self.columns = list(file.schema_arrow.names)
         self.text_columns = [f.name for f in file.schema_arrow if str(f.type) in ("string", "large_string")]
         self._group_rows = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
         self._group_start = np.concatenate([[0], np.cumsum(self._group_rows)])
-        self._lock = threading.Lock()  # one Parquet reader, shared by the app's sessions
+        self._readers = threading.local()  # a Parquet reader per thread: the app's sessions read side by side
+        self._readers.file = file
+
+    def _file_of_this_thread(self) -> Any:
+        import pyarrow.parquet as pq
+
+        file = getattr(self._readers, "file", None)
+        if file is None:  # this thread's first read: its own reader (the footer again, milliseconds)
+            file = self._readers.file = pq.ParquetFile(self.path)
+        return file
 
     @classmethod
     def open(cls, path: str | Path) -> Catalogue:
@@ -97,8 +106,7 @@ class Catalogue:
             raise IndexError(f"positions must lie in [0, {self.count}): got {wanted.min()}..{wanted.max()}")
         group_of = np.searchsorted(self._group_start, wanted, side="right") - 1
         groups = np.unique(group_of)
-        with self._lock:
-            table = self._file.read_row_groups(groups.tolist(), columns=list(columns) if columns else None)
+        table = self._file_of_this_thread().read_row_groups(groups.tolist(), columns=list(columns) if columns else None)
         offsets = np.concatenate([[0], np.cumsum([self._group_rows[g] for g in groups])])[:-1]  # in ``table``
         take = offsets[np.searchsorted(groups, group_of)] + (wanted - self._group_start[group_of])
         return table.take(pa_indices(take)).to_pandas()
@@ -124,8 +132,7 @@ class Catalogue:
         missing = [c for c in columns if c not in self.columns]
         if missing:
             raise KeyError(f"the catalogue has no {missing} column (it has {self.columns})")
-        with self._lock:
-            table = self._file.read(columns=list(columns))
+        table = self._file_of_this_thread().read(columns=list(columns))
         return {c: table.column(c).to_numpy(zero_copy_only=False) for c in columns}
 
     def _query(self, sql: str, parameters: list) -> pd.DataFrame:
