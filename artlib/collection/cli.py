@@ -77,9 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     report = check_complete(shards, embeddings)
     print(
-        f"{len(run.embedded_shards)} shards embedded, {len(run.skipped_shards)} already done; {run.images} images "
-        f"in {run.seconds:.1f} s ({run.images_per_second:.1f}/s); {report.unreadable} unreadable (listed with "
-        f"their error); complete: {report.complete}"
+        f"{run.summary()}; {report.unreadable} unreadable in all (listed with their error); complete: {report.complete}"
     )
     if not report.complete:
         print(f"missing {len(report.missing)}, repeated {len(report.repeated)}, pending {report.pending_shards}")

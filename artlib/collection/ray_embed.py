@@ -15,6 +15,7 @@ cluster: ``ray start --head`` on one machine, ``ray start --address HEAD:6379`` 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
@@ -132,8 +133,46 @@ class EmbedRun:
     seconds: float = 0.0
 
     @property
-    def images_per_second(self) -> float:
-        return self.images / self.seconds if self.seconds else float("nan")
+    def images_per_second(self) -> float | None:
+        """Paintings embedded per second by this call; None when it embedded none (every shard was done)."""
+        return self.images / self.seconds if self.images and self.seconds else None
+
+    def summary(self) -> str:
+        """One line: what this call embedded, and what it found already done."""
+        done = f"; {len(self.skipped_shards)} shards already embedded (resumed)" if self.skipped_shards else ""
+        if not self.embedded_shards:
+            return f"nothing to embed: all {len(self.skipped_shards)} shards were already embedded (resumed)"
+        return (
+            f"{self.images:,} paintings in {len(self.embedded_shards)} shards, {self.seconds:.1f} s "
+            f"({self.images_per_second or 0:.1f} per second), {self.unreadable} unreadable{done}"
+        )
+
+
+#: the card of the model an output folder's embeddings were made with
+CARD_FILE = "embedder.json"
+
+
+def claim_output(out: Path, card: EmbedderCard) -> None:
+    """Make ``out`` the output of ``card``'s embeddings: shards written there by another model (or by an artlib
+    that did not record one) are removed with a warning, so a resumed run never mixes two models' vectors."""
+    from .shards import SHARD_GLOB
+
+    wanted, path = card.to_dict(), out / CARD_FILE
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except ValueError:
+        found = None
+    if found == wanted:
+        return
+    stale = sorted(out.glob(SHARD_GLOB))
+    if stale:
+        said = f"another model ({found.get('model')} at {found.get('image_size')} px)" if found else "an unknown model"
+        log.warning("%s holds %d shards embedded by %s: embedding them again with %s", out, len(stale), said,
+                    card.model)  # fmt: skip
+        for shard in stale:
+            shard.unlink()
+    with atomic_write(path) as tmp:
+        tmp.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
 
 
 def shard_done(shard: Path, out: Path) -> bool:
@@ -192,6 +231,7 @@ def embed_collection(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    claim_output(out, card)  # shards of another model are embedded again, never mixed in
     run, started = EmbedRun(), time.perf_counter()
     pending = [shard for shard in shards if not shard_done(shard, out)]
     run.skipped_shards = [shard.name for shard in shards if shard not in pending]

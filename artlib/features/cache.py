@@ -14,13 +14,13 @@ import logging
 import os
 import zipfile
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch.nn as nn
 
+from ..data.duplicates import file_digest
 from ..utils.files import atomic_write
 
 log = logging.getLogger(__name__)
@@ -49,24 +49,11 @@ def fingerprint(model: nn.Module, transform: Callable[..., Any] | None, decode_s
 
 
 def image_key(path: str | Path) -> str | None:
-    """The digest of the file's bytes (32 hex digits of BLAKE2b): a changed file gets a new key, and one picture
-    has one key wherever it lies and however a table names it; ``None`` for a file that is not there. A file is
-    read once per process while its size and modification time stay the same."""
+    """The SHA-1 of the file's bytes (:func:`~artlib.data.duplicates.file_digest`, the digest duplicates are found
+    by): a changed file gets a new key, and one picture has one key wherever it lies and however a table names
+    it; ``None`` for a file that is not there. A file is read once per process while it stays unchanged."""
     try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return _content_digest(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
-
-
-@lru_cache(maxsize=1 << 20)
-def _content_digest(path: str, size: int, mtime_ns: int) -> str | None:  # noqa: ARG001  (size, mtime: the memo's key)
-    try:
-        digest = hashlib.blake2b(digest_size=16)
-        with open(path, "rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
-        return digest.hexdigest()
+        return file_digest(os.path.abspath(path))
     except FileNotFoundError:
         return None
 

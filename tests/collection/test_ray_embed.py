@@ -1,4 +1,5 @@
-"""Embedding a collection on a local Ray (2 workers): complete, resumable, a killed worker's batch redone once."""
+"""Embedding a collection on a local Ray (2 workers): complete, resumable, a killed worker's batch redone once,
+another model's vectors never mixed in."""
 
 import os
 import sys
@@ -48,7 +49,7 @@ def collection(fixture_paths, tmp_path_factory):
     return shards, card, paths
 
 
-def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp_path, monkeypatch):
+def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp_path, monkeypatch, caplog):
     shards, card, paths = collection
     assert _ray_processes() == [] or pytest.skip("another Ray is running on this machine")
     monkeypatch.setenv("ARTLIB_TEST_KILL_MARKER", str(tmp_path / "killed"))
@@ -75,6 +76,14 @@ def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp
         assert sorted(again.embedded_shards) == [s.name for s in shards[1:]]
         assert os.path.getmtime(tmp_path / "out" / shards[0].name) == before
         assert check_complete(shards, tmp_path / "out").complete
+        idle = embed_collection(shards, card, tmp_path / "out", workers=2, batch_size=4)
+        assert idle.images_per_second is None and idle.summary().startswith("nothing to embed: all 3 shards")
+        other = EmbedderCard("simple_cnn_tiny", 40, card.normalization, pretrained=False)  # another input size
+        with caplog.at_level("WARNING"):
+            redone = embed_collection(shards, other, tmp_path / "out", workers=2, batch_size=4)
+        assert sorted(redone.embedded_shards) == [s.name for s in shards] and not redone.skipped_shards
+        assert "embedded by another model (simple_cnn_tiny at 32 px)" in caplog.text
+        assert "38 paintings in 3 shards" in redone.summary()
     assert time.monotonic() - started < 600  # bounded, even on a busy 2-core machine
     deadline = time.monotonic() + 20
     while _ray_processes() and time.monotonic() < deadline:

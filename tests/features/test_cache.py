@@ -162,8 +162,8 @@ def test_a_dataset_copied_elsewhere_keeps_its_features(table, tmp_path):
 
 def test_rows_keyed_by_path_in_an_older_cache_are_dropped(tmp_path, caplog):
     old = FeatureCache(tmp_path, "k")
-    old.add(["/data/a.jpg|10|123", "0" * 32], np.ones((2, 3)))
+    old.add(["/data/a.jpg|10|123", "0" * 40], np.ones((2, 3)))
     old.save()
     with caplog.at_level("INFO"):
         reopened = FeatureCache(tmp_path, "k")
-    assert len(reopened) == 1 and "0" * 32 in reopened and "1 path-keyed rows" in caplog.text
+    assert len(reopened) == 1 and "0" * 40 in reopened and "1 path-keyed rows" in caplog.text
