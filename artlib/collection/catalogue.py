@@ -25,8 +25,9 @@ import pandas as pd
 from ..utils.files import atomic_write
 from .shards import refuse_repeated_ids
 
-#: rows per Parquet row group: a lookup reads whole groups, so small ones keep a search's rows cheap
-ROWS_PER_GROUP = 4096
+#: rows per Parquet row group: a lookup reads whole groups, so small ones keep a search's rows cheap (8 rows of
+#: a 1M catalogue: 2.5 ms at the median and 3.0 at p95 with 1,024, against 3.5 and 9.5 with 4,096; 2026-12-06)
+ROWS_PER_GROUP = 1024
 #: columns :meth:`Catalogue.find` searches, where the catalogue has them
 SEARCHED = ("title", "artist_name", "id")
 
