@@ -128,6 +128,26 @@ class Catalogue:
         sql = f"SELECT * FROM read_parquet(?) WHERE {where} ORDER BY position LIMIT {int(limit)}"
         return self._query(sql, [str(self.path), *[f"%{w}%" for w in words]])
 
+    def labelled(self, column: str) -> int:
+        """How many rows have a value in ``column``, from the row groups' statistics (the column itself is read
+        only when the file keeps none)."""
+        metadata = self._file_of_this_thread().metadata
+        at = self.columns.index(column)
+        nulls = 0
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(at).statistics
+            if stats is None or not stats.has_null_count:
+                return int(pd.notna(self.columns_of([column])[column]).sum())
+            nulls += stats.null_count
+        return self.count - nulls
+
+    def distinct(self, column: str) -> int:
+        """How many different values ``column`` holds (missing ones not counted); reads the column."""
+        import pyarrow.compute as pc
+
+        table = self._file_of_this_thread().read(columns=[column])
+        return int(pc.count_distinct(table.column(column), mode="only_valid").as_py())
+
     def columns_of(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
         """Whole columns as numpy arrays (text columns as objects), e.g. the map's ``x``, ``y`` and a label."""
         missing = [c for c in columns if c not in self.columns]

@@ -25,7 +25,7 @@ import pandas as pd
 from ..retrieval.captions import painting_caption
 from ..retrieval.disk_index import DiskIndex
 from .catalogue import Catalogue
-from .point_map import PointMap
+from .point_map import MAX_LABELS, PointMap
 
 if TYPE_CHECKING:
     from ..retrieval.embedder_card import EmbedderCard
@@ -50,6 +50,7 @@ class LargeCollection:
     _maps: dict[str | None, PointMap] = field(default_factory=dict)
     _embedder: tuple[EmbedderCard, Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _labels: list[str] | None = None
 
     @classmethod
     def open(cls, folder: str | Path) -> LargeCollection:
@@ -70,8 +71,16 @@ class LargeCollection:
 
     @property
     def labels(self) -> list[str]:
-        """Catalogue columns a map can be coloured by: its text columns other than ids, paths and titles."""
-        return [c for c in self.catalogue.text_columns if c not in {"id", "path", "title"}]
+        """Catalogue columns a map can be coloured by (its text columns other than ids, paths and titles): first
+        those with few enough values for a map's colours (:data:`~.point_map.MAX_LABELS` x 3), each group the most
+        labelled first. A collection where few paintings name their artist, or where 145 artists would all be
+        "(other)", is coloured by its style, say. Read once (whole columns, when the file keeps no statistics)."""
+        if self._labels is None:
+            columns = [c for c in self.catalogue.text_columns if c not in {"id", "path", "title"}]
+            counts = {c: self.catalogue.labelled(c) for c in columns}
+            few = {c: self.catalogue.distinct(c) <= 3 * MAX_LABELS for c in columns}
+            self._labels = sorted(columns, key=lambda c: (not few[c], -counts[c]))  # stable among equals
+        return self._labels
 
     @property
     def has_map(self) -> bool:

@@ -83,3 +83,19 @@ def test_a_catalogue_of_another_size_or_no_map_is_named(tmp_path):
     write_catalogue(tmp_path / CATALOGUE, pd.DataFrame({"id": ["a", "b"]}))
     with pytest.raises(ValueError, match="the catalogue lists 2 paintings, the index holds 3,000"):
         LargeCollection.open(tmp_path)
+
+
+def test_labels_come_most_labelled_first(tmp_path):
+    """A collection where few paintings name their artist, or with 145 painters, is coloured by its style first
+    (notebook 15's map)."""
+    make_collection(tmp_path, n=3000)
+    items = pd.read_parquet(tmp_path / CATALOGUE).drop(columns="position")
+    rng = np.random.default_rng(0)
+    items["artist_name"] = np.where(rng.random(len(items)) < 0.1, "Someone", None)  # 10 % labelled
+    items["genre"] = np.where(rng.random(len(items)) < 0.5, "landscape", None)
+    items["artist_slug"] = [f"painter-{i % 145}" for i in range(len(items))]  # every one, but too many for colours
+    items = items[["id", "title", "artist_slug", "artist_name", "genre", "style", "x", "y"]]
+    write_catalogue(tmp_path / CATALOGUE, items)
+    collection = LargeCollection.open(tmp_path)
+    assert collection.labels == ["style", "genre", "artist_name", "artist_slug"]
+    assert collection.catalogue.labelled("artist_name") == int(items["artist_name"].notna().sum())
