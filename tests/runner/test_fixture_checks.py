@@ -37,3 +37,24 @@ def test_each_notebook_expectation_passes_good_results_and_fails_bad_ones(tmp_pa
     with pytest.raises(AssertionError, match="find flipped labels"):
         check(cfg, "suspects_found", detection=pd.DataFrame({"auroc": [0.6]}, index=["combined (mean rank)"]))
     assert {"beats_chance", "same_artist", "similarity", "collection_at_scale"} <= set(EXPECTATIONS)
+
+
+def test_retrieval_must_beat_a_random_ranking_significantly(tmp_path):
+    """Chance is what a random gallery neighbour gives on these labels; 28 of 61 right at chance 1/3 passes
+    (p = 0.027), 24 of 61 does not (p = 0.23), and an imbalanced gallery raises chance."""
+    import numpy as np
+
+    cfg = settings(outputs=tmp_path)
+    queries, gallery = np.repeat([0, 1, 2], [21, 20, 20]), np.repeat([0, 1, 2], [90, 89, 89])
+    check(cfg, "retrieval_beats_random", retrieval={"precision_at_1": 28 / 61}, queries=queries, gallery=gallery)
+    with pytest.raises(AssertionError, match="binomial test"):
+        check(cfg, "retrieval_beats_random", retrieval={"precision_at_1": 24 / 61}, queries=queries, gallery=gallery)
+    skewed_queries, skewed_gallery = np.repeat([0, 1, 2], [41, 10, 10]), np.repeat([0, 1, 2], [200, 34, 34])
+    with pytest.raises(AssertionError, match="'chance': 0.543"):  # 36 of 61 right is 59 %, but chance is 54 %
+        check(
+            cfg,
+            "retrieval_beats_random",
+            retrieval={"precision_at_1": 36 / 61},
+            queries=skewed_queries,
+            gallery=skewed_gallery,
+        )

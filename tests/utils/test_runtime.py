@@ -36,7 +36,7 @@ def test_channels_last_gives_the_same_outputs_and_gradients(name):
     sum(o.sum() for o in out_last.values()).backward()
     grads = [
         (p.grad.flatten(), q.grad.flatten())
-        for p, q in zip(model.parameters(), twin.parameters())
+        for p, q in zip(model.parameters(), twin.parameters(), strict=True)
         if p.grad is not None
     ]
     plain, last = (torch.cat(g) for g in zip(*grads, strict=True))
