@@ -12,7 +12,6 @@ each answer says how many milliseconds the query took in the server (``ms``).
 from __future__ import annotations
 
 import json
-import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +32,9 @@ class BadRequest(ValueError):
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """JSON-ready rows: numpy scalars as Python numbers, NaN and missing values as null."""
-    rows = json.loads(frame.to_json(orient="records", double_precision=6, default_handler=str))
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
+    """JSON-ready rows: numpy scalars as Python numbers, NaN and missing values as null (as ``to_json`` writes
+    them)."""
+    return json.loads(frame.to_json(orient="records", double_precision=6, default_handler=str))
 
 
 def _k_of(value: str | None) -> int:
@@ -71,20 +70,16 @@ def similar(ex: Explorer, item_id: str | None, position: str | None, k: int) -> 
         hits = ex.similar(item_id=item_id, k=k)
         query: dict[str, Any] = {"id": item_id}
     elif ex.large is not None:
-        large = ex.large
         if position is None:
-            found = large.catalogue.position_of(str(item_id))
-            if found is None:
+            at = ex.large.catalogue.position_of(str(item_id))
+            if at is None:
                 raise KeyError(f"no painting {item_id!r} in the collection")
-            at = found
         else:
             try:
                 at = int(position)
             except ValueError:
                 raise BadRequest(f"position must be a whole number, got {position!r}") from None
-            if not 0 <= at < len(large):
-                raise KeyError(f"no painting at position {at} (the collection has {len(large):,})")
-        hits = large.similar(position=at, k=k)
+        hits = ex.large.similar(position=at, k=k)  # a position outside the collection: its IndexError, a 404
         query = {"position": at, **({"id": item_id} if item_id is not None else {})}
     else:
         raise LookupError("no collection to search: run notebook 14 (an image index) or 15 (a collection on disk)")
@@ -98,7 +93,7 @@ def _answer(call: Any) -> Response:
         return JSONResponse(call())
     except BadRequest as exc:
         return JSONResponse({"error": str(exc)}, status_code=400)
-    except (KeyError, LookupError) as exc:
+    except LookupError as exc:  # KeyError, IndexError, no collection
         return JSONResponse({"error": str(exc.args[0]) if exc.args else str(exc)}, status_code=404)
 
 

@@ -50,7 +50,7 @@ class LargeCollection:
     _maps: dict[str | None, PointMap] = field(default_factory=dict)
     _embedder: tuple[EmbedderCard, Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _labels: list[str] | None = None
+    _map_labels: list[str] | None = None
 
     @classmethod
     def open(cls, folder: str | Path) -> LargeCollection:
@@ -71,16 +71,19 @@ class LargeCollection:
 
     @property
     def labels(self) -> list[str]:
-        """Catalogue columns a map can be coloured by (its text columns other than ids, paths and titles): first
-        those with few enough values for a map's colours (:data:`~.point_map.MAX_LABELS` x 3), each group the most
-        labelled first. A collection where few paintings name their artist, or where 145 artists would all be
-        "(other)", is coloured by its style, say. Read once (whole columns, when the file keeps no statistics)."""
-        if self._labels is None:
-            columns = [c for c in self.catalogue.text_columns if c not in {"id", "path", "title"}]
-            counts = {c: self.catalogue.labelled(c) for c in columns}
-            few = {c: self.catalogue.distinct(c) <= 3 * MAX_LABELS for c in columns}
-            self._labels = sorted(columns, key=lambda c: (not few[c], -counts[c]))  # stable among equals
-        return self._labels
+        """Catalogue columns a map can be coloured by: its text columns other than ids, paths and titles."""
+        return [c for c in self.catalogue.text_columns if c not in {"id", "path", "title"}]
+
+    def map_labels(self) -> list[str]:
+        """:attr:`labels` in the order a map should offer them: first those with few enough values for its colours
+        (:data:`~.point_map.MAX_LABELS` x 3), each group the most labelled first. A collection where few paintings
+        name their artist, or where 145 artists would all be "(other)", is coloured by its style, say. Reads each
+        label column once (the map reads whole columns anyway); a Similar query never needs it."""
+        if self._map_labels is None:
+            counts = {c: self.catalogue.labelled(c) for c in self.labels}
+            few = {c: self.catalogue.distinct(c) <= 3 * MAX_LABELS for c in self.labels}
+            self._map_labels = sorted(self.labels, key=lambda c: (not few[c], -counts[c]))  # stable among equals
+        return self._map_labels
 
     @property
     def has_map(self) -> bool:

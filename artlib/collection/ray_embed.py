@@ -166,7 +166,11 @@ def claim_output(out: Path, card: EmbedderCard) -> None:
         return
     stale = sorted(out.glob(SHARD_GLOB))
     if stale:
-        said = f"another model ({found.get('model')} at {found.get('image_size')} px)" if found else "an unknown model"
+        said = (  # a damaged card (not JSON, not an object, fields missing) names no model
+            f"another model ({found['model']} at {found['image_size']} px)"
+            if isinstance(found, dict) and {"model", "image_size"} <= found.keys()
+            else "an unknown model"
+        )
         log.warning("%s holds %d shards embedded by %s: embedding them again with %s", out, len(stale), said,
                     card.model)  # fmt: skip
         for shard in stale:

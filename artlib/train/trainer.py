@@ -80,7 +80,6 @@ class Trainer:
                 "average its gradients: train it on one process"
             )
         self.batch_transforms = transforms_on(self.device, batch_transforms)
-        self.use_cuda = self.device.type == "cuda"
         self.use_channels_last = self.config.channels_last and prefers_channels_last(self.device)
         if self.use_channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)

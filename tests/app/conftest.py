@@ -142,3 +142,14 @@ def app_outputs(tmp_path_factory, fixture_paths):
     outputs = tmp_path_factory.mktemp("app_outputs")
     build_artifacts(outputs, fixture_paths)
     return outputs
+
+
+@pytest.fixture(scope="session")
+def scale_outputs(tmp_path_factory):
+    """An outputs folder with only notebook 15's collection on disk: 6,000 clustered paintings."""
+    pytest.importorskip("faiss")
+    from large_collections import make_collection
+
+    outputs = tmp_path_factory.mktemp("scale_outputs")
+    make_collection(outputs / "collection", n=6000)
+    return outputs

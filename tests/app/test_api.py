@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("streamlit")
 pytest.importorskip("faiss")
-from large_collections import make_collection  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
@@ -18,20 +17,13 @@ from artlib.app import api  # noqa: E402
 from artlib.app.explorer import Explorer  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def large_outputs(tmp_path_factory):
-    outputs = tmp_path_factory.mktemp("api_outputs")
-    make_collection(outputs / "collection", n=3000)
-    return outputs
-
-
 def client(ex: Explorer, monkeypatch) -> TestClient:
     monkeypatch.setattr(api, "_explorer", lambda: ex)
     return TestClient(Starlette(routes=api.routes()))
 
 
-def test_similar_on_a_collection_on_disk_matches_the_collection(large_outputs, monkeypatch):
-    ex = Explorer.open(large_outputs)
+def test_similar_on_a_collection_on_disk_matches_the_collection(scale_outputs, monkeypatch):
+    ex = Explorer.open(scale_outputs)
     http = client(ex, monkeypatch)
     by_position = http.get("/api/similar", params={"position": 1234, "k": 5}).json()
     expected = ex.large.similar(position=1234, k=5)
@@ -44,7 +36,7 @@ def test_similar_on_a_collection_on_disk_matches_the_collection(large_outputs, m
     assert by_id["results"] == by_position["results"] and by_id["query"]["position"] == 1234
     assert http.get("/api/info").json() | {"outputs": None} == {
         "collection": "disk index",
-        "paintings": 3000,
+        "paintings": 6000,
         "index": ex.large.index.params.factory,
         "nprobe": ex.large.index.params.nprobe,
         "outputs": None,
@@ -55,7 +47,7 @@ def test_similar_on_a_collection_on_disk_matches_the_collection(large_outputs, m
     ("params", "status", "said"),
     [
         ({"id": "no-such-painting"}, 404, "no painting 'no-such-painting'"),
-        ({"position": 3000}, 404, "no painting at position 3000"),
+        ({"position": 6000}, 404, "no painting at position 6000"),
         ({"position": "x"}, 400, "position must be a whole number"),
         ({"position": 1, "k": 0}, 400, "k must lie in [1, 100]"),
         ({"position": 1, "k": "many"}, 400, "k must be a whole number"),
@@ -63,8 +55,8 @@ def test_similar_on_a_collection_on_disk_matches_the_collection(large_outputs, m
         ({"id": "painting-000001", "position": 1}, 400, "give one of id= or position="),
     ],
 )
-def test_bad_requests_get_a_status_and_a_reason(large_outputs, monkeypatch, params, status, said):
-    reply = client(Explorer.open(large_outputs), monkeypatch).get("/api/similar", params=params)
+def test_bad_requests_get_a_status_and_a_reason(scale_outputs, monkeypatch, params, status, said):
+    reply = client(Explorer.open(scale_outputs), monkeypatch).get("/api/similar", params=params)
     assert reply.status_code == status and said in reply.json()["error"]
 
 
@@ -87,10 +79,10 @@ def test_a_run_without_a_collection_names_the_notebooks(tmp_path, monkeypatch):
     assert http.get("/api/info").json()["collection"] is None
 
 
-def test_artlib_app_serves_the_api_beside_its_pages(large_outputs):
+def test_artlib_app_serves_the_api_beside_its_pages(scale_outputs):
     from artlib.app.server import serve
 
-    with serve(large_outputs, timeout=120) as url:
+    with serve(scale_outputs, timeout=120) as url:
         with urllib.request.urlopen(f"{url}/api/similar?position=7&k=3", timeout=60) as reply:
             answer = json.loads(reply.read())
         assert len(answer["results"]) == 3 and answer["query"] == {"position": 7}

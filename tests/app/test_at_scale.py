@@ -7,18 +7,10 @@ import pytest
 pytest.importorskip("streamlit")
 pytest.importorskip("faiss")
 pytest.importorskip("datashader")
-from large_collections import make_collection  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from artlib.app import SCRIPT  # noqa: E402
 from artlib.app.explorer import Explorer  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def scale_outputs(tmp_path_factory):
-    outputs = tmp_path_factory.mktemp("scale_outputs")
-    make_collection(outputs / "collection", n=6000)
-    return outputs
 
 
 def page(outputs, monkeypatch, name: str) -> AppTest:

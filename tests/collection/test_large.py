@@ -97,5 +97,11 @@ def test_labels_come_most_labelled_first(tmp_path):
     items = items[["id", "title", "artist_slug", "artist_name", "genre", "style", "x", "y"]]
     write_catalogue(tmp_path / CATALOGUE, items)
     collection = LargeCollection.open(tmp_path)
-    assert collection.labels == ["style", "genre", "artist_name", "artist_slug"]
+    assert collection.map_labels() == ["style", "genre", "artist_name", "artist_slug"]
+    assert collection.labels == [
+        "artist_slug",
+        "artist_name",
+        "genre",
+        "style",
+    ]  # the file's order, read from no column
     assert collection.catalogue.labelled("artist_name") == int(items["artist_name"].notna().sum())

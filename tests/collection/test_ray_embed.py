@@ -107,3 +107,17 @@ def test_shards_and_completeness_say_what_is_wrong(tmp_path):
     report = check_complete(shards, out)
     assert not report.complete and report.repeated == ["0.jpg"] and report.extra == ["9.jpg"]
     assert "1.jpg" in report.missing and report.pending_shards == [shards[1].name, shards[2].name]
+
+
+@pytest.mark.parametrize("card_text", ["[1, 2]", "not json", '{"model": "x"}'])
+def test_shards_under_a_damaged_card_are_embedded_again(tmp_path, caplog, card_text):
+    """An output folder whose embedder.json is damaged names no model: its shards are removed, the card rewritten."""
+    from artlib.collection.ray_embed import CARD_FILE, claim_output
+
+    (tmp_path / CARD_FILE).write_text(card_text)
+    (tmp_path / "shard-00000.parquet").write_bytes(b"PAR1")
+    card = EmbedderCard("simple_cnn_tiny", 32, ((0.5,) * 3, (0.5,) * 3), pretrained=False)
+    with caplog.at_level("WARNING"):
+        claim_output(tmp_path, card)
+    assert "embedded by an unknown model" in caplog.text and not (tmp_path / "shard-00000.parquet").exists()
+    assert EmbedderCard.from_dict(__import__("json").loads((tmp_path / CARD_FILE).read_text())) == card

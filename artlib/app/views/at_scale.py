@@ -116,7 +116,7 @@ def render_map(ex: Explorer, large: LargeCollection) -> None:
     if not large.has_map:
         st.info("The collection's catalogue has no map coordinates: notebook 15 writes them.")
         return
-    labels = large.labels
+    labels = large.map_labels()  # the most useful colouring first
     color_by = st.selectbox("colour by", ["(none)", *labels], key="large_color") if labels else "(none)"
     points = large.point_map(None if color_by == "(none)" else color_by)
     view = st.session_state.get("large_view") or points.full_view()
