@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from ..data.dataset import ArtDataset, collate_skip_none
+from ..data.images import ImageLoadError, load_rgb
 from ..data.table import ArtTable
-from ..features.extract import extract_features
+from ..features.cache import FeatureCache, fingerprint, image_key
 from ..models import create_backbone, input_normalization
+from ..models.heads import embed_with
+from ..utils.runtime import place_images, place_model, resolve_device
 from .views import check_views, view_transform
+
+log = logging.getLogger(__name__)
+
+
+class _AllViews(Dataset):
+    """``(view tensors, index)`` of a table's painting, every view cut from one decode (``None``: unreadable)."""
+
+    def __init__(self, dataset: ArtDataset, transforms: Sequence[Any], rows: Sequence[int]) -> None:
+        self.dataset, self.transforms, self.rows = dataset, list(transforms), list(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> Any:
+        row = self.rows[i]
+        try:
+            image = load_rgb(self.dataset.paths[row], reduce_to=self.dataset.decode_side)
+        except ImageLoadError as exc:
+            log.warning("skipping unreadable image: %s", exc)
+            return None
+        return tuple(t(image=image)["image"] for t in self.transforms), row
 
 
 def view_features(
@@ -27,26 +54,68 @@ def view_features(
     num_workers: int = 0,
 ) -> dict[str, np.ndarray]:
     """Features of each view (:mod:`.views`) of every painting of each table, ``(n, len(views), dim)`` float32,
-    one row per table row (cached per image and view with ``cache``). An unreadable image raises ``ValueError``
-    (rows are indexed by position)."""
+    one row per table row. Each painting is decoded once for all its views; with ``cache`` its features are kept
+    per image and view (:mod:`artlib.features.cache`: the key :func:`~artlib.features.extract.extract_features`
+    gives one view alone). An unreadable image raises ``ValueError`` (rows are indexed by position)."""
     views = check_views(views)
     model = create_backbone(backbone, pretrained=True) if isinstance(backbone, str) else backbone
-    normalization = input_normalization(model)
+    device = resolve_device("auto")
+    model = place_model(model, device).eval()
+    transforms = [view_transform(v, size, detail, input_normalization(model)) for v in views]
     out: dict[str, np.ndarray] = {}
     for name, table in tables.items():
         if not len(table):
             out[name] = np.zeros((0, len(views), 0), dtype=np.float32)
             continue
-        per_view = []
-        for view in views:
-            dataset = ArtDataset(table, view_transform(view, size, detail, normalization))
-            loader = DataLoader(dataset, batch_size=batch_size, num_workers=num_workers, collate_fn=collate_skip_none)
-            feats, _ = extract_features(model, loader, cache=cache)
-            if len(feats) != len(table):
-                raise ValueError(f"{len(table) - len(feats)} of {len(table)} images of {name!r} could not be read")
-            per_view.append(feats.astype(np.float32))
-        out[name] = np.stack(per_view, axis=1)
+        dataset = ArtDataset(table, transforms[0])
+        keys = [image_key(p) for p in dataset.paths]
+        stores = [_ViewStore(model, t, dataset.decode_side, cache) for t in transforms]
+        # (a file that is not there has no key: it is counted as unread below)
+        missing = [i for i, k in enumerate(keys) if k is not None and any(k not in store for store in stores)]
+        if missing:
+            loader = DataLoader(
+                _AllViews(dataset, transforms, missing),
+                batch_size,
+                num_workers=num_workers,
+                collate_fn=collate_skip_none,
+            )
+            with torch.no_grad():
+                for batch in loader:
+                    if batch is None:
+                        continue
+                    named = [str(keys[r]) for r in batch[1].tolist()]
+                    for store, images in zip(stores, batch[0], strict=True):
+                        store.add(named, embed_with(model, place_images(images, device)))
+            for store in stores:
+                store.save()
+        log.info("identity views: %d of %d paintings of %r embedded, the rest cached", len(missing), len(table), name)
+        unread = [i for i, k in enumerate(keys) if k is None or k not in stores[0]]
+        if unread:
+            raise ValueError(f"{len(unread)} of {len(table)} images of {name!r} could not be read")
+        found = [str(k) for k in keys]
+        out[name] = np.stack([store.get(found) for store in stores], axis=1).astype(np.float32)
     return out
+
+
+class _ViewStore:
+    """One view's features: a :class:`~artlib.features.cache.FeatureCache` with ``cache``, else kept in memory."""
+
+    def __init__(self, model: nn.Module, transform: Any, decode_side: int | None, cache: str | Path | None) -> None:
+        self.cache = None if cache is None else FeatureCache(cache, fingerprint(model, transform, decode_side))
+        self.rows: dict[str, np.ndarray] = {} if self.cache is None else self.cache.rows
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.rows
+
+    def add(self, keys: list[str], features: torch.Tensor) -> None:
+        self.rows.update(zip(keys, features.float().cpu().numpy(), strict=True))
+
+    def get(self, keys: list[str]) -> np.ndarray:
+        return np.stack([self.rows[k] for k in keys])
+
+    def save(self) -> None:
+        if self.cache is not None:
+            self.cache.save()
 
 
 def image_view_features(

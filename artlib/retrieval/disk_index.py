@@ -8,8 +8,10 @@
 
 The vectors are unit-normalised (cosine similarity). ``choose_params`` follows autofaiss's rules of thumb: an
 PCA rotation to a smaller width (a random rotation after it balances the PQ's sub-spaces; OPQ's learnt one took
-minutes to train), ``nlist`` about ``4 sqrt(n)`` coarse cells, and the largest PQ code (bytes per
-painting) whose codes and ids fit the memory budget. Each shard is encoded into its own index file beside the
+minutes to train), ``nlist`` about ``4 sqrt(n)`` coarse cells, found through an HNSW graph of the cells' centres
+once there are :data:`HNSW_FROM` of them (a flat quantizer compares every painting added with every centre: at
+10M paintings and 16,384 cells that is most of the build), and the largest PQ code (bytes per painting) whose
+codes and ids fit the memory budget. Each shard is encoded into its own index file beside the
 trained one, and the shards' inverted lists are merged into one ``OnDiskInvertedLists`` file
 (``faiss.contrib.ondisk``): the codes stay on disk and are paged in as queries touch them, so 10M paintings need
 disk, not memory. ``nprobe`` (cells visited per query) is tuned on held-out queries against exact search for a
@@ -45,12 +47,19 @@ CODE_SIZES = (8, 16, 24, 32, 48, 64, 96, 128)
 #: bytes a stored id takes in an inverted list
 ID_BYTES = 8
 NPROBES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+#: the number of cells from which their centres are searched through an HNSW graph (autofaiss's ``IVF..._HNSW32``)
+HNSW_FROM = 8192
+#: neighbours per node of that graph
+HNSW_LINKS = 32
+#: the HNSW graph's candidate list when it assigns a painting to its cell (FAISS's default, 16, misplaces some)
+HNSW_EF_ADD = 64
 
 
 @dataclass
 class IndexParams:
-    """An IVF-PQ index's shape: a PCA rotation to ``width`` dims, ``nlist`` cells, ``m``-byte codes (``width / m``
-    dims each), and ``nprobe`` cells visited at search."""
+    """An IVF-PQ index's shape: a PCA rotation to ``width`` dims, ``nlist`` cells (their centres searched through
+    an HNSW graph of ``hnsw`` links per node, or compared one by one when 0), ``m``-byte codes (``width / m`` dims
+    each), and ``nprobe`` cells visited at search."""
 
     nlist: int
     m: int
@@ -58,32 +67,37 @@ class IndexParams:
     nprobe: int = 16
     #: candidates per neighbour re-ranked exactly with the stored vectors (0: the PQ distances as they are)
     rerank: int = 10
+    hnsw: int = 0
 
     @property
     def factory(self) -> str:
         """The FAISS factory string of the index."""
-        return f"PCAR{self.width},IVF{self.nlist},PQ{self.m}"
+        quantizer = f"_HNSW{self.hnsw}" if self.hnsw else ""
+        return f"PCAR{self.width},IVF{self.nlist}{quantizer},PQ{self.m}"
 
     def memory_bytes(self, n: int, dim: int) -> int:
-        """What ``n`` paintings take in memory when every list is paged in: codes and ids, the coarse centroids and
-        the rotation."""
-        return n * (self.m + ID_BYTES) + self.nlist * self.width * 4 + dim * self.width * 4
+        """What ``n`` paintings take in memory when every list is paged in: codes and ids, the coarse centroids
+        (with their graph's links), and the rotation."""
+        links = self.nlist * 2 * self.hnsw * 4 if self.hnsw else 0
+        return n * (self.m + ID_BYTES) + self.nlist * self.width * 4 + links + dim * self.width * 4
 
 
 def choose_params(n: int, dim: int, memory_mb: float = 1024, max_code: int = 64) -> IndexParams:
     """The parameters of an index for ``n`` vectors of width ``dim`` within ``memory_mb`` (autofaiss's rules of
     thumb): ``nlist`` the power of two nearest ``4 sqrt(n)`` (16 to 65,536, and at most ``n / 39`` so that every
-    cell trains on 39 points), the largest code of at most ``max_code`` bytes (and ``dim / 4``: four dims a
-    sub-quantizer at least) that fits, and a PCA to ``4 m`` dims."""
+    cell trains on 39 points), an HNSW graph over the cells from :data:`HNSW_FROM` of them, the largest code of at
+    most ``max_code`` bytes (and ``dim / 4``: four dims a sub-quantizer at least) that fits, and a PCA to ``4 m``
+    dims."""
     if n < 1 or dim < 1:
         raise ValueError(f"an index needs vectors: got n={n}, dim={dim}")
     nlist = 2 ** round(math.log2(max(4 * math.sqrt(n), 16)))
     nlist = int(max(1, min(nlist, 65_536, 2 ** int(math.log2(max(1, n // 39))))))
     budget = memory_mb * 2**20
+    hnsw = HNSW_LINKS if nlist >= HNSW_FROM else 0
     for m in sorted((c for c in CODE_SIZES if c <= min(max_code, max(8, dim // 4))), reverse=True):
         width = min(dim, 4 * m)
         width -= width % m
-        params = IndexParams(nlist, m, max(width, m))
+        params = IndexParams(nlist, m, max(width, m), hnsw=hnsw)
         if params.memory_bytes(n, dim) <= budget:
             return params
     raise ValueError(f"{n} vectors of width {dim} do not fit in {memory_mb} MB even with 8-byte codes")
@@ -96,21 +110,42 @@ def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
     return float(np.sum(hits) / exact.size) if exact.size else float("nan")
 
 
+class NearestSoFar:
+    """The ``k`` exact cosine neighbours of each query among the shards shown to :meth:`update` so far: the truth
+    an approximate index is measured against, gathered one shard in memory at a time (so a benchmark can gather
+    it while the shards go into the index)."""
+
+    def __init__(self, queries: np.ndarray, k: int = 10) -> None:
+        self.queries, self.k = normalize(queries), int(k)
+        self.sims = np.full((len(self.queries), 0), -np.inf, dtype=np.float32)
+        self.ids = np.zeros((len(self.queries), 0), dtype=object)
+
+    def update(self, ids: Sequence[str], vectors: np.ndarray) -> None:
+        sims = np.concatenate([self.sims, self.queries @ normalize(vectors).T], axis=1)
+        names = np.concatenate([self.ids, np.tile(np.asarray(ids, dtype=object), (len(self.queries), 1))], axis=1)
+        if sims.shape[1] > self.k:  # the k best of each row, then in order: a full sort of 100k columns is slow
+            best = np.argpartition(-sims, self.k - 1, axis=1)[:, : self.k]
+            sims, names = np.take_along_axis(sims, best, 1), np.take_along_axis(names, best, 1)
+        order = np.argsort(-sims, axis=1, kind="stable")[:, : self.k]
+        self.sims, self.ids = np.take_along_axis(sims, order, 1), np.take_along_axis(names, order, 1)
+
+
 def exact_neighbours(
     queries: np.ndarray, shards: Iterable[tuple[Sequence[str], np.ndarray]], k: int = 10
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` exact cosine neighbours of each query over every shard (similarities, ids), one shard in memory
-    at a time: the truth an approximate index is measured against."""
-    queries = normalize(queries)
-    best_sims = np.full((len(queries), 0), -np.inf, dtype=np.float32)
-    best_ids = np.zeros((len(queries), 0), dtype=object)
+    at a time (:class:`NearestSoFar`)."""
+    nearest = NearestSoFar(queries, k)
     for ids, vectors in shards:
-        sims = queries @ normalize(vectors).T
-        sims = np.concatenate([best_sims, sims], axis=1)
-        names = np.concatenate([best_ids, np.tile(np.asarray(ids, dtype=object), (len(queries), 1))], axis=1)
-        top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        best_sims, best_ids = np.take_along_axis(sims, top, 1), np.take_along_axis(names, top, 1)
-    return best_sims, best_ids
+        nearest.update(ids, vectors)
+    return nearest.sims, nearest.ids
+
+
+def _set_hnsw_ef(ivf: Any, ef: int) -> None:
+    """Set the candidate list of an IVF index's HNSW quantizer (nothing for a flat one)."""
+    quantizer = _faiss().downcast_index(ivf.quantizer)
+    if hasattr(quantizer, "hnsw"):
+        quantizer.hnsw.efSearch = int(ef)
 
 
 @dataclass
@@ -163,7 +198,10 @@ class DiskIndex:
         return self._ids
 
     def set_nprobe(self, nprobe: int) -> None:
-        _faiss().extract_index_ivf(self.index).nprobe = int(nprobe)
+        """Visit ``nprobe`` cells per query (an HNSW quantizer's candidate list grows with it)."""
+        ivf = _faiss().extract_index_ivf(self.index)
+        ivf.nprobe = int(nprobe)
+        _set_hnsw_ef(ivf, max(2 * int(nprobe), HNSW_EF_ADD))
         self.card.params["nprobe"] = int(nprobe)
 
     @classmethod
@@ -199,6 +237,7 @@ class DiskIndex:
             log.info("training on %d vectors; FAISS asks for 39 per centroid (coarser codes with fewer)", len(used))
         with quiet_native_output():  # FAISS prints a warning per sub-quantizer to stderr
             trained.train(used)
+        _set_hnsw_ef(faiss.extract_index_ivf(trained), HNSW_EF_ADD)  # kept in the file the shards are added with
         empty = folder / "trained.index"
         faiss.write_index(trained, str(empty))
         parts, ids, offset = [], [], 0

@@ -195,6 +195,25 @@ def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "
     return time.perf_counter() - start
 
 
+def slowest_cell(path: Path) -> str:
+    """ "cell N: S s" for the code cell of an executed notebook that took longest (nbclient's timing of each
+    cell), "" when none was timed: where a slow notebook spends its time."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return ""
+    times = {}
+    for number, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        began, ended = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if cell.cell_type == "code" and began and ended:
+            times[number] = (pd.Timestamp(ended) - pd.Timestamp(began)).total_seconds()
+    if not times:
+        return ""
+    number = max(times, key=times.__getitem__)
+    return f"cell {number}: {times[number]:.0f} s"
+
+
 def _abandon(client: NotebookClient) -> None:
     """Drop a stopped client's event loop unrun. Its tasks wait for the kernel in blocking calls: run again
     (by the kernel's shutdown, which reuses the thread's loop), one of them would hold the run until the
@@ -318,6 +337,7 @@ def _run_series(paths: list[Path], out_dir: Path, outputs: Path, timeout: int, h
             {
                 "notebook": name,
                 "seconds": round(seconds),
+                "slowest cell": slowest_cell(out_dir / path.name),
                 "status": status,
                 "data used": data,
                 "not run on this data": missing,

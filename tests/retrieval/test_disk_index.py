@@ -1,6 +1,7 @@
 import json
 import math
 
+import faiss
 import numpy as np
 import pytest
 
@@ -20,7 +21,10 @@ def _shards(n_shards=3, per=1500, dim=32):
 def test_params_follow_the_rules_of_thumb_and_the_memory_budget():
     p = choose_params(1_000_000, 1280, memory_mb=1024)
     assert p.nlist == 4096 and p.m == 64 and p.width == 256 and p.factory == "PCAR256,IVF4096,PQ64"
-    assert p.memory_bytes(1_000_000, 1280) <= 1024 * 2**20
+    assert p.memory_bytes(1_000_000, 1280) <= 1024 * 2**20 and p.hnsw == 0
+    ten = choose_params(10_000_000, 1280, memory_mb=1024)  # 16,384 cells: their centres searched through a graph
+    assert ten.nlist == 16384 and ten.hnsw == 32 and ten.factory == "PCAR256,IVF16384_HNSW32,PQ64"
+    assert ten.memory_bytes(10_000_000, 1280) <= 1024 * 2**20
     tight = choose_params(10_000_000, 1280, memory_mb=300)
     assert tight.memory_bytes(10_000_000, 1280) <= 300 * 2**20 and tight.m < 64
     small = choose_params(2_000, 32)
@@ -44,9 +48,22 @@ def test_exact_neighbours_over_shards_are_the_brute_force_ones():
     assert recall_at_k(ids, ids) == 1.0 and recall_at_k(ids[:, :1], ids[:, 1:2]) == 0.0
 
 
-def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path):
+def test_exact_neighbours_hold_across_shards_smaller_than_k():
+    shards = [([f"a{i}" for i in range(3)], _clustered(3, seed=1)), ([f"b{i}" for i in range(400)], _clustered(400))]
+    queries = _clustered(15, seed=4)
+    sims, ids = exact_neighbours(queries, shards, k=10)
+    names = np.concatenate([np.asarray(i) for i, _ in shards])
+    unit = np.concatenate([v for _, v in shards])
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    truth = -np.sort(-(q @ unit.T), axis=1)[:, :10]
+    assert np.allclose(sims, truth, atol=1e-5) and ids.shape == (15, 10) and set(ids.ravel()) <= set(names)
+
+
+@pytest.mark.parametrize("hnsw", [0, 16])
+def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path, hnsw):
     shards = _shards()
-    params = IndexParams(nlist=32, m=8, width=32)
+    params = IndexParams(nlist=32, m=8, width=32, hnsw=hnsw)  # hnsw: the cells' centres searched through a graph
     index = DiskIndex.build(np.concatenate([v for _, v in shards]), shards, params, tmp_path / "ix")
     assert len(index) == 4500 and {p.name for p in (tmp_path / "ix").iterdir()} == {
         "card.json", "index.faiss", "ids.parquet", "lists.ivfdata", "vectors.f16"
@@ -58,6 +75,11 @@ def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path
     assert table.loc[chosen, "recall"] >= 0.9 and (table.loc[: chosen - 1, "recall"] < 0.9).all()
     again = DiskIndex.load(tmp_path / "ix")
     assert again.card.params["nprobe"] == chosen and again.card.measured["recall"] >= 0.9
+    assert again.params.factory.endswith(f"IVF32{'_HNSW16' if hnsw else ''},PQ8")
+    if hnsw:  # the graph's candidate list covers the cells visited (FAISS's default of 16 would not at 32)
+        quantizer = faiss.downcast_index(faiss.extract_index_ivf(again.index).quantizer)
+        again.set_nprobe(32)
+        assert quantizer.hnsw.efSearch >= 64
     sims, ids = again.search(queries[:3], k=10)
     assert ids.shape == (3, 10) and (np.diff(sims, axis=1) <= 1e-6).all() and ids[0, 0].startswith("s")
     no_rerank = DiskIndex.load(tmp_path / "ix")

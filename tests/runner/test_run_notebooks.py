@@ -214,3 +214,21 @@ def test_the_former_command_still_runs_the_series(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "python -m artlib.runner" in done.stderr and (tmp_path / "out" / "notebooks" / "00_ok.ipynb").is_file()
+
+
+def test_the_slowest_cell_is_named_from_the_executed_notebook(tmp_path):
+    from artlib.runner.run_notebooks import slowest_cell
+
+    def timed(code, began, ended):
+        cell = new_code_cell(code)
+        cell.metadata["execution"] = {
+            "iopub.execute_input": f"2026-12-07T00:00:{began:02d}.000Z",
+            "shell.execute_reply": f"2026-12-07T00:00:{ended:02d}.500Z",
+        }
+        return cell
+
+    cells = [nbformat.v4.new_markdown_cell("# a"), timed("a = 1", 0, 1), timed("b = 2", 2, 40), new_code_cell("c")]
+    nbformat.write(new_notebook(cells=cells), tmp_path / "run.ipynb")
+    assert slowest_cell(tmp_path / "run.ipynb") == "cell 2: 38 s"
+    nbformat.write(new_notebook(cells=[new_code_cell("x")]), tmp_path / "never.ipynb")
+    assert slowest_cell(tmp_path / "never.ipynb") == "" and slowest_cell(tmp_path / "absent.ipynb") == ""
