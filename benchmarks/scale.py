@@ -80,14 +80,23 @@ q, e = np.load({str(queries)!r}), np.load({str(exact)!r}, allow_pickle=True)
 before = psutil.Process().memory_info().rss
 index = DiskIndex.load({str(folder)!r})
 out = index.measure(q, e, k=10)
+index.card.params["rerank"] = 0  # what the exact re-ranking from vectors.f16 costs and gives
+out.update({{f"{{k}}_without_rerank": v for k, v in index.measure(q, e, k=10).items()}})
 out["index_rss_mb"] = (psutil.Process().memory_info().rss - before) / 2**20  # what loading and searching added
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# this process's own high-water mark (ru_maxrss would count the parent's memory at the fork: 12.6 GB at 10M)
+hwm = [l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")]
+out["peak_rss_mb"] = int(hwm[0]) / 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     if done.returncode:
         raise RuntimeError(f"measuring the index failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def files_mb(folder: Path) -> dict[str, float]:
+    """The index's files and their sizes in MB (the benchmark's queries left out)."""
+    return {p.name: round(p.stat().st_size / 2**20, 1) for p in sorted(folder.iterdir()) if p.suffix != ".npy"}
 
 
 def index_benchmark(n: int, memory_mb: float, real: np.ndarray, folder: Path) -> dict:
@@ -117,7 +126,7 @@ def index_benchmark(n: int, memory_mb: float, real: np.ndarray, folder: Path) ->
     np.save(folder / "queries.npy", queries[200:])
     np.save(folder / "exact.npy", exact[200:])
     measured = measure_in_fresh_process(folder, folder / "queries.npy", folder / "exact.npy")
-    on_disk = {p.name: round(p.stat().st_size / 2**20, 1) for p in folder.iterdir() if p.suffix != ".npy"}
+    on_disk = files_mb(folder)
     return {
         "n": n,
         "dim": real.shape[1],
@@ -185,16 +194,17 @@ def main() -> None:
     args = parser.parse_args()
     for key, value in SAMPLE.items():
         os.environ.setdefault(key, value)
+    name = f"scale_{args.n}" if args.n != 1_000_000 else "scale"  # the result file of this size
     if args.remeasure is not None:  # the same index and queries: recall, latency and memory again
-        path = RESULTS / "scale.json"
-        result = json.loads(path.read_text())
+        result = json.loads((RESULTS / f"{name}.json").read_text())
         folder = args.remeasure
         result[f"index_{args.n}"]["test_500_queries"] = {
             k: round(v, 4)
             for k, v in measure_in_fresh_process(folder, folder / "queries.npy", folder / "exact.npy").items()
         }
+        result[f"index_{args.n}"]["files_mb"] = files_mb(folder)
         result.pop("measured_on", None)
-        write_result("scale", result)
+        write_result(name, result)
         return
     if args.ray_only:  # the throughput again (after a change to the embedding), the index results kept
         path = RESULTS / "scale.json"
@@ -215,7 +225,7 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             result[f"index_{args.n}"] = index_benchmark(args.n, args.memory_mb, real, Path(folder) / "index")
-    write_result(f"scale_{args.n}" if args.n != 1_000_000 else "scale", result)
+    write_result(name, result)
 
 
 if __name__ == "__main__":

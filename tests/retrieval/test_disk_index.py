@@ -66,7 +66,7 @@ def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path
     params = IndexParams(nlist=32, m=8, width=32, hnsw=hnsw)  # hnsw: the cells' centres searched through a graph
     index = DiskIndex.build(np.concatenate([v for _, v in shards]), shards, params, tmp_path / "ix")
     assert len(index) == 4500 and {p.name for p in (tmp_path / "ix").iterdir()} == {
-        "card.json", "index.faiss", "ids.parquet", "lists.ivfdata", "vectors.f16"
+        "card.json", "index.faiss", "ids.parquet", "ids.arrow", "lists.ivfdata", "vectors.f16"
     }  # fmt: skip
     queries = _clustered(100, seed=7)
     _, exact = exact_neighbours(queries, shards, k=10)
@@ -76,6 +76,8 @@ def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path
     again = DiskIndex.load(tmp_path / "ix")
     assert again.card.params["nprobe"] == chosen and again.card.measured["recall"] >= 0.9
     assert again.params.factory.endswith(f"IVF32{'_HNSW16' if hnsw else ''},PQ8")
+    ivf = faiss.downcast_index(faiss.extract_index_ivf(again.index))  # no nlist x m x 256 table (1 GB at 10M)
+    assert ivf.use_precomputed_table == 0 and ivf.precomputed_table.size() == 0
     if hnsw:  # the graph's candidate list covers the cells visited (FAISS's default of 16 would not at 32)
         quantizer = faiss.downcast_index(faiss.extract_index_ivf(again.index).quantizer)
         again.set_nprobe(32)
@@ -89,6 +91,33 @@ def test_an_index_built_by_shard_reaches_its_recall_on_disk_and_reloads(tmp_path
         again.search(np.ones((1, 5)))
     with pytest.raises(ValueError, match="positive integer"):
         again.search(queries[:1], k=0)
+
+
+def test_ids_are_looked_up_from_a_memory_mapped_file_rebuilt_when_gone_or_damaged(tmp_path):
+    shards = _shards(2, 400)
+    DiskIndex.build(np.concatenate([v for _, v in shards]), shards, IndexParams(nlist=4, m=8, width=32), tmp_path)
+    names = np.concatenate([np.asarray(i) for i, _ in shards])
+    positions = np.array([[0, 799, -1], [5, 400, 3]])
+    expected = np.where(positions >= 0, names[np.clip(positions, 0, None)], "")
+    for damage in (None, "remove", "garbage", "short", "chunked"):
+        if damage == "remove":
+            (tmp_path / "ids.arrow").unlink()
+        elif damage == "garbage":
+            (tmp_path / "ids.arrow").write_bytes(b"not arrow")
+        elif damage == "short":  # another index's ids (an older copy): the count decides
+            from artlib.retrieval.disk_index import write_ids
+
+            write_ids(tmp_path, names[:10])
+        elif damage == "chunked":  # as an older artlib wrote it from Parquet: a lookup would join every chunk
+            import pyarrow as pa
+
+            table = pa.table({"id": pa.chunked_array([names[:300], names[300:]])})
+            with pa.OSFile(str(tmp_path / "ids.arrow"), "wb") as sink, pa.ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+        index = DiskIndex.load(tmp_path)
+        assert (index.ids_at(positions) == expected).all(), damage
+        assert index._ids is None and index._mapped_ids is not None  # looked up in one mapped array
+    assert list(index.ids) == list(names) and (index.ids_at(positions) == expected).all()
 
 
 def test_a_damaged_or_mismatched_index_folder_is_refused(tmp_path):
