@@ -10,10 +10,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn as nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Subset
 
 from ..data.dataset import ArtDataset, collate_skip_none
-from ..data.images import ImageLoadError, load_rgb
 from ..data.table import ArtTable
 from ..features.cache import FeatureCache, fingerprint, image_key
 from ..models import create_backbone, input_normalization
@@ -24,23 +23,15 @@ from .views import check_views, view_transform
 log = logging.getLogger(__name__)
 
 
-class _AllViews(Dataset):
-    """``(view tensors, index)`` of a table's painting, every view cut from one decode (``None``: unreadable)."""
+class _EveryView:
+    """Every view of one decoded painting, called as an albumentations pipeline is (``(image=arr)["image"]``: a
+    tuple of tensors), so that :class:`~artlib.data.dataset.ArtDataset` decodes each painting once for all."""
 
-    def __init__(self, dataset: ArtDataset, transforms: Sequence[Any], rows: Sequence[int]) -> None:
-        self.dataset, self.transforms, self.rows = dataset, list(transforms), list(rows)
+    def __init__(self, transforms: Sequence[Any]) -> None:
+        self.transforms = list(transforms)
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> Any:
-        row = self.rows[i]
-        try:
-            image = load_rgb(self.dataset.paths[row], reduce_to=self.dataset.decode_side)
-        except ImageLoadError as exc:
-            log.warning("skipping unreadable image: %s", exc)
-            return None
-        return tuple(t(image=image)["image"] for t in self.transforms), row
+    def __call__(self, image: np.ndarray) -> dict[str, tuple]:
+        return {"image": tuple(t(image=image)["image"] for t in self.transforms)}
 
 
 def view_features(
@@ -67,23 +58,20 @@ def view_features(
         if not len(table):
             out[name] = np.zeros((0, len(views), 0), dtype=np.float32)
             continue
-        dataset = ArtDataset(table, transforms[0])
+        dataset = ArtDataset(table, _EveryView(transforms), on_error="skip", return_index=True)
         keys = [image_key(p) for p in dataset.paths]
         stores = [_ViewStore(model, t, dataset.decode_side, cache) for t in transforms]
         # (a file that is not there has no key: it is counted as unread below)
         missing = [i for i, k in enumerate(keys) if k is not None and any(k not in store for store in stores)]
         if missing:
             loader = DataLoader(
-                _AllViews(dataset, transforms, missing),
-                batch_size,
-                num_workers=num_workers,
-                collate_fn=collate_skip_none,
+                Subset(dataset, missing), batch_size, num_workers=num_workers, collate_fn=collate_skip_none
             )
             with torch.no_grad():
-                for batch in loader:
+                for batch in loader:  # (views, labels, rows); None: every painting of it unreadable
                     if batch is None:
                         continue
-                    named = [str(keys[r]) for r in batch[1].tolist()]
+                    named = [str(keys[r]) for r in batch[2].tolist()]
                     for store, images in zip(stores, batch[0], strict=True):
                         store.add(named, embed_with(model, place_images(images, device)))
             for store in stores:

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 from torch.utils.data import DataLoader
 
-import artlib.identity.features as identity_features
+import artlib.data.dataset as dataset_module
 from artlib.data import ArtTable
 from artlib.data.dataset import ArtDataset, collate_skip_none
 from artlib.features.extract import extract_features
@@ -32,8 +32,8 @@ def network():
 def test_every_view_of_a_painting_comes_from_one_decode_and_matches_one_view_at_a_time(tmp_path, network, monkeypatch):
     table = _paintings(tmp_path)
     decoded = []
-    real_load = identity_features.load_rgb
-    monkeypatch.setattr(identity_features, "load_rgb", lambda path, **kw: decoded.append(path) or real_load(path, **kw))
+    real_load = dataset_module.load_rgb
+    monkeypatch.setattr(dataset_module, "load_rgb", lambda path, **kw: decoded.append(path) or real_load(path, **kw))
     cache = tmp_path / "cache"
     feats = view_features(network, {"train": table}, VIEWS, 32, 16, cache=cache)["train"]
     assert feats.shape[:2] == (6, len(VIEWS)) and len(decoded) == 6  # one decode per painting, not per view
