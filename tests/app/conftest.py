@@ -16,7 +16,7 @@ def build_artifacts(
     from artlib.data import load_wikiart
     from artlib.data.dataset import verify_images
     from artlib.evaluation.results import task_scores
-    from artlib.features import table_features
+    from artlib.features import pca_2d, table_features
     from artlib.inference import Classifier, ModelCard
     from artlib.models import create_backbone, create_model
     from artlib.models.siamese import siamese_on_features
@@ -80,7 +80,7 @@ def build_artifacts(
         )
     if identity:
         save_identity(cfg, fixture_paths)
-    xy = features[:, :2] - features[:, :2].mean(0)
+    xy = pca_2d(features)  # (notebook 14 uses UMAP; the first two features of a pretrained net can be constant)
     artifacts.save_frame(cfg, "map", pd.DataFrame({"id": ids, "x": xy[:, 0], "y": xy[:, 1]}))
     save_suspects(cfg, table, features, ids)
     return {"cfg": cfg, "table": table, "ids": ids}
