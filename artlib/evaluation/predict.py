@@ -22,7 +22,7 @@ from torch.utils.data import DataLoader
 
 from ..models.contract import FeatureNet
 from ..models.heads import embed_with
-from ..utils.runtime import place_images, place_model
+from ..utils.runtime import forward_in_parts, place_images, place_model
 from .metrics import TopK
 
 
@@ -75,12 +75,12 @@ def predict_batch(
     with autocast():
         features: torch.Tensor | None = None
         if embed and isinstance(model, FeatureNet):  # features and logits from one pass
-            pooled = model.forward_features(images)
+            pooled = forward_in_parts(model.forward_features, model, images)
             out, features = _as_dict(model.forward_head(pooled)), pooled
         else:
-            out = _as_dict(model(images))
+            out = _as_dict(forward_in_parts(model, model, images))
             features = embed_with(model, images) if embed else None
-        mirrored = _as_dict(model(torch.flip(images, dims=[-1]))) if flip else None
+        mirrored = _as_dict(forward_in_parts(model, model, torch.flip(images, dims=[-1]))) if flip else None
     probs = {task: torch.softmax(logits.float(), 1) for task, logits in out.items()}
     if mirrored is not None:
         probs = {task: (p + torch.softmax(mirrored[task].float(), 1)) / 2 for task, p in probs.items()}

@@ -8,6 +8,8 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from ..utils.runtime import forward_in_parts
+
 
 class MultiTaskHead(nn.Module):
     """One ``Dropout -> Linear`` classifier per task on a shared feature vector."""
@@ -38,7 +40,7 @@ def embed_with(model: nn.Module, images: torch.Tensor) -> torch.Tensor:
     embed = getattr(model, "embed", None)
     if not callable(embed):
         raise TypeError(f"{type(model).__name__} has no embed() method: give an artlib model (create_model)")
-    return embed(images)
+    return forward_in_parts(embed, model, images)
 
 
 class MultiTaskClassifier(nn.Module):

@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from artlib.models import create_model, list_models
-from artlib.utils.runtime import place_images, place_model, prefers_channels_last, to_channels_last
+from artlib.utils.runtime import (
+    CPU_FORWARD_PIXELS,
+    forward_in_parts,
+    place_images,
+    place_model,
+    prefers_channels_last,
+    to_channels_last,
+)
 
 
 def _one_of_each_family() -> list[str]:
@@ -48,3 +55,52 @@ def test_only_batches_of_images_change_order_and_mps_is_left_alone():
     pairs = torch.zeros(2, 2, 3, 4, 4)
     assert to_channels_last(pairs) is pairs
     assert prefers_channels_last(torch.device("cpu")) and not prefers_channels_last(torch.device("mps"))
+
+
+class _Outputs(torch.nn.Module):
+    """A network with batch normalisation whose forward returns a dict and a tuple, counting its calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.AdaptiveAvgPool2d(1))
+        self.calls = 0
+
+    def forward(self, x: torch.Tensor) -> dict:
+        self.calls += 1
+        pooled = self.net(x).flatten(1)
+        return {"style": pooled, "pair": (pooled[:, :2], pooled.sum(1))}
+
+
+@pytest.mark.parametrize("size, batch", [(224, 12), (128, 40), (64, 3), (31, 1)])
+def test_forward_in_parts_gives_what_one_pass_gives_on_a_cpu(size, batch):
+    torch.manual_seed(0)
+    model = _Outputs().eval()
+    x = torch.randn(batch, 3, size, size)
+    with torch.no_grad():
+        whole = model(x)
+        model.calls = 0
+        parted = forward_in_parts(model, model, x)
+    step = max(1, CPU_FORWARD_PIXELS // (size * size))
+    assert model.calls == -(-batch // step)  # in parts of at most CPU_FORWARD_PIXELS pixels
+    torch.testing.assert_close(parted["style"], whole["style"], atol=1e-6, rtol=1e-5)
+    assert isinstance(parted["pair"], tuple) and len(parted["pair"]) == 2
+    for got, want in zip(parted["pair"], whole["pair"], strict=True):
+        torch.testing.assert_close(got, want, atol=1e-6, rtol=1e-5)
+
+
+def test_forward_in_parts_keeps_one_pass_where_parts_would_change_the_answer():
+    torch.manual_seed(0)
+    model = _Outputs()
+    x = torch.randn(40, 3, 128, 128)
+    with torch.no_grad():  # training mode: batch normalisation's statistics are the whole batch's
+        forward_in_parts(model, model, x)
+    assert model.calls == 1
+    model.eval()
+    forward_in_parts(model, model, x)  # gradients wanted: one graph
+    assert model.calls == 2
+
+
+def test_forward_in_parts_refuses_outputs_it_cannot_join():
+    model = torch.nn.Identity().eval()
+    with torch.no_grad(), pytest.raises(TypeError, match="cannot join outputs of type str"):
+        forward_in_parts(lambda images: "text", model, torch.zeros(40, 3, 128, 128))
