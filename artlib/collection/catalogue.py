@@ -2,18 +2,21 @@
 
     write_catalogue("catalogue.parquet", items)        # items: id (+ title, artist_name, style..., x, y), by position
     catalogue = Catalogue.open("catalogue.parquet")    # reads the file's footer only: as fast at 1M rows as at 1k
-    catalogue.rows([12, 40_000])                       # those rows, in that order (two small row groups read)
+    catalogue.rows([12, 40_000])                       # those rows, in that order (from its memory-mapped copy)
     catalogue.find("sunflowers", limit=20)             # rows whose title, artist or id holds the words (DuckDB)
     catalogue.columns_of(["x", "y", "style"])          # whole columns as numpy arrays, for the map
 
 A row's position is its position in the :class:`~artlib.retrieval.disk_index.DiskIndex` (the order the paintings
-were indexed in), so a search's positions lead straight to their rows: the file is written in row groups of
-:data:`ROWS_PER_GROUP` and a lookup reads only the groups its positions fall in. Nothing holds the collection's
-items in memory.
+were indexed in), so a search's positions lead straight to their rows. Rows are read from an uncompressed copy of
+the catalogue beside it (``catalogue.arrow``, :mod:`artlib.utils.arrow_file`), mapped into memory: a lookup touches
+only its rows' bytes. The copy is written with the catalogue, and again whenever the Parquet file changed; where it
+cannot be written (a read-only folder), a lookup reads the Parquet row groups of :data:`ROWS_PER_GROUP` its
+positions fall in. Nothing holds the collection's items in memory.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +25,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..utils.arrow_file import map_one_batch, write_one_batch
 from ..utils.files import atomic_write
 from .shards import refuse_repeated_ids
+
+log = logging.getLogger(__name__)
 
 #: rows per Parquet row group: a lookup reads whole groups, so small ones keep a search's rows cheap (8 rows of
 #: a 1M catalogue: 2.5 ms at the median and 3.0 at p95 with 1,024, against 3.5 and 9.5 with 4,096; 2026-12-06)
@@ -52,9 +58,22 @@ def write_catalogue(path: str | Path, items: pd.DataFrame) -> Path:
     frame.insert(0, "position", np.arange(len(frame), dtype=np.int64))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     with atomic_write(path, suffix=".parquet") as tmp:
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp, row_group_size=ROWS_PER_GROUP)
+        pq.write_table(table, tmp, row_group_size=ROWS_PER_GROUP)
+    write_one_batch(mapped_copy(path), table, source=_version(path))
     return path
+
+
+def mapped_copy(path: Path) -> Path:
+    """Where the memory-mapped copy of catalogue ``path`` lies: beside it, ``.arrow`` for ``.parquet``."""
+    return path.with_suffix(".arrow")
+
+
+def _version(path: Path) -> str:
+    """The Parquet file's size and modification time: its copy was made from this version of it."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 class Catalogue:
@@ -70,6 +89,8 @@ class Catalogue:
         self._group_start = np.concatenate([[0], np.cumsum(self._group_rows)])
         self._readers = threading.local()  # a Parquet reader per thread: the app's sessions read side by side
         self._readers.file = file
+        self._mapped: Any = None  # the copy's one record batch, once mapped (False: it cannot be written here)
+        self._mapping = threading.Lock()
 
     def _file_of_this_thread(self) -> Any:
         import pyarrow.parquet as pq
@@ -105,12 +126,39 @@ class Catalogue:
         wanted = np.asarray(positions, dtype=np.int64).reshape(-1)
         if len(wanted) and (wanted.min() < 0 or wanted.max() >= self.count):
             raise IndexError(f"positions must lie in [0, {self.count}): got {wanted.min()}..{wanted.max()}")
+        mapped = self._mapped_rows()
+        if mapped is not False:
+            table = mapped.select(list(columns)) if columns else mapped
+            return table.take(pa_indices(wanted)).to_pandas()
         group_of = np.searchsorted(self._group_start, wanted, side="right") - 1
         groups = np.unique(group_of)
         table = self._file_of_this_thread().read_row_groups(groups.tolist(), columns=list(columns) if columns else None)
         offsets = np.concatenate([[0], np.cumsum([self._group_rows[g] for g in groups])])[:-1]  # in ``table``
         take = offsets[np.searchsorted(groups, group_of)] + (wanted - self._group_start[group_of])
         return table.take(pa_indices(take)).to_pandas()
+
+    def _mapped_rows(self) -> Any:
+        """The catalogue's memory-mapped copy (one record batch), written from the Parquet file when it is missing,
+        damaged or older than the file; False when it cannot be written (the Parquet row groups are read then)."""
+        if self._mapped is None:
+            with self._mapping:
+                if self._mapped is None:
+                    self._mapped = self._map_or_write()
+        return self._mapped
+
+    def _map_or_write(self) -> Any:
+        import pyarrow.parquet as pq
+
+        copy, version = mapped_copy(self.path), _version(self.path)
+        batch = map_one_batch(copy, self.count, self.columns, source=version)
+        if batch is None:
+            try:
+                write_one_batch(copy, pq.read_table(self.path), source=version)
+            except OSError as exc:
+                log.warning("rows of %s are read from its row groups: no copy can be written (%s)", self.path, exc)
+                return False
+            batch = map_one_batch(copy, self.count, self.columns, source=version)
+        return False if batch is None else batch
 
     def position_of(self, item_id: str) -> int | None:
         """The position of painting ``item_id``, None if the catalogue has no such id."""

@@ -5,7 +5,7 @@ import pytest
 pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 
-from artlib.collection.catalogue import ROWS_PER_GROUP, Catalogue, write_catalogue  # noqa: E402
+from artlib.collection.catalogue import ROWS_PER_GROUP, Catalogue, mapped_copy, write_catalogue  # noqa: E402
 
 
 def _items(n, seed=0):
@@ -35,6 +35,45 @@ def test_rows_come_back_in_the_order_asked_across_row_groups(tmp_path, seed):
     assert catalogue.rows(wanted, columns=["id"]).columns.tolist() == ["id"]
     with pytest.raises(IndexError, match="positions must lie"):
         catalogue.rows([n])
+    catalogue._mapped = False  # the Parquet row groups, as in a read-only folder: the same rows and types
+    pd.testing.assert_frame_equal(catalogue.rows(wanted), rows)
+
+
+@pytest.mark.parametrize("damage", ["remove", "garbage", "stale", "other_rows"])
+def test_a_missing_damaged_or_stale_copy_is_written_again(tmp_path, damage):
+    path = write_catalogue(tmp_path / "c.parquet", _items(50))
+    copy = mapped_copy(path)
+    assert copy.is_file()  # written with the catalogue
+    if damage == "remove":
+        copy.unlink()
+    elif damage == "garbage":
+        copy.write_bytes(b"ARROW1 but not really")
+    else:  # the Parquet file replaced by another tool, its copy left behind: of the same length, or not
+        import shutil
+
+        saved = tmp_path / "saved.arrow"
+        shutil.copy(copy, saved)
+        other = _items(50 if damage == "stale" else 70, seed=1).assign(id=lambda f: "other" + f["id"])
+        write_catalogue(path, other)
+        shutil.copy(saved, copy)
+    rows = Catalogue.open(path).rows([3, 1])
+    want = pd.read_parquet(path).iloc[[3, 1]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, want)
+
+
+def test_rows_are_read_from_the_parquet_file_where_no_copy_can_be_written(tmp_path, caplog, monkeypatch):
+    import artlib.collection.catalogue as module
+
+    path = write_catalogue(tmp_path / "c.parquet", _items(40))
+    mapped_copy(path).unlink()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(module, "write_one_batch", refuse)
+    rows = Catalogue.open(path).rows([39, 0])
+    assert rows["id"].tolist() == ["/art/p39.jpg", "/art/p0.jpg"]
+    assert "no copy can be written" in caplog.text
 
 
 def test_find_needs_every_word_in_title_artist_or_id(tmp_path):
