@@ -82,18 +82,26 @@ def set_methods_report(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Per method: test coverage and mean set size (95 % intervals), and the coverage of the worst-covered class
-    with enough test rows (at least 5); a method the calibration rows cannot fit (RAPS splits them by class, so
-    it needs two of each) gets a ``note`` saying why, and no figures."""
+    with enough test rows (at least 5). RAPS splits the calibration rows by class, so it is fitted without the
+    rows of classes seen once, and its ``note`` says how many; a method the rows cannot fit at all gets a ``note``
+    saying why, and no figures."""
     labels = np.asarray(test_labels).astype(np.int64)
+    cal_probs, cal_labels = np.asarray(cal_probs), np.asarray(cal_labels).astype(np.int64)
     rows: dict[str, dict] = {}
     for method in methods:
+        kept, note = np.ones(len(cal_labels), dtype=bool), ""
+        if method == "raps":  # its own split of the rows is stratified by class: a class seen once cannot be
+            kept = np.bincount(cal_labels)[cal_labels] >= 2
+            if not kept.all():
+                note = f"fitted without the {int((~kept).sum())} calibration rows of classes seen once"
+                log.warning("raps sets: %s (its tuning split is stratified by class)", note)
         try:
-            sets = method_sets(cal_probs, cal_labels, test_probs, method, coverage, seed)
+            sets = method_sets(cal_probs[kept], cal_labels[kept], test_probs, method, coverage, seed)
         except ValueError as exc:
             log.warning("%s sets not fitted: %s", method, exc)
             rows[method] = {"note": f"not fitted: {exc}"[:160]}
             continue
-        out: dict = {"note": ""}
+        out: dict = {"note": note}
         put_interval(out, "coverage", share_interval(sets[np.arange(len(labels)), labels], seed))
         put_interval(out, "set_size", share_interval(sets.sum(1), seed))
         out["worst_class_coverage"] = worst_class(sets, labels)[0]

@@ -112,6 +112,14 @@ def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
     assert (lac == prediction_sets(probs[1000:], conformal_threshold(probs[:1000], labels[:1000], 0.9))).all()
     with pytest.raises(ValueError, match="unknown set method"):
         method_sets(probs[:10], labels[:10], probs[10:], "topk")
-    few = set_methods_report(probs[:30], np.r_[labels[:29], 7], probs[1000:], labels[1000:])  # class 7: once
+    # classes 6 and 7 seen once in calibration: RAPS goes on without their rows, and says so
+    first = labels[:1000]
+    rows = np.r_[np.flatnonzero(first < 6), np.flatnonzero(first == 6)[0], np.flatnonzero(first == 7)[0]]
+    with_once = set_methods_report(probs[rows], labels[rows], probs[1000:], labels[1000:])
+    assert with_once.loc["raps", "note"] == "fitted without the 2 calibration rows of classes seen once"
+    assert 0.85 <= with_once.loc["raps", "coverage"] <= 0.97  # (classes 6 and 7 barely calibrated)
+    assert with_once.loc["lac", "note"] == "" and with_once.loc["lac", "coverage"] > 0.87
+    # each class twice: too few rows for RAPS's split of a fifth of them by class, enough for LAC
+    twice = np.concatenate([np.flatnonzero(labels == c)[:2] for c in range(8)])
+    few = set_methods_report(probs[twice], labels[twice], probs[1000:], labels[1000:])
     assert few.loc["raps", "note"].startswith("not fitted") and np.isnan(few.loc["raps", "coverage"])
-    assert few.loc["lac", "note"] == "" and few.loc["lac", "coverage"] > 0.8
