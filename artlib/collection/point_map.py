@@ -26,10 +26,21 @@ from PIL import Image
 ALL_POINTS_BELOW = 2000
 #: at most this many colours: the most common labels, then "(other)"
 MAX_LABELS = 10
-#: the colours of the first labels (Tableau 10), repeated past ten
+#: the colours of named labels: Tableau 20 without its greys (the first ten: Tableau 10's), repeated past them
 PALETTE = (
-    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
+    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
+    "#9ecae9", "#ffbf79", "#88d27a", "#ff9d98", "#83bcb6", "#f2cf5b", "#d6a5c9", "#fcbfd2", "#d8b5a5",
 )  # fmt: skip
+#: the labels that name no class, in greys no named label has
+UNNAMED = {"(other)": "#8c8c8c", "(no label)": "#d3d3d3"}
+
+
+def label_colours(categories: Sequence[str]) -> dict[str, str]:
+    """A colour per label, named labels first (distinct up to ``len(PALETTE)`` of them), then "(other)" and
+    "(no label)" in greys: the order a legend lists them in."""
+    named = [str(c) for c in categories if c not in UNNAMED]
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(named)}
+    return colours | {c: UNNAMED[c] for c in UNNAMED if c in list(categories)}
 
 
 def common_labels(labels: Sequence | np.ndarray, most: int = MAX_LABELS) -> pd.Categorical:
@@ -100,9 +111,7 @@ class PointMap:
 
     def colours(self) -> dict[str, str]:
         """The colour of each label (none without labels)."""
-        if self.labels is None:
-            return {}
-        return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(self.labels.categories)}
+        return {} if self.labels is None else label_colours(list(self.labels.categories))
 
     def render(self, view: View, width: int = 800, height: int = 560) -> Image.Image:
         """Every painting of ``view`` binned to a ``width`` x ``height`` image (datashader), counts shaded on a log

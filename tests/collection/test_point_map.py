@@ -57,3 +57,20 @@ def test_the_notebook_figure_has_a_legend_of_the_labels():
     legend = fig.axes[0].get_legend()
     assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "c", "d"]
     assert PointMap(x, y).figure(width=320, height=200).axes[0].get_legend() is None
+
+
+def test_each_named_label_has_its_own_colour_and_unnamed_ones_are_grey():
+    from artlib.collection.point_map import PALETTE, UNNAMED, label_colours
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        named = [f"artist {i}" for i in range(int(rng.integers(0, 30)))]
+        unnamed = [u for u in UNNAMED if rng.random() < 0.5]
+        categories = list(rng.permutation(named + unnamed))
+        colours = label_colours(categories)
+        assert set(colours) == set(categories)
+        assert list(colours)[len(named) :] == [u for u in UNNAMED if u in unnamed]  # greys last in the legend
+        in_order = [c for c in categories if c not in UNNAMED]
+        shown = [colours[n] for n in in_order[: len(PALETTE)]]  # the first named labels: one colour each
+        assert len(set(shown)) == len(shown) and not set(shown) & set(UNNAMED.values())
+        assert all(colours[u] == UNNAMED[u] for u in unnamed)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from artlib.app.explorer import MAP_POINTS, Explorer
 from artlib.app.views import at_scale
 from artlib.app.views.common import QUERY_ID, SIMILAR_PAGE, explorer, start_page
+from artlib.collection.point_map import PALETTE, common_labels, label_colours
 
 
 @st.cache_data(show_spinner="Drawing the map...")
@@ -30,6 +34,13 @@ def render(ex: Explorer) -> None:
     frame = _points(ex, id(ex), color_by)
     if len(ex.images.items) > len(frame):
         st.caption(f"{len(frame):,} of {len(ex.images.items):,} paintings (a fixed random sample of {MAP_POINTS:,})")
+    color: Any = alt.value(PALETTE[0])
+    if color_by:  # a colour per label, distinct for the commonest, greys for "(other)" and "(no label)"
+        labels = common_labels(frame[color_by], most=len(PALETTE) + 1)
+        frame[color_by] = np.asarray(labels, dtype=object)
+        colours = label_colours(list(labels.categories))
+        scale = alt.Scale(domain=list(colours), range=list(colours.values()))
+        color = alt.Color(color_by, scale=scale, legend=alt.Legend(orient="bottom", columns=4))
     tooltip = ["caption", *([color_by] if color_by else []), "image"]
     chart = (
         alt.Chart(frame)
@@ -37,9 +48,7 @@ def render(ex: Explorer) -> None:
         .encode(
             x=alt.X("x", axis=None, scale=alt.Scale(zero=False)),
             y=alt.Y("y", axis=None, scale=alt.Scale(zero=False)),
-            color=alt.Color(color_by, legend=alt.Legend(orient="bottom", columns=4))
-            if color_by
-            else alt.value("#4c78a8"),
+            color=color,
             tooltip=tooltip,
         )
         .add_params(alt.selection_point(name="pick", fields=["id"], on="click"))
