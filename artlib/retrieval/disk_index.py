@@ -151,7 +151,7 @@ def write_ids(folder: Path, ids: Any) -> None:
     import pyarrow as pa
 
     array = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else pa.array(ids)
-    write_one_batch(folder / IDS_ARROW, pa.table({"id": array.cast(pa.string())}))
+    write_one_batch(folder / IDS_ARROW, pa.table({"id": array.cast(pa.large_string())}))
 
 
 def _no_table() -> int:
