@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,32 @@ class GivenProbabilities(ClassifierMixin, BaseEstimator):
         return self.predict_proba(x).argmax(1)
 
 
+#: the share of calibration rows RAPS tunes its penalty on (MAPIE's default), raised where that would leave a class out
+RAPS_SHARE = 0.2
+
+
+def raps_share(labels: np.ndarray) -> float:
+    """The share of the calibration rows RAPS tunes on: :data:`RAPS_SHARE`, or enough to hold one row of each class
+    (its split is stratified by class); ``ValueError`` where that would leave fewer rows than classes for the rest."""
+    classes, rows = len(np.unique(labels)), len(labels)
+    share = max(RAPS_SHARE, classes / max(rows, 1))
+    if rows - int(np.ceil(share * rows)) < classes:
+        raise ValueError(f"{rows} calibration rows of {classes} classes are too few for RAPS's split by class")
+    return share
+
+
+def _raps_score(share: float) -> Any:
+    """MAPIE's RAPS score tuning on ``share`` of the rows. MAPIE 1.6 resets a given ``size_raps`` to None when it
+    fits (scikit-learn's split then holds out 10 %, whatever was asked): this one keeps it."""
+    from mapie.conformity_scores import RAPSConformityScore
+
+    class KeptShare(RAPSConformityScore):
+        def set_external_attributes(self, *, size_raps: float | None = None, **kwargs: Any) -> None:
+            super().set_external_attributes(size_raps=share, **kwargs)
+
+    return KeptShare(size_raps=share)
+
+
 def method_sets(
     cal_probs: np.ndarray,
     cal_labels: np.ndarray,
@@ -62,8 +89,11 @@ def method_sets(
     probs = np.concatenate([np.asarray(cal_probs, dtype=np.float64), np.asarray(test_probs, dtype=np.float64)])
     rows = np.arange(len(probs))[:, None]
     estimator = GivenProbabilities(probs).fit(rows)
+    score: Any = method
+    if method == "raps":
+        score = _raps_score(raps_share(np.asarray(cal_labels)))
     model = SplitConformalClassifier(
-        estimator=estimator, confidence_level=coverage, conformity_score=method, prefit=True, random_state=seed
+        estimator=estimator, confidence_level=coverage, conformity_score=score, prefit=True, random_state=seed
     )
     with warnings.catch_warnings():  # "fewer labels than the training data": the calibration split's sampling
         warnings.filterwarnings("ignore", message=".*less labels than your training dataset.*")

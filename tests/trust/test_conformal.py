@@ -100,7 +100,7 @@ def test_class_coverage_shows_the_class_the_marginal_guarantee_leaves_behind():
 
 
 def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
-    from artlib.trust.set_methods import method_sets, set_methods_report
+    from artlib.trust.set_methods import method_sets, raps_share, set_methods_report
 
     probs, labels = draws(3000, seed=4)
     report = set_methods_report(probs[:1000], labels[:1000], probs[1000:], labels[1000:], coverage=0.9)
@@ -119,7 +119,15 @@ def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
     assert with_once.loc["raps", "note"] == "fitted without the 2 calibration rows of classes seen once"
     assert 0.85 <= with_once.loc["raps", "coverage"] <= 0.97  # (classes 6 and 7 barely calibrated)
     assert with_once.loc["lac", "note"] == "" and with_once.loc["lac", "coverage"] > 0.87
-    # each class twice: too few rows for RAPS's split of a fifth of them by class, enough for LAC
+    # 12 classes of 4 rows: RAPS tunes on a quarter of them (one of each class) instead of a fifth
+    wide, wide_labels = draws(1200, k=12, seed=5)
+    four = np.concatenate([np.flatnonzero(wide_labels[:600] == c)[:4] for c in range(12)])
+    assert raps_share(wide_labels[four]) == 0.25
+    narrow = set_methods_report(wide[four], wide_labels[four], wide[600:], wide_labels[600:])
+    assert narrow.loc["raps", "note"] == "" and narrow.loc["raps", "set_size"] > 0
+    with pytest.raises(ValueError, match="too few for RAPS"):
+        raps_share(np.arange(10) % 6)
+    # each class twice: too few rows for RAPS's split by class and its quantile, enough for LAC
     twice = np.concatenate([np.flatnonzero(labels == c)[:2] for c in range(8)])
     few = set_methods_report(probs[twice], labels[twice], probs[1000:], labels[1000:])
     assert few.loc["raps", "note"].startswith("not fitted") and np.isnan(few.loc["raps", "coverage"])
