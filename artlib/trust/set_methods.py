@@ -61,6 +61,13 @@ def raps_share(labels: np.ndarray) -> float:
     return share
 
 
+def seen_twice(labels: np.ndarray) -> np.ndarray:
+    """Which calibration rows RAPS is fitted on: those of classes seen at least twice (its own tuning split is
+    stratified by class, so a class seen once cannot be split)."""
+    labels = np.asarray(labels).astype(np.int64)
+    return np.bincount(labels)[labels] >= 2
+
+
 def _raps_score(share: float) -> Any:
     """MAPIE's RAPS score tuning on ``share`` of the rows. MAPIE 1.6 resets a given ``size_raps`` to None when it
     fits (scikit-learn's split then holds out 10 %, whatever was asked): this one keeps it."""
@@ -81,17 +88,20 @@ def method_sets(
     coverage: float = 0.9,
     seed: int = 0,
 ) -> np.ndarray:
-    """``(n_test, classes)`` booleans: MAPIE's split-conformal sets of ``method`` (``lac``, ``aps``, ``raps``)."""
+    """``(n_test, classes)`` booleans: MAPIE's split-conformal sets of ``method`` (``lac``, ``aps``, ``raps``;
+    RAPS without the calibration rows of classes seen once: :func:`seen_twice`)."""
     from mapie.classification import SplitConformalClassifier
 
     if method not in METHODS:
         raise ValueError(f"unknown set method {method!r}; choose from {METHODS}")
+    score: Any = method
+    if method == "raps":  # without the rows of classes seen once (see seen_twice)
+        kept = seen_twice(cal_labels)
+        cal_probs, cal_labels = np.asarray(cal_probs)[kept], np.asarray(cal_labels)[kept]
+        score = _raps_score(raps_share(cal_labels))
     probs = np.concatenate([np.asarray(cal_probs, dtype=np.float64), np.asarray(test_probs, dtype=np.float64)])
     rows = np.arange(len(probs))[:, None]
     estimator = GivenProbabilities(probs).fit(rows)
-    score: Any = method
-    if method == "raps":
-        score = _raps_score(raps_share(np.asarray(cal_labels)))
     model = SplitConformalClassifier(
         estimator=estimator, confidence_level=coverage, conformity_score=score, prefit=True, random_state=seed
     )
@@ -119,14 +129,12 @@ def set_methods_report(
     cal_probs, cal_labels = np.asarray(cal_probs), np.asarray(cal_labels).astype(np.int64)
     rows: dict[str, dict] = {}
     for method in methods:
-        kept, note = np.ones(len(cal_labels), dtype=bool), ""
-        if method == "raps":  # its own split of the rows is stratified by class: a class seen once cannot be
-            kept = np.bincount(cal_labels)[cal_labels] >= 2
-            if not kept.all():
-                note = f"fitted without the {int((~kept).sum())} calibration rows of classes seen once"
-                log.warning("raps sets: %s (its tuning split is stratified by class)", note)
+        note, left_out = "", int((~seen_twice(cal_labels)).sum()) if method == "raps" else 0
+        if left_out:
+            note = f"fitted without the {left_out} calibration rows of classes seen once"
+            log.warning("raps sets: %s (its tuning split is stratified by class)", note)
         try:
-            sets = method_sets(cal_probs[kept], cal_labels[kept], test_probs, method, coverage, seed)
+            sets = method_sets(cal_probs, cal_labels, test_probs, method, coverage, seed)
         except ValueError as exc:
             log.warning("%s sets not fitted: %s", method, exc)
             rows[method] = {"note": f"not fitted: {exc}"[:160]}
