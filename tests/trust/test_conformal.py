@@ -131,3 +131,29 @@ def test_aps_and_raps_hold_coverage_beside_lac_with_their_own_set_sizes():
     twice = np.concatenate([np.flatnonzero(labels == c)[:2] for c in range(8)])
     few = set_methods_report(probs[twice], labels[twice], probs[1000:], labels[1000:])
     assert few.loc["raps", "note"].startswith("not fitted") and np.isnan(few.loc["raps", "coverage"])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_raps_over_drawn_calibration_shapes_is_fitted_or_says_why(seed):
+    """Calibration splits of any shape (many classes, few rows, classes seen once): RAPS's note counts the rows it
+    left out, and it is 'not fitted' only where its split by class cannot be made."""
+    from artlib.trust.set_methods import raps_share, seen_twice, set_methods_report
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(2, 16))
+    probs, labels = draws(1500, k=k, seed=seed)
+    counts = rng.integers(1, 8, k)  # per class, ones included
+    cal = np.concatenate([np.flatnonzero(labels[:700] == c)[: counts[c]] for c in range(k)])
+    report = set_methods_report(probs[cal], labels[cal], probs[700:], labels[700:])
+    left_out = int((~seen_twice(labels[cal])).sum())
+    try:
+        raps_share(labels[cal][seen_twice(labels[cal])])
+        splittable = True
+    except ValueError:
+        splittable = False
+    note = report.loc["raps", "note"]
+    if not splittable:
+        assert note.startswith("not fitted")
+    elif not note.startswith("not fitted"):  # (MAPIE may still find too few rows for its quantile)
+        assert note == ("" if not left_out else f"fitted without the {left_out} calibration rows of classes seen once")
+        assert 0 <= report.loc["raps", "coverage"] <= 1 and report.loc["raps", "set_size"] >= 1
