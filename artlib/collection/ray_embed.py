@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +73,7 @@ class ShardEmbedder:
         self.card = EmbedderCard.from_dict(card)
         self.network = self.card.build()
         self.transform = self.card.transform()  # built once per worker, not per batch
+        self.ready_at = time.time()  # the clock's time (not perf_counter: the driver reads it in another process)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
@@ -108,6 +109,7 @@ class ShardEmbedder:
             "shard": np.asarray(batch["shard"]).astype(str),
             "embedding": out,
             "error": np.asarray(errors, dtype=object),
+            "ready_at": np.full(len(tensors), self.ready_at),  # when this worker was ready (EmbedRun's start-up)
         }
 
 
@@ -124,27 +126,41 @@ def read_tar_member(tar: str, offset: int, size: int) -> np.ndarray:
 
 @dataclass
 class EmbedRun:
-    """What one :func:`embed_collection` call did: shards embedded, shards found already done, images, seconds."""
+    """What one :func:`embed_collection` call did: shards embedded, shards found already done, images, seconds, and
+    its start-up: the seconds until its first worker was ready (processes started, imports, the network built)."""
 
     embedded_shards: list[str] = field(default_factory=list)
     skipped_shards: list[str] = field(default_factory=list)
     images: int = 0
     unreadable: int = 0
     seconds: float = 0.0
+    start_up_seconds: float | None = None
 
     @property
     def images_per_second(self) -> float | None:
-        """Paintings embedded per second by this call; None when it embedded none (every shard was done)."""
+        """Paintings embedded per second by this call, start-up included; None when it embedded none."""
         return self.images / self.seconds if self.images and self.seconds else None
+
+    @property
+    def steady_images_per_second(self) -> float | None:
+        """Paintings (readable or not) per second once the pool works: all of them over the time from the first
+        worker ready to the end, the rate a long run approaches. With several workers a later one's start-up still
+        counts (conservative). None when no worker said when it was ready."""
+        if self.start_up_seconds is None:
+            return None
+        rows, seconds = self.images + self.unreadable, self.seconds - self.start_up_seconds
+        return rows / seconds if rows > 0 and seconds > 0 else None
 
     def summary(self) -> str:
         """One line: what this call embedded, and what it found already done."""
         done = f"; {len(self.skipped_shards)} shards already embedded (resumed)" if self.skipped_shards else ""
         if not self.embedded_shards:
             return f"nothing to embed: all {len(self.skipped_shards)} shards were already embedded (resumed)"
+        steady = self.steady_images_per_second
+        after = f", {steady:.1f} once the workers had started" if steady else ""
         return (
             f"{self.images:,} paintings in {len(self.embedded_shards)} shards, {self.seconds:.1f} s "
-            f"({self.images_per_second or 0:.1f} per second), {self.unreadable} unreadable{done}"
+            f"({self.images_per_second or 0:.1f} per second{after}), {self.unreadable} unreadable{done}"
         )
 
 
@@ -236,7 +252,7 @@ def embed_collection(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     claim_output(out, card)  # shards of another model are embedded again, never mixed in
-    run, started = EmbedRun(), time.perf_counter()
+    run, started, began = EmbedRun(), time.perf_counter(), time.time()
     pending = [shard for shard in shards if not shard_done(shard, out)]
     run.skipped_shards = [shard.name for shard in shards if shard not in pending]
     if run.skipped_shards:
@@ -245,8 +261,9 @@ def embed_collection(
     for first in range(0, len(pending), shards_per_pool):
         window = pending[first : first + shards_per_pool]
         returned = _embed_window(
-            window, card, worker, workers, batch_size, threads_per_worker, gpus_per_worker, quiet=not progress
-        )
+            window, card, worker, workers, batch_size, threads_per_worker, gpus_per_worker, quiet=not progress,
+            on_ready=(lambda ready_at: _note_ready(run, ready_at - began)) if first == 0 else (lambda _: None),
+        )  # fmt: skip
         for name, embedded, listed in returned:
             _write_shard(embedded, listed, out / name)
             failed = int(embedded.drop_duplicates("id")["error"].notna().sum())
@@ -259,6 +276,13 @@ def embed_collection(
     bar.close()
     run.seconds = time.perf_counter() - started
     return run
+
+
+def _note_ready(run: EmbedRun, seconds: float) -> None:
+    """Note a worker of the call's first pool ready ``seconds`` after the call began: the start-up is the first
+    worker's (a later window's pool starts while the work goes on, and counts as work)."""
+    if run.start_up_seconds is None or seconds < run.start_up_seconds:
+        run.start_up_seconds = max(0.0, seconds)
 
 
 def _shard_rows(shard: Path) -> pd.DataFrame:
@@ -282,6 +306,7 @@ def _embed_window(
     threads: int,
     gpus: float,
     quiet: bool,
+    on_ready: Callable[[float], None] = lambda ready_at: None,
 ) -> Iterator[tuple[str, pd.DataFrame, pd.Series]]:
     """``(shard name, its embedded rows, its listed ids)`` for each of ``shards``, as soon as its last painting is
     back from one actor pool that serves them all (a retried batch's rows may come twice: the writer keeps one)."""
@@ -309,6 +334,8 @@ def _embed_window(
     with quiet_native_output() if quiet else contextlib.nullcontext():  # Ray's native notices stay out of a notebook
         for batch in embedded.iter_batches(batch_format="pandas", batch_size=None):
             assert isinstance(batch, pd.DataFrame)
+            if "ready_at" in batch and len(batch):  # the time its worker was ready (a worker of artlib's)
+                on_ready(float(batch.pop("ready_at").min()))
             for name, part in batch.groupby("shard", sort=False):
                 if name not in waiting:  # already written: a retried batch's second copy
                     continue

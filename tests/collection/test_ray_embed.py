@@ -13,7 +13,13 @@ ray = pytest.importorskip("ray")
 psutil = pytest.importorskip("psutil")
 
 from artlib.collection import check_complete, shard_files, write_path_shards  # noqa: E402
-from artlib.collection.ray_embed import ShardEmbedder, embed_collection, ray_session, read_embeddings  # noqa: E402
+from artlib.collection.ray_embed import (  # noqa: E402
+    EmbedRun,
+    ShardEmbedder,
+    embed_collection,
+    ray_session,
+    read_embeddings,
+)
 from artlib.data import load_image_folder, load_rgb  # noqa: E402
 from artlib.models import create_backbone, input_normalization  # noqa: E402
 from artlib.retrieval.embedder_card import EmbedderCard  # noqa: E402
@@ -84,11 +90,24 @@ def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp
         assert sorted(redone.embedded_shards) == [s.name for s in shards] and not redone.skipped_shards
         assert "embedded by another model (simple_cnn_tiny at 32 px)" in caplog.text
         assert "38 paintings in 3 shards" in redone.summary()
+        assert 0 < redone.start_up_seconds < redone.seconds  # the pool's processes, imports and network
+        assert redone.steady_images_per_second > redone.images_per_second  # the pool's start-up left out
+        assert "once the workers had started" in redone.summary()
     assert time.monotonic() - started < 600  # bounded, even on a busy 2-core machine
     deadline = time.monotonic() + 20
     while _ray_processes() and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _ray_processes() == []  # the local Ray it started is gone
+
+
+def test_the_steady_rate_leaves_out_the_start_up_and_nothing_else():
+    run = EmbedRun(embedded_shards=["a"], images=96, unreadable=4, seconds=12.0, start_up_seconds=2.0)
+    assert run.images_per_second == pytest.approx(96 / 12)
+    assert run.steady_images_per_second == pytest.approx(100 / 10)  # unreadable rows were worked on too
+    assert "10.0 once the workers had started" in run.summary()
+    unsaid = EmbedRun(embedded_shards=["a"], images=8, seconds=3.0)  # a worker class that says no ready time
+    assert unsaid.steady_images_per_second is None and "once the workers" not in unsaid.summary()
+    assert EmbedRun(images=8, seconds=3.0, start_up_seconds=3.0).steady_images_per_second is None  # no time left
 
 
 def test_shards_and_completeness_say_what_is_wrong(tmp_path):
