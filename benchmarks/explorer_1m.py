@@ -12,7 +12,9 @@
 3. **Load**: 10 sessions ask 10 Similar queries each, all at once: (a) as 10 threads of one server process,
    which is how Streamlit runs its sessions (the query's own time); (b) through the app's JSON API
    (``/api/similar``, :mod:`artlib.app.api`): 10 HTTP clients on 127.0.0.1, one keep-alive connection each, 30
-   queries each (the round trip, and the server's time for the query); (c) through the app, from 10 headless
+   queries each (the round trip, and the server's time for the query), first from an emptied page cache just after
+   the app started (``_at_start``: it reads the collection's files into the cache meanwhile), then for other
+   paintings once the app says its cache is warm (``/api/info``); (c) through the app, from 10 headless
    Chromium pages on 127.0.0.1, each typing a painting's id into the find box: the server's time for the Similar
    query (shown on the page) and the browser's round trip from Enter to the new gallery (the id's lookup
    included). The browsers share the server's 2 cores. p50 / p95 over the 100 queries; bounded: 10 x 10
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import re
@@ -159,6 +162,22 @@ def last_result() -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+#: the figures each run adds to ``runs_of_the_day`` (a day's runs are kept side by side: the machine varies)
+RUN_FIGURES = (
+    "similar_ms_10_sessions_in_the_server_process",
+    "api_round_trip_ms_10_sessions_at_start",
+    "api_round_trip_ms_10_sessions",
+    "api_similar_ms_on_the_server_10_sessions",
+)
+
+
+def runs_of_the_day(result: dict, before: dict) -> list[dict]:
+    """The key figures of every run of today: the last result's list when it was measured today, and this run's."""
+    today = str(datetime.date.today())
+    kept = before.get("runs_of_the_day", []) if before.get("measured_on", {}).get("date") == today else []
+    return [*kept, {key: result[key] for key in RUN_FIGURES if key in result}]
+
+
 def open_seconds(folder: Path) -> dict:
     done = subprocess.run([sys.executable, "-c", OPEN.format(folder=str(folder))], capture_output=True, text=True)
     if done.returncode:
@@ -235,11 +254,11 @@ def api_session(url: str, positions: list[int], log: list[dict]) -> None:
         connection.close()
 
 
-def api_load_test(url: str, count: int) -> list[dict]:
+def api_load_test(url: str, count: int, seed: int = 2) -> list[dict]:
     """10 HTTP sessions at once, :data:`API_QUERIES` Similar queries each (bounded: 60 s per request)."""
     import threading
 
-    positions = np.random.default_rng(2).integers(0, count, (SESSIONS, API_QUERIES)).tolist()
+    positions = np.random.default_rng(seed).integers(0, count, (SESSIONS, API_QUERIES)).tolist()
     log: list[dict] = []
     api_session(url, positions[0][:3], [])  # warm: the first query pages the index in
     threads = [threading.Thread(target=api_session, args=(url, row, log)) for row in positions]
@@ -250,6 +269,35 @@ def api_load_test(url: str, count: int) -> list[dict]:
     if len(log) != SESSIONS * API_QUERIES:
         raise RuntimeError(f"{len(log)} of {SESSIONS * API_QUERIES} API queries answered")
     return log
+
+
+def drop_page_cache() -> str:
+    """Empty the kernel's page cache, so that the server starts as after a reboot (Linux, as root): 'emptied', or
+    why not (the figures then start from whatever the cache holds)."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+        return "emptied"
+    except OSError as exc:
+        return f"not emptied ({exc.strerror or exc})"
+
+
+def page_cache_state(url: str) -> str:
+    """What the app says of its collection's page cache (``/api/info``)."""
+    from urllib.request import urlopen
+
+    with urlopen(f"{url}/api/info", timeout=60) as reply:
+        return str(json.loads(reply.read()).get("page_cache"))
+
+
+def wait_until_warm(url: str, timeout: float = 300.0) -> float:
+    """Seconds until the app's page cache reads ``warm`` (bounded); ``RuntimeError`` if it says otherwise."""
+    started = time.perf_counter()
+    while (state := page_cache_state(url)) == "warming" and time.perf_counter() - started < timeout:
+        time.sleep(0.5)
+    if state != "warm":
+        raise RuntimeError(f"the app's page cache: {state}")
+    return time.perf_counter() - started
 
 
 def percentiles(values: list[float]) -> dict:
@@ -279,10 +327,13 @@ def main() -> None:
 
     ids = pd.read_parquet(args.index / "ids.parquet")["id"].astype(str).to_numpy()
     asked = np.random.default_rng(0).choice(ids, SESSIONS * QUERIES, replace=False)
+    cache = drop_page_cache()  # the server starts cold: its first queries, then the same load once it is warm
     started = time.perf_counter()
     with serve(args.outputs, timeout=300) as url:
         health_s = time.perf_counter() - started
-        api = api_load_test(url, opened["n"])
+        api_cold = api_load_test(url, opened["n"], seed=2)  # while the app reads its files into the page cache
+        warm_after_s = wait_until_warm(url)
+        api = api_load_test(url, opened["n"], seed=3)  # other paintings than the first load's
         log = [] if args.skip_browsers else asyncio.run(load_test(url, asked, chromium))
         browsers = (
             {
@@ -292,25 +343,27 @@ def main() -> None:
             if log
             else {key: value for key, value in last_result().items() if "browser" in key}
         )
-        write_result(
-            "explorer_1m",
-            {
-                "paintings": opened["n"],
-                "collection_open_s": round(opened["s"], 3),
-                "collection_open_s_at_10k": round(small["s"], 3),
-                "app_health_s": round(health_s, 1),
-                "sessions": SESSIONS,
-                "queries": len(log) or SESSIONS * QUERIES,
-                "similar_ms_10_sessions_in_the_server_process": percentiles(threaded),
-                "api_queries": len(api),
-                "api_round_trip_ms_10_sessions": percentiles([r["round_trip_ms"] for r in api]),
-                "api_similar_ms_on_the_server_10_sessions": percentiles([r["similar_ms"] for r in api]),
-                **browsers,
-                "browsers_measured": "now" if log else "an earlier run (--skip-browsers)",
-                "map": drawn,
-                "note": "synthetic vectors clustered like the sample's embeddings; no images, so no thumbnails",
-            },
-        )
+        result = {
+            "paintings": opened["n"],
+            "collection_open_s": round(opened["s"], 3),
+            "collection_open_s_at_10k": round(small["s"], 3),
+            "app_health_s": round(health_s, 1),
+            "sessions": SESSIONS,
+            "queries": len(log) or SESSIONS * QUERIES,
+            "similar_ms_10_sessions_in_the_server_process": percentiles(threaded),
+            "api_queries": len(api),
+            "page_cache_at_start": cache,
+            "api_round_trip_ms_10_sessions_at_start": percentiles([r["round_trip_ms"] for r in api_cold]),
+            "api_similar_ms_on_the_server_10_sessions_at_start": percentiles([r["similar_ms"] for r in api_cold]),
+            "page_cache_warm_after_s": round(warm_after_s, 1),
+            "api_round_trip_ms_10_sessions": percentiles([r["round_trip_ms"] for r in api]),
+            "api_similar_ms_on_the_server_10_sessions": percentiles([r["similar_ms"] for r in api]),
+            **browsers,
+            "browsers_measured": "now" if log else "an earlier run (--skip-browsers)",
+            "map": drawn,
+            "note": "synthetic vectors clustered like the sample's embeddings; no images, so no thumbnails",
+        }
+        write_result("explorer_1m", {**result, "runs_of_the_day": runs_of_the_day(result, last_result())})
         if args.screenshots:  # after the load test: not timed
             screenshots(url, chromium, args.screenshots, str(asked[0]))
 

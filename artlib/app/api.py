@@ -1,6 +1,7 @@
 """A JSON API beside the explorer's pages, served by the same process over the same artefacts:
 
-    GET /api/info                          what the explorer serves: the collection, its size, its index
+    GET /api/info                          what the explorer serves: the collection, its size, its index (and
+                                           whether its files were read into the page cache: ``page_cache``)
     GET /api/similar?id=ID&k=8             the k nearest paintings to a collection painting, as JSON rows
     GET /api/similar?position=12&k=8       the same by position (a collection on disk: notebook 15)
 
@@ -54,7 +55,7 @@ def info(ex: Explorer) -> dict[str, Any]:
     if ex.large is not None:
         params = ex.large.index.params
         return {"collection": "disk index", "paintings": len(ex.large), "index": params.factory,
-                "nprobe": params.nprobe, "outputs": str(ex.outputs)}  # fmt: skip
+                "nprobe": params.nprobe, "page_cache": ex.large.page_cache, "outputs": str(ex.outputs)}  # fmt: skip
     return {"collection": None, "paintings": 0, "outputs": str(ex.outputs)}
 
 

@@ -120,7 +120,7 @@ def load_large_collection(folder: Path) -> tuple[LargeCollection | None, Note | 
     if not is_large_collection(folder):
         return None, None
     try:
-        return LargeCollection.open(folder), None
+        return LargeCollection.open(folder, warm=True), None  # a server: its first queries read no disk
     except (ValueError, OSError, RuntimeError) as exc:
         return None, Note(
             "collection", f"the collection in {folder} cannot be read ({exc}): run notebook 15 again", "error"

@@ -137,6 +137,11 @@ class Catalogue:
         take = offsets[np.searchsorted(groups, group_of)] + (wanted - self._group_start[group_of])
         return table.take(pa_indices(take)).to_pandas()
 
+    def files_read_by_queries(self) -> list[Path]:
+        """The file a query's rows are read from: the memory-mapped copy (where it was written)."""
+        copy = mapped_copy(self.path)
+        return [copy] if copy.is_file() else []
+
     def _mapped_rows(self) -> Any:
         """The catalogue's memory-mapped copy (one record batch), written from the Parquet file when it is missing,
         damaged or older than the file; False when it cannot be written (the Parquet row groups are read then)."""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..retrieval.captions import painting_caption
 from ..retrieval.disk_index import DiskIndex
+from ..utils.page_cache import PageCacheWarmer
 from .catalogue import Catalogue
 from .point_map import MAX_LABELS, PointMap
 
@@ -51,11 +52,14 @@ class LargeCollection:
     _embedder: tuple[EmbedderCard, Any] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _map_labels: list[str] | None = None
+    warmer: PageCacheWarmer | None = None
 
     @classmethod
-    def open(cls, folder: str | Path) -> LargeCollection:
+    def open(cls, folder: str | Path, warm: bool = False) -> LargeCollection:
         """The collection of ``folder``; ``ValueError`` when its index and catalogue do not describe one set of
-        paintings."""
+        paintings. ``warm``: read the files its queries read into the page cache, in the background, where they fit
+        in memory (:class:`~artlib.utils.page_cache.PageCacheWarmer`: a server's first queries then need no disk
+        reads; ``.warmer.state`` says where it stands)."""
         folder = Path(folder)
         index = DiskIndex.load(folder / INDEX_DIR)
         catalogue = Catalogue.open(folder / CATALOGUE)
@@ -64,7 +68,16 @@ class LargeCollection:
                 f"{folder}: the catalogue lists {len(catalogue):,} paintings, the index holds {len(index):,}: "
                 "write them again from one run (notebook 15)"
             )
-        return cls(folder, index, catalogue)
+        found = cls(folder, index, catalogue)
+        if warm:
+            found.warmer = PageCacheWarmer([*index.files_read_by_queries(), *catalogue.files_read_by_queries()])
+        return found
+
+    @property
+    def page_cache(self) -> str:
+        """Whether the files its queries read were read into the page cache: ``warming``, ``warm``, ``not warmed:
+        ...`` (too large for memory), or ``not asked``."""
+        return self.warmer.state if self.warmer is not None else "not asked"
 
     def __len__(self) -> int:
         return len(self.index)

@@ -203,6 +203,10 @@ class DiskIndex:
         rows = [os.pread(fd, size, offset) for offset in offsets]
         return np.frombuffer(b"".join(rows), dtype=np.float16).reshape(len(rows), self.card.dim)
 
+    def files_read_by_queries(self) -> list[Path]:
+        """The files a search reads pieces of: the inverted lists, then the stored vectors of its re-ranking."""
+        return [self.folder / "lists.ivfdata", self.folder / "vectors.f16"]
+
     def __len__(self) -> int:
         return int(self.index.ntotal)
 

@@ -34,11 +34,13 @@ def test_similar_on_a_collection_on_disk_matches_the_collection(scale_outputs, m
     assert by_position["ms"] > 0 and by_position["query"] == {"position": 1234}
     by_id = http.get("/api/similar", params={"id": "painting-001234", "k": 5}).json()
     assert by_id["results"] == by_position["results"] and by_id["query"]["position"] == 1234
+    assert ex.large.warmer is not None and ex.large.warmer.wait(60)  # the app reads its files into the page cache
     assert http.get("/api/info").json() | {"outputs": None} == {
         "collection": "disk index",
         "paintings": 6000,
         "index": ex.large.index.params.factory,
         "nprobe": ex.large.index.params.nprobe,
+        "page_cache": "warm",
         "outputs": None,
     }
 

@@ -33,6 +33,11 @@ def test_similar_finds_the_exact_neighbours_and_their_rows(tmp_path):
         collection.similar(position=3000)
     with pytest.raises(RuntimeError, match="records no embedding model"):
         collection.similar(image=np.zeros((64, 64, 3), np.uint8))
+    assert collection.page_cache == "not asked"  # a script's collection reads what its queries need, no more
+    warmed = LargeCollection.open(tmp_path, warm=True)  # a server's: the files its queries read, read once
+    assert warmed.warmer is not None and warmed.warmer.wait(60) and warmed.page_cache == "warm"
+    names = [f.name for f in warmed.warmer.files]
+    assert names == ["lists.ivfdata", "vectors.f16", "catalogue.arrow"]  # the copy was written by the queries above
     points = collection.point_map("style")
     assert len(points) == 3000 and collection.point_map("style") is points  # read once per column
 
