@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -74,6 +75,7 @@ class ShardEmbedder:
         self.network = self.card.build()
         self.transform = self.card.transform()  # built once per worker, not per batch
         self.ready_at = time.time()  # the clock's time (not perf_counter: the driver reads it in another process)
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import torch
@@ -82,6 +84,7 @@ class ShardEmbedder:
         from ..models import embed_with
         from ..utils.runtime import place_images
 
+        started = time.time()
         tensors: list[Any] = []
         errors: list[str | None] = []
         offsets = batch.get("offset", np.full(len(batch["path"]), -1))  # -1: a file, else a byte range in a tar
@@ -109,8 +112,18 @@ class ShardEmbedder:
             "shard": np.asarray(batch["shard"]).astype(str),
             "embedding": out,
             "error": np.asarray(errors, dtype=object),
-            "ready_at": np.full(len(tensors), self.ready_at),  # when this worker was ready (EmbedRun's start-up)
+            # when: this worker was ready, this batch began and ended (EmbedRun's rates)
+            **_timing(self.name, self.ready_at, started, time.time(), len(tensors)),
         }
+
+
+#: the columns a worker adds to each batch to say when it worked (the driver takes them off before writing)
+TIMING = ("worker", "ready_at", "started_at", "done_at")
+
+
+def _timing(worker: str, ready_at: float, started_at: float, done_at: float, rows: int) -> dict[str, np.ndarray]:
+    values = (worker, ready_at, started_at, done_at)
+    return {name: np.full(rows, value) for name, value in zip(TIMING, values, strict=True)}
 
 
 def read_tar_member(tar: str, offset: int, size: int) -> np.ndarray:
@@ -124,10 +137,23 @@ def read_tar_member(tar: str, offset: int, size: int) -> np.ndarray:
     return decode_rgb(data, f"{tar} at byte {offset}")
 
 
+@dataclass(frozen=True)
+class BatchTime:
+    """When one batch was embedded: its worker, that worker's ready time, the batch's start and end (seconds after
+    the call began) and its rows."""
+
+    worker: str
+    ready: float
+    started: float
+    done: float
+    rows: int
+
+
 @dataclass
 class EmbedRun:
     """What one :func:`embed_collection` call did: shards embedded, shards found already done, images, seconds, and
-    its start-up: the seconds until its first worker was ready (processes started, imports, the network built)."""
+    when its first pool's workers worked (:class:`BatchTime`; start-up: the seconds until its first worker was
+    ready, its process started, torch imported, the network built)."""
 
     embedded_shards: list[str] = field(default_factory=list)
     skipped_shards: list[str] = field(default_factory=list)
@@ -135,6 +161,7 @@ class EmbedRun:
     unreadable: int = 0
     seconds: float = 0.0
     start_up_seconds: float | None = None
+    batch_times: list[BatchTime] = field(default_factory=list)
 
     @property
     def images_per_second(self) -> float | None:
@@ -144,20 +171,48 @@ class EmbedRun:
     @property
     def steady_images_per_second(self) -> float | None:
         """Paintings (readable or not) per second once the pool works: all of them over the time from the first
-        worker ready to the end, the rate a long run approaches. With several workers a later one's start-up still
-        counts (conservative). None when no worker said when it was ready."""
+        worker ready to the end. With several workers a later one's start-up and the last batches' tail still
+        count (conservative). None when no worker said when it was ready."""
         if self.start_up_seconds is None:
             return None
         rows, seconds = self.images + self.unreadable, self.seconds - self.start_up_seconds
         return rows / seconds if rows > 0 and seconds > 0 else None
+
+    @property
+    def busy_images_per_second(self) -> float | None:
+        """Paintings per second while every worker of the first pool was working: from the last worker ready to
+        the first that ran out of work, counting the batches wholly inside that window (the parts of batches at
+        its edges are left out: conservative). The rate of a long run, where start-up and tail are a rounding.
+        None when the window holds no whole batch."""
+        if not self.batch_times:
+            return None
+        ready: dict[str, float] = {}
+        last: dict[str, float] = {}
+        for batch in self.batch_times:
+            ready[batch.worker] = min(ready.get(batch.worker, batch.ready), batch.ready)
+            last[batch.worker] = max(last.get(batch.worker, batch.done), batch.done)
+        begin, end = max(ready.values()), min(last.values())
+        rows = sum(b.rows for b in self.batch_times if b.started >= begin and b.done <= end)
+        return rows / (end - begin) if rows and end > begin else None
+
+    def note_batches(self, timing: pd.DataFrame, began: float) -> None:
+        """Add the batches of a frame of :data:`TIMING` columns (one row per painting, clock times) of a call that
+        began at clock time ``began``."""
+        for (worker, started), rows in timing.groupby(["worker", "started_at"], sort=False):
+            first = rows.iloc[0]
+            ready, done = float(first["ready_at"]) - began, float(first["done_at"]) - began
+            self.batch_times.append(BatchTime(str(worker), ready, float(started) - began, done, len(rows)))
+        start_up = min(b.ready for b in self.batch_times) if self.batch_times else None
+        self.start_up_seconds = None if start_up is None else max(0.0, start_up)
 
     def summary(self) -> str:
         """One line: what this call embedded, and what it found already done."""
         done = f"; {len(self.skipped_shards)} shards already embedded (resumed)" if self.skipped_shards else ""
         if not self.embedded_shards:
             return f"nothing to embed: all {len(self.skipped_shards)} shards were already embedded (resumed)"
-        steady = self.steady_images_per_second
+        steady, busy = self.steady_images_per_second, self.busy_images_per_second
         after = f", {steady:.1f} once the workers had started" if steady else ""
+        after += f", {busy:.1f} while all were busy" if busy else ""
         return (
             f"{self.images:,} paintings in {len(self.embedded_shards)} shards, {self.seconds:.1f} s "
             f"({self.images_per_second or 0:.1f} per second{after}), {self.unreadable} unreadable{done}"
@@ -262,7 +317,7 @@ def embed_collection(
         window = pending[first : first + shards_per_pool]
         returned = _embed_window(
             window, card, worker, workers, batch_size, threads_per_worker, gpus_per_worker, quiet=not progress,
-            on_ready=(lambda ready_at: _note_ready(run, ready_at - began)) if first == 0 else (lambda _: None),
+            on_batch=(lambda timing: run.note_batches(timing, began)) if first == 0 else (lambda _: None),
         )  # fmt: skip
         for name, embedded, listed in returned:
             _write_shard(embedded, listed, out / name)
@@ -276,13 +331,6 @@ def embed_collection(
     bar.close()
     run.seconds = time.perf_counter() - started
     return run
-
-
-def _note_ready(run: EmbedRun, seconds: float) -> None:
-    """Note a worker of the call's first pool ready ``seconds`` after the call began: the start-up is the first
-    worker's (a later window's pool starts while the work goes on, and counts as work)."""
-    if run.start_up_seconds is None or seconds < run.start_up_seconds:
-        run.start_up_seconds = max(0.0, seconds)
 
 
 def _shard_rows(shard: Path) -> pd.DataFrame:
@@ -306,7 +354,7 @@ def _embed_window(
     threads: int,
     gpus: float,
     quiet: bool,
-    on_ready: Callable[[float], None] = lambda ready_at: None,
+    on_batch: Callable[[pd.DataFrame], None] = lambda timing: None,
 ) -> Iterator[tuple[str, pd.DataFrame, pd.Series]]:
     """``(shard name, its embedded rows, its listed ids)`` for each of ``shards``, as soon as its last painting is
     back from one actor pool that serves them all (a retried batch's rows may come twice: the writer keeps one)."""
@@ -334,8 +382,9 @@ def _embed_window(
     with quiet_native_output() if quiet else contextlib.nullcontext():  # Ray's native notices stay out of a notebook
         for batch in embedded.iter_batches(batch_format="pandas", batch_size=None):
             assert isinstance(batch, pd.DataFrame)
-            if "ready_at" in batch and len(batch):  # the time its worker was ready (a worker of artlib's)
-                on_ready(float(batch.pop("ready_at").min()))
+            if set(TIMING) <= set(batch.columns):  # when its worker worked (a worker of artlib's)
+                on_batch(batch[list(TIMING)])
+                batch = batch.drop(columns=list(TIMING))
             for name, part in batch.groupby("shard", sort=False):
                 if name not in waiting:  # already written: a retried batch's second copy
                     continue

@@ -14,6 +14,7 @@ psutil = pytest.importorskip("psutil")
 
 from artlib.collection import check_complete, shard_files, write_path_shards  # noqa: E402
 from artlib.collection.ray_embed import (  # noqa: E402
+    BatchTime,
     EmbedRun,
     ShardEmbedder,
     embed_collection,
@@ -91,6 +92,8 @@ def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp
         assert "embedded by another model (simple_cnn_tiny at 32 px)" in caplog.text
         assert "38 paintings in 3 shards" in redone.summary()
         assert 0 < redone.start_up_seconds < redone.seconds  # the pool's processes, imports and network
+        assert sum(b.rows for b in redone.batch_times) == 39 and len({b.worker for b in redone.batch_times}) <= 2
+        assert all(0 <= b.ready <= b.started < b.done <= redone.seconds for b in redone.batch_times)
         assert redone.steady_images_per_second > redone.images_per_second  # the pool's start-up left out
         assert "once the workers had started" in redone.summary()
     assert time.monotonic() - started < 600  # bounded, even on a busy 2-core machine
@@ -108,6 +111,39 @@ def test_the_steady_rate_leaves_out_the_start_up_and_nothing_else():
     unsaid = EmbedRun(embedded_shards=["a"], images=8, seconds=3.0)  # a worker class that says no ready time
     assert unsaid.steady_images_per_second is None and "once the workers" not in unsaid.summary()
     assert EmbedRun(images=8, seconds=3.0, start_up_seconds=3.0).steady_images_per_second is None  # no time left
+
+
+def test_the_busy_rate_counts_whole_batches_while_every_worker_works():
+    batches = [
+        BatchTime("a", ready=2.0, started=2.0, done=3.0, rows=10),  # before b was ready: left out
+        BatchTime("a", ready=2.0, started=3.0, done=4.0, rows=10),  # straddles b's ready time: left out
+        BatchTime("b", ready=3.5, started=3.5, done=5.0, rows=10),
+        BatchTime("a", ready=2.0, started=4.0, done=5.0, rows=10),
+        BatchTime("a", ready=2.0, started=5.0, done=6.0, rows=10),  # a's last: the window ends at 6.0
+        BatchTime("b", ready=3.5, started=5.0, done=6.5, rows=10),  # past the window: the tail
+    ]
+    run = EmbedRun(embedded_shards=["s"], images=60, seconds=7.0, start_up_seconds=2.0, batch_times=batches)
+    assert run.busy_images_per_second == pytest.approx(30 / (6.0 - 3.5))
+    assert "12.0 while all were busy" in run.summary()
+    assert EmbedRun(images=1, seconds=1.0).busy_images_per_second is None
+    lone = [BatchTime("a", 1.0, 1.0, 1.5, 4), BatchTime("b", 2.0, 2.0, 2.5, 4)]  # a was done before b was ready
+    assert EmbedRun(images=8, seconds=3.0, batch_times=lone).busy_images_per_second is None
+
+
+def test_a_frame_of_timing_columns_becomes_batches():
+    frame = pd.DataFrame(
+        {
+            "worker": ["h:1", "h:1", "h:2", "h:1"],
+            "ready_at": [100.0, 100.0, 101.0, 100.0],
+            "started_at": [100.5, 100.5, 101.0, 102.0],
+            "done_at": [101.5, 101.5, 102.0, 103.0],
+        }
+    )
+    run = EmbedRun()
+    run.note_batches(frame, began=99.0)
+    assert run.batch_times == [BatchTime("h:1", 1.0, 1.5, 2.5, 2), BatchTime("h:2", 2.0, 2.0, 3.0, 1),
+                               BatchTime("h:1", 1.0, 3.0, 4.0, 1)]  # fmt: skip
+    assert run.start_up_seconds == 1.0
 
 
 def test_shards_and_completeness_say_what_is_wrong(tmp_path):
