@@ -26,7 +26,7 @@ from ..retrieval.captions import painting_caption
 from ..retrieval.disk_index import DiskIndex
 from ..utils.page_cache import PageCacheWarmer
 from .catalogue import Catalogue
-from .point_map import MAX_LABELS, PointMap
+from .point_map import FEW_LABELS, PointMap
 
 if TYPE_CHECKING:
     from ..retrieval.embedder_card import EmbedderCard
@@ -89,12 +89,12 @@ class LargeCollection:
 
     def map_labels(self) -> list[str]:
         """:attr:`labels` in the order a map should offer them: first those with few enough values for its colours
-        (:data:`~.point_map.MAX_LABELS` x 3), each group the most labelled first. A collection where few paintings
+        (:data:`~.point_map.FEW_LABELS`), each group the most labelled first. A collection where few paintings
         name their artist, or where 145 artists would all be "(other)", is coloured by its style, say. Reads each
         label column once (the map reads whole columns anyway); a Similar query never needs it."""
         if self._map_labels is None:
             counts = {c: self.catalogue.labelled(c) for c in self.labels}
-            few = {c: self.catalogue.distinct(c) <= 3 * MAX_LABELS for c in self.labels}
+            few = {c: self.catalogue.distinct(c) <= FEW_LABELS for c in self.labels}
             self._map_labels = sorted(self.labels, key=lambda c: (not few[c], -counts[c]))  # stable among equals
         return self._map_labels
 

@@ -24,13 +24,16 @@ from PIL import Image
 
 #: a view holding at most this many paintings shows each one as a clickable point
 ALL_POINTS_BELOW = 2000
-#: at most this many colours: the most common labels, then "(other)"
-MAX_LABELS = 10
 #: the colours of named labels: Tableau 20 without its greys (the first ten: Tableau 10's), repeated past them
 PALETTE = (
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
     "#9ecae9", "#ffbf79", "#88d27a", "#ff9d98", "#83bcb6", "#f2cf5b", "#d6a5c9", "#fcbfd2", "#d8b5a5",
 )  # fmt: skip
+#: at most this many colours: a named colour for each of the most common labels, then "(other)" (the Map page's
+#: rule: the sample's 11 styles each get their own)
+MAX_LABELS = len(PALETTE) + 1
+#: a label column with at most this many values is one a map can colour well (:meth:`LargeCollection.map_labels`)
+FEW_LABELS = 30
 #: the labels that name no class, in greys no named label has
 UNNAMED = {"(other)": "#8c8c8c", "(no label)": "#d3d3d3"}
 

@@ -55,6 +55,9 @@ def ray_session(workers: int = 2, address: str | None = None) -> Iterator[Any]:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if not address:
             options["num_cpus"] = workers
+        # Ray (2.60) turns token authentication on for a new local cluster and says so on every start (a logged
+        # warning, red in a notebook): the default is kept, the notice is not shown
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
         with quiet_native_output():  # its start-up notices; a failed start still raises
             ray.init(address=address, **options)
     try:

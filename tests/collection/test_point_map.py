@@ -43,6 +43,8 @@ def test_labels_past_the_palette_become_other_and_bad_points_are_refused():
     named = common_labels([f"artist {i % 50}" for i in range(1000)] + ["artist 0"] * 100)
     assert len(named.categories) == MAX_LABELS and "(other)" in named.categories and "artist 0" in named.categories
     assert list(common_labels(["a", None, "a"])) == ["a", "(no label)", "a"]
+    eleven = common_labels([f"style {i % 11}" for i in range(110)])  # the sample's 11 styles: a colour each
+    assert len(eleven.categories) == 11 and "(other)" not in eleven.categories
     with pytest.raises(ValueError, match="no finite map coordinates"):
         PointMap(np.array([0.0, np.nan]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="labels for"):

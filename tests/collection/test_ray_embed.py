@@ -56,13 +56,14 @@ def collection(fixture_paths, tmp_path_factory):
     return shards, card, paths
 
 
-def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp_path, monkeypatch, caplog):
+def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp_path, monkeypatch, caplog, capfd):
     shards, card, paths = collection
     assert _ray_processes() == [] or pytest.skip("another Ray is running on this machine")
     monkeypatch.setenv("ARTLIB_TEST_KILL_MARKER", str(tmp_path / "killed"))
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     started = time.monotonic()
     with ray_session(workers=2):
+        assert "Token authentication" not in capfd.readouterr().err  # Ray's notice on each start: not in a notebook
         run = embed_collection(shards, card, tmp_path / "out", workers=2, batch_size=4, worker=DiesOnce)
         assert (tmp_path / "killed").exists()  # a worker did die mid-run
         report = check_complete(shards, tmp_path / "out")

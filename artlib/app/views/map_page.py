@@ -36,7 +36,7 @@ def render(ex: Explorer) -> None:
         st.caption(f"{len(frame):,} of {len(ex.images.items):,} paintings (a fixed random sample of {MAP_POINTS:,})")
     color: Any = alt.value(PALETTE[0])
     if color_by:  # a colour per label, distinct for the commonest, greys for "(other)" and "(no label)"
-        labels = common_labels(frame[color_by], most=len(PALETTE) + 1)
+        labels = common_labels(frame[color_by])
         frame[color_by] = np.asarray(labels, dtype=object)
         colours = label_colours(list(labels.categories))
         scale = alt.Scale(domain=list(colours), range=list(colours.values()))
