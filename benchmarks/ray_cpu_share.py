@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import tempfile
 import threading
 import time
-from pathlib import Path
+
+from scale import embed_on_ray, sample_job
 
 from records import SAMPLE, write_result
 
@@ -59,25 +59,14 @@ def main() -> None:
     args = parser.parse_args()
     for key, value in SAMPLE.items():
         os.environ.setdefault(key, value)
-    from artlib.collection import write_path_shards
-    from artlib.collection.ray_embed import embed_collection, ray_session
-    from artlib.config import settings
-    from artlib.data.prepare import get_splits
-    from artlib.models import create_backbone, input_normalization
-    from artlib.retrieval.embedder_card import EmbedderCard
-
-    paths = [str(p) for p in get_splits(settings())["train"].image_paths()[: args.images]]
-    card = EmbedderCard("efficientnet_lite0", 224, input_normalization(create_backbone("efficientnet_lite0")))
+    paths, card = sample_job(args.images)
     seconds: collections.Counter = collections.Counter()
     stop = threading.Event()
     sampler = threading.Thread(target=sample_cpu, args=(seconds, stop), daemon=True)
-    with tempfile.TemporaryDirectory() as folder:
-        shards = write_path_shards(paths, None, Path(folder) / "shards", rows_per_shard=len(paths) // 2 + 1)
-        sampler.start()
-        began = time.perf_counter()
-        with ray_session(workers=args.workers):
-            run = embed_collection(shards, card, Path(folder) / "out", workers=args.workers, batch_size=16)
-        wall = time.perf_counter() - began
+    sampler.start()
+    began = time.perf_counter()
+    run, _ = embed_on_ray(paths, card, args.workers)  # the same job as scale.py's Ray figures
+    wall = time.perf_counter() - began
     stop.set()
     sampler.join()
     available = wall * (os.cpu_count() or 1)

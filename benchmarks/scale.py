@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -143,37 +144,50 @@ def index_benchmark(n: int, memory_mb: float, real: np.ndarray, folder: Path) ->
     }
 
 
-def ray_throughput(images: int, workers: tuple[int, ...], rounds: int = 2) -> dict:
-    """Images per second on a local Ray with each count of ``workers``, in turn, ``rounds`` times: start-up
-    included (``images_per_second``: a fresh actor pool's processes, imports and network), once its first worker
-    works (``steady_images_per_second``) and while all of them work (``busy_images_per_second``: the rate a long
-    run approaches); the speed-ups of the last count over the first, each round's and their mean."""
-    from artlib.collection import check_complete, write_path_shards
-    from artlib.collection.ray_embed import embed_collection, ray_session
+def sample_job(images: int) -> tuple[list[str], Any]:
+    """What the Ray figures embed: the sample's first ``images`` training paintings, and the card of frozen Lite0
+    (pretrained) at 224 px."""
     from artlib.config import settings
     from artlib.data.prepare import get_splits
     from artlib.models import create_backbone, input_normalization
     from artlib.retrieval.embedder_card import EmbedderCard
 
-    cfg = settings()
-    paths = [str(p) for p in get_splits(cfg)["train"].image_paths()[:images]]
-    card = EmbedderCard("efficientnet_lite0", 224, input_normalization(create_backbone("efficientnet_lite0")))
+    paths = [str(p) for p in get_splits(settings())["train"].image_paths()[:images]]
+    return paths, EmbedderCard("efficientnet_lite0", 224, input_normalization(create_backbone("efficientnet_lite0")))
+
+
+def embed_on_ray(paths: list[str], card: Any, workers: int) -> tuple[Any, bool]:
+    """``paths`` in 2 Parquet shards embedded by ``card`` on a fresh local Ray of ``workers`` workers (batches of
+    16): the run (:class:`~artlib.collection.ray_embed.EmbedRun`) and whether every painting came back once."""
+    from artlib.collection import check_complete, write_path_shards
+    from artlib.collection.ray_embed import embed_collection, ray_session
+
+    with tempfile.TemporaryDirectory() as folder:
+        shards = write_path_shards(paths, None, Path(folder) / "shards", rows_per_shard=len(paths) // 2 + 1)
+        with ray_session(workers=workers):
+            run = embed_collection(shards, card, Path(folder) / "out", workers=workers, batch_size=16)
+        return run, check_complete(shards, Path(folder) / "out").complete
+
+
+def ray_throughput(images: int, workers: tuple[int, ...], rounds: int = 2) -> dict:
+    """Images per second on a local Ray with each count of ``workers``, in turn, ``rounds`` times: start-up
+    included (``images_per_second``: a fresh actor pool's processes, imports and network), once its first worker
+    works (``steady_images_per_second``) and while all of them work (``busy_images_per_second``: the rate a long
+    run approaches); the speed-ups of the last count over the first, each round's and their mean."""
+    paths, card = sample_job(images)
     out: dict = {"images": len(paths), "model": "efficientnet_lite0 at 224 px (pretrained)", "rounds": []}
     for _ in range(rounds):
         measured: dict = {}
         for count in workers:
-            with tempfile.TemporaryDirectory() as folder:
-                shards = write_path_shards(paths, None, Path(folder) / "shards", rows_per_shard=len(paths) // 2 + 1)
-                with ray_session(workers=count):
-                    run = embed_collection(shards, card, Path(folder) / "out", workers=count, batch_size=16)
-                measured[f"{count}_workers"] = {
-                    "seconds": round(run.seconds, 1),
-                    "start_up_seconds": round(run.start_up_seconds or 0.0, 1),
-                    "images_per_second": round(run.images_per_second or 0.0, 2),
-                    "steady_images_per_second": round(run.steady_images_per_second or 0.0, 2),
-                    "busy_images_per_second": round(run.busy_images_per_second or 0.0, 2),
-                    "complete": check_complete(shards, Path(folder) / "out").complete,
-                }
+            run, complete = embed_on_ray(paths, card, count)
+            measured[f"{count}_workers"] = {
+                "seconds": round(run.seconds, 1),
+                "start_up_seconds": round(run.start_up_seconds or 0.0, 1),
+                "images_per_second": round(run.images_per_second or 0.0, 2),
+                "steady_images_per_second": round(run.steady_images_per_second or 0.0, 2),
+                "busy_images_per_second": round(run.busy_images_per_second or 0.0, 2),
+                "complete": complete,
+            }
         first, last = (measured[f"{w}_workers"] for w in (workers[0], workers[-1]))
         measured["speed_up"] = round(last["images_per_second"] / first["images_per_second"], 3)
         for rate in ("steady", "busy"):

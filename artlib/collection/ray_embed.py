@@ -163,8 +163,12 @@ class EmbedRun:
     images: int = 0
     unreadable: int = 0
     seconds: float = 0.0
-    start_up_seconds: float | None = None
     batch_times: list[BatchTime] = field(default_factory=list)
+
+    @property
+    def start_up_seconds(self) -> float | None:
+        """Seconds from the call's start to its first worker ready; None when no worker said when it was ready."""
+        return max(0.0, min(b.ready for b in self.batch_times)) if self.batch_times else None
 
     @property
     def images_per_second(self) -> float | None:
@@ -176,9 +180,10 @@ class EmbedRun:
         """Paintings (readable or not) per second once the pool works: all of them over the time from the first
         worker ready to the end. With several workers a later one's start-up and the last batches' tail still
         count (conservative). None when no worker said when it was ready."""
-        if self.start_up_seconds is None:
+        start_up = self.start_up_seconds
+        if start_up is None:
             return None
-        rows, seconds = self.images + self.unreadable, self.seconds - self.start_up_seconds
+        rows, seconds = self.images + self.unreadable, self.seconds - start_up
         return rows / seconds if rows > 0 and seconds > 0 else None
 
     @property
@@ -205,8 +210,6 @@ class EmbedRun:
             first = rows.iloc[0]
             ready, done = float(first["ready_at"]) - began, float(first["done_at"]) - began
             self.batch_times.append(BatchTime(str(worker), ready, float(started) - began, done, len(rows)))
-        start_up = min(b.ready for b in self.batch_times) if self.batch_times else None
-        self.start_up_seconds = None if start_up is None else max(0.0, start_up)
 
     def summary(self) -> str:
         """One line: what this call embedded, and what it found already done."""

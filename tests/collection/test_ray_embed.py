@@ -105,13 +105,16 @@ def test_every_painting_is_embedded_once_even_when_a_worker_dies(collection, tmp
 
 
 def test_the_steady_rate_leaves_out_the_start_up_and_nothing_else():
-    run = EmbedRun(embedded_shards=["a"], images=96, unreadable=4, seconds=12.0, start_up_seconds=2.0)
+    first = [BatchTime("a", ready=2.0, started=2.0, done=3.0, rows=4)]  # the first worker ready 2 s in
+    run = EmbedRun(embedded_shards=["a"], images=96, unreadable=4, seconds=12.0, batch_times=first)
+    assert run.start_up_seconds == 2.0
     assert run.images_per_second == pytest.approx(96 / 12)
     assert run.steady_images_per_second == pytest.approx(100 / 10)  # unreadable rows were worked on too
     assert "10.0 once the workers had started" in run.summary()
     unsaid = EmbedRun(embedded_shards=["a"], images=8, seconds=3.0)  # a worker class that says no ready time
     assert unsaid.steady_images_per_second is None and "once the workers" not in unsaid.summary()
-    assert EmbedRun(images=8, seconds=3.0, start_up_seconds=3.0).steady_images_per_second is None  # no time left
+    late = [BatchTime("a", ready=3.0, started=3.0, done=3.0, rows=8)]
+    assert EmbedRun(images=8, seconds=3.0, batch_times=late).steady_images_per_second is None  # no time left
 
 
 def test_the_busy_rate_counts_whole_batches_while_every_worker_works():
@@ -123,7 +126,8 @@ def test_the_busy_rate_counts_whole_batches_while_every_worker_works():
         BatchTime("a", ready=2.0, started=5.0, done=6.0, rows=10),  # a's last: the window ends at 6.0
         BatchTime("b", ready=3.5, started=5.0, done=6.5, rows=10),  # past the window: the tail
     ]
-    run = EmbedRun(embedded_shards=["s"], images=60, seconds=7.0, start_up_seconds=2.0, batch_times=batches)
+    run = EmbedRun(embedded_shards=["s"], images=60, seconds=7.0, batch_times=batches)
+    assert run.start_up_seconds == 2.0  # a's
     assert run.busy_images_per_second == pytest.approx(30 / (6.0 - 3.5))
     assert "12.0 while all were busy" in run.summary()
     assert EmbedRun(images=1, seconds=1.0).busy_images_per_second is None
