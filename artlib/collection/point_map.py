@@ -29,8 +29,8 @@ PALETTE = (
     "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2", "#ff9da6", "#9d755d",
     "#9ecae9", "#ffbf79", "#88d27a", "#ff9d98", "#83bcb6", "#f2cf5b", "#d6a5c9", "#fcbfd2", "#d8b5a5",
 )  # fmt: skip
-#: at most this many colours: a named colour for each of the most common labels, then "(other)" (the Map page's
-#: rule: the sample's 11 styles each get their own)
+#: at most this many colours: one of the palette's for each of the most common labels, then "(other)", and
+#: "(no label)" beside them (the Map page's rule: the sample's 11 styles each get their own)
 MAX_LABELS = len(PALETTE) + 1
 #: a label column with at most this many values is one a map can colour well (:meth:`LargeCollection.map_labels`)
 FEW_LABELS = 30
@@ -47,12 +47,16 @@ def label_colours(categories: Sequence[str]) -> dict[str, str]:
 
 
 def common_labels(labels: Sequence | np.ndarray, most: int = MAX_LABELS) -> pd.Categorical:
-    """``labels`` as a categorical of at most ``most`` colours: the ``most - 1`` commonest, the rest "(other)"."""
-    named = pd.Series(labels, dtype=object).fillna("(no label)").astype(str)
-    counts = named.value_counts()
-    if len(counts) > most:
-        named = named.where(named.isin(counts.index[: most - 1]), "(other)")
-    return pd.Categorical(named)
+    """``labels`` as a categorical of at most ``most - 1`` named labels, each a colour of its own: all of them when
+    they fit, else the commonest and "(other)" for the rest. Missing values are "(no label)" whatever their count
+    (a grey of their own, never a named slot nor part of "(other)")."""
+    named = pd.Series(labels, dtype=object)
+    missing = (named.isna() | (named == "(no label)")).to_numpy()  # (filled in already, as the explorer's map is)
+    named = named.astype(str)
+    counts = named[~missing].value_counts()
+    if len(counts) > most - 1:
+        named = named.where(missing | named.isin(counts.index[: most - 1]), "(other)")
+    return pd.Categorical(named.where(~missing, "(no label)"))
 
 
 @dataclass(frozen=True)

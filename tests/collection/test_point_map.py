@@ -45,6 +45,10 @@ def test_labels_past_the_palette_become_other_and_bad_points_are_refused():
     assert list(common_labels(["a", None, "a"])) == ["a", "(no label)", "a"]
     eleven = common_labels([f"style {i % 11}" for i in range(110)])  # the sample's 11 styles: a colour each
     assert len(eleven.categories) == 11 and "(other)" not in eleven.categories
+    rare = common_labels([f"artist {i % 30}" for i in range(3000)] + [None])  # one painting names no artist
+    assert "(no label)" in rare.categories and len(rare.categories) == MAX_LABELS + 1  # 18 named, other, none
+    nineteen = common_labels([f"style {i % 19}" for i in range(190)])  # one more than the palette's colours
+    assert "(other)" in nineteen.categories and len(nineteen.categories) == MAX_LABELS
     with pytest.raises(ValueError, match="no finite map coordinates"):
         PointMap(np.array([0.0, np.nan]), np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="labels for"):
@@ -76,3 +80,26 @@ def test_each_named_label_has_its_own_colour_and_unnamed_ones_are_grey():
         shown = [colours[n] for n in in_order[: len(PALETTE)]]  # the first named labels: one colour each
         assert len(set(shown)) == len(shown) and not set(shown) & set(UNNAMED.values())
         assert all(colours[u] == UNNAMED[u] for u in unnamed)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_drawn_label_sets_get_a_colour_each_up_to_the_palette(seed):
+    """Collections of 1-40 labels of any frequencies (missing values included): every label keeps its own colour
+    while they fit the palette; past it, the commonest keep theirs and the rest are "(other)"; missing values are
+    "(no label)" however few, and never take a label's colour."""
+    from artlib.collection.point_map import PALETTE, label_colours
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 41))
+    values = rng.choice([f"label {i}" for i in range(n)], size=2000, p=rng.dirichlet(np.ones(n)))
+    values = np.where(rng.random(2000) < 0.05, None, values)  # some paintings name none
+    named = {v for v in values if v is not None}
+    labels = common_labels(values)
+    colours = label_colours(list(labels.categories))
+    shown = set(labels.categories) - {"(other)", "(no label)"}
+    assert ("(other)" in labels.categories) == (len(named) > len(PALETTE))
+    assert shown == named if len(named) <= len(PALETTE) else len(shown) == len(PALETTE)
+    assert len({colours[c] for c in shown}) == len(shown)  # no two named labels share a colour
+    assert (np.asarray(labels) == "(no label)").sum() == sum(v is None for v in values)  # kept apart, every one
+    filled = common_labels(np.where(values == None, "(no label)", values))  # noqa: E711  (as the explorer fills them)
+    assert list(filled) == list(labels)
