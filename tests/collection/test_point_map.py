@@ -103,3 +103,24 @@ def test_drawn_label_sets_get_a_colour_each_up_to_the_palette(seed):
     assert (np.asarray(labels) == "(no label)").sum() == sum(v is None for v in values)  # kept apart, every one
     filled = common_labels(np.where(values == None, "(no label)", values))  # noqa: E711  (as the explorer fills them)
     assert list(filled) == list(labels)
+
+
+def _lab(colour: str) -> np.ndarray:
+    """CIELAB (D65) of a hex colour: distances there follow what the eye tells apart."""
+    from matplotlib.colors import to_rgb
+
+    rgb = np.array(to_rgb(colour))
+    linear = np.where(rgb > 0.04045, ((rgb + 0.055) / 1.055) ** 2.4, rgb / 12.92)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = np.cbrt(xyz / np.array([0.95047, 1.0, 1.08883]))  # (every palette colour is far above the linear toe)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_the_palette_colours_are_told_apart():
+    from itertools import combinations
+
+    from artlib.collection.point_map import PALETTE, UNNAMED
+
+    colours = [*PALETTE, *UNNAMED.values()]
+    nearest = min(float(np.linalg.norm(_lab(a) - _lab(b))) for a, b in combinations(colours, 2))
+    assert len(set(PALETTE)) == 18 and nearest >= 12  # two artists on one map never look alike (ΔE >= 12)
