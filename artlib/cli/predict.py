@@ -7,7 +7,8 @@ One row per image and task: the calibrated top class and top-k, the 90 % predict
 (artists) the verdict ``unknown`` when the painting is by none of the artists the model knows: ``predicted`` is
 then "someone else", without a probability, and ``top_k`` names the artists it looks most like. With an identity
 model (notebook 11b; ``--identity``, or the ``identity`` artefact beside the classifier) the artist rows are its
-answers, calibrated with painters it never saw.
+answers, calibrated with painters it never saw, and an image it finds unlike every painting (a photograph) gets
+"not a painting" for every task, as in the app.
 """
 
 from __future__ import annotations
@@ -60,15 +61,27 @@ def predict(argv: list[str] | None = None) -> None:
         from ..identity.predict import predict_files
 
         who = predict_files(identity, args.images, args.batch_size, args.workers)
-        table = pd.concat([table[table["task"] != "artist"], who], ignore_index=True).sort_values(
-            ["path", "task"], kind="stable", ignore_index=True
-        )
+        table = with_identity(table, who)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.out, index=False)
         print(f"{len(table)} rows -> {args.out}")
     else:
         print(table.to_string(index=False))
+
+
+def with_identity(table: pd.DataFrame, who: pd.DataFrame) -> pd.DataFrame:
+    """The classifier's rows with the identity model's artist rows instead of its own; an image either model
+    refuses as "not a painting" gets no class from the other either (as the app says it)."""
+    from ..inference.classifier import not_a_painting_row
+    from ..trust.painting_check import NOT_A_PAINTING
+
+    out = pd.concat([table[table["task"] != "artist"], who], ignore_index=True)
+    refused = set(out.loc[out["verdict"] == NOT_A_PAINTING, "path"])
+    rows = out["path"].isin(refused) & out["error"].isna()
+    for column, value in not_a_painting_row().items():
+        out.loc[rows, column] = value
+    return out.sort_values(["path", "task"], kind="stable", ignore_index=True)
 
 
 def _model_file(model: str) -> Path | None:

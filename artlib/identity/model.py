@@ -32,7 +32,7 @@ from ..inference.classifier import SOMEONE_ELSE
 from ..trust.calibration import PlattScaler, TemperatureScaler
 from ..trust.conformal import conformal_threshold, prediction_sets
 from ..trust.open_set import normalized
-from ..trust.painting_check import NOT_A_PAINTING, PaintingCheck, fit_painting_check
+from ..trust.painting_check import NEAR_K, NOT_A_PAINTING, PaintingCheck, fit_painting_check, near_bank
 from ..trust.pair_calibration import neighbour_pairs
 from .embedding import IdentityHead, mean_view
 
@@ -155,8 +155,9 @@ class IdentityAnswer:
 
 
 class IdentityModel:
-    """An identity head (None: the frozen mean view), the artist classifier, their card, and (optionally) the
-    identity embeddings of a collection's paintings by path, for the Similar page."""
+    """An identity head (None: the frozen mean view), the artist classifier, their card, (optionally) the
+    identity embeddings of a collection's paintings by path, for the Similar page, and the training paintings'
+    whole-view features the painting check's nearness rule compares with."""
 
     def __init__(
         self,
@@ -164,9 +165,11 @@ class IdentityModel:
         card: IdentityCard,
         classifier: ArtistClassifier | None,
         items: dict[str, Any] | None = None,
+        painting_bank: np.ndarray | None = None,
     ) -> None:
         self.head, self.card, self.classifier = head, card, classifier
         self.items = items or {}
+        self.painting_bank = painting_bank
 
     @property
     def items(self) -> dict[str, Any]:
@@ -207,7 +210,8 @@ class IdentityModel:
         whole view); all True without a check."""
         if self.card.painting is None:
             return np.ones(len(features), dtype=bool)
-        return PaintingCheck.from_dict(self.card.painting).is_painting(np.asarray(features)[:, 0])
+        check = PaintingCheck.from_dict(self.card.painting)
+        return check.is_painting(np.asarray(features)[:, 0], self.painting_bank)
 
     def answer(self, features: np.ndarray, look_alikes: int = 3) -> list[IdentityAnswer]:
         """One :class:`IdentityAnswer` per painting of ``(n, views, dim)`` frozen features (``painting`` False
@@ -272,7 +276,8 @@ def fit_identity(
     """Train the artist classifier on the training paintings and fit every calibrated part on validation (see the
     module). ``features``: ``(n, views, dim)`` frozen features of ``train`` and ``val``; ``tables``:
     :mod:`.protocol`'s (roles and known-artist codes); ``made_up``: the whole-view features of made-up
-    non-paintings, which fit the "not a painting" check (:mod:`artlib.trust.painting_check`)."""
+    non-paintings, which fit the "not a painting" check (:mod:`artlib.trust.painting_check`, with its nearness
+    rule to the training paintings)."""
     train, val = tables["train"].frame, tables["val"].frame
     k = len(card.known)
     y_train, y_val = answer_labels(train, k), answer_labels(val, k)
@@ -289,7 +294,8 @@ def fit_identity(
     model = IdentityModel(head, card, classifier)
     if made_up is not None and len(made_up) >= 2:
         whole = {name: features[name][:, 0] for name in ("train", "val")}
-        card.painting = fit_painting_check(whole["train"], whole["val"], made_up).to_dict()
+        card.painting = fit_painting_check(whole["train"], whole["val"], made_up, near_k=NEAR_K).to_dict()
+        model.painting_bank = near_bank(whole["train"])
     fit_rows, set_rows = _halves(len(val), seed)
     role = val["role"].to_numpy()
     fit_rows = fit_rows[role[fit_rows] != "seen"]  # known artists and held-out painters (never seen in training)
@@ -363,6 +369,7 @@ def identity_state(model: IdentityModel) -> dict:
             "paths": list(model.items.get("paths", [])),
             "embeddings": torch.as_tensor(np.asarray(model.items.get("embeddings", np.zeros((0, 0))))),
         },
+        "painting_bank": None if model.painting_bank is None else torch.as_tensor(model.painting_bank),
     }
 
 
@@ -396,4 +403,13 @@ def identity_from_state(state: dict) -> IdentityModel:
             )
     items = state.get("items") or {}
     embeddings = items["embeddings"].numpy() if "embeddings" in items else np.zeros((0, 0))
-    return IdentityModel(head, card, classifier, {"paths": list(items.get("paths", [])), "embeddings": embeddings})
+    bank = state.get("painting_bank")
+    bank = None if bank is None else bank.numpy()
+    width = None if card.painting is None else len(card.painting["weights"])
+    if bank is not None and (bank.ndim != 2 or bank.shape[1] != width or not np.isfinite(bank).all()):
+        raise ValueError(
+            f"the identity model's painting_bank is damaged: shape {bank.shape} (rows of width {width} expected, "
+            "finite numbers): run notebook 11b_identity again"
+        )
+    paths = list(items.get("paths", []))
+    return IdentityModel(head, card, classifier, {"paths": paths, "embeddings": embeddings}, bank)

@@ -124,7 +124,9 @@ def identity_figures(run: IdentityRun, k: int = 8, seed: int = 0) -> dict[str, p
     out = {"open_set": open_set, "operating_point": point}
     if model.card.painting is not None and run.made_up:
         check = PaintingCheck.from_dict(model.card.painting)
-        out["painting_check"] = painting_check_report(check, run.features["test"][:, 0], run.made_up["test"])
+        out["painting_check"] = painting_check_report(
+            check, run.features["test"][:, 0], run.made_up["test"], run.model.painting_bank
+        )
     for label, pairs, base in (("random_pairs", random_pairs, offset), ("neighbour_pairs", neighbours, 0)):
         a, b = pairs["a"].to_numpy() + base, pairs["b"].to_numpy() + base
         scores = {f"{name} cosine": (pool[name][a] * pool[name][b]).sum(1) for name in pool}

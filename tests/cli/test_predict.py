@@ -110,6 +110,7 @@ def test_an_identity_model_answers_the_artist_rows(folder, tmp_path):
     from artlib.identity import IdentityCard, IdentityModel
     from artlib.identity.model import ArtistClassifier, identity_state
     from artlib.identity.views import VIEWS
+    from artlib.trust.painting_check import PaintingCheck
 
     model = untrained_classifier(folder)
     save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
@@ -141,6 +142,16 @@ def test_an_identity_model_answers_the_artist_rows(folder, tmp_path):
     assert (answered["confidence"].isna() == (answered["predicted"] == "someone else")).all()
     assert artist.loc[artist["path"] == str(broken), "error"].notna().all()
     assert (out["task"] == folder.tasks[0]).sum() == 3  # the classifier's own task is kept
+
+    # an identity model whose painting check refuses everything: no task gets a class, as in the app
+    identity.card.painting = PaintingCheck([0.0] * 1280, 0.0, 1.0).to_dict()
+    torch.save(identity_state(identity), tmp_path / "identity.pt")
+    main(
+        [str(tmp_path / "m.pt"), *images, "--identity", str(tmp_path / "identity.pt"), "--out", str(tmp_path / "p.csv")]
+    )
+    out = pd.read_csv(tmp_path / "p.csv")
+    assert len(out) == 6 and (out["verdict"] == "not a painting").all() and out["confidence"].isna().all()
+    assert (out["predicted"] == "not a painting").all() and set(out["task"]) == {"artist", folder.tasks[0]}
 
 
 def test_a_bank_of_another_width_and_a_lost_trust_record_are_named(folder, tmp_path, caplog):

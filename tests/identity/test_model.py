@@ -19,7 +19,7 @@ from artlib.identity.model import (
     identity_state,
 )
 from artlib.identity.protocol import painter_disjoint
-from artlib.trust.painting_check import NOT_A_PAINTING
+from artlib.trust.painting_check import NOT_A_PAINTING, PaintingCheck
 
 
 def _fit(known_n: int = 4, others: int = 24, head: bool = True, seed: int = 3, share: float = 0.5):
@@ -188,3 +188,35 @@ def test_made_up_images_fit_a_painting_check_and_get_no_artist():
         None, IdentityCard("efficientnet_lite0", 64, 32, card.views, split.known), feats, split.tables
     )
     assert without.card.painting is None and without.is_painting(strangers).all()
+
+
+def test_the_painting_check_refuses_images_far_from_every_training_painting():
+    """Features on the paintings' side of the linear rule but far from every training painting (like real
+    photographs) are "not a painting" through the nearness rule, also after the model is saved and read again;
+    a saved bank of another width is refused."""
+    known = [f"known-{i}" for i in range(3)]
+    works = {k: 30 for k in known} | {f"other-{i}": 12 for i in range(16)}
+    split = painter_disjoint(painter_tables(works, known, seed=1), 0.5, 2, seed=0)
+    offset = 4.0  # pooled activations are non-negative: every painting points roughly the same way
+    feats = {
+        s: offset + clustered_views(t.frame["painter"].to_numpy(), dim=24, seed=7) for s, t in split.tables.items()
+    }
+    rng = np.random.default_rng(5)
+    made_up = (offset + rng.normal(0, 1.0, (60, 24)) + 8.0 * (np.arange(24) < 4)).astype(np.float32)
+    card = IdentityCard("efficientnet_lite0", 64, 32, ("whole", "top_left", "bottom_right"), split.known)
+    model = fit_identity(None, card, feats, split.tables, made_up=made_up)
+    check = PaintingCheck.from_dict(model.card.painting)
+    assert check.near_k is not None and model.painting_bank.shape == (len(feats["train"]), 24)
+    w = np.asarray(check.weights)
+    away = rng.normal(size=24)
+    away -= (away @ w) / (w @ w) * w  # a direction the linear rule does not see
+    away *= 3 * np.linalg.norm(feats["train"][:, 0], axis=1).mean() / np.linalg.norm(away)
+    far = (feats["test"] + away).astype(np.float32)
+    assert check.is_painting(far[:, 0]).mean() > 0.9  # the linear rule alone takes them for paintings
+    restored = identity_from_state(identity_state(model))
+    assert model.is_painting(far).mean() < 0.1 and restored.is_painting(far).mean() < 0.1
+    assert [a.artist for a in restored.answer(far[:5])].count(NOT_A_PAINTING) >= 4
+    assert model.is_painting(feats["test"]).mean() > 0.9
+    state = identity_state(model)
+    with pytest.raises(ValueError, match="painting_bank is damaged"):
+        identity_from_state({**state, "painting_bank": state["painting_bank"][:, :10]})

@@ -1,4 +1,5 @@
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from artlib.trust.painting_check import (
     embed_made_up,
     fit_painting_check,
     made_up_features,
+    near_bank,
     painting_check_report,
 )
 
@@ -53,6 +55,75 @@ def test_a_check_refuses_what_lies_with_the_made_up_images_and_keeps_its_recall(
         check.scores(np.zeros((2, 8)))
     with pytest.raises(ValueError, match="needs paintings"):
         fit_painting_check(paintings, validation[:0], made_up)
+
+
+def _positive_features(rng, n, dim, active, centres=4, scale=1.0):
+    """Non-negative features (a network's pooled activations are) whose energy lies in the ``active`` dimensions,
+    drawn around one of ``centres`` cluster centres, with faint noise elsewhere."""
+    out = np.abs(rng.normal(0, 0.1, (n, dim)))
+    centre_rng = np.random.default_rng(99)  # the same clusters for every call
+    points = centre_rng.gamma(2.0, 1.0, (centres, len(active)))
+    out[:, active] += scale * (points[rng.integers(0, centres, n)] + np.abs(rng.normal(0, 0.3, (n, len(active)))))
+    return out
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), dim=st.sampled_from([24, 32, 48]), recall=st.sampled_from([0.95, 0.99]))
+def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linear_rule_accepts(seed, dim, recall):
+    """Like photographs: images on the paintings' side of the linear rule (paintings moved far along a direction
+    the rule does not weigh) pass it as paintings; the nearness rule refuses them, and both rules together still
+    accept ``recall`` of the validation paintings."""
+    rng = np.random.default_rng(seed)
+    half = dim // 2
+    paintings, validation, test = (_positive_features(rng, n, dim, np.arange(half)) for n in (400, 300, 300))
+    made_up = _positive_features(rng, 150, dim, np.arange(half, dim))
+    linear = fit_painting_check(paintings, validation, made_up, recall=recall)
+    both = fit_painting_check(paintings, validation, made_up, recall=recall, near_k=5)
+    w = np.asarray(linear.weights)
+    away = rng.normal(size=dim)
+    away -= (away @ w) / (w @ w) * w  # a direction the linear rule does not see
+    away *= 3 * np.linalg.norm(paintings, axis=1).mean() / np.linalg.norm(away)
+    photographs = _positive_features(rng, 100, dim, np.arange(half)) + away
+    bank = near_bank(paintings)
+    assert linear.is_painting(photographs).mean() >= 0.8  # the linear rule alone takes them for paintings
+    assert both.is_painting(photographs, bank).mean() <= 0.1
+    assert both.is_painting(validation, bank).mean() >= recall - 1e-9  # the two rules share 1 - recall
+    assert both.is_painting(test, bank).mean() >= recall - 0.05
+    assert both.is_painting(made_up, bank).mean() <= 0.1
+    restored = PaintingCheck.from_dict(both.to_dict())
+    assert restored.near_k == 5 and np.array_equal(restored.is_painting(test, bank), both.is_painting(test, bank))
+    assert bank.dtype == np.float16 and np.allclose(np.linalg.norm(bank.astype(np.float32), axis=1), 1, atol=1e-3)
+
+
+def test_a_nearness_rule_without_its_paintings_warns_and_one_of_another_model_is_refused(caplog):
+    rng = np.random.default_rng(1)
+    paintings, validation = (_positive_features(rng, n, 12, np.arange(4)) for n in (60, 40))
+    check = fit_painting_check(paintings, validation, _positive_features(rng, 40, 12, np.arange(4, 8)), near_k=3)
+    with caplog.at_level("WARNING"):
+        alone = check.is_painting(validation)
+    assert np.array_equal(alone, check.scores(validation) >= check.threshold)
+    assert "only its linear rule" in caplog.text
+    with pytest.raises(ValueError, match="another model"):
+        check.is_painting(validation, near_bank(paintings)[:, :8])
+
+
+@pytest.mark.parametrize(
+    ("near", "field"),
+    [
+        ({"near_k": 5}, "near_threshold=None"),
+        ({"near_threshold": 0.5}, "near_k=None"),
+        ({"near_k": 0, "near_threshold": 0.5}, "near_k=0"),
+        ({"near_k": 2.5, "near_threshold": 0.5}, "near_k=2.5"),
+        ({"near_k": True, "near_threshold": 0.5}, "near_k=True"),
+        ({"near_k": 5, "near_threshold": 1.5}, "near_threshold=1.5"),
+        ({"near_k": 5, "near_threshold": math.nan}, "near_threshold=nan"),
+        ({"near_k": 5, "near_threshold": "0.5"}, "near_threshold='0.5'"),
+    ],
+)
+def test_a_damaged_nearness_rule_is_refused_naming_the_field(near, field):
+    record = PaintingCheck([0.5, -0.5], 0.1, 0.0).to_dict() | near
+    with pytest.raises(ValueError, match=f"damaged painting check.*{re.escape(field)}"):
+        PaintingCheck.from_dict(record)
 
 
 DAMAGE = st.sampled_from(
