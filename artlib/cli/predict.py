@@ -7,8 +7,8 @@ One row per image and task: the calibrated top class and top-k, the 90 % predict
 (artists) the verdict ``unknown`` when the painting is by none of the artists the model knows: ``predicted`` is
 then "someone else", without a probability, and ``top_k`` names the artists it looks most like. With an identity
 model (notebook 11b; ``--identity``, or the ``identity`` artefact beside the classifier) the artist rows are its
-answers, calibrated with painters it never saw, and an image it finds unlike every painting (a photograph) gets
-"not a painting" for every task, as in the app.
+answers, calibrated with painters it never saw, and an image it refuses ("not a painting", or "unlike the
+collection": far from every training painting, as a photograph is) gets that verdict for every task, as in the app.
 """
 
 from __future__ import annotations
@@ -74,13 +74,14 @@ def with_identity(table: pd.DataFrame, who: pd.DataFrame) -> pd.DataFrame:
     """The classifier's rows with the identity model's artist rows instead of its own; an image either model
     refuses as "not a painting" gets no class from the other either (as the app says it)."""
     from ..inference.classifier import not_a_painting_row
-    from ..trust.painting_check import NOT_A_PAINTING
+    from ..trust.painting_check import REFUSALS
 
     out = pd.concat([table[table["task"] != "artist"], who], ignore_index=True)
-    refused = set(out.loc[out["verdict"] == NOT_A_PAINTING, "path"])
-    rows = out["path"].isin(refused) & out["error"].isna()
-    for column, value in not_a_painting_row().items():
-        out.loc[rows, column] = value
+    for refusal in REFUSALS:  # the stronger verdict first: "not a painting" stays where either model says it
+        refused = set(out.loc[out["verdict"] == refusal, "path"])
+        rows = out["path"].isin(refused) & out["error"].isna() & ~out["verdict"].isin(REFUSALS)
+        for column, value in {**not_a_painting_row(), "predicted": refusal, "verdict": refusal}.items():
+            out.loc[rows, column] = value
     return out.sort_values(["path", "task"], kind="stable", ignore_index=True)
 
 

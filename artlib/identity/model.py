@@ -32,7 +32,14 @@ from ..inference.classifier import SOMEONE_ELSE
 from ..trust.calibration import PlattScaler, TemperatureScaler
 from ..trust.conformal import conformal_threshold, prediction_sets
 from ..trust.open_set import normalized
-from ..trust.painting_check import NEAR_K, NOT_A_PAINTING, PaintingCheck, fit_painting_check, near_bank
+from ..trust.painting_check import (
+    NEAR_K,
+    NOT_A_PAINTING,
+    UNLIKE_THE_COLLECTION,
+    PaintingCheck,
+    fit_painting_check,
+    near_bank,
+)
 from ..trust.pair_calibration import neighbour_pairs
 from .embedding import IdentityHead, mean_view
 
@@ -140,11 +147,17 @@ class IdentityAnswer:
     prediction_set: list[str]
     coverage: float
     look_alikes: list[str]  # the most probable known artists, without probabilities (for "someone else")
-    #: False: unlike every painting the model was trained on (the card's painting check): no artist is given
+    #: False: refused by the card's painting check, no artist is given (``artist`` says why: "not a painting", or
+    #: "unlike the collection" for an image far from every training painting)
     painting: bool = True
 
     def verdict(self) -> str:
         """A sentence a person can act on; no probability is given for an artist the model did not answer."""
+        if self.artist == UNLIKE_THE_COLLECTION:
+            return (
+                f"{UNLIKE_THE_COLLECTION}: far from every painting this model was trained on (a photograph, or art "
+                "of another kind), so no artist is given"
+            )
         if not self.painting:
             return f"{NOT_A_PAINTING}: unlike every painting this model was trained on, so no artist is given"
         if not self.known:
@@ -205,13 +218,18 @@ class IdentityModel:
         threshold = math.inf if self.card.set_threshold is None else self.card.set_threshold
         return prediction_sets(full, threshold)
 
-    def is_painting(self, features: np.ndarray) -> np.ndarray:
-        """Whether the card's painting check accepts each painting of ``(n, views, dim)`` frozen features (its
-        whole view); all True without a check."""
+    def refusals(self, features: np.ndarray) -> np.ndarray:
+        """The card's painting check's verdict on each painting of ``(n, views, dim)`` frozen features (its whole
+        view): ``""`` for a painting (all of them without a check), else why it is refused
+        (:meth:`artlib.trust.painting_check.PaintingCheck.verdicts`)."""
         if self.card.painting is None:
-            return np.ones(len(features), dtype=bool)
+            return np.full(len(features), "", dtype=object)
         check = PaintingCheck.from_dict(self.card.painting)
-        return check.is_painting(np.asarray(features)[:, 0], self.painting_bank)
+        return check.verdicts(np.asarray(features)[:, 0], self.painting_bank)
+
+    def is_painting(self, features: np.ndarray) -> np.ndarray:
+        """Whether the card's painting check accepts each painting of ``(n, views, dim)`` frozen features."""
+        return self.refusals(features) == ""
 
     def answer(self, features: np.ndarray, look_alikes: int = 3) -> list[IdentityAnswer]:
         """One :class:`IdentityAnswer` per painting of ``(n, views, dim)`` frozen features (``painting`` False
@@ -219,9 +237,9 @@ class IdentityModel:
         full = self.full_probs(features)
         sets, names, k = self.sets(full), self.names, len(self.card.known)
         out = []
-        for p, in_set, painting in zip(full, sets, self.is_painting(features), strict=True):
-            if not painting:
-                out.append(IdentityAnswer(False, NOT_A_PAINTING, None, [], self.card.coverage, [], painting=False))
+        for p, in_set, refused in zip(full, sets, self.refusals(features), strict=True):
+            if refused:
+                out.append(IdentityAnswer(False, refused, None, [], self.card.coverage, [], painting=False))
                 continue
             chosen = [names[i] for i in np.flatnonzero(in_set)[np.argsort(-p[in_set], kind="stable")]]
             best = int(np.argmax(p))

@@ -21,7 +21,7 @@ from .model import IdentityAnswer, IdentityModel
 def answer_row(answer: IdentityAnswer) -> dict:
     """The prediction columns of one identity answer ("someone else": no probability, look-alikes named)."""
     if not answer.painting:
-        return not_a_painting_row()
+        return {**not_a_painting_row(), "predicted": answer.artist, "verdict": answer.artist}
     if not answer.known:
         return someone_else_row(answer.look_alikes, answer.prediction_set)
     return {

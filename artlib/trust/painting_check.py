@@ -47,6 +47,11 @@ PAINTING_RECALL = 0.99
 CHECK_C = 0.01
 
 NOT_A_PAINTING = "not a painting"
+#: the verdict of an image the linear rule takes for a painting and the nearness rule refuses: far from every
+#: painting the model was trained on (a photograph, or art of another kind)
+UNLIKE_THE_COLLECTION = "unlike the collection"
+#: every verdict of a refused image, the stronger first
+REFUSALS = (NOT_A_PAINTING, UNLIKE_THE_COLLECTION)
 
 
 #: the nearness rule's neighbour: the similarity to the 5th nearest training painting (a lone look-alike is not
@@ -106,19 +111,27 @@ class PaintingCheck:
     def has_near_rule(self) -> bool:
         return self.near_threshold is not None
 
-    def is_painting(self, features: np.ndarray, bank: np.ndarray | None = None) -> np.ndarray:
-        """Whether each row of ``(n, dim)`` features passes the check; a nearness rule needs ``bank`` (the
-        training paintings, :func:`near_bank`): without it only the linear rule is applied, with a warning."""
-        painting = self.scores(features) >= self.threshold
+    def verdicts(self, features: np.ndarray, bank: np.ndarray | None = None) -> np.ndarray:
+        """Per row of ``(n, dim)`` features: ``""`` (a painting), :data:`NOT_A_PAINTING` (refused by the linear
+        rule) or :data:`UNLIKE_THE_COLLECTION` (refused by the nearness rule alone). A nearness rule needs
+        ``bank`` (the training paintings, :func:`near_bank`): without it only the linear rule is applied, with a
+        warning."""
+        linear = self.scores(features) >= self.threshold
+        out = np.where(linear, "", NOT_A_PAINTING).astype(object)
         if not self.has_near_rule:
-            return painting
+            return out
         if bank is None:
             log.warning(
                 "the painting check's nearness rule has no training paintings to compare with (a model file "
                 "saved without them): only its linear rule is applied, and photographs may pass as paintings"
             )
-            return painting
-        return painting & (self.near_scores(features, bank) >= self.near_threshold)
+            return out
+        out[linear & (self.near_scores(features, bank) < self.near_threshold)] = UNLIKE_THE_COLLECTION
+        return out
+
+    def is_painting(self, features: np.ndarray, bank: np.ndarray | None = None) -> np.ndarray:
+        """Whether each row of ``(n, dim)`` features passes the check (:meth:`verdicts`)."""
+        return self.verdicts(features, bank) == ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -169,3 +169,45 @@ def test_a_bank_of_another_width_and_a_lost_trust_record_are_named(folder, tmp_p
         Classifier(model, card, "cpu", bank=OpenSetBank(np.ones((4, model.feature_dim + 3)), {}))
     Classifier(model, card, "cpu")
     assert "no trust record for other" in caplog.text
+
+
+def test_a_refusal_of_either_model_holds_for_every_task_of_the_image():
+    """with_identity: "not a painting" (either model) beats "unlike the collection" (the identity model's
+    nearness rule); an answered image keeps its classes; an error row stays an error row."""
+    from artlib.cli.predict import with_identity
+
+    def row(path, task, predicted, verdict, confidence=0.9, error=None):
+        return {
+            "path": path,
+            "task": task,
+            "predicted": predicted,
+            "confidence": confidence,
+            "top_k": predicted,
+            "prediction_set": predicted,
+            "verdict": verdict,
+            "error": error,
+        }
+
+    table = pd.DataFrame(
+        [
+            row("a.jpg", "style", "not a painting", "not a painting", np.nan),
+            row("b.jpg", "style", "Cubism", ""),
+            row("c.jpg", "style", "Baroque", ""),
+            row("d.jpg", "style", None, None, np.nan, "unreadable"),
+        ]
+    )
+    who = pd.DataFrame(
+        [
+            row("a.jpg", "artist", "unlike the collection", "unlike the collection", np.nan),
+            row("b.jpg", "artist", "unlike the collection", "unlike the collection", np.nan),
+            row("c.jpg", "artist", "Ann", "known"),
+            row("d.jpg", "artist", None, None, np.nan, "unreadable"),
+        ]
+    )
+    out = with_identity(table, who).set_index(["path", "task"])
+    assert out.loc[("a.jpg", "style"), "verdict"] == "not a painting"
+    assert out.loc[("a.jpg", "artist"), "verdict"] == "unlike the collection"
+    b = out.loc[("b.jpg", "style")]
+    assert b["verdict"] == b["predicted"] == "unlike the collection" and np.isnan(b["confidence"]) and not b["top_k"]
+    assert out.loc[("c.jpg", "style"), "predicted"] == "Baroque" and out.loc[("c.jpg", "artist"), "predicted"] == "Ann"
+    assert out.loc[("d.jpg", "style"), "error"] == "unreadable" and pd.isna(out.loc[("d.jpg", "style"), "verdict"])

@@ -19,7 +19,7 @@ from artlib.identity.model import (
     identity_state,
 )
 from artlib.identity.protocol import painter_disjoint
-from artlib.trust.painting_check import NOT_A_PAINTING, PaintingCheck
+from artlib.trust.painting_check import NOT_A_PAINTING, UNLIKE_THE_COLLECTION, PaintingCheck
 
 
 def _fit(known_n: int = 4, others: int = 24, head: bool = True, seed: int = 3, share: float = 0.5):
@@ -215,7 +215,10 @@ def test_the_painting_check_refuses_images_far_from_every_training_painting():
     assert check.is_painting(far[:, 0]).mean() > 0.9  # the linear rule alone takes them for paintings
     restored = identity_from_state(identity_state(model))
     assert model.is_painting(far).mean() < 0.1 and restored.is_painting(far).mean() < 0.1
-    assert [a.artist for a in restored.answer(far[:5])].count(NOT_A_PAINTING) >= 4
+    answers = restored.answer(far[:5])
+    assert [a.artist for a in answers].count(UNLIKE_THE_COLLECTION) >= 4  # the nearness rule's own verdict
+    assert all(a.probability is None and not a.prediction_set for a in answers if not a.painting)
+    assert any(a.verdict().startswith("unlike the collection: far from every painting") for a in answers)
     assert model.is_painting(feats["test"]).mean() > 0.9
     state = identity_state(model)
     with pytest.raises(ValueError, match="painting_bank is damaged"):

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from artlib.data.images import MIN_ANSWER_SIDE
 from artlib.trust.non_paintings import KINDS, non_paintings
 from artlib.trust.painting_check import (
+    NOT_A_PAINTING,
+    UNLIKE_THE_COLLECTION,
     MadeUp,
     PaintingCheck,
     embed_made_up,
@@ -90,6 +92,9 @@ def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linea
     assert both.is_painting(validation, bank).mean() >= recall - 1e-9  # the two rules share 1 - recall
     assert both.is_painting(test, bank).mean() >= recall - 0.05
     assert both.is_painting(made_up, bank).mean() <= 0.1
+    verdicts = both.verdicts(np.concatenate([photographs, made_up]), bank)
+    assert (verdicts[: len(photographs)] == UNLIKE_THE_COLLECTION).mean() >= 0.7  # refused by nearness alone
+    assert (verdicts[len(photographs) :] == NOT_A_PAINTING).mean() >= 0.9  # by the linear rule
     restored = PaintingCheck.from_dict(both.to_dict())
     assert restored.near_k == 5 and np.array_equal(restored.is_painting(test, bank), both.is_painting(test, bank))
     assert bank.dtype == np.float16 and np.allclose(np.linalg.norm(bank.astype(np.float32), axis=1), 1, atol=1e-3)
