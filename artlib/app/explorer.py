@@ -187,8 +187,10 @@ class Explorer(Artefacts):
         return card.embed(network, image)
 
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
-        """The ``k`` nearest paintings to an image or a collection item, with their labels and, where
-        notebook 12's model exists, the probability that each is by the same artist."""
+        """The ``k`` nearest paintings to an image or a collection item, with their labels and, where notebook
+        11b's or 12's model exists, the probability that each is by the same artist. An uploaded image that the
+        identity model's painting check refuses gets no same-artist values (NaN), and ``attrs["refused"]`` says
+        why ("not a painting", "unlike the collection"): its neighbours are the collection's nearest by look."""
         collection = self.collection
         index, features = collection.index, collection.features
         if item_id is not None:
@@ -203,12 +205,18 @@ class Explorer(Artefacts):
         rows = collection.items.iloc[positions].reset_index(drop=True)
         out = pd.concat([hits.reset_index(drop=True), rows.drop(columns="id")], axis=1)
         if self.identity is not None and self.identity.items.get("paths"):  # notebook 11b: painters never seen too
+            refused = ""
             if item_id is not None:
                 query = self.identity.vectors_of([self.image_path(item_id)])
             else:
-                query = self.identity.embed(self._identity_features(image))  # type: ignore[arg-type]
+                views = self._identity_features(image)  # type: ignore[arg-type]
+                refused = str(self.identity.refusals(views)[0])
+                query = self.identity.embed(views)
             found = self.identity.vectors_of([self.image_path(i) for i in hits["id"]])
             out["same_artist"] = self.identity.same_artist(np.repeat(query, len(found), 0), found)
+            if refused:  # no "same painter" value for what is not a painting, or unlike every one it knows
+                out["same_artist"] = np.nan
+                out.attrs["refused"] = refused
             out.attrs["same_artist_calibrated"] = self.identity.card.same_artist is not None
             out.attrs["same_artist_from"] = "identity"
         elif self.same_artist is not None and query_raw is not None and features is not None:

@@ -76,6 +76,28 @@ def test_similar_takes_the_same_painter_value_from_the_identity_model(ex):
     assert np.isfinite(values).all() and ((values >= 0) & (values <= 1)).all()
 
 
+def test_an_upload_the_painting_check_refuses_gets_neighbours_but_no_same_artist_value(app_outputs):
+    """An upload the identity model's check refuses (by its linear rule: "not a painting"; by its nearness rule:
+    "unlike the collection") gets the nearest paintings by look and no "same painter" value, with the reason;
+    a collection painting keeps its values."""
+    from artlib.trust.painting_check import NOT_A_PAINTING, UNLIKE_THE_COLLECTION, PaintingCheck, near_bank
+
+    ex = Explorer.open(app_outputs)  # its own: the checks below are made up
+    item = ex.images.items["id"].iloc[3]
+    image = ex.collection_image(item)
+    width = ex._identity_features(image).shape[-1]  # the frozen network's whole-view features
+    refusing = PaintingCheck([0.0] * width, 0.0, 1.0)  # the linear rule refuses everything
+    too_far = PaintingCheck([0.0] * width, 0.0, -1.0, near_k=1, near_threshold=1.0)  # nothing is that near
+    ex.identity.painting_bank = near_bank(np.random.default_rng(0).random((10, width)))
+    for check, reason in ((refusing, NOT_A_PAINTING), (too_far, UNLIKE_THE_COLLECTION)):
+        ex.identity.card.painting = check.to_dict()
+        hits = ex.similar(image=image, k=4)
+        assert len(hits) == 4 and hits.attrs["refused"] == reason and hits["same_artist"].isna().all()
+        assert ex.identify(image).artist == reason
+    by_id = ex.similar(item_id=item, k=4)  # a collection painting is not checked again
+    assert "refused" not in by_id.attrs and by_id["same_artist"].between(0, 1).all()
+
+
 def test_search_ranks_titles_and_honours_filters(ex):
     hits = ex.search("landscape with a windmill", k=5)
     assert "windmill" in hits["title"].iloc[0].lower()

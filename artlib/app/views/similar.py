@@ -8,6 +8,7 @@ from artlib.app.explorer import Explorer
 from artlib.app.views import at_scale
 from artlib.app.views.classify import QUERY_IMAGE
 from artlib.app.views.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
+from artlib.trust.painting_check import UNLIKE_THE_COLLECTION
 
 SOURCES = ["from the collection", "upload", "the classified painting"]
 
@@ -53,7 +54,17 @@ def render(ex: Explorer) -> None:
         except Exception as exc:  # noqa: BLE001  (e.g. the embedding weights are not installed)
             st.error(f"The painting cannot be embedded for search: {exc}")
             return
-    if "same_artist" not in hits:
+    if hits.attrs.get("refused"):
+        st.warning(
+            f"**{hits.attrs['refused'].capitalize()}**: the identity model (notebook 11b) finds this image "
+            + (
+                "far from every painting it was trained on"
+                if hits.attrs["refused"] == UNLIKE_THE_COLLECTION
+                else "unlike every painting it was trained on"
+            )
+            + ", so no same-artist value is given. These are the collection's nearest paintings by look."
+        )
+    elif "same_artist" not in hits:
         st.caption(
             "No same-artist probabilities: neither notebook 11b's identity model nor notebook 12's head is "
             "available for this collection."
