@@ -72,7 +72,8 @@ def predict(argv: list[str] | None = None) -> None:
 
 def with_identity(table: pd.DataFrame, who: pd.DataFrame) -> pd.DataFrame:
     """The classifier's rows with the identity model's artist rows instead of its own; an image either model
-    refuses as "not a painting" gets no class from the other either (as the app says it)."""
+    refuses ("not a painting", or "unlike the collection") gets that verdict and no class for every task, as the
+    app says it; "not a painting" wins where the two differ."""
     from ..inference.classifier import not_a_painting_row
     from ..trust.painting_check import REFUSALS
 

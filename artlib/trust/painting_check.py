@@ -53,11 +53,10 @@ UNLIKE_THE_COLLECTION = "unlike the collection"
 #: every verdict of a refused image, the stronger first
 REFUSALS = (NOT_A_PAINTING, UNLIKE_THE_COLLECTION)
 
-
 #: the nearness rule's neighbour: the similarity to the 5th nearest training painting (a lone look-alike is not
-#: enough; measured on the WikiArt sample, ``benchmarks/painting_check.py``)
+#: enough; on the WikiArt sample's frozen Lite0 features the 1st, 5th and 20th told 19 real photographs and scans
+#: from test paintings about equally well, ROC AUC 0.99)
 NEAR_K = 5
-
 
 #: the nearness rule's share of the validation paintings a check may refuse (the linear rule has the rest). An even
 #: split let the linear rule through so far that a kind of made-up image left out of its fit was no longer refused
