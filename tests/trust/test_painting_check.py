@@ -169,3 +169,30 @@ def test_made_up_images_are_embedded_and_tiny_ones_counted_as_refused():
     assert report.loc["tiny", "refused"] == 1.0 and report.loc["noise", "refused"] == 0.0
     assert report.loc["test paintings", "refused"] == 0.0
     assert isinstance(made_up["noise"], MadeUp)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    paintings=st.integers(2, 40),
+    validation=st.integers(1, 25),
+    made_up=st.integers(2, 30),
+    dim=st.integers(1, 12),
+    near_k=st.integers(1, 60),
+    recall=st.sampled_from([0.5, 0.9, 0.99, 1.0]),
+    seed=st.integers(0, 1000),
+)
+def test_any_collection_size_fits_a_check_that_keeps_its_recall_on_validation(
+    paintings, validation, made_up, dim, near_k, recall, seed
+):
+    """Tiny collections, one validation painting, more neighbours asked for than there are paintings, a recall of
+    1: the check fits, its thresholds are finite, it survives its own record, and it accepts at least ``recall`` of
+    the validation paintings it was set on."""
+    rng = np.random.default_rng(seed)
+    p, v = (np.abs(rng.normal(1, 1, (n, dim))) for n in (paintings, validation))
+    m = np.abs(rng.normal(0, 3, (made_up, dim)))
+    check = fit_painting_check(p, v, m, recall=recall, near_k=near_k)
+    assert math.isfinite(check.threshold) and -1 <= check.near_threshold <= 1
+    again = PaintingCheck.from_dict(check.to_dict())
+    bank = near_bank(p)
+    assert bank.shape == (paintings, dim)
+    assert again.is_painting(v, bank).mean() >= recall - 1e-9
