@@ -42,7 +42,8 @@ def predict(argv: list[str] | None = None) -> None:
         default=None,
         help="who painted it from an identity model (notebook 11b): a .pt file or an artefact name in "
         "ARTLIB_OUTPUTS; its answer (a known artist, or 'someone else') replaces the classifier's artist rows. "
-        "Default: the 'identity' artefact when the model is an artefact and it exists",
+        "Default: the 'identity' artefact of the outputs folder (for a model file: identity.pt beside it), when "
+        "it exists and was made from the same data as the classifier",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -56,7 +57,9 @@ def predict(argv: list[str] | None = None) -> None:
         else load_classifier(default_outputs(), args.model, args.device)
     )
     table = classifier.predict(args.images, args.top_k, args.batch_size, args.workers)
-    identity = _identity(args.identity, default=None if file else default_outputs())
+    identity = _identity(
+        args.identity, file.parent / "identity.pt" if file else default_outputs(), classifier.card.data
+    )
     if identity is not None:
         from ..identity.predict import predict_files
 
@@ -92,8 +95,11 @@ def _model_file(model: str) -> Path | None:
     return path if path.suffix == ".pt" or path.is_file() else None
 
 
-def _identity(given: str | None, default: Path | None) -> IdentityModel | None:
-    """The identity model named by ``--identity``, else the outputs folder's ``identity`` artefact if it has one."""
+def _identity(given: str | None, default: Path, data: dict) -> IdentityModel | None:
+    """The identity model named by ``--identity``; else ``default`` (an outputs folder's ``identity`` artefact,
+    or an ``identity.pt`` file beside a model file) where it exists and was made from the classifier's ``data``
+    (one made from other data is left out, with a warning: its artists would not be this classifier's; none is
+    looked for when the classifier has no data record)."""
     from ..store.artifacts import ArtifactNotFoundError, load_identity
 
     if given is not None:
@@ -101,11 +107,18 @@ def _identity(given: str | None, default: Path | None) -> IdentityModel | None:
 
         file = _model_file(given)
         return load_identity(file) if file else load_identity(default_outputs(), given)
-    if default is None:
-        return None
+    if not data or (default.suffix == ".pt" and not default.is_file()):
+        return None  # a classifier that does not say what it was made from is never paired by guess
     try:
-        return load_identity(default, "identity")
-    except ArtifactNotFoundError:
+        return load_identity(default, "identity", data=data)
+    except ArtifactNotFoundError as exc:
+        if exc.made_from:
+            logging.getLogger(__name__).warning(
+                "the identity model in %s was made from %s, not from the classifier's data: the classifier's own "
+                "artist rows are kept (give --identity to use it anyway)",
+                default,
+                exc.made_from,
+            )
         return None
 
 

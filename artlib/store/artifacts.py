@@ -84,7 +84,7 @@ class ArtifactNotFoundError(FileNotFoundError):
             else f"no {kind} artefact {name!r} in {where}"
         )
         super().__init__(f"{what}: {how}")
-        self.name, self.notebook = name, notebook
+        self.name, self.notebook, self.made_from = name, notebook, made_from
 
 
 def _check_data(saved: dict, data: dict | None, where: Where, kind: str, name: str, made_by: str | None = None) -> None:

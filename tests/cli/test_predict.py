@@ -211,3 +211,49 @@ def test_a_refusal_of_either_model_holds_for_every_task_of_the_image():
     assert b["verdict"] == b["predicted"] == "unlike the collection" and np.isnan(b["confidence"]) and not b["top_k"]
     assert out.loc[("c.jpg", "style"), "predicted"] == "Baroque" and out.loc[("c.jpg", "artist"), "predicted"] == "Ann"
     assert out.loc[("d.jpg", "style"), "error"] == "unreadable" and pd.isna(out.loc[("d.jpg", "style"), "verdict"])
+
+
+def test_an_identity_model_beside_a_model_file_is_used_only_when_made_from_the_same_data(folder, tmp_path, caplog):
+    """A model file's default identity model is the identity.pt beside it: used when both were made from the same
+    data, left out with a warning naming the other data, and not looked for when the classifier has no record."""
+    import torch
+
+    from artlib.identity import IdentityCard, IdentityModel
+    from artlib.identity.model import ArtistClassifier, identity_state
+    from artlib.identity.views import VIEWS
+
+    model = untrained_classifier(folder)
+    here = {"label": "wikiart: here", "signature": {"data": "here"}}
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    card.data = here
+    save_classifier(tmp_path / "m.pt", model, card)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 2 * 1280)), np.arange(30) % 3
+
+    def save_identity(data):
+        identity = IdentityModel(
+            None,
+            IdentityCard("efficientnet_lite0", 64, 32, VIEWS, ["Ann", "Bob"], data=data),
+            ArtistClassifier.fit(x, y),
+        )
+        torch.save(identity_state(identity), tmp_path / "identity.pt")
+
+    image = str(folder.image_paths()[0])
+    save_identity(here)
+    main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "p.csv")])
+    artist = pd.read_csv(tmp_path / "p.csv").query("task == 'artist'")
+    assert len(artist) == 1 and artist["predicted"].iloc[0] in {"Ann", "Bob", "someone else"}
+
+    save_identity({"label": "nga: elsewhere", "signature": {"data": "elsewhere"}})
+    with caplog.at_level("WARNING"):
+        main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "p.csv")])
+    assert "made from nga: elsewhere" in caplog.text and "own artist rows are kept" in caplog.text
+    artist = pd.read_csv(tmp_path / "p.csv").query("task == 'artist'")
+    assert artist.empty or not set(artist["predicted"]) & {"Ann", "Bob"}  # the classifier's own rows, if any
+
+    save_identity(here)
+    card.data = {}  # a model file that does not say what it was made from
+    save_classifier(tmp_path / "m.pt", model, card)
+    main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "p.csv")])
+    artist = pd.read_csv(tmp_path / "p.csv").query("task == 'artist'")
+    assert artist.empty or not set(artist["predicted"]) & {"Ann", "Bob"}
