@@ -47,6 +47,15 @@ def predict(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        _run(args)
+    except (FileNotFoundError, ValueError) as exc:  # a missing image or artefact, a damaged or foreign model file
+        logging.getLogger(__name__).debug("artlib-predict failed", exc_info=True)
+        parser.exit(2, f"artlib-predict: {exc}\n")
+
+
+def _run(args: argparse.Namespace) -> None:
+    """Predict as ``args`` say (:func:`predict`'s arguments) and print or write the table."""
     from ..config import default_outputs
     from ..store.artifacts import load_classifier
 

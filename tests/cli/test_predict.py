@@ -257,3 +257,21 @@ def test_an_identity_model_beside_a_model_file_is_used_only_when_made_from_the_s
     main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "p.csv")])
     artist = pd.read_csv(tmp_path / "p.csv").query("task == 'artist'")
     assert artist.empty or not set(artist["predicted"]) & {"Ann", "Bob"}
+
+
+def test_a_missing_image_or_model_ends_with_a_message_not_a_traceback(folder, tmp_path, capsys):
+    import pytest
+
+    model = untrained_classifier(folder)
+    save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    (tmp_path / "weights.pth").write_bytes(b"not ours")
+    for argv, said in (
+        ([str(tmp_path / "m.pt"), str(tmp_path / "nowhere.jpg")], "no such image or folder"),
+        ([str(tmp_path / "gone.pt"), str(folder.image_paths()[0])], "gone.pt"),
+        ([str(tmp_path / "weights.pth"), str(folder.image_paths()[0])], "not an artlib model file"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.startswith("artlib-predict: ") and said in err
+        assert "Traceback" not in err
