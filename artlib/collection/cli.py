@@ -63,10 +63,17 @@ def main(argv: list[str] | None = None) -> None:
     from .completeness import check_complete
     from .ray_embed import embed_collection, ray_session
 
-    if args.workers < 1 or args.batch_size < 1:
-        parser.error("--workers and --batch-size must be at least 1")
-    shards = _shards(args.collection, args.out, args.rows_per_shard)
-    network = create_backbone(args.model, **({} if args.untrained else {"pretrained": True}))
+    if args.workers < 1 or args.batch_size < 1 or args.rows_per_shard < 1 or args.image_size < 32:
+        parser.error("--workers, --batch-size and --rows-per-shard must be at least 1, --image-size at least 32")
+    if not args.collection.is_dir():
+        parser.exit(2, f"artlib-embed: no such folder: {args.collection}\n")
+    try:  # what the arguments name, before Ray starts: a clear line instead of a traceback
+        network = create_backbone(args.model, **({} if args.untrained else {"pretrained": True}))
+        shards = _shards(args.collection, args.out, args.rows_per_shard)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        logging.getLogger(__name__).debug("artlib-embed failed", exc_info=True)
+        said = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc  # a KeyError's str is its repr
+        parser.exit(2, f"artlib-embed: {said}\n")
     card = EmbedderCard(args.model, args.image_size, input_normalization(network), pretrained=not args.untrained)
     (args.out).mkdir(parents=True, exist_ok=True)
     (args.out / "embedder.json").write_text(json.dumps(card.to_dict(), indent=1))

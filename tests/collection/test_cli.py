@@ -1,0 +1,26 @@
+"""artlib-embed's arguments: what they name is checked before Ray starts, with one line each."""
+
+import pytest
+
+from artlib.collection.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["{tmp}/nowhere", "--out", "{tmp}/out"], "no such folder"),
+        (["{tmp}", "--out", "{tmp}/out", "--model", "nosuchnet"], "unknown model 'nosuchnet'"),
+        (["{tmp}", "--out", "{tmp}/out", "--workers", "0"], "at least 1"),
+        (["{tmp}", "--out", "{tmp}/out", "--image-size", "8"], "at least 32"),
+    ],
+)
+def test_a_bad_argument_ends_with_one_line_before_ray_starts(tmp_path, capsys, argv, said):
+    with pytest.raises(SystemExit) as exit_:
+        main([a.format(tmp=tmp_path) for a in argv])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and said in err and "Traceback" not in err
+
+
+def test_a_folder_without_images_says_so(tmp_path):
+    with pytest.raises(SystemExit, match="no images"):
+        main([str(tmp_path), "--out", str(tmp_path / "out"), "--untrained"])
