@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="127.0.0.1", help="address to serve on (default: this machine only)")
     args, streamlit_args = parser.parse_known_args(argv)
+    if args.outputs is not None and not args.outputs.is_dir():  # a typo would serve empty pages
+        parser.error(f"no outputs folder {args.outputs} (the folder the notebooks wrote; see ARTLIB_OUTPUTS)")
     if args.outputs is not None:
         os.environ["ARTLIB_OUTPUTS"] = str(args.outputs.resolve())
     try:
