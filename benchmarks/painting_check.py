@@ -6,7 +6,8 @@ The check (:mod:`artlib.trust.painting_check`) is fitted on the sample's trainin
 non-paintings of one seed, its thresholds set to accept 99 % of the validation paintings; every figure is on the
 test paintings and on made-up images of another seed, for the check with its nearness rule (as notebook 11b fits
 it) and for its linear rule alone. Harder questions: each kind of made-up image left out of the fit in turn (is a
-kind it never saw refused?), real photographs and scientific or scanned images (the sample images that
+kind it never saw refused?), test paintings as people bring them (greyscale, small, compressed, sideways, framed:
+should be accepted), real photographs and scientific or scanned images (the sample images that
 scikit-image, scikit-learn and matplotlib install, never seen in any fit: should be refused), and cnpaint's 2,700
 Chinese paintings (real paintings of another tradition: should be accepted). Intervals: 95 % Wilson over images.
 """
@@ -61,6 +62,29 @@ def real_images() -> dict[str, dict[str, np.ndarray]]:
     return {"photographs": photographs, "scientific or scanned images": other}
 
 
+def reproductions(image: np.ndarray) -> dict[str, np.ndarray]:
+    """One painting in the forms people bring (to accept): a greyscale reproduction, 64 px wide, a JPEG at
+    quality 8, sideways, and in a wide brown frame."""
+    import io
+
+    from PIL import Image
+
+    grey = np.asarray(Image.fromarray(image).convert("L"))
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG", quality=8)
+    h, w = image.shape[:2]
+    margin = max(h, w) // 4
+    framed = np.full((h + 2 * margin, w + 2 * margin, 3), (120, 90, 40), np.uint8)
+    framed[margin : margin + h, margin : margin + w] = image
+    return {
+        "greyscale": np.stack([grey] * 3, axis=-1),
+        "64 px wide": np.asarray(Image.fromarray(image).resize((64, max(1, round(64 * h / w))))),
+        "JPEG quality 8": np.asarray(Image.open(buffer).convert("RGB")),
+        "sideways": np.ascontiguousarray(np.rot90(image)),
+        "in a wide brown frame": framed,
+    }
+
+
 def quarters(images: dict[str, np.ndarray]) -> list[np.ndarray]:
     """Each image's four quarters: other framings of the same scenes (not independent of their image)."""
     out = []
@@ -74,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-kind", type=int, default=40, help="made-up images of each kind, per seed")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--reproductions", type=int, default=200, help="test paintings shown in each altered form")
     args = parser.parse_args()
     for key, value in SAMPLE.items():
         os.environ.setdefault(key, value)
@@ -118,6 +143,17 @@ def main() -> None:
     images = real_images()
     real = {name: np.stack([one(image) for image in group.values()]) for name, group in images.items() if group}
     real["photographs' quarters"] = np.stack([one(image) for image in quarters(images["photographs"])])
+    from artlib.data.images import load_rgb
+
+    sample = np.random.default_rng(0).choice(
+        len(tables["test"]), size=min(args.reproductions, len(tables["test"])), replace=False
+    )
+    forms: dict[str, list[np.ndarray]] = {}
+    paths = tables["test"].image_paths()
+    for path in [paths[i] for i in np.sort(sample)]:
+        for form, image in reproductions(load_rgb(path)).items():
+            forms.setdefault(form, []).append(one(image))
+    real |= {f"test paintings as reproductions: {form}": np.stack(f) for form, f in forms.items()}
     result = {
         "features": f"{cfg.feature_backbone} (frozen, pretrained), the whole painting at {SIZE} px",
         "near_k": NEAR_K,
