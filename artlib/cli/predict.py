@@ -47,9 +47,11 @@ def predict(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from ..train.checkpoint import CheckpointError
+
     try:
         _run(args)
-    except (FileNotFoundError, ValueError) as exc:  # a missing image or artefact, a damaged or foreign model file
+    except (FileNotFoundError, ValueError, CheckpointError) as exc:  # a missing image or artefact, a damaged file
         logging.getLogger(__name__).debug("artlib-predict failed", exc_info=True)
         parser.exit(2, f"artlib-predict: {exc}\n")
 
@@ -110,6 +112,7 @@ def _identity(given: str | None, default: Path, data: dict) -> IdentityModel | N
     (one made from other data is left out, with a warning: its artists would not be this classifier's; none is
     looked for when the classifier has no data record)."""
     from ..store.artifacts import ArtifactNotFoundError, load_identity
+    from ..train.checkpoint import CheckpointError
 
     if given is not None:
         from ..config import default_outputs
@@ -128,6 +131,11 @@ def _identity(given: str | None, default: Path, data: dict) -> IdentityModel | N
                 default,
                 exc.made_from,
             )
+        return None
+    except (ValueError, CheckpointError) as exc:  # a damaged file nobody asked for by name: said, and left out
+        logging.getLogger(__name__).warning(
+            "the identity model in %s cannot be used (%s): the classifier's own artist rows are kept", default, exc
+        )
         return None
 
 

@@ -251,6 +251,12 @@ def test_an_identity_model_beside_a_model_file_is_used_only_when_made_from_the_s
     artist = pd.read_csv(tmp_path / "p.csv").query("task == 'artist'")
     assert artist.empty or not set(artist["predicted"]) & {"Ann", "Bob"}  # the classifier's own rows, if any
 
+    (tmp_path / "identity.pt").write_bytes(b"damaged")  # a damaged default: said, left out, not fatal
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "p.csv")])
+    assert "cannot be used" in caplog.text and len(pd.read_csv(tmp_path / "p.csv")) >= 1
+
     save_identity(here)
     card.data = {}  # a model file that does not say what it was made from
     save_classifier(tmp_path / "m.pt", model, card)
@@ -265,10 +271,12 @@ def test_a_missing_image_or_model_ends_with_a_message_not_a_traceback(folder, tm
     model = untrained_classifier(folder)
     save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
     (tmp_path / "weights.pth").write_bytes(b"not ours")
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "m.pt").read_bytes()[:200])  # a truncated download
     for argv, said in (
         ([str(tmp_path / "m.pt"), str(tmp_path / "nowhere.jpg")], "no such image or folder"),
         ([str(tmp_path / "gone.pt"), str(folder.image_paths()[0])], "gone.pt"),
         ([str(tmp_path / "weights.pth"), str(folder.image_paths()[0])], "not an artlib model file"),
+        ([str(tmp_path / "cut.pt"), str(folder.image_paths()[0])], "cut.pt"),
     ):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
