@@ -32,14 +32,7 @@ from ..inference.classifier import SOMEONE_ELSE
 from ..trust.calibration import PlattScaler, TemperatureScaler
 from ..trust.conformal import conformal_threshold, prediction_sets
 from ..trust.open_set import normalized
-from ..trust.painting_check import (
-    NEAR_K,
-    NOT_A_PAINTING,
-    UNLIKE_THE_COLLECTION,
-    PaintingCheck,
-    fit_painting_check,
-    near_bank,
-)
+from ..trust.painting_check import NEAR_K, PaintingCheck, fit_painting_check, near_bank, why_refused
 from ..trust.pair_calibration import neighbour_pairs
 from .embedding import IdentityHead, mean_view
 
@@ -153,13 +146,8 @@ class IdentityAnswer:
 
     def verdict(self) -> str:
         """A sentence a person can act on; no probability is given for an artist the model did not answer."""
-        if self.artist == UNLIKE_THE_COLLECTION:
-            return (
-                f"{UNLIKE_THE_COLLECTION}: far from every painting this model was trained on (a photograph, or art "
-                "of another kind), so no artist is given"
-            )
-        if not self.painting:
-            return f"{NOT_A_PAINTING}: unlike every painting this model was trained on, so no artist is given"
+        if not self.painting:  # ``artist`` holds the refusal: "not a painting" or "unlike the collection"
+            return f"{self.artist}: {why_refused(self.artist)}, so no artist is given"
         if not self.known:
             alike = f"; looks most like {', '.join(self.look_alikes)}" if self.look_alikes else ""
             return f"{SOMEONE_ELSE}: not one of the artists this model knows{alike}"

@@ -31,7 +31,7 @@ from ..data.table import MISSING, ArtTable
 from ..evaluation.predict import predict, predict_batch
 from ..trust.conformal import set_names
 from ..trust.open_set import OpenSetBank
-from ..trust.painting_check import NOT_A_PAINTING
+from ..trust.painting_check import NOT_A_PAINTING, why_refused
 from ..utils.runtime import resolve_device
 from .card import ModelCard
 from .files import PREDICTION_COLUMNS, find_images
@@ -72,7 +72,7 @@ class Answer:
     def verdict(self, classes: int) -> str:
         """A sentence a person can act on; a rejected painting gets no probability of a class it is not."""
         if not self.painting:
-            return f"{NOT_A_PAINTING}: unlike every painting this model was trained on, so no {self.task} is given"
+            return f"{NOT_A_PAINTING}: {why_refused(NOT_A_PAINTING)}, so no {self.task} is given"
         if not self.known:
             return (
                 f"{SOMEONE_ELSE}: not one of the {classes} {self.task} classes this model knows; looks most like "

@@ -53,6 +53,17 @@ UNLIKE_THE_COLLECTION = "unlike the collection"
 #: every verdict of a refused image, the stronger first
 REFUSALS = (NOT_A_PAINTING, UNLIKE_THE_COLLECTION)
 
+
+def why_refused(verdict: str, trained: str = "this model was trained") -> str:
+    """What a refusal ``verdict`` says of the image, the one wording every answer and page uses
+    ("unlike every painting this model was trained on"); ``trained``: who was trained, e.g. "they were trained"."""
+    if verdict == UNLIKE_THE_COLLECTION:
+        return f"far from every painting {trained} on (a photograph, or art of another kind)"
+    if verdict == NOT_A_PAINTING:
+        return f"unlike every painting {trained} on"
+    raise ValueError(f"{verdict!r} is no refusal; refusals are {REFUSALS}")
+
+
 #: the nearness rule's neighbour: the similarity to the 5th nearest training painting (a lone look-alike is not
 #: enough; on the WikiArt sample's frozen Lite0 features the 1st, 5th and 20th told 19 real photographs and scans
 #: from test paintings about equally well, ROC AUC 0.99)

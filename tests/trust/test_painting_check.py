@@ -18,6 +18,7 @@ from artlib.trust.painting_check import (
     made_up_features,
     near_bank,
     painting_check_report,
+    why_refused,
 )
 
 
@@ -196,3 +197,10 @@ def test_any_collection_size_fits_a_check_that_keeps_its_recall_on_validation(
     bank = near_bank(p)
     assert bank.shape == (paintings, dim)
     assert again.is_painting(v, bank).mean() >= recall - 1e-9
+
+
+def test_each_refusal_has_one_wording_and_nothing_else_is_one():
+    assert why_refused(NOT_A_PAINTING) == "unlike every painting this model was trained on"
+    assert why_refused(UNLIKE_THE_COLLECTION, "it was trained").startswith("far from every painting it was trained on")
+    with pytest.raises(ValueError, match="no refusal"):
+        why_refused("someone else")

@@ -9,9 +9,11 @@ from artlib.app.explorer import Explorer
 from artlib.app.views.common import SIMILAR_PAGE, UPLOAD_TYPES, explorer, label_line, pick_item, read_upload, start_page
 from artlib.data.images import ImageLoadError
 from artlib.identity.model import IdentityAnswer
-from artlib.trust.painting_check import UNLIKE_THE_COLLECTION
+from artlib.trust.painting_check import NOT_A_PAINTING, REFUSALS, UNLIKE_THE_COLLECTION, why_refused
 
 QUERY_IMAGE = "query_image"
+#: the page's headline for each refusal
+HEADLINES = {NOT_A_PAINTING: "Not a painting", UNLIKE_THE_COLLECTION: "Unlike every painting it knows"}
 
 
 #: Choices of test-time views: label -> (views, mirror); None = the model card's.
@@ -56,15 +58,12 @@ def show_answers(ex: Explorer, image: np.ndarray, views: tuple[str, ...] | None,
     ]
     if refused_by:  # no class, no probability, no map: nothing is said about what is not a painting
         verb, pronoun = ("find", "they were") if len(refused_by) > 1 else ("finds", "it was")
-        if refused_by == ["identity model (notebook 11b)"] and who is not None and who.artist == UNLIKE_THE_COLLECTION:
-            st.error(
-                f"**Unlike every painting it knows**: the {refused_by[0]} finds this image far from every painting "
-                "it was trained on (a photograph, or art of another kind), so no artist, style or genre is given."
-            )
-            return shown
+        # the classifier's refusal is always "not a painting"; the identity model says which rule refused
+        given = {NOT_A_PAINTING} if len(refused_by) > 1 or who is None or who.painting else {who.artist}
+        reason = next(r for r in REFUSALS if r in given)  # the stronger where the two differ
         st.error(
-            f"**Not a painting**: the {' and the '.join(refused_by)} {verb} this image unlike every painting "
-            f"{pronoun} trained on, so no artist, style or genre is given."
+            f"**{HEADLINES[reason]}**: the {' and the '.join(refused_by)} {verb} this image "
+            f"{why_refused(reason, pronoun + ' trained')}, so no artist, style or genre is given."
         )
         return shown
     for task, answer in answers.items():

@@ -8,7 +8,7 @@ from artlib.app.explorer import Explorer
 from artlib.app.views import at_scale
 from artlib.app.views.classify import QUERY_IMAGE
 from artlib.app.views.common import UPLOAD_TYPES, explorer, gallery, pick_item, read_upload, start_page
-from artlib.trust.painting_check import UNLIKE_THE_COLLECTION
+from artlib.trust.painting_check import why_refused
 
 SOURCES = ["from the collection", "upload", "the classified painting"]
 
@@ -55,14 +55,11 @@ def render(ex: Explorer) -> None:
             st.error(f"The painting cannot be embedded for search: {exc}")
             return
     if hits.attrs.get("refused"):
+        refused = hits.attrs["refused"]
         st.warning(
-            f"**{hits.attrs['refused'].capitalize()}**: the identity model (notebook 11b) finds this image "
-            + (
-                "far from every painting it was trained on"
-                if hits.attrs["refused"] == UNLIKE_THE_COLLECTION
-                else "unlike every painting it was trained on"
-            )
-            + ", so no same-artist value is given. These are the collection's nearest paintings by look."
+            f"**{refused.capitalize()}**: the identity model (notebook 11b) finds this image "
+            f"{why_refused(refused, 'it was trained')}, so no same-artist value is given. These are the "
+            "collection's nearest paintings by look."
         )
     elif "same_artist" not in hits:
         st.caption(
