@@ -175,6 +175,9 @@ def main() -> None:
                 "test_paintings_refused": round(float((~without.is_painting(whole["test"], bank)).mean()), 4),
             }
         others = {"cnpaint (real Chinese paintings: to accept)": whole["cnpaint"]} | real
+        scores = {"linear": check.scores}
+        if check.has_near_rule:
+            scores["near"] = lambda f, check=check: check.near_scores(f, bank)
         result[label] = {
             "thresholds": {"linear": check.threshold, "near": check.near_threshold},
             "validation_accepted": round(float(check.is_painting(whole["val"], bank).mean()), 4),
@@ -187,9 +190,23 @@ def main() -> None:
                 }
                 for name, f in others.items()
             },
+            # how well each rule's score tells test paintings from each group, whatever the threshold
+            "roc_auc_test_paintings_against": {
+                name: {rule: auroc(score(whole["test"]), score(f)) for rule, score in scores.items()}
+                for name, f in others.items()
+            },
         }
     result["seconds"] = round(time.time() - started, 1)
     write_result("painting_check", result)
+
+
+def auroc(paintings: np.ndarray, others: np.ndarray) -> dict[str, float]:
+    """ROC AUC of a score (higher: more a painting) for test paintings against ``others``, with its 95 % bootstrap
+    interval."""
+    from artlib.trust.evaluation import auroc_interval
+
+    found = auroc_interval(np.r_[np.ones(len(paintings)), np.zeros(len(others))], np.r_[paintings, others])
+    return {"roc_auc": round(found.estimate, 4), "low": round(found.low, 4), "high": round(found.high, 4)}
 
 
 if __name__ == "__main__":
