@@ -29,6 +29,7 @@ SMALLER = [
     ("epochs=30", "epochs=1"),
     ('"rla_resnet50_se"', '"rla_resnet_compact"'),
     ('"efficientnet_lite1", table.classes, 240', '"simple_cnn", table.classes, 32'),
+    ('FrozenReference("efficientnet_lite0", 224)', 'FrozenReference("efficientnet_lite0", 64)'),
 ]
 
 

@@ -18,6 +18,7 @@ import torch.nn as nn
 
 from ..data.input_spec import InputSpec
 from ..data.transforms import Normalization
+from ..features.reference import FrozenReference
 from ..models import create_model, input_normalization
 from ..trust.painting_check import PaintingCheck
 from ..trust.task_trust import TaskTrust
@@ -51,6 +52,9 @@ class ModelCard:
     #: "is it a painting at all" (:class:`artlib.trust.painting_check.PaintingCheck` as plain values); None: no
     #: check was fitted, every readable image of 32 px or more is answered
     painting: dict | None = None
+    #: the frozen network whose features the painting check reads (:class:`artlib.features.reference.FrozenReference`
+    #: as plain values); None: the check reads the model's own features (cards saved before 2026-12-07)
+    painting_reference: dict | None = None
 
     def __post_init__(self) -> None:
         self._check_types()
@@ -68,6 +72,10 @@ class ModelCard:
                 raise ValueError(f"trust of task {task!r}: {exc}") from exc
         if self.painting is not None:
             PaintingCheck.from_dict(self.painting)
+        if self.painting_reference is not None:
+            if self.painting is None:
+                raise ValueError("painting_reference without a painting check to read its features")
+            FrozenReference.from_dict(self.painting_reference)
         # the weights come from the file: never ask create_model to fetch pretrained ones again
         self.model_kwargs = {
             k: v for k, v in self.model_kwargs.items() if k not in ("pretrained", "torchvision_weights")
@@ -110,6 +118,10 @@ class ModelCard:
     def painting_check(self) -> PaintingCheck | None:
         """The card's "is it a painting" check, None when none was fitted."""
         return None if self.painting is None else PaintingCheck.from_dict(self.painting)
+
+    def reference(self) -> FrozenReference | None:
+        """The frozen network whose features the painting check reads; None: the model's own."""
+        return None if self.painting_reference is None else FrozenReference.from_dict(self.painting_reference)
 
     def to_dict(self) -> dict:
         """Plain lists, dicts, strings and numbers (a ``weights_only`` checkpoint and JSON both hold it)."""

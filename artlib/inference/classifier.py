@@ -55,10 +55,16 @@ class Answer:
     coverage: float
     known: bool
     open_set: bool  # whether the task has an open-set rule at all
-    #: False: the image is unlike every painting the model was trained on (the card's painting check)
-    painting: bool = True
+    #: the painting check's refusal (:data:`NOT_A_PAINTING`, or "unlike the collection": far from every painting
+    #: the model was trained on); "" for an image it answers
+    refusal: str = ""
     #: False: too few calibration paintings for a set of ``coverage``: the set holds every class
     set_fitted: bool = True
+
+    @property
+    def painting(self) -> bool:
+        """Whether the painting check let the image through (False: no class is given)."""
+        return not self.refusal
 
     @property
     def best(self) -> str:
@@ -72,7 +78,7 @@ class Answer:
     def verdict(self, classes: int) -> str:
         """A sentence a person can act on; a rejected painting gets no probability of a class it is not."""
         if not self.painting:
-            return f"{NOT_A_PAINTING}: {why_refused(NOT_A_PAINTING)}, so no {self.task} is given"
+            return f"{self.refusal}: {why_refused(self.refusal)}, so no {self.task} is given"
         if not self.known:
             return (
                 f"{SOMEONE_ELSE}: not one of the {classes} {self.task} classes this model knows; looks most like "
@@ -112,7 +118,7 @@ def not_a_painting_row() -> dict:
 def answer_row(answer: Answer) -> dict:
     """One prediction row's answer columns (:func:`someone_else_row` for a rejected painting)."""
     if not answer.painting:
-        return not_a_painting_row()
+        return {**not_a_painting_row(), "predicted": answer.refusal, "verdict": answer.refusal}
     if not answer.known:
         return someone_else_row(answer.look_alikes, [SOMEONE_ELSE])
     return {
@@ -134,7 +140,12 @@ class Classifier:
     """
 
     def __init__(
-        self, model: nn.Module, card: ModelCard, device: str = "auto", bank: OpenSetBank | None = None
+        self,
+        model: nn.Module,
+        card: ModelCard,
+        device: str = "auto",
+        bank: OpenSetBank | None = None,
+        painting_bank: np.ndarray | None = None,
     ) -> None:
         self.model, self.card = model, card
         self.device = resolve_device(device)
@@ -149,6 +160,9 @@ class Classifier:
         self.trust = {task: card.task_trust(task) for task in card.classes}
         #: "is it a painting at all" (None: the card has no check, every image of 32 px or more is answered)
         self.painting = card.painting_check()
+        #: the frozen network whose features the check reads (None: the model's own features), and the training
+        #: paintings' features its nearness rule compares with
+        self.reference, self.painting_bank = card.reference(), painting_bank
         bare = [task for task in card.classes if task not in card.trust]
         if card.trust and bare:  # a record lost from a card that has others: say what the answers then are
             log.warning(
@@ -193,11 +207,17 @@ class Classifier:
         the open-set bank compare)."""
         return self.raw_scores(image, flip=False)[1][0]
 
-    def is_painting(self, features: np.ndarray | None) -> np.ndarray | None:
-        """Per row of features, whether the card's painting check accepts it (None: no check, or no features)."""
+    def check_features(self, image: np.ndarray) -> np.ndarray:
+        """The ``(dim,)`` features of one decoded RGB image that the painting check reads: its reference network's
+        (:class:`artlib.features.reference.FrozenReference`), else the model's own (:meth:`image_features`)."""
+        return self.image_features(image) if self.reference is None else self.reference.image_features(image)
+
+    def refusals(self, features: np.ndarray | None) -> np.ndarray:
+        """Per row of the check's features: ``""`` (answered), or the painting check's refusal (:data:`NOT_A_PAINTING`
+        or :data:`~artlib.trust.painting_check.UNLIKE_THE_COLLECTION`); every row answered without a check."""
         if self.painting is None or features is None:
-            return None
-        return self.painting.is_painting(features)
+            return np.full(0 if features is None else len(features), "", dtype=object)
+        return self.painting.verdicts(features, self.painting_bank)
 
     def explain(self, image: np.ndarray, task: str, name: str) -> np.ndarray:
         """Where the model saw class ``name`` of ``task`` in one decoded RGB image: a Grad-CAM overlay (uint8 RGB)
@@ -224,9 +244,15 @@ class Classifier:
         32 px a side raises :class:`~artlib.data.images.ImageLoadError`: there is nothing to see; one the card's
         painting check refuses gets answers with ``painting`` False and no class)."""
         raw, features = self.raw_scores(check_answerable(image), views, flip)
-        return {task: self._answer(task, p[None], features, top_k)[0] for task, p in raw.items()}
+        if self.painting is None:
+            refusals = np.full(1, "", dtype=object)
+        else:
+            refusals = self.refusals(features if self.reference is None else self.check_features(image)[None])
+        return {task: self._answer(task, p[None], features, top_k, refusals)[0] for task, p in raw.items()}
 
-    def _answer(self, task: str, raw: np.ndarray, features: np.ndarray | None, top_k: int) -> list[Answer]:
+    def _answer(
+        self, task: str, raw: np.ndarray, features: np.ndarray | None, top_k: int, refusals: np.ndarray
+    ) -> list[Answer]:
         trust, names = self.trust[task], self.card.classes[task]
         probs = trust.calibrate(raw)
         sets = trust.sets(probs)
@@ -237,10 +263,10 @@ class Classifier:
                 "the %s open-set rule of %r has no bank in this model file: no unknown verdicts", rule.score, task
             )
         known = trust.known(probs, features, self.bank) if open_rule else np.ones(len(probs), dtype=bool)
-        painting = self.is_painting(features)
-        painting = np.ones(len(probs), dtype=bool) if painting is None else painting
+        if not len(refusals):
+            refusals = np.full(len(probs), "", dtype=object)
         answers = []
-        for p, in_set, is_known, is_painting in zip(probs, sets, known, painting, strict=True):
+        for p, in_set, is_known, refusal in zip(probs, sets, known, refusals, strict=True):
             best = np.argsort(-p, kind="stable")[:top_k]
             answers.append(
                 Answer(
@@ -250,7 +276,7 @@ class Classifier:
                     trust.coverage,
                     bool(is_known),
                     open_rule,
-                    bool(is_painting),
+                    str(refusal),
                     trust.set_threshold is not None,
                 )
             )
@@ -281,13 +307,18 @@ class Classifier:
             return_index=True,
             **self.card.loader_options(),
         )  # unreadable images are skipped and logged
-        embed = self.bank is not None or self.painting is not None
+        embed = self.bank is not None or (self.painting is not None and self.reference is None)
         preds = predict(self.model.to(self.device), loader, flip=self.card.flip_tta, embed=embed)
         indices = preds.indices if preds.indices is not None else np.zeros(0, dtype=np.int64)
+        check_features = preds.embeddings
+        if self.painting is not None and self.reference is not None:
+            check_features = self.reference.file_features([paths[i] for i in indices], batch_size, num_workers)
+        refusals = self.refusals(check_features) if len(indices) else np.zeros(0, dtype=object)
         rows = []
         for task, names in self.card.classes.items():
             raw = preds.probs.get(task, np.zeros((0, len(names))))
-            for i, answer in zip(indices, self._answer(task, raw, preds.embeddings, top_k), strict=True):
+            answers = self._answer(task, raw, preds.embeddings, top_k, refusals)
+            for i, answer in zip(indices, answers, strict=True):
                 rows.append({"path": str(paths[i]), "task": task, **answer_row(answer)})
         seen = set(indices.tolist())
         failed = [(p, "unreadable image (see the log)") for i, p in enumerate(paths) if i not in seen] + problems

@@ -138,10 +138,18 @@ def _again(name: str | None, fallback: str = "save it again with artlib.store.ar
 
 
 # ----------------------------------------------------------------------------------------------- models
-def save_model_file(path: str | Path, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
+def save_model_file(
+    path: str | Path,
+    model: nn.Module,
+    card: ModelCard,
+    bank: OpenSetBank | None = None,
+    painting_bank: np.ndarray | None = None,
+) -> Path:
     """Write ``model``'s weights with its card (atomically, a ``weights_only`` file) and, for an open task with
-    a k-NN open-set rule, its ``bank`` of normalised training features; :func:`load_classifier` reads it back."""
-    return ModelCodec().write(Path(path), SavedModel(model, card, bank))
+    a k-NN open-set rule, its ``bank`` of normalised training features; ``painting_bank``: the training paintings
+    the card's painting check compares with (:func:`artlib.trust.painting_check.near_bank`). :func:`load_classifier`
+    reads it back."""
+    return ModelCodec().write(Path(path), SavedModel(model, card, bank, painting_bank))
 
 
 def load_model_file(
@@ -153,13 +161,20 @@ def load_model_file(
     return saved.model, saved.card, saved.bank
 
 
-def save_model(cfg: Settings, name: str, model: nn.Module, card: ModelCard, bank: OpenSetBank | None = None) -> Path:
-    """Save ``model`` with ``card`` (and open-set ``bank``) under ``name``; the card gets the configured data and
-    the notebook."""
+def save_model(
+    cfg: Settings,
+    name: str,
+    model: nn.Module,
+    card: ModelCard,
+    bank: OpenSetBank | None = None,
+    painting_bank: np.ndarray | None = None,
+) -> Path:
+    """Save ``model`` with ``card`` (and open-set ``bank``, painting check's ``painting_bank``) under ``name``; the
+    card gets the configured data and the notebook."""
     stamp = _stamp(cfg)
     card.data = card.data or stamp["data"]
     card.made_by = card.made_by or stamp["made_by"]
-    path = save_model_file(_path(cfg, "models", name), model, card, bank)
+    path = save_model_file(_path(cfg, "models", name), model, card, bank, painting_bank)
     write_json(ModelCodec().record(path), {**card.to_dict(), "saved_at": stamp["saved_at"]})
     return path
 
@@ -201,9 +216,9 @@ def load_classifier(
 ) -> Classifier:
     """A saved classifier (the artefact ``name``, or a ``.pt`` file given as ``where``) ready for
     :meth:`~artlib.inference.Classifier.predict` / ``answer``, with its open-set banks."""
-    model, card, bank = load_model_file(_model_path(where, name), "cpu", name)
-    _check_data(card.data, data, where, "model", name, card.made_by)
-    return Classifier(model, card, device=device, bank=bank)
+    saved = ModelCodec().read(_model_path(where, name), "cpu", _again(name, "save it with save_model_file"))
+    _check_data(saved.card.data, data, where, "model", name, saved.card.made_by)
+    return Classifier(saved.model, saved.card, device=device, bank=saved.bank, painting_bank=saved.painting_bank)
 
 
 def save_siamese_head(

@@ -68,6 +68,8 @@ class SavedModel:
     model: nn.Module
     card: ModelCard
     bank: OpenSetBank | None = None
+    #: the training paintings' features the painting check's nearness rule compares with (its reference's)
+    painting_bank: np.ndarray | None = None
 
 
 class ModelCodec(Codec):
@@ -86,6 +88,8 @@ class ModelCodec(Codec):
                 "features": torch.as_tensor(value.bank.features.astype(np.float16)),
                 "known": {task: torch.as_tensor(flags) for task, flags in value.bank.known.items()},
             }
+        if value.painting_bank is not None:
+            state["painting_bank"] = torch.as_tensor(_painting_bank(value.painting_bank, value.card, path))
         return save_checkpoint(state, path)
 
     def read(self, path: Path, device: str = "cpu", again: str = "save it with save_model_file") -> SavedModel:
@@ -99,7 +103,24 @@ class ModelCodec(Codec):
             if saved
             else None
         )
-        return SavedModel(card.rebuild(state["model"], path).to(device), card, bank)
+        painting = state.get("painting_bank")
+        painting = None if painting is None else _painting_bank(painting, card, path)
+        return SavedModel(card.rebuild(state["model"], path).to(device), card, bank, painting)
+
+
+def _painting_bank(bank: Any, card: ModelCard, source: str | Path) -> np.ndarray:
+    """``bank`` as float16 rows of the width the card's painting check reads; else ``ValueError`` naming it."""
+    import torch
+
+    rows = bank.float().numpy() if isinstance(bank, torch.Tensor) else np.asarray(bank, dtype=np.float32)
+    check = card.painting_check()
+    width = None if check is None else len(check.weights)
+    if rows.ndim != 2 or not len(rows) or rows.shape[1] != width or not np.isfinite(rows).all():
+        raise ValueError(
+            f"the painting_bank in {source} is damaged: shape {rows.shape} (finite rows of width {width} expected, "
+            "the painting check's): save the model again"
+        )
+    return rows.astype(np.float16)
 
 
 class IdentityCodec(Codec):

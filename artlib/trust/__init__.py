@@ -21,9 +21,11 @@ from .calibration import (
 )
 from .classifier_trust import (
     OPEN_TASKS,
+    ReferenceCheck,
     classifier_set_methods,
     classifier_trust_report,
     fit_classifier_trust,
+    fit_reference_check,
     split_predictions,
 )
 from .conformal import conformal_threshold, prediction_sets, set_coverage
@@ -37,6 +39,8 @@ __all__ = [
     "classifier_set_methods",
     "classifier_trust_report",
     "fit_classifier_trust",
+    "fit_reference_check",
+    "ReferenceCheck",
     "headline",
     "task_trust_report",
     "split_predictions",

@@ -1,14 +1,16 @@
 """A trained classifier's trust, fitted and measured in one place (notebook 08, ``benchmarks/trust.py``).
 
 preds = {s: split_predictions(trainer.eval_model, splits[s], card) for s in ("train", "val", "test")}
-made_up = embed_made_up(Classifier(model, card).image_features)                     # made-up non-paintings
-bank = fit_classifier_trust(card, preds["val"], preds["train"], made_up=made_up, calibration=preds["calibration"])
+bank = fit_classifier_trust(card, preds["val"], preds["train"], calibration=preds["calibration"])
 report = classifier_trust_report(card, preds["test"], bank)         # one row per task, with 95 % intervals
-artifacts.save_model(cfg, "classifier", trainer.model, card, bank)
+check = fit_reference_check(card, FrozenReference("efficientnet_lite0", 224), splits)   # "not a painting"
+artifacts.save_model(cfg, "classifier", trainer.model, card, bank, check.bank)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,12 +20,21 @@ import torch.nn as nn
 from .conformal import needed_rows
 from .evaluation import task_trust_report
 from .open_set import OpenSetBank
-from .painting_check import MadeUp, fit_painting_check, made_up_features
+from .painting_check import (
+    NEAR_K,
+    MadeUp,
+    fit_painting_check,
+    made_up_features,
+    made_up_sets,
+    near_bank,
+    painting_check_report,
+)
 from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 
 if TYPE_CHECKING:
     from ..data.table import ArtTable
     from ..evaluation.predict import Predictions
+    from ..features.reference import FrozenReference
     from ..inference.card import ModelCard
 
 #: tasks whose classes do not cover every painting: a painting without a label of the task is by another artist
@@ -87,8 +98,53 @@ def fit_classifier_trust(
     if made_up is not None and train is not None and train.embeddings is not None and val.embeddings is not None:
         made_up = made_up_features(made_up) if isinstance(made_up, dict) else made_up
         card.painting = fit_painting_check(train.embeddings, val.embeddings, made_up).to_dict()
+        card.painting_reference = None  # the check reads the model's own features
     rules = [TaskTrust.from_dict(t).open_set for t in card.trust.values()]
     return bank if any(rule is not None and rule.needs_bank for rule in rules) else None
+
+
+@dataclass
+class ReferenceCheck:
+    """A classifier's painting check fitted on a frozen reference network (:func:`fit_reference_check`): the
+    training paintings its nearness rule compares with (saved beside the model), the reference's features of each
+    split, and the made-up non-paintings it was fitted on (``"fit"``) and is measured on (``"test"``)."""
+
+    bank: np.ndarray
+    features: dict[str, np.ndarray]
+    made_up: dict[str, dict[str, MadeUp]]
+
+    def report(self, card: ModelCard) -> pd.DataFrame:
+        """The share refused of the test paintings and of each kind of made-up image of another seed, with 95 %
+        intervals (:func:`.painting_check.painting_check_report`)."""
+        check = card.painting_check()
+        if check is None:
+            raise ValueError("the card has no painting check: fit it with fit_reference_check")
+        return painting_check_report(check, self.features["test"], self.made_up["test"], self.bank)
+
+
+def fit_reference_check(
+    card: ModelCard,
+    reference: FrozenReference,
+    tables: dict[str, ArtTable],
+    cache: str | Path | None = None,
+    num_workers: int = 0,
+    per_kind: int = 40,
+) -> ReferenceCheck:
+    """Fit the card's "not a painting" check on ``reference``'s features of the whole painting (a frozen ImageNet
+    network: a fine-tuned classifier's own features take a photograph for a painting): its linear rule on the
+    ``train`` paintings against made-up non-paintings, both rules' thresholds on ``val``, and the nearness rule
+    (:data:`.painting_check.NEAR_K`) to the training paintings. The card records the check and its reference;
+    save the returned ``bank`` with the model (``artifacts.save_model(..., painting_bank=check.bank)``).
+    ``cache``: a feature cache folder (the identity model's whole view shares it)."""
+    wanted: dict[str, ArtTable] = {n: tables[n] for n in ("train", "val", "test") if n in tables}
+    if "train" not in wanted or "val" not in wanted:
+        raise ValueError(f"a painting check needs the train and val splits; got {sorted(tables)}")
+    features = reference.table_features(wanted, cache, num_workers=num_workers)
+    features.setdefault("test", np.zeros((0, features["train"].shape[1]), dtype=np.float32))
+    made_up = made_up_sets(reference.image_features, per_kind)
+    check = fit_painting_check(features["train"], features["val"], made_up_features(made_up["fit"]), near_k=NEAR_K)
+    card.painting, card.painting_reference = check.to_dict(), reference.to_dict()
+    return ReferenceCheck(near_bank(features["train"]), features, made_up)
 
 
 def classifier_trust_report(card: ModelCard, test: Predictions, bank: OpenSetBank | None = None) -> pd.DataFrame:

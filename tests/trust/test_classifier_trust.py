@@ -66,3 +66,79 @@ def test_calibration_predictions_fit_the_sets_and_three_set_methods_are_compared
     assert (methods["coverage"] > 0.8).all() and (methods["set_size"] >= 1).all()
     report = classifier_trust_report(card, test, bank)
     assert (report["ece_detectable"] > 0).all() and (report["coverage_band_low"] < 0.9).all()
+
+
+def test_a_reference_check_refuses_a_photograph_the_classifier_alone_would_name(folder, tmp_path):
+    """Notebook 08's recipe on the fixture: the check reads a frozen ImageNet network's features, not the
+    classifier's; the model file keeps its reference and training paintings. A photograph (far from every
+    painting) gets a refusal, never a class, from answer() and predict(); the collection's paintings are answered."""
+    skimage_data = pytest.importorskip("skimage.data")
+    from PIL import Image
+
+    from artlib.data import load_rgb
+    from artlib.features.reference import FrozenReference
+    from artlib.store.artifacts import load_classifier, save_model_file
+    from artlib.trust import fit_reference_check
+    from artlib.trust.painting_check import REFUSALS
+
+    model = untrained_classifier(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 48)
+    order = np.random.default_rng(0).permutation(len(folder))
+    cut = [len(order) * 3 // 5, len(order) * 4 // 5]
+    parts = [folder.subset(np.sort(i)) for i in np.split(order, cut)]
+    tables = dict(zip(("train", "val", "test"), parts, strict=True))
+    check = fit_reference_check(card, FrozenReference("efficientnet_lite0", 64), tables, per_kind=8)
+    assert card.painting_reference == {"backbone": "efficientnet_lite0", "image_size": 64}
+    assert check.bank.shape == (len(tables["train"]), 1280) and check.bank.dtype == np.float16
+    report = check.report(card)
+    assert report.loc["test paintings", "images"] == len(tables["test"])
+    assert (report.drop(index="test paintings")["refused"] >= 0.75).all()  # made-up kinds of another seed
+    save_model_file(tmp_path / "m.pt", model, card, painting_bank=check.bank)
+    classifier = load_classifier(tmp_path / "m.pt", device="cpu")
+    assert classifier.reference is not None and np.array_equal(classifier.painting_bank, check.bank)
+    photo = skimage_data.chelsea()
+    task = folder.tasks[0]
+    answer = classifier.answer(photo)[task]
+    assert answer.refusal in REFUSALS and not answer.painting and answer.verdict(2).startswith(answer.refusal)
+    Image.fromarray(photo).save(tmp_path / "cat.png")
+    paintings = tables["test"].image_paths()
+    rows = classifier.predict([tmp_path / "cat.png", *paintings]).set_index("path")
+    cat = rows.loc[str(tmp_path / "cat.png")]
+    assert cat["verdict"] in REFUSALS and cat["predicted"] == cat["verdict"] and np.isnan(cat["confidence"])
+    answered = rows.drop(index=str(tmp_path / "cat.png"))
+    assert answered["predicted"].isin(folder.classes[task]).mean() >= 0.8
+    assert classifier.answer(load_rgb(paintings[0]))[task].refusal == (
+        "" if answered.iloc[0]["predicted"] in folder.classes[task] else answered.iloc[0]["verdict"]
+    )
+    assert answer.refusal == cat["verdict"]  # one image, one verdict, in memory or from its file
+
+
+def test_a_damaged_painting_bank_or_a_reference_without_its_check_is_refused(folder, tmp_path):
+    from artlib.store.artifacts import load_classifier, save_model_file
+    from artlib.trust.painting_check import fit_painting_check
+
+    model = untrained_classifier(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 48)
+    rng = np.random.default_rng(0)
+    card.painting = fit_painting_check(
+        rng.normal(size=(30, 6)), rng.normal(size=(10, 6)), rng.normal(size=(30, 6)) + 3, near_k=5
+    ).to_dict()
+    for bank in (np.ones((4, 7)), np.ones(6), np.full((4, 6), np.nan), np.ones((0, 6))):
+        with pytest.raises(ValueError, match="painting_bank"):
+            save_model_file(tmp_path / "m.pt", model, card, painting_bank=bank)
+    import torch
+
+    save_model_file(tmp_path / "m.pt", model, card, painting_bank=np.ones((4, 6)))
+    state = torch.load(tmp_path / "m.pt", weights_only=True)
+    state["painting_bank"] = torch.ones(4, 5)
+    torch.save(state, tmp_path / "damaged.pt")
+    with pytest.raises(ValueError, match="painting_bank in .*damaged.pt is damaged"):
+        load_classifier(tmp_path / "damaged.pt", device="cpu")
+    values = card.to_dict()
+    values["painting"], values["painting_reference"] = None, {"backbone": "efficientnet_lite0", "image_size": 64}
+    with pytest.raises(ValueError, match="painting_reference without a painting check"):
+        ModelCard.from_dict(values)
+    values["painting"] = card.painting
+    values["painting_reference"] = {"backbone": "efficientnet_lite0", "image_size": "64"}
+    with pytest.raises(ValueError, match="image_size"):
+        ModelCard.from_dict(values)

@@ -48,19 +48,14 @@ def show_answers(ex: Explorer, image: np.ndarray, views: tuple[str, ...] | None,
     shown: dict[str, str | None] = {}
     answers = {} if ex.classifier is None else ex.classify(image, views, flip)
     who = ex.identify(image)
-    refused_by = [
-        name
-        for name, painting in (
-            ("classifier (notebook 08)", all(a.painting for a in answers.values())),
-            ("identity model (notebook 11b)", who is None or who.painting),
-        )
-        if not painting
-    ]
+    refusals = {  # each model's refusal ("" where it answers): the identity model's is in its artist field
+        "classifier (notebook 08)": next((a.refusal for a in answers.values() if not a.painting), ""),
+        "identity model (notebook 11b)": "" if who is None or who.painting else who.artist,
+    }
+    refused_by = [name for name, refusal in refusals.items() if refusal]
     if refused_by:  # no class, no probability, no map: nothing is said about what is not a painting
         verb, pronoun = ("find", "they were") if len(refused_by) > 1 else ("finds", "it was")
-        # the classifier's refusal is always "not a painting"; the identity model says which rule refused
-        given = {NOT_A_PAINTING} if len(refused_by) > 1 or who is None or who.painting else {who.artist}
-        reason = next(r for r in REFUSALS if r in given)  # the stronger where the two differ
+        reason = next(r for r in REFUSALS if r in refusals.values())  # the stronger where the two differ
         st.error(
             f"**{HEADLINES[reason]}**: the {' and the '.join(refused_by)} {verb} this image "
             f"{why_refused(reason, pronoun + ' trained')}, so no artist, style or genre is given."
