@@ -196,8 +196,38 @@ def main() -> None:
                 for name, f in others.items()
             },
         }
+    result["saved classifier (notebook 08) alone"] = saved_classifier(cfg, images)
     result["seconds"] = round(time.time() - started, 1)
     write_result("painting_check", result)
+
+
+def saved_classifier(cfg: object, images: dict[str, dict[str, np.ndarray]]) -> dict:
+    """What the classifier notebook 08 saved on the sample answers, alone (``Classifier.answer``, as
+    ``artlib-predict model.pt`` and the app without an identity model), for the real photographs and scans: the share
+    refused, by which verdict; absent when notebook 08 has not run on the sample."""
+    from artlib.store.artifacts import ArtifactNotFoundError, load_classifier
+    from artlib.trust.painting_check import refused_share
+
+    try:
+        classifier = load_classifier(cfg, "classifier", device="cpu")
+    except ArtifactNotFoundError as exc:
+        return {"not measured": str(exc)}
+    reference = classifier.reference
+    out: dict = {
+        "check_reads": "its own fine-tuned features" if reference is None else f"{reference.to_dict()} (frozen)",
+        "nearness_rule": bool(classifier.painting and classifier.painting.has_near_rule),
+        "made_by": classifier.card.made_by,
+    }
+    task = next(iter(classifier.card.classes))
+    for name, group in images.items():
+        refusals = [classifier.answer(image)[task].refusal for image in group.values()]
+        out[name] = {
+            "images": len(refusals),
+            **{k: round(v, 4) for k, v in refused_share(np.array([bool(r) for r in refusals])).items()},
+            "verdicts": {v or "answered": refusals.count(v) for v in sorted(set(refusals))},
+            "answered": sorted(n for n, r in zip(group, refusals, strict=True) if not r),
+        }
+    return out
 
 
 def auroc(paintings: np.ndarray, others: np.ndarray) -> dict[str, float]:

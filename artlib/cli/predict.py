@@ -47,11 +47,13 @@ def predict(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from ..models.weights import WeightsUnavailableError
     from ..train.checkpoint import CheckpointError
 
     try:
         _run(args)
-    except (FileNotFoundError, ValueError, CheckpointError) as exc:  # a missing image or artefact, a damaged file
+    except (FileNotFoundError, ValueError, CheckpointError, WeightsUnavailableError) as exc:
+        # a missing image or artefact, a damaged file, a reference network's weights not installed
         logging.getLogger(__name__).debug("artlib-predict failed", exc_info=True)
         parser.exit(2, f"artlib-predict: {exc}\n")
 

