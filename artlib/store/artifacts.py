@@ -73,7 +73,8 @@ class ArtifactNotFoundError(FileNotFoundError):
     ) -> None:
         notebook = maker(name, made_by)
         how = (
-            f"run notebook {notebook} (python -m artlib.runner --only {notebook[:2]}, with the same ARTLIB_* settings)"
+            f"run notebook {notebook} (python -m artlib.runner --only {notebook.split('_', 1)[0]}, with the same "
+            "ARTLIB_* settings)"
             if notebook
             else "save it with artlib.store.artifacts"
         )

@@ -65,6 +65,9 @@ def test_a_missing_artefact_names_the_notebook_that_makes_it(cfg):
         artifacts.load_params(cfg, "hpo_params")
     with pytest.raises(artifacts.ArtifactNotFoundError, match="14_similarity"):
         artifacts.load_index(cfg, "image_index")
+    # the command it gives runs that notebook alone: "--only 11" would run 11 and 11b
+    with pytest.raises(artifacts.ArtifactNotFoundError, match=r"11b_identity \(python -m artlib.runner --only 11b,"):
+        artifacts.load_identity(cfg)
     with pytest.raises(ValueError, match="plain file name"):
         artifacts.load_params(cfg, "../elsewhere")
 
