@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from ..inference.classifier import Answer
     from ..retrieval.embedder_card import EmbedderCard
 
+#: how the pages name the models that can refuse an upload
+CLASSIFIER, IDENTITY_MODEL = "the classifier (notebook 08)", "the identity model (notebook 11b)"
+
 #: Uploads above Pillow's own decompression-bomb limit (about 89 MP) are refused.
 MAX_UPLOAD_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485
 #: At most this many paintings on the map (a fixed random sample of larger collections).
@@ -189,8 +192,9 @@ class Explorer(Artefacts):
     def similar(self, image: np.ndarray | None = None, item_id: str | None = None, k: int = 8) -> pd.DataFrame:
         """The ``k`` nearest paintings to an image or a collection item, with their labels and, where notebook
         11b's or 12's model exists, the probability that each is by the same artist. An uploaded image that the
-        identity model's painting check refuses gets no same-artist values (NaN), and ``attrs["refused"]`` says
-        why ("not a painting", "unlike the collection"): its neighbours are the collection's nearest by look."""
+        identity model's painting check refuses (without one, the classifier's) gets no same-artist values (NaN),
+        ``attrs["refused"]`` says why ("not a painting", "unlike the collection") and ``attrs["refused_by"]``
+        which model: its neighbours are the collection's nearest by look."""
         collection = self.collection
         index, features = collection.index, collection.features
         if item_id is not None:
@@ -216,9 +220,13 @@ class Explorer(Artefacts):
             out["same_artist"] = self.identity.same_artist(np.repeat(query, len(found), 0), found)
             if refused:  # no "same painter" value for what is not a painting, or unlike every one it knows
                 out["same_artist"] = np.nan
-                out.attrs["refused"] = refused
+                out.attrs["refused"], out.attrs["refused_by"] = refused, IDENTITY_MODEL
             out.attrs["same_artist_calibrated"] = self.identity.card.same_artist is not None
             out.attrs["same_artist_from"] = "identity"
+            return out
+        refused = "" if image is None or self.classifier is None else self.classifier.refusal(image)
+        if refused:  # the classifier's check: no head's "same painter" value for it either
+            out.attrs["refused"], out.attrs["refused_by"] = refused, CLASSIFIER
         elif self.same_artist is not None and query_raw is not None and features is not None:
             head = self.same_artist.head
             a = head.embed(torch.as_tensor(np.repeat(query_raw, len(positions), 0), dtype=torch.float32))

@@ -212,6 +212,13 @@ class Classifier:
         (:class:`artlib.features.reference.FrozenReference`), else the model's own (:meth:`image_features`)."""
         return self.image_features(image) if self.reference is None else self.reference.image_features(image)
 
+    def refusal(self, image: np.ndarray) -> str:
+        """The painting check's verdict on one decoded RGB image: ``""`` (answered, or no check on the card), or
+        its refusal (as :meth:`answer` gives it)."""
+        if self.painting is None:
+            return ""
+        return str(self.refusals(self.check_features(check_answerable(image))[None])[0])
+
     def refusals(self, features: np.ndarray | None) -> np.ndarray:
         """Per row of the check's features: ``""`` (answered), or the painting check's refusal (:data:`NOT_A_PAINTING`
         or :data:`~artlib.trust.painting_check.UNLIKE_THE_COLLECTION`); every row answered without a check."""

@@ -93,9 +93,29 @@ def test_an_upload_the_painting_check_refuses_gets_neighbours_but_no_same_artist
         ex.identity.card.painting = check.to_dict()
         hits = ex.similar(image=image, k=4)
         assert len(hits) == 4 and hits.attrs["refused"] == reason and hits["same_artist"].isna().all()
+        assert hits.attrs["refused_by"] == "the identity model (notebook 11b)"
         assert ex.identify(image).artist == reason
     by_id = ex.similar(item_id=item, k=4)  # a collection painting is not checked again
     assert "refused" not in by_id.attrs and by_id["same_artist"].between(0, 1).all()
+
+
+def test_without_an_identity_model_the_classifiers_check_refuses_an_upload_on_the_similar_page(app_outputs):
+    """No notebook 11b: an upload the classifier's painting check refuses gets the nearest paintings by look, no
+    same-artist value from notebook 12's head, and the reason, naming the classifier; one it answers gets them."""
+    from artlib.app.explorer import CLASSIFIER
+    from artlib.trust.painting_check import NOT_A_PAINTING, PaintingCheck
+
+    ex = Explorer.open(app_outputs)  # its own: the checks below are made up
+    ex.identity = None
+    image = ex.collection_image(ex.images.items["id"].iloc[3])
+    width = len(ex.classifier.image_features(image))
+    ex.classifier.painting = PaintingCheck([0.0] * width, 0.0, 1.0)  # refuses everything
+    hits = ex.similar(image=image, k=4)
+    assert len(hits) == 4 and "same_artist" not in hits
+    assert hits.attrs["refused"] == NOT_A_PAINTING and hits.attrs["refused_by"] == CLASSIFIER
+    ex.classifier.painting = PaintingCheck([0.0] * width, 0.0, -1.0)  # answers everything
+    hits = ex.similar(image=image, k=4)
+    assert "refused" not in hits.attrs and hits["same_artist"].between(0, 1).all()
 
 
 def test_search_ranks_titles_and_honours_filters(ex):

@@ -57,8 +57,8 @@ def render(ex: Explorer) -> None:
     if hits.attrs.get("refused"):
         refused = hits.attrs["refused"]
         st.warning(
-            f"**{refused.capitalize()}**: the identity model (notebook 11b) finds this image "
-            f"{why_refused(refused, 'it was trained')}, so no same-artist value is given. These are the "
+            f"**{refused.capitalize()}**: {hits.attrs.get('refused_by', 'the identity model (notebook 11b)')} finds "
+            f"this image {why_refused(refused, 'it was trained')}, so no same-artist value is given. These are the "
             "collection's nearest paintings by look."
         )
     elif "same_artist" not in hits:
