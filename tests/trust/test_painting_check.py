@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from artlib.data.images import MIN_ANSWER_SIDE
 from artlib.trust.non_paintings import KINDS, non_paintings
+from artlib.trust.open_set import normalized
 from artlib.trust.painting_check import (
     NOT_A_PAINTING,
     UNLIKE_THE_COLLECTION,
@@ -99,6 +100,32 @@ def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linea
     restored = PaintingCheck.from_dict(both.to_dict())
     assert restored.near_k == 5 and np.array_equal(restored.is_painting(test, bank), both.is_painting(test, bank))
     assert bank.dtype == np.float16 and np.allclose(np.linalg.norm(bank.astype(np.float32), axis=1), 1, atol=1e-3)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(20, 120), cap=st.integers(10, 150))
+def test_a_large_training_set_keeps_one_fixed_draw_that_fits_the_rule_and_is_saved(seed, rows, cap):
+    """Past :data:`NEAR_BANK_ROWS` training paintings the bank is a fixed draw of that many: the same for the
+    fit and for the file, so that the validation paintings are still accepted at the recall."""
+    from unittest import mock
+
+    from artlib.trust import painting_check
+
+    with mock.patch.object(painting_check, "NEAR_BANK_ROWS", cap):
+        _fixed_draw(seed, rows, cap)
+
+
+def _fixed_draw(seed: int, rows: int, cap: int) -> None:
+    rng = np.random.default_rng(seed)
+    paintings, validation = (_positive_features(rng, n, 16, np.arange(8)) for n in (rows, 80))
+    bank = near_bank(paintings)
+    assert len(bank) == min(rows, cap) and np.array_equal(bank, near_bank(paintings))
+    every = {tuple(r) for r in normalized(paintings).astype(np.float16).tolist()}
+    assert {tuple(r) for r in bank.tolist()} <= every  # training paintings, each at most once
+    assert len({tuple(r) for r in bank.tolist()}) == len(bank)
+    made_up = _positive_features(rng, 40, 16, np.arange(8, 16))
+    check = fit_painting_check(paintings, validation, made_up, recall=0.95, near_k=5)
+    assert check.is_painting(validation, bank).mean() >= 0.95 - 1e-9
 
 
 def test_a_nearness_rule_without_its_paintings_warns_and_one_of_another_model_is_refused(caplog):
