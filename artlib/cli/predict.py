@@ -5,7 +5,9 @@
 
 One row per image and task: the calibrated top class and top-k, the 90 % prediction set, and for an open task
 (artists) the verdict ``unknown`` when the painting is by none of the artists the model knows: ``predicted`` is
-then "someone else", without a probability, and ``top_k`` names the artists it looks most like. With an identity
+then "someone else", without a probability, and ``top_k`` names the artists it looks most like. An image the
+classifier's painting check refuses (a frozen network's view of it: "not a painting", or "unlike the collection")
+gets that verdict and no class. With an identity
 model (notebook 11b; ``--identity``, or the ``identity`` artefact beside the classifier) the artist rows are its
 answers, calibrated with painters it never saw, and an image it refuses ("not a painting", or "unlike the
 collection": far from every training painting, as a photograph is) gets that verdict for every task, as in the app.
