@@ -28,6 +28,7 @@ from .painting_check import (
     made_up_sets,
     near_bank,
     painting_check_report,
+    refused_by_class,
 )
 from .task_trust import DEFAULT_COVERAGE, TaskTrust, fit_task_trust
 
@@ -120,6 +121,18 @@ class ReferenceCheck:
         if check is None:
             raise ValueError("the card has no painting check: fit it with fit_reference_check")
         return painting_check_report(check, self.features["test"], self.made_up["test"], self.bank)
+
+    def by_class(self, card: ModelCard, test: ArtTable, task: str) -> pd.DataFrame:
+        """The share of each ``task`` class of the ``test`` paintings the check refuses, most refused first
+        (:func:`.painting_check.refused_by_class`): one threshold for all, so some classes pay more."""
+        check = card.painting_check()
+        if check is None:
+            raise ValueError("the card has no painting check: fit it with fit_reference_check")
+        if len(test) != len(self.features["test"]):
+            raise ValueError(
+                f"{len(test)} test paintings given, the check was measured on {len(self.features['test'])}"
+            )
+        return refused_by_class(check, self.features["test"], test.label_names(task), self.bank)
 
 
 def fit_reference_check(

@@ -93,11 +93,14 @@ def test_a_reference_check_refuses_a_photograph_the_classifier_alone_would_name(
     report = check.report(card)
     assert report.loc["test paintings", "images"] == len(tables["test"])
     assert (report.drop(index="test paintings")["refused"] >= 0.75).all()  # made-up kinds of another seed
+    task = folder.tasks[0]
+    by_class = check.by_class(card, tables["test"], task)
+    assert set(by_class.index) <= set(folder.classes[task]) and by_class["refused"].is_monotonic_decreasing
+    assert by_class["images"].sum() == (tables["test"].frame[task] >= 0).sum()
     save_model_file(tmp_path / "m.pt", model, card, painting_bank=check.bank)
     classifier = load_classifier(tmp_path / "m.pt", device="cpu")
     assert classifier.reference is not None and np.array_equal(classifier.painting_bank, check.bank)
     photo = skimage_data.chelsea()
-    task = folder.tasks[0]
     answer = classifier.answer(photo)[task]
     assert answer.refusal in REFUSALS and not answer.painting and answer.verdict(2).startswith(answer.refusal)
     Image.fromarray(photo).save(tmp_path / "cat.png")

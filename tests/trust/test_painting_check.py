@@ -231,3 +231,25 @@ def test_each_refusal_has_one_wording_and_nothing_else_is_one():
     assert why_refused(UNLIKE_THE_COLLECTION, "it was trained").startswith("far from every painting it was trained on")
     with pytest.raises(ValueError, match="no refusal"):
         why_refused("someone else")
+
+
+def test_refusals_are_counted_per_class_most_refused_first_and_unlabelled_paintings_left_out():
+    """One threshold for all classes: a class whose paintings lie at the edge of the collection pays for it, and
+    the table says so with intervals; unlabelled paintings are not a class."""
+    from artlib.trust.painting_check import refused_by_class
+
+    rng = np.random.default_rng(3)
+    paintings, validation = (_positive_features(rng, n, 12, np.arange(6)) for n in (300, 200))
+    check = fit_painting_check(paintings, validation, _positive_features(rng, 60, 12, np.arange(6, 12)), recall=0.9)
+    usual = _positive_features(rng, 90, 12, np.arange(6))
+    edge = _positive_features(rng, 30, 12, np.arange(6), scale=0.15)  # faint: toward the made-up side
+    names = np.array(["usual"] * 60 + [None] * 30 + ["edge"] * 30, dtype=object)
+    table = refused_by_class(check, np.concatenate([usual, edge]), names)
+    assert list(table.index) == ["edge", "usual"] and list(table["images"]) == [30, 60]
+    assert table.loc["edge", "refused"] > table.loc["usual", "refused"]
+    assert (table["low"] <= table["refused"]).all() and (table["refused"] <= table["high"]).all()
+    expected = (~check.is_painting(edge)).mean()
+    assert table.loc["edge", "refused"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="3 class names for 120 paintings"):
+        refused_by_class(check, np.concatenate([usual, edge]), names[:3])
+    assert refused_by_class(check, usual[:0], names[:0]).empty
