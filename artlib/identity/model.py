@@ -32,7 +32,7 @@ from ..inference.classifier import SOMEONE_ELSE
 from ..trust.calibration import PlattScaler, TemperatureScaler
 from ..trust.conformal import conformal_threshold, prediction_sets
 from ..trust.open_set import normalized
-from ..trust.painting_check import NEAR_K, PaintingCheck, fit_painting_check, near_bank, why_refused
+from ..trust.painting_check import NEAR_K, PaintingCheck, checked_bank, fit_painting_check, near_bank, why_refused
 from ..trust.pair_calibration import neighbour_pairs
 from .embedding import IdentityHead, mean_view
 
@@ -410,12 +410,10 @@ def identity_from_state(state: dict) -> IdentityModel:
     items = state.get("items") or {}
     embeddings = items["embeddings"].numpy() if "embeddings" in items else np.zeros((0, 0))
     bank = state.get("painting_bank")
-    bank = None if bank is None else bank.numpy()
-    width = None if card.painting is None else len(card.painting["weights"])
-    if bank is not None and (bank.ndim != 2 or bank.shape[1] != width or not np.isfinite(bank).all()):
-        raise ValueError(
-            f"the identity model's painting_bank is damaged: shape {bank.shape} (rows of width {width} expected, "
-            "finite numbers): run notebook 11b_identity again"
+    if bank is not None:
+        width = None if card.painting is None else len(card.painting["weights"])
+        bank = checked_bank(
+            bank.float().numpy(), width, "the identity model's painting_bank", "run notebook 11b_identity again"
         )
     paths = list(items.get("paths", []))
     return IdentityModel(head, card, classifier, {"paths": paths, "embeddings": embeddings}, bank)

@@ -19,6 +19,7 @@ import torch.nn as nn
 from ..inference.card import ModelCard
 from ..train.checkpoint import load_checkpoint, save_checkpoint
 from ..trust.open_set import OpenSetBank
+from ..trust.painting_check import checked_bank
 from ..utils.files import atomic_write
 
 if TYPE_CHECKING:
@@ -109,18 +110,13 @@ class ModelCodec(Codec):
 
 
 def _painting_bank(bank: Any, card: ModelCard, source: str | Path) -> np.ndarray:
-    """``bank`` as float16 rows of the width the card's painting check reads; else ``ValueError`` naming it."""
+    """``bank`` (an array, or the tensor a file holds) checked against the card's painting check
+    (:func:`artlib.trust.painting_check.checked_bank`)."""
     import torch
 
-    rows = bank.float().numpy() if isinstance(bank, torch.Tensor) else np.asarray(bank, dtype=np.float32)
-    check = card.painting_check()
-    width = None if check is None else len(check.weights)
-    if rows.ndim != 2 or not len(rows) or rows.shape[1] != width or not np.isfinite(rows).all():
-        raise ValueError(
-            f"the painting_bank in {source} is damaged: shape {rows.shape} (finite rows of width {width} expected, "
-            "the painting check's): save the model again"
-        )
-    return rows.astype(np.float16)
+    rows = bank.float().numpy() if isinstance(bank, torch.Tensor) else bank
+    width = None if card.painting is None else len(card.painting["weights"])
+    return checked_bank(rows, width, f"the painting_bank in {source}", "save the model again")
 
 
 class IdentityCodec(Codec):

@@ -90,6 +90,19 @@ def near_bank(paintings: np.ndarray) -> np.ndarray:
     return normalized(paintings).astype(np.float16)
 
 
+def checked_bank(bank: np.ndarray, width: int | None, owner: str, again: str) -> np.ndarray:
+    """A saved :func:`near_bank` as float16 rows of ``width`` (the painting check's; None: the file has no check);
+    else ``ValueError`` saying that ``owner`` (e.g. "the identity model's painting_bank") is damaged and what to do
+    (``again``)."""
+    rows = np.asarray(bank, dtype=np.float32)
+    if rows.ndim != 2 or not len(rows) or rows.shape[1] != width or not np.isfinite(rows).all():
+        raise ValueError(
+            f"{owner} is damaged: shape {rows.shape} (finite rows of width {width} expected, the painting check's): "
+            f"{again}"
+        )
+    return rows.astype(np.float16)
+
+
 @dataclass
 class PaintingCheck:
     """Accept an image as a painting when ``features @ weights + bias >= threshold`` and, with a nearness rule,
