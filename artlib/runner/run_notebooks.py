@@ -132,8 +132,17 @@ class _Client(NotebookClient):
             signal.signal(signum, _interrupt)
         # figures render inline whatever backend the caller runs under (MPLBACKEND=Agg in a batch shell would
         # leave the executed notebooks and their HTML copies without a single figure)
-        kwargs["env"] = {**os.environ, **kwargs.get("env", {}), "MPLBACKEND": INLINE_BACKEND}
+        kwargs["env"] = kernel_environment({**os.environ, **kwargs.get("env", {})})
         await super().async_start_new_kernel(**kwargs)
+
+
+def kernel_environment(environ: dict[str, str]) -> dict[str, str]:
+    """The kernels' environment: ``environ`` with figures inline, and the folder holding the artlib that runs the
+    series first on ``PYTHONPATH``, so every kernel imports this artlib (a checkout run without ``pip install``
+    gave each notebook ``No module named 'artlib'``, and an older installed copy would have run instead)."""
+    here = str(Path(__file__).resolve().parents[2])
+    path = [here] + [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != here]
+    return {**environ, "MPLBACKEND": INLINE_BACKEND, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def run_notebook(path: Path, out_dir: Path, timeout: int = 1800, kernel: str = "python3", html: bool = False) -> float:

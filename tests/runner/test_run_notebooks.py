@@ -232,3 +232,43 @@ def test_the_slowest_cell_is_named_from_the_executed_notebook(tmp_path):
     assert slowest_cell(tmp_path / "run.ipynb") == "cell 2: 38 s"
     nbformat.write(new_notebook(cells=[new_code_cell("x")]), tmp_path / "never.ipynb")
     assert slowest_cell(tmp_path / "never.ipynb") == "" and slowest_cell(tmp_path / "absent.ipynb") == ""
+
+
+def test_every_kernel_imports_the_artlib_that_runs_the_series(tmp_path):
+    """A checkout run without ``pip install`` (or beside an older installed copy): each kernel imports the artlib
+    the runner runs, not another one on its path (before: ``No module named 'artlib'`` in every notebook)."""
+    from pathlib import Path
+
+    import artlib
+
+    repo = Path(artlib.__file__).resolve().parents[1]
+    shadow = tmp_path / "shadow" / "artlib"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('the shadow copy, not the series runner')")
+    _notebooks(tmp_path / "nb", {"01_which": "import artlib\nprint(artlib.__file__)"})
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "shadow"), "ARTLIB_OUTPUTS": str(tmp_path / "out")}
+    done = subprocess.run(
+        [sys.executable, "-m", "artlib.runner", "--notebooks", str(tmp_path / "nb")],
+        cwd=repo,  # the runner itself imports the checkout's artlib
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    executed = nbformat.read(tmp_path / "out" / "notebooks" / "01_which.ipynb", as_version=4)
+    printed = executed.cells[0].outputs[0]["text"].strip()
+    assert Path(printed).resolve() == repo / "artlib" / "__init__.py"
+
+
+def test_the_kernel_path_puts_this_artlib_first_once_and_keeps_the_rest():
+    from pathlib import Path
+
+    import artlib
+    from artlib.runner.run_notebooks import kernel_environment
+
+    repo = str(Path(artlib.__file__).resolve().parents[1])
+    env = kernel_environment({"PYTHONPATH": os.pathsep.join(["/a", repo, "", "/b"]), "X": "1"})
+    assert env["PYTHONPATH"].split(os.pathsep) == [repo, "/a", "/b"]
+    assert env["X"] == "1" and env["MPLBACKEND"] == "module://matplotlib_inline.backend_inline"
+    assert kernel_environment({})["PYTHONPATH"] == repo
