@@ -126,7 +126,7 @@ class Settings:
     pretrained_epochs: int = 3
     pretrained_backbones: bool = False  # metric learning starts from PRETRAINED_BACKBONE (else scratch_backbone)
     feature_backbone: str = PRETRAINED_BACKBONE  # the frozen network whose features notebooks 11-14 use
-    tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # multi-view test-time augmentation (08)
+    tta_views: tuple[str, ...] = ("letterbox", "start", "end")  # test-time views 08 tries (chosen on validation)
     # hyper-parameter search (04)
     hpo_trials: int = 4
     hpo_epochs: int = 3
