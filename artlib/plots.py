@@ -13,6 +13,9 @@ import seaborn as sns
 
 from .data.images import ImageLoadError, image_size, load_rgb
 from .data.table import ArtTable
+from .utils.fonts import use_fallback_fonts
+
+use_fallback_fonts()  # names in any script (a museum's Chinese titles), not boxes
 
 
 def save_figure(fig: plt.Figure, path: str | Path, dpi: int = 120) -> Path:

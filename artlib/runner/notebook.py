@@ -53,6 +53,9 @@ def start(overrides: dict[str, Any] | None = None, log_level: int = logging.WARN
         import matplotlib
 
         matplotlib.use("module://matplotlib_inline.backend_inline")
+    from ..utils.fonts import use_fallback_fonts
+
+    use_fallback_fonts()  # figures name paintings in any script
     cfg = settings(**dict(overrides or {}))
     apply_threads(cfg)
     return cfg

@@ -10,8 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from ..utils.fonts import use_fallback_fonts
 from .calibration import expected_calibration_error, reliability_bins
 from .cam import class_activation_maps, mirrored_maps, overlay, view_pixels
+
+use_fallback_fonts()  # class names in any script
 
 if TYPE_CHECKING:
     from ..data.table import ArtTable
