@@ -51,7 +51,8 @@ def nearest_rows(features: np.ndarray, bank: np.ndarray, k: int, chunk: int = 10
     k = min(k, len(bank))
     queries, sims_out, rows_out = normalized(features), [], []
     for start in range(0, len(queries), chunk):
-        sims = queries[start : start + chunk] @ bank.T
+        # a cosine, whatever the rounding: a float16 bank's unit rows reach 1.0001 against themselves
+        sims = np.clip(queries[start : start + chunk] @ bank.T, -1.0, 1.0)
         rows = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         top = np.take_along_axis(sims, rows, 1)
         order = np.argsort(-top, axis=1)
