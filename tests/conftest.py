@@ -3,10 +3,20 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 torch.set_num_threads(min(2, torch.get_num_threads()))
+
+#: Hypothesis profiles. "repeatable" (the default, CI's): every run draws the same examples, so a change that is
+#: green stays green and a failure is a defect of the change, not a new draw. "explore": new examples on every run
+#: (HYPOTHESIS_PROFILE=explore python -m pytest tests/ -k drawn), to hunt for defects; pin what it finds with
+#: @example.
+HYPOTHESIS_PROFILES = {"repeatable": {"derandomize": True, "database": None}, "explore": {"derandomize": False}}
+for _name, _values in HYPOTHESIS_PROFILES.items():
+    hypothesis_settings.register_profile(_name, **_values)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
