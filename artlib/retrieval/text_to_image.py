@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .index import SimilarityIndex, normalize
-from .scores import proxy_agreement
+from .scores import proxy_row
 from .titles import fit_title_projection
 
 if TYPE_CHECKING:
@@ -79,7 +79,8 @@ def held_out_title_retrieval(
     """What titles add, measured on paintings not fitted on: a random half fits :func:`fit_text_to_image` and
     :func:`fit_title_projection`, the other half is searched. Rows (``{"score", "low", "high", "chance"}`` where
     known): title -> image ``recall@k`` and ``label precision@k`` (``labels``: the ``label_task`` codes), and
-    the title proxy of the raw image embedding and of the title-refined projection."""
+    the title proxy of the raw image embedding and of the title-refined projection (:func:`.scores.proxy_row`: the
+    mean title cosine of each painting's ``k`` nearest, with its interval, against two paintings drawn at random)."""
     order = np.random.default_rng(seed).permutation(len(ids))
     fit, held = order[: len(ids) // 2], order[len(ids) // 2 :]
     to_image = fit_text_to_image(title_emb[fit], image_emb[fit])
@@ -93,8 +94,9 @@ def held_out_title_retrieval(
         }
     project = fit_title_projection(image_emb[fit], title_emb[fit], dim=64, seed=seed)
     held_ids = np.asarray(ids)[held].tolist()
-    raw = proxy_agreement(SimilarityIndex(image_emb[held], held_ids), title_emb[held], k)
-    refined = proxy_agreement(SimilarityIndex(project(image_emb[held]), held_ids), title_emb[held], k)
-    rows[f"title proxy@{k}, raw image embedding"] = {"score": raw}
-    rows[f"title proxy@{k}, title-refined projection"] = {"score": refined}
+    for name, vectors in (
+        ("raw image embedding", image_emb[held]),
+        ("title-refined projection", project(image_emb[held])),
+    ):
+        rows[f"title proxy@{k}, {name}"] = proxy_row(SimilarityIndex(vectors, held_ids), title_emb[held], k, seed)
     return rows

@@ -66,14 +66,18 @@ def metric_knn(cfg: Settings, tables: dict[str, ArtTable], task: str, k: int = 5
 
 
 def fine_tuned(cfg: Settings, test: ArtTable, task: str) -> Scored | None:
-    """Notebook 08's classifier as a person gets it (views, mirror, calibration, "not a painting": no class,
-    counted wrong); None when it lacks the task or could not score every test painting."""
-    from ..inference import Classifier
+    """Notebook 08's classifier as a person gets it (``load_classifier``, as ``artlib-predict`` and the app load it:
+    views, mirror, calibration, the open-set and nearness banks; "not a painting": no class, counted wrong); None
+    when it lacks the task or could not score every test painting."""
+    from ..store import artifacts
 
-    found = _saved(cfg, "classifier")
-    if found is None or task not in found[1].classes:
+    try:
+        classifier = artifacts.load_classifier(cfg, "classifier", data=artifacts.data_record(cfg))
+    except artifacts.ArtifactNotFoundError as exc:
+        print("left out:", exc)
         return None
-    classifier = Classifier(*found)
+    if task not in classifier.card.classes:
+        return None
     rows = classifier.predict(test.image_paths(), num_workers=cfg.num_workers)
     said = rows[(rows["task"] == task) & rows["error"].isna()].set_index("path")["predicted"]
     paths = [str(p) for p in test.image_paths()]

@@ -20,6 +20,7 @@ from ..data.table import ArtTable
 from ..errors import NotEnoughDataError
 from ..retrieval import SimilarityIndex, embed_titles, label_retrieval, load_title_encoder, proxy_agreement
 from ..retrieval.captions import painting_caption
+from ..retrieval.scores import label_precision_row
 from ..retrieval.text_to_image import held_out_title_retrieval
 
 if TYPE_CHECKING:
@@ -106,14 +107,15 @@ class SearchableCollection:
         titles = {"title (MiniLM)": self.title_emb} if self.title_emb is not None else {}
         return {self.image_name: self.image_emb, **titles}
 
-    def image_rows(self, quality: pd.DataFrame, k: int) -> dict[str, dict[str, float]]:
-        """``image -> image, <task>``: the precision at ``k`` of each label of :meth:`neighbour_quality`'s table."""
-        image = quality.loc[self.image_name]
-        return {
-            f"image -> image, {t}": {"score": image[f"{t} precision@{k}"]}
-            for t in self.table.tasks
-            if f"{t} precision@{k}" in image
-        }
+    def image_rows(self, k: int, seed: int = 0) -> dict[str, dict[str, float]]:
+        """``image -> image, <task>``: the precision at ``k`` of each label with its 95 % interval over the queries
+        and what ``k`` paintings drawn at random would score (:func:`artlib.retrieval.scores.label_precision_row`)."""
+        rows = {}
+        for task in self.table.tasks:
+            row = label_precision_row(self.image_emb, self.table.frame[task].to_numpy(), k, seed)
+            if row:
+                rows[f"image -> image, {task}"] = row
+        return rows
 
     def neighbour_quality(self, k: int) -> pd.DataFrame:
         """Per embedding: precision and recall at ``k`` of each label, and (with titles) how alike the titles of a

@@ -18,9 +18,14 @@ def test_the_collection_searches_by_image_file_and_title_and_says_when_titles_ar
     assert collection.has_titles and collection.title_index is not None
     assert list(collection.embeddings()) == ["image (Lite0)", "title (MiniLM)"]
     quality = collection.neighbour_quality(2)
-    assert "title proxy" in quality and set(collection.image_rows(quality, 2)) == {
+    rows = collection.image_rows(2)
+    assert "title proxy" in quality and set(rows) == {
         f"image -> image, {t}" for t in collection.table.tasks if f"{t} precision@2" in quality
     }
+    for name, row in rows.items():  # the precision of neighbour_quality's table, with its interval and chance
+        task = name.removeprefix("image -> image, ")
+        assert row["score"] == pytest.approx(quality.loc[collection.image_name, f"{task} precision@2"])
+        assert row["low"] <= row["score"] <= row["high"] and 0 < row["chance"] < 1
     collection.title_emb = None  # data without titles: a banner's error, naming why
     with pytest.raises(NotEnoughDataError, match="no titles"):
         collection.embed_text("a river")

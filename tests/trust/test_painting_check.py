@@ -10,6 +10,7 @@ from artlib.data.images import MIN_ANSWER_SIDE
 from artlib.trust.non_paintings import KINDS, non_paintings
 from artlib.trust.open_set import normalized
 from artlib.trust.painting_check import (
+    NEAR_SHARE,
     NOT_A_PAINTING,
     UNLIKE_THE_COLLECTION,
     MadeUp,
@@ -71,9 +72,36 @@ def _positive_features(rng, n, dim, active, centres=4, scale=1.0):
     return out
 
 
+def _acceptance_error(recall, validation, test):
+    """The standard error of the share of ``test`` fresh paintings a two-rule check accepts, its thresholds set at
+    the lower quantiles of ``validation`` paintings (:data:`NEAR_SHARE` of ``1 - recall`` for the nearness rule)."""
+    variance = recall * (1 - recall) / test
+    for share in ((1 - recall) * (1 - NEAR_SHARE), (1 - recall) * NEAR_SHARE):
+        k = max(1.0, share * validation)  # the order statistic: its refused share is Beta(k, n + 1 - k)
+        variance += k * (validation + 1 - k) / ((validation + 1) ** 2 * (validation + 2))
+    return float(np.sqrt(variance))
+
+
+def _check_on_fresh_paintings(seed, dim=24, recall=0.95):
+    rng = np.random.default_rng(seed)
+    half = dim // 2
+    paintings, validation, test = (_positive_features(rng, n, dim, np.arange(half)) for n in (400, 300, 300))
+    made_up = _positive_features(rng, 150, dim, np.arange(half, dim))
+    check = fit_painting_check(paintings, validation, made_up, recall=recall, near_k=5)
+    return check.is_painting(test, near_bank(paintings)).mean()
+
+
+def test_the_check_accepts_its_recall_of_fresh_paintings_on_average():
+    """Over 20 seeds, fresh paintings are accepted at the recall set on validation: no bias, only sampling (the
+    mean's standard error is about 0.0045 here; 80 seeds gave 0.9475 for 0.95)."""
+    accepted = [_check_on_fresh_paintings(seed) for seed in range(0, 1000, 50)]
+    assert abs(np.mean(accepted) - 0.95) <= 0.015
+
+
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 10_000), dim=st.sampled_from([24, 32, 48]), recall=st.sampled_from([0.95, 0.99]))
 @example(seed=137, dim=24, recall=0.95)  # found in CI: 0.893 of fresh paintings accepted
+@example(seed=187, dim=24, recall=0.95)  # found exploring: 0.873 (the linear rule's threshold drawn high)
 def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linear_rule_accepts(seed, dim, recall):
     """Like photographs: images on the paintings' side of the linear rule (paintings moved far along a direction
     the rule does not weigh) pass it as paintings; the nearness rule refuses them, and both rules together still
@@ -93,10 +121,13 @@ def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linea
     assert linear.is_painting(photographs).mean() >= 0.8  # the linear rule alone takes them for paintings
     assert both.is_painting(photographs, bank).mean() <= 0.1
     assert both.is_painting(validation, bank).mean() >= recall - 1e-9  # the two rules share 1 - recall
-    # fresh paintings: the same recall within sampling error (4 standard errors of the difference of two rates
-    # over 300 paintings each; the fixed 0.05 of before failed on a drawn seed at 0.893 for 0.95)
-    error = 4 * np.sqrt(2 * recall * (1 - recall) / len(test))
-    assert both.is_painting(test, bank).mean() >= recall - max(error, 0.05)
+    # fresh paintings: the same recall within sampling error, which is the test's 300 paintings' and each threshold's
+    # (an order statistic of the validation paintings: the share it refuses is Beta-distributed); 5 standard errors,
+    # as 80 seeds' shares spread 1.1x wider than this model and two drawn seeds lay 2.8 and 3.9 of them below
+    # (that no seed lies below on average is test_the_check_accepts_its_recall_of_fresh_paintings_on_average); at
+    # least 0.05, as at recall 0.99 the shares spread 1.25x wider than the model
+    error = max(5 * _acceptance_error(recall, len(validation), len(test)), 0.05)
+    assert both.is_painting(test, bank).mean() >= recall - error
     assert both.is_painting(made_up, bank).mean() <= 0.1
     verdicts = both.verdicts(np.concatenate([photographs, made_up]), bank)
     assert (verdicts[: len(photographs)] == UNLIKE_THE_COLLECTION).mean() >= 0.7  # refused by nearness alone
