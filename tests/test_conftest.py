@@ -1,7 +1,10 @@
-"""The tests draw the same Hypothesis examples on every run unless asked to explore (tests/conftest.py)."""
+"""What tests/conftest.py sets for every test: repeatable Hypothesis draws, pandas 4's changes as errors."""
 
 import os
 
+import pandas as pd
+import pandas.errors
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,3 +30,9 @@ def test_the_default_profile_draws_the_same_examples_on_every_run():
     assert settings.default.derandomize and settings.default.database is None
     first, second = _draws(), _draws()
     assert first == second and len(set(first)) > 1
+
+
+@pytest.mark.skipif(not hasattr(pandas.errors, "Pandas4Warning"), reason="pandas 2 has no Pandas4Warning")
+def test_what_pandas_4_refuses_fails_the_tests():
+    with pytest.raises(pandas.errors.Pandas4Warning):
+        pd.DataFrame([[1, 2]]).sum(1)  # a positional axis
