@@ -72,7 +72,7 @@ def _drop_empty_tasks(tables: dict[str, ArtTable]) -> dict[str, ArtTable]:
     log.warning("task(s) %s left out: no image is labelled with them", ", ".join(empty))
     kept = {k: t.select_tasks([x for x in t.tasks if x not in empty]) for k, t in tables.items()}
     for table in kept.values():  # their columns hold only the code -1, which would read as a name
-        table.frame.drop(columns=empty, inplace=True)
+        table.frame = table.frame.drop(columns=empty)  # (pandas 4 drops `inplace`)
     return kept
 
 

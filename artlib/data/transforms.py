@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -22,9 +23,26 @@ Normalization = tuple[tuple[float, float, float], tuple[float, float, float]]
 
 
 def as_normalization(values: Sequence[Sequence[float]]) -> Normalization:
-    """``(mean, std)`` of three floats each from any nested sequence (a JSON list, a checkpoint's tuple)."""
-    (m0, m1, m2), (s0, s1, s2) = values
-    return (float(m0), float(m1), float(m2)), (float(s0), float(s1), float(s2))
+    """``(mean, std)`` of three numbers each from any nested sequence (a JSON list, a checkpoint's tuple); anything
+    else (another shape, strings, a value that is not finite, a std that is not positive: pixels divided by it would
+    be infinite or flipped) raises ``ValueError`` naming ``normalization``."""
+    shape = f"normalization must be (mean, std) of three numbers each, got {values!r}"
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence) or len(values) != 2:
+        raise ValueError(shape)
+    parts = []
+    for part in values:
+        part = part.tolist() if isinstance(part, np.ndarray) else part
+        if isinstance(part, str | bytes) or not isinstance(part, Sequence) or len(part) != 3:
+            raise ValueError(shape)
+        if not all(isinstance(v, int | float | np.number) and not isinstance(v, bool) for v in part):
+            raise ValueError(shape)
+        parts.append(tuple(float(v) for v in part))
+    mean, std = parts
+    if not all(math.isfinite(v) for v in (*mean, *std)) or min(std) <= 0:
+        raise ValueError(f"normalization must have finite means and positive finite stds, got {values!r}")
+    return (mean[0], mean[1], mean[2]), (std[0], std[1], std[2])
 
 
 IMAGENET: Normalization = (IMAGENET_MEAN, IMAGENET_STD)

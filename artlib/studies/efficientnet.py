@@ -187,6 +187,6 @@ def choose_views(cfg: Settings, run: ScoredRun, val: ArtTable, test: ArtTable) -
         orient="index",
     )
     chosen = best_on_validation(table, ways)
-    table["chosen"] = [w == chosen for w in ways]
+    table[("chosen", "")] = [w == chosen for w in ways]  # a full-length key: the columns are (split, task)
     table.to_csv(cfg.out("tables", "08_lite0_tta.csv"))
     return ViewsChoice(chosen, table, scored[("validation", chosen)], scored[("test", chosen)])

@@ -1,5 +1,9 @@
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artlib.data.input_spec import InputSpec
 from artlib.data.transforms import IMAGENET, INCEPTION
@@ -34,10 +38,33 @@ def test_several_views_stack_and_a_view_subset_overrides():
         ({"image_size": True}, "image_size"),
         ({"views": ()}, "views"),
         ({"views": ("sideways",)}, "views"),
-        ({"normalization": ((0.5,), (0.5,))}, ""),
+        ({"normalization": ((0.5,), (0.5,))}, "normalization"),
+        ({"normalization": ((0.5, 0.5, 0.5), (0.5, 0.0, 0.5))}, "normalization"),  # pixels / 0: infinite
     ],
 )
 def test_a_damaged_spec_is_refused_naming_the_field(kwargs, match):
     values = {"image_size": 32, "normalization": IMAGENET, **kwargs}
     with pytest.raises((ValueError, TypeError), match=match):
         InputSpec(**values)
+
+
+_numbers = st.floats(allow_nan=True, allow_infinity=True, width=32)
+_triples = st.lists(_numbers, min_size=1, max_size=4) | st.lists(st.text(max_size=3), min_size=3, max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(mean=_triples, std=_triples)
+def test_a_normalization_is_three_finite_means_and_three_positive_stds_or_refused(mean, std):
+    """Drawn (mean, std) records, as a damaged card holds them: each is read exactly or refused naming the field
+    (a std of 0 divided the pixels into infinities; a short one ended in an unpacking error)."""
+    from artlib.data.transforms import as_normalization
+
+    good = (
+        all(len(part) == 3 and all(isinstance(v, float) and math.isfinite(v) for v in part) for part in (mean, std))
+        and min(std) > 0
+    )
+    if good:
+        assert InputSpec(32, (mean, std)).normalization == (tuple(mean), tuple(std))
+    else:
+        with pytest.raises(ValueError, match="normalization"):
+            as_normalization((mean, std))
