@@ -66,11 +66,22 @@ def label_retrieval(vectors: np.ndarray, ids: Sequence, table: ArtTable, k: int 
     return out
 
 
+#: queries whose neighbours' proxy vectors are gathered at once (k x 384 floats each: 40 MB at k = 5)
+PROXY_CHUNK = 4096
+
+
 def query_proxy_agreement(index: SimilarityIndex, proxy: np.ndarray, k: int = 10) -> np.ndarray:
-    """Each stored item's mean proxy similarity (e.g. title cosine) to its ``k`` nearest other items."""
+    """Each stored item's mean proxy similarity (e.g. title cosine) to its ``k`` nearest other items (in chunks of
+    :data:`PROXY_CHUNK` queries, so that memory does not grow with the collection)."""
     proxy = normalize(proxy)
     _, pos = index.search(index.vectors, k + 1)
-    return np.einsum("nd,nkd->nk", proxy, proxy[pos[:, 1:]]).mean(1)
+    return np.concatenate(
+        [
+            np.einsum("nd,nkd->nk", proxy[start : start + PROXY_CHUNK], proxy[pos[start : start + PROXY_CHUNK, 1:]])
+            for start in range(0, len(pos), PROXY_CHUNK)
+        ]
+        or [np.zeros((0, k))]
+    ).mean(1)
 
 
 def proxy_agreement(index: SimilarityIndex, proxy: np.ndarray, k: int = 10) -> float:

@@ -67,3 +67,14 @@ def test_a_proxy_row_is_the_mean_proxy_similarity_with_its_interval_and_chance()
     unit = titles / np.linalg.norm(titles, axis=1, keepdims=True)
     pairs = unit @ unit.T
     assert chance_proxy(titles) == pytest.approx(pairs[~np.eye(30, dtype=bool)].mean())
+
+
+def test_the_proxy_agreement_in_chunks_is_the_one_of_every_query_at_once(monkeypatch):
+    from artlib.retrieval import scores
+
+    rng = np.random.default_rng(2)
+    images, titles = rng.normal(size=(50, 6)), rng.normal(size=(50, 6))
+    index = SimilarityIndex(images, [str(i) for i in range(50)])
+    whole = scores.query_proxy_agreement(index, titles, 3)
+    monkeypatch.setattr(scores, "PROXY_CHUNK", 7)  # 8 chunks, the last one short
+    assert np.allclose(scores.query_proxy_agreement(index, titles, 3), whole) and whole.shape == (50,)
