@@ -15,11 +15,16 @@ if TYPE_CHECKING:
     from ..data.table import ArtTable
 
 
+def other_neighbours(index: SimilarityIndex, k: int) -> np.ndarray:
+    """``(n, k)`` positions of each stored item's ``k`` nearest other items (the item itself, first, left out)."""
+    _, pos = index.search(index.vectors, k + 1)
+    return pos[:, 1:]
+
+
 def query_precision(index: SimilarityIndex, labels: np.ndarray, k: int = 10) -> np.ndarray:
     """Each stored item's precision@k as a query: the share of its ``k`` nearest other items with its label."""
     labels = np.asarray(labels)
-    _, pos = index.search(index.vectors, k + 1)
-    return (labels[pos[:, 1:]] == labels[:, None]).mean(1)  # the item itself (first) left out
+    return (labels[other_neighbours(index, k)] == labels[:, None]).mean(1)
 
 
 def precision_recall_at_k(index: SimilarityIndex, labels: np.ndarray, k: int = 10) -> dict[str, float]:
@@ -74,10 +79,10 @@ def query_proxy_agreement(index: SimilarityIndex, proxy: np.ndarray, k: int = 10
     """Each stored item's mean proxy similarity (e.g. title cosine) to its ``k`` nearest other items (in chunks of
     :data:`PROXY_CHUNK` queries, so that memory does not grow with the collection)."""
     proxy = normalize(proxy)
-    _, pos = index.search(index.vectors, k + 1)
+    pos = other_neighbours(index, k)
     return np.concatenate(
         [
-            np.einsum("nd,nkd->nk", proxy[start : start + PROXY_CHUNK], proxy[pos[start : start + PROXY_CHUNK, 1:]])
+            np.einsum("nd,nkd->nk", proxy[start : start + PROXY_CHUNK], proxy[pos[start : start + PROXY_CHUNK]])
             for start in range(0, len(pos), PROXY_CHUNK)
         ]
         or [np.zeros((0, k))]

@@ -7,29 +7,30 @@ the same test paintings as the classifiers on frozen features.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from ..data.table import ArtTable
 
 if TYPE_CHECKING:
-    import torch.nn as nn
-
     from ..config import Settings
-    from ..inference.card import ModelCard
 
 log = logging.getLogger(__name__)
 
 Scored = tuple[np.ndarray, np.ndarray]
+Saved = TypeVar("Saved")
 
 
-def _saved(cfg: Settings, name: str) -> tuple[nn.Module, ModelCard] | None:
-    """A model another notebook saved by name from this data, or None with the reason printed."""
+def _saved(cfg: Settings, name: str, load: Callable[..., Saved]) -> Saved | None:
+    """What ``load`` (``artifacts.load_model``: ``(model, card)``; ``artifacts.load_classifier``: a
+    :class:`~artlib.inference.Classifier`) reads of the artefact ``name`` another notebook saved from this data, or
+    None with the reason printed."""
     from ..store import artifacts
 
     try:
-        return artifacts.load_model(cfg, name, data=artifacts.data_record(cfg))
+        return load(cfg, name, data=artifacts.data_record(cfg))
     except artifacts.ArtifactNotFoundError as exc:
         print("left out:", exc)
         return None
@@ -39,8 +40,9 @@ def direct_cnn(cfg: Settings, test: ArtTable, task: str) -> Scored | None:
     """Notebook 03's CNN, fed as its card says."""
     from ..data.loaders import make_loader
     from ..evaluation.predict import predict
+    from ..store import artifacts
 
-    found = _saved(cfg, "baseline_cnn")
+    found = _saved(cfg, "baseline_cnn", artifacts.load_model)
     if found is None:
         return None
     model, card = found
@@ -55,8 +57,9 @@ def metric_knn(cfg: Settings, tables: dict[str, ArtTable], task: str, k: int = 5
     """Notebook 10's embedding (rebuilt from its card: its size and normalisation) with a ``k``-NN vote over the
     training paintings."""
     from ..features import knn_predict, table_features
+    from ..store import artifacts
 
-    found = _saved(cfg, f"metric_{task}")
+    found = _saved(cfg, f"metric_{task}", artifacts.load_model)
     if found is None:
         return None
     model, card = found
@@ -71,12 +74,8 @@ def fine_tuned(cfg: Settings, test: ArtTable, task: str) -> Scored | None:
     when it lacks the task or could not score every test painting."""
     from ..store import artifacts
 
-    try:
-        classifier = artifacts.load_classifier(cfg, "classifier", data=artifacts.data_record(cfg))
-    except artifacts.ArtifactNotFoundError as exc:
-        print("left out:", exc)
-        return None
-    if task not in classifier.card.classes:
+    classifier = _saved(cfg, "classifier", artifacts.load_classifier)
+    if classifier is None or task not in classifier.card.classes:
         return None
     rows = classifier.predict(test.image_paths(), num_workers=cfg.num_workers)
     said = rows[(rows["task"] == task) & rows["error"].isna()].set_index("path")["predicted"]

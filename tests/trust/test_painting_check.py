@@ -82,11 +82,17 @@ def _acceptance_error(recall, validation, test):
     return float(np.sqrt(variance))
 
 
-def _check_on_fresh_paintings(seed, dim=24, recall=0.95):
+def _collection(seed, dim):
+    """A seeded draw: 400 training, 300 validation and 300 test paintings, 150 made-up images (their energy in the
+    other half of the dimensions), and the generator for further draws."""
     rng = np.random.default_rng(seed)
     half = dim // 2
     paintings, validation, test = (_positive_features(rng, n, dim, np.arange(half)) for n in (400, 300, 300))
-    made_up = _positive_features(rng, 150, dim, np.arange(half, dim))
+    return rng, paintings, validation, test, _positive_features(rng, 150, dim, np.arange(half, dim))
+
+
+def _check_on_fresh_paintings(seed, dim=24, recall=0.95):
+    _, paintings, validation, test, made_up = _collection(seed, dim)
     check = fit_painting_check(paintings, validation, made_up, recall=recall, near_k=5)
     return check.is_painting(test, near_bank(paintings)).mean()
 
@@ -106,10 +112,8 @@ def test_the_nearness_rule_refuses_images_far_from_every_painting_that_the_linea
     """Like photographs: images on the paintings' side of the linear rule (paintings moved far along a direction
     the rule does not weigh) pass it as paintings; the nearness rule refuses them, and both rules together still
     accept ``recall`` of the validation paintings."""
-    rng = np.random.default_rng(seed)
+    rng, paintings, validation, test, made_up = _collection(seed, dim)
     half = dim // 2
-    paintings, validation, test = (_positive_features(rng, n, dim, np.arange(half)) for n in (400, 300, 300))
-    made_up = _positive_features(rng, 150, dim, np.arange(half, dim))
     linear = fit_painting_check(paintings, validation, made_up, recall=recall)
     both = fit_painting_check(paintings, validation, made_up, recall=recall, near_k=5)
     w = np.asarray(linear.weights)
