@@ -7,8 +7,9 @@
 
 An image folder is listed into ``OUT/shards`` first (``--rows-per-shard`` rows each), a folder of WebDataset
 ``*.tar`` shards one Parquet shard per tar (the images are read out of the tars). Run the same command again
-after a stop: the shards already written are kept, the rest are embedded. It ends by checking, by ids, that every
-painting was embedded once (or listed with its error), and exits 1 when not.
+after a stop, or after the folder gained images: the shards already written are kept, the rest are embedded (what
+the folder gained is listed after the rest; ``OUT`` is refused for another collection). It ends by checking, by
+ids, that every painting was embedded once (or listed with its error), and exits 1 when not.
 """
 
 from __future__ import annotations
@@ -23,23 +24,14 @@ from .shards import SHARD_GLOB
 
 
 def _shards(collection: Path, out: Path, rows_per_shard: int) -> list[Path]:
-    from ..inference.files import find_images
-    from .shards import list_tar_shards, shard_files, write_path_shards
+    """``collection``'s own Parquet shards, else its listing in ``out/shards`` (made now, or brought up to date:
+    :func:`~artlib.collection.listing.list_collection`)."""
+    from .listing import list_collection
+    from .shards import shard_files
 
     if any(collection.glob(SHARD_GLOB)):
         return shard_files(collection)
-    listed = out / "shards"
-    if any(listed.glob(SHARD_GLOB)):
-        return shard_files(listed)
-    tars = sorted(collection.glob("*.tar"))
-    if tars:
-        return list_tar_shards(tars, listed)
-    paths, problems = find_images([collection])
-    for path, why in problems:
-        logging.getLogger(__name__).warning("left out %s: %s", path, why)
-    if not paths:
-        raise SystemExit(f"artlib-embed: no images and no {SHARD_GLOB} in {collection}")
-    return write_path_shards(paths, [str(p.relative_to(collection)) for p in paths], listed, rows_per_shard)
+    return list_collection(collection, out / "shards", rows_per_shard)
 
 
 def main(argv: list[str] | None = None) -> None:

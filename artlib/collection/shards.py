@@ -33,9 +33,11 @@ def write_path_shards(
     folder: str | Path,
     rows_per_shard: int = 10_000,
     extra: pd.DataFrame | None = None,
+    start: int = 0,
 ) -> list[Path]:
     """Write ``paths`` (with their ``ids``, default the path itself; and ``extra`` columns, row for row) as
-    Parquet shards of at most ``rows_per_shard`` rows in ``folder``; returns the shard files in order."""
+    Parquet shards of at most ``rows_per_shard`` rows in ``folder``, numbered from ``start`` (0: ``folder`` must
+    hold no shard; more: shards added after those there); returns the shard files in order."""
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
     frame = pd.DataFrame({"id": [str(i) for i in (ids if ids is not None else paths)], "path": [str(p) for p in paths]})
@@ -44,9 +46,9 @@ def write_path_shards(
             raise ValueError(f"extra has {len(extra)} rows for {len(frame)} paths")
         frame = pd.concat([frame, extra.drop(columns=["id", "path"], errors="ignore").reset_index(drop=True)], axis=1)
     refuse_repeated_ids(frame["id"])
-    folder = empty_shard_folder(folder)
-    starts = range(0, len(frame), rows_per_shard)
-    return [write_shard(frame.iloc[start : start + rows_per_shard], folder, n) for n, start in enumerate(starts)]
+    folder = shard_folder(folder, start)
+    rows = [frame.iloc[first : first + rows_per_shard] for first in range(0, len(frame), rows_per_shard)]
+    return [write_shard(part, folder, start + n) for n, part in enumerate(rows)]
 
 
 def refuse_repeated_ids(ids: pd.Series) -> None:
@@ -56,14 +58,24 @@ def refuse_repeated_ids(ids: pd.Series) -> None:
         raise ValueError(f"ids must be unique: {len(repeated)} repeated, e.g. {repeated.iloc[0]!r}")
 
 
-def empty_shard_folder(folder: str | Path) -> Path:
-    """``folder``, created; ``FileExistsError`` when it already holds shards (a listing is written once)."""
+def shard_folder(folder: str | Path, start: int = 0) -> Path:
+    """``folder``, created, where shards numbered from ``start`` go; ``FileExistsError`` when it already holds
+    shards numbered ``start`` or more (a listing is written once, and only added to)."""
+    if start < 0:
+        raise ValueError(f"start must be at least 0, got {start}")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    stale = sorted(folder.glob(SHARD_GLOB))
-    if stale:
-        raise FileExistsError(f"{folder} already holds {len(stale)} shards: write to an empty folder")
+    taken = [p for p in sorted(folder.glob(SHARD_GLOB)) if shard_number(p) >= start]
+    if taken:
+        said = "write to an empty folder" if start == 0 else f"new shards start at {start}"
+        raise FileExistsError(f"{folder} already holds {len(taken)} shards: {said}")
     return folder
+
+
+def shard_number(shard: Path) -> int:
+    """The number of ``shard-<number>.parquet`` (-1 for a name not of that form)."""
+    tail = shard.stem.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
 
 
 def write_shard(rows: pd.DataFrame, folder: Path, number: int) -> Path:
@@ -87,14 +99,14 @@ def read_ids(path: str | Path) -> pd.Series:
     return pd.read_parquet(path, columns=["id"])["id"].astype(str)
 
 
-def list_tar_shards(tars: Sequence[str | Path], folder: str | Path) -> list[Path]:
-    """List each WebDataset tar of ``tars`` as a Parquet shard in ``folder`` (``shard-00000.parquet``... in the
-    tars' order): ``id`` (the tar's name and the member's key, ``00000.tar/key``), ``path`` (the tar), ``offset``
-    and ``size`` of the image's bytes in it. A tar that cannot be read raises ``ValueError`` naming it; a tar
-    without images gives an empty shard, with a warning."""
-    folder = empty_shard_folder(folder)
+def list_tar_shards(tars: Sequence[str | Path], folder: str | Path, start: int = 0) -> list[Path]:
+    """List each WebDataset tar of ``tars`` as a Parquet shard in ``folder`` (``shard-<start>.parquet``... in the
+    tars' order; ``start`` as :func:`write_path_shards`): ``id`` (the tar's name and the member's key,
+    ``00000.tar/key``), ``path`` (the tar), ``offset`` and ``size`` of the image's bytes in it. A tar that cannot
+    be read raises ``ValueError`` naming it; a tar without images gives an empty shard, with a warning."""
+    folder = shard_folder(folder, start)
     out = []
-    for number, tar in enumerate(Path(t) for t in tars):
+    for number, tar in enumerate((Path(t) for t in tars), start=start):
         try:
             with tarfile.open(tar) as archive:
                 members = [m for m in archive.getmembers() if m.isfile()]

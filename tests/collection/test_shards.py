@@ -84,3 +84,13 @@ def test_a_window_of_tar_and_file_shards_gives_the_workers_one_kind_of_row(fixtu
     rows = pd.concat([_shard_rows(tar_shard), _shard_rows(file_shard)], ignore_index=True)
     assert rows.columns.tolist() == ["id", "path", "offset", "size", "shard"] and rows["offset"].notna().all()
     assert (rows["offset"].iloc[4:] == -1).all() and (rows["offset"].iloc[:4] > 0).all()
+
+
+def test_shards_added_to_a_listing_are_numbered_after_it_and_never_overwrite_it(tmp_path):
+    first = write_path_shards(["a.jpg", "b.jpg"], None, tmp_path / "s", rows_per_shard=1)
+    added = write_path_shards(["c.jpg"], None, tmp_path / "s", rows_per_shard=1, start=2)
+    assert [p.name for p in first + added] == [f"shard-0000{i}.parquet" for i in range(3)]
+    with pytest.raises(FileExistsError, match="new shards start at 1"):
+        write_path_shards(["d.jpg"], None, tmp_path / "s", start=1)
+    with pytest.raises(ValueError, match="at least 0"):
+        write_path_shards(["d.jpg"], None, tmp_path / "t", start=-1)
