@@ -38,6 +38,11 @@ ROWS_PER_GROUP = 1024
 SEARCHED = ("title", "artist_name", "id")
 
 
+def _literal(word: str) -> str:
+    """``word`` as a LIKE pattern that matches itself (``\\``, ``%`` and ``_`` escaped with ``\\``)."""
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def pa_indices(positions: np.ndarray) -> Any:
     import pyarrow as pa
 
@@ -171,15 +176,16 @@ class Catalogue:
         return int(found["position"].iloc[0]) if len(found) else None
 
     def find(self, text: str, limit: int = 20) -> pd.DataFrame:
-        """At most ``limit`` rows whose title, artist or id contains every word of ``text`` (any case)."""
+        """At most ``limit`` rows whose title, artist or id contains every word of ``text`` (any case; ``%`` and
+        ``_`` are letters like any other, not SQL wildcards)."""
         words = [w for w in text.split() if w]
         if not words:
             raise ValueError("type a few words to look for")
         searched = [c for c in SEARCHED if c in self.columns]
         haystack = " || ' ' || ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in searched)
-        where = " AND ".join(f"({haystack}) ILIKE ?" for _ in words)
+        where = " AND ".join(f"({haystack}) ILIKE ? ESCAPE '\\'" for _ in words)
         sql = f"SELECT * FROM read_parquet(?) WHERE {where} ORDER BY position LIMIT {int(limit)}"
-        return self._query(sql, [str(self.path), *[f"%{w}%" for w in words]])
+        return self._query(sql, [str(self.path), *[f"%{_literal(w)}%" for w in words]])
 
     def labelled(self, column: str) -> int:
         """How many rows have a value in ``column``, from the row groups' statistics (the column itself is read

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
@@ -87,6 +89,19 @@ def test_find_needs_every_word_in_title_artist_or_id(tmp_path):
     assert catalogue.position_of("/art/p42.jpg") == 42 and catalogue.position_of("nope") is None
     with pytest.raises(ValueError, match="a few words"):
         catalogue.find("   ")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    titles=st.lists(st.text(alphabet="ab%_\\' .", min_size=0, max_size=6), min_size=1, max_size=8),
+    word=st.text(alphabet="ab%_\\'.", min_size=1, max_size=3),
+)
+def test_find_matches_the_words_as_typed_wildcards_included(tmp_path, titles, word):
+    """``%`` and ``_`` used to act as SQL wildcards: "%" found every painting, "a_b" found "axb"."""
+    items = pd.DataFrame({"id": [f"p{i}" for i in range(len(titles))], "title": titles})
+    catalogue = Catalogue.open(write_catalogue(tmp_path / "w.parquet", items))
+    expected = [i for i, title in enumerate(titles) if word.lower() in f"{title} p{i}".lower()]
+    assert catalogue.find(word, limit=100)["position"].tolist() == expected
 
 
 def test_damaged_or_foreign_catalogues_are_named(tmp_path):
