@@ -19,15 +19,31 @@ CPU_FORWARD_PIXELS = 16 * 128 * 128
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    """``'auto'`` -> CUDA if available, else Apple MPS, else CPU (``ARTLIB_DEVICE`` overrides)."""
-    device = os.environ.get("ARTLIB_DEVICE", device) if str(device) == "auto" else device
-    if str(device) != "auto":
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    """``'auto'`` -> CUDA if available, else Apple MPS, else CPU (``ARTLIB_DEVICE`` overrides). A device this machine
+    lacks (``cuda`` without a GPU, ``cuda:3`` on one GPU, ``mps`` off a Mac) or a name torch does not know raises
+    ``ValueError`` naming it and where it came from, before a model is moved there."""
+    source = "device"
+    if str(device) == "auto" and os.environ.get("ARTLIB_DEVICE", "").strip():
+        device, source = os.environ["ARTLIB_DEVICE"].strip(), "ARTLIB_DEVICE"
+    if str(device) == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if _mps_available() else torch.device("cpu")
+    try:
+        chosen = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{source}={str(device)!r} is no device: use auto, cpu, cuda, cuda:N or mps") from None
+    if chosen.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (chosen.index or 0) >= count:
+            raise ValueError(f"{source}={str(device)!r}: this machine has {count} CUDA device(s); use auto or cpu")
+    if chosen.type == "mps" and not _mps_available():
+        raise ValueError(f"{source}={str(device)!r}: this machine has no Apple MPS device; use auto or cpu")
+    return chosen
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 
 
 def prefers_channels_last(device: torch.device) -> bool:

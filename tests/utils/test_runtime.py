@@ -104,3 +104,37 @@ def test_forward_in_parts_refuses_outputs_it_cannot_join():
     model = torch.nn.Identity().eval()
     with torch.no_grad(), pytest.raises(TypeError, match="cannot join outputs of type str"):
         forward_in_parts(lambda images: "text", model, torch.zeros(40, 3, 128, 128))
+
+
+@pytest.mark.parametrize(
+    ("given", "env", "said"),
+    [
+        ("foo", None, "device='foo' is no device"),
+        ("auto", "foo", "ARTLIB_DEVICE='foo' is no device"),
+        ("cuda:99", None, "device='cuda:99': this machine has"),
+        ("auto", "cuda:99", "ARTLIB_DEVICE='cuda:99': this machine has"),
+    ],
+)
+def test_a_device_the_machine_lacks_is_named_before_a_model_moves(monkeypatch, given, env, said):
+    """`artlib-predict --device cuda` on a CPU machine ended in torch's "Found no NVIDIA driver" traceback."""
+    from artlib.utils.runtime import resolve_device
+
+    monkeypatch.delenv("ARTLIB_DEVICE", raising=False)
+    if env is not None:
+        monkeypatch.setenv("ARTLIB_DEVICE", env)
+    with pytest.raises(ValueError, match=said):
+        resolve_device(given)
+
+
+def test_cuda_and_mps_are_refused_where_absent_and_auto_or_cpu_always_work(monkeypatch):
+    from artlib.utils.runtime import resolve_device
+
+    monkeypatch.setenv("ARTLIB_DEVICE", "  ")  # blank: as if unset
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    for absent in ("cuda", "cuda:0", "mps", torch.device("cuda")):
+        with pytest.raises(ValueError, match="this machine has"):
+            resolve_device(absent)
+    assert resolve_device("auto") == resolve_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("ARTLIB_DEVICE", "cpu")
+    assert resolve_device() == torch.device("cpu") and resolve_device("cpu") == torch.device("cpu")
