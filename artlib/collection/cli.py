@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers < 1 or args.batch_size < 1 or args.rows_per_shard < 1 or args.image_size < 32:
         parser.error("--workers, --batch-size and --rows-per-shard must be at least 1, --image-size at least 32")
     if not args.collection.is_dir():
-        parser.exit(2, f"artlib-embed: no such folder: {args.collection}\n")
+        said = "a file, not a folder" if args.collection.exists() else "no such folder"
+        parser.exit(2, f"artlib-embed: {said}: {args.collection}\n")
+    if args.out.exists() and not args.out.is_dir():
+        parser.exit(2, f"artlib-embed: --out {args.out} is a file, not a folder\n")
     try:  # what the arguments name, before Ray starts: a clear line instead of a traceback
         network = create_backbone(args.model, **({} if args.untrained else {"pretrained": True}))
         shards = _shards(args.collection, args.out, args.rows_per_shard)

@@ -9,12 +9,15 @@ from artlib.collection.cli import main
     ("argv", "said"),
     [
         (["{tmp}/nowhere", "--out", "{tmp}/out"], "no such folder"),
+        (["{tmp}/file.jpg", "--out", "{tmp}/out"], "a file, not a folder"),
+        (["{tmp}", "--out", "{tmp}/file.jpg"], "is a file, not a folder"),
         (["{tmp}", "--out", "{tmp}/out", "--model", "nosuchnet"], "unknown model 'nosuchnet'"),
         (["{tmp}", "--out", "{tmp}/out", "--workers", "0"], "at least 1"),
         (["{tmp}", "--out", "{tmp}/out", "--image-size", "8"], "at least 32"),
     ],
 )
 def test_a_bad_argument_ends_with_one_line_before_ray_starts(tmp_path, capsys, argv, said):
+    (tmp_path / "file.jpg").write_bytes(b"")
     with pytest.raises(SystemExit) as exit_:
         main([a.format(tmp=tmp_path) for a in argv])
     err = capsys.readouterr().err
