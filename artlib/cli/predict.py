@@ -35,6 +35,17 @@ TABLE_FORMATS = {
 }
 
 
+def out_problem(path: Path) -> str | None:
+    """Why ``path`` cannot take the table (a suffix of no format, Parquet without pyarrow), else None."""
+    import importlib.util
+
+    if path.suffix.lower() not in TABLE_FORMATS:
+        return f"name a {', '.join(TABLE_FORMATS)} file"
+    if path.suffix.lower() == ".parquet" and importlib.util.find_spec("pyarrow") is None:
+        return "Parquet needs pyarrow: pip install pyarrow (or 'artlib[scale]'), or write a .csv"
+    return None
+
+
 def write_table(table: pd.DataFrame, path: Path) -> None:
     """``table`` written to ``path`` in the format its suffix names (:data:`TABLE_FORMATS`), folders created."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,8 +76,10 @@ def predict(argv: list[str] | None = None) -> None:
         "it exists and was made from the same data as the classifier",
     )
     args = parser.parse_args(argv)
-    if args.out is not None and args.out.suffix.lower() not in TABLE_FORMATS:  # before an hour of predicting
-        parser.error(f"--out {args.out}: name a {', '.join(TABLE_FORMATS)} file")
+    if args.out is not None:  # before an hour of predicting
+        problem = out_problem(args.out)
+        if problem:
+            parser.error(f"--out {args.out}: {problem}")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from ..models.weights import WeightsUnavailableError
     from ..train.checkpoint import CheckpointError

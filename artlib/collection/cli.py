@@ -58,8 +58,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.workers < 1 or args.batch_size < 1 or args.rows_per_shard < 1 or args.image_size < 32:
         parser.error("--workers, --batch-size and --rows-per-shard must be at least 1, --image-size at least 32")
     if not args.collection.is_dir():
-        said = "a file, not a folder" if args.collection.exists() else "no such folder"
-        parser.exit(2, f"artlib-embed: {said}: {args.collection}\n")
+        what = "a file, not a folder" if args.collection.exists() else "no such folder"
+        parser.exit(2, f"artlib-embed: {what}: {args.collection}\n")
     if args.out.exists() and not args.out.is_dir():
         parser.exit(2, f"artlib-embed: --out {args.out} is a file, not a folder\n")
     try:  # what the arguments name, before Ray starts: a clear line instead of a traceback

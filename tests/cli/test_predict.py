@@ -334,3 +334,15 @@ def test_out_writes_the_format_its_suffix_names_and_refuses_others_before_predic
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path / "nowhere.pt"), image, "--out", str(tmp_path / "p.xlsx")])
     assert exit_.value.code == 2 and ".parquet" in capsys.readouterr().err and not (tmp_path / "p.xlsx").exists()
+
+
+def test_parquet_without_pyarrow_is_refused_before_predicting(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    import pytest
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tmp_path / "m.pt"), str(tmp_path), "--out", str(tmp_path / "p.parquet")])
+    assert exit_.value.code == 2 and "needs pyarrow" in capsys.readouterr().err
