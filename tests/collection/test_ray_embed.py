@@ -181,3 +181,32 @@ def test_shards_under_a_damaged_card_are_embedded_again(tmp_path, caplog, card_t
         claim_output(tmp_path, card)
     assert "embedded by an unknown model" in caplog.text and not (tmp_path / "shard-00000.parquet").exists()
     assert EmbedderCard.from_dict(__import__("json").loads((tmp_path / CARD_FILE).read_text())) == card
+
+
+def test_artlib_embed_run_again_embeds_only_what_the_folder_gained(fixture_paths, tmp_path, capsys, monkeypatch):
+    """The command a person reruns after adding paintings: the earlier shards are kept, the new images embedded, and
+    every painting of the folder is in the output once, with paths any worker can open."""
+    import shutil
+
+    from artlib.collection.cli import main
+
+    monkeypatch.chdir(tmp_path)  # the listing's paths must not depend on where the run starts
+    images = load_image_folder(fixture_paths.imagefolder).image_paths()
+    for path in images[:6]:
+        shutil.copy(path, tmp_path / f"first-{path.name}")
+    folder, out = tmp_path, tmp_path.parent / f"{tmp_path.name}-out"
+    argv = [str(folder.relative_to(tmp_path.parent)), "--out", str(out), "--untrained", "--model", "simple_cnn_tiny",
+            "--image-size", "32", "--workers", "1", "--rows-per-shard", "4"]  # fmt: skip
+    monkeypatch.chdir(tmp_path.parent)
+    main(argv)
+    first = {p.name: pd.read_parquet(p) for p in shard_files(out / "embeddings")}
+    for path in images[6:9]:
+        shutil.copy(path, tmp_path / f"later-{path.name}")
+    capsys.readouterr()
+    monkeypatch.chdir(tmp_path)
+    main([str(folder), *argv[1:]])
+    said = capsys.readouterr().out
+    assert "3 paintings in 1 shards" in said and "2 shards already embedded" in said and "complete: True" in said
+    ids, vectors = read_embeddings(out / "embeddings")
+    assert sorted(ids) == sorted(p.name for p in folder.glob("*.jpg")) and len(set(ids)) == len(ids) == len(vectors)
+    assert all(pd.read_parquet(out / "embeddings" / name).equals(frame) for name, frame in first.items())
