@@ -45,7 +45,7 @@ def list_collection(collection: Path, folder: Path, rows_per_shard: int = 10_000
         return listed
     if record != {"collection": str(root), "kind": kind}:
         raise ValueError(
-            f"{folder} lists {record.get('kind', '?')} {record.get('collection')!r}, not {kind} {str(root)!r}: give "
+            f"{folder} lists {record['kind']} {record['collection']!r}, not {kind} {str(root)!r}: give "
             f"another --out, or remove {folder} to list this collection there (embeddings of the same ids are kept)"
         )
     start = max(shard_number(s) for s in listed) + 1
@@ -99,6 +99,9 @@ def _read_record(folder: Path) -> dict | None:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, OSError) as exc:
         raise ValueError(f"{path} is damaged ({exc}): remove {folder} to list the collection again") from exc
-    if not isinstance(record, dict):
-        raise ValueError(f"{path} is damaged (not a JSON object): remove {folder} to list the collection again")
+    if not isinstance(record, dict) or not all(isinstance(record.get(key), str) for key in ("collection", "kind")):
+        raise ValueError(
+            f"{path} is damaged (not an object with a collection and a kind): remove {folder} to list the collection "
+            "again"
+        )
     return record

@@ -48,10 +48,13 @@ def test_another_collection_into_the_same_listing_is_refused(tmp_path):
     assert list(_rows(shard_files(tmp_path / "out"))["id"]) == ["1.jpg"]
 
 
-def test_a_damaged_record_is_named(tmp_path):
+@pytest.mark.parametrize(
+    "damaged", ["[1, 2", "[1, 2]", "{}", '{"collection": 3, "kind": "folder"}', '{"collection": "/x"}', "null"]
+)
+def test_a_damaged_record_is_named(tmp_path, damaged):
     _image(tmp_path / "A" / "1.jpg")
     list_collection(tmp_path / "A", tmp_path / "out")
-    (tmp_path / "out" / LISTING_FILE).write_text("[1, 2")
+    (tmp_path / "out" / LISTING_FILE).write_text(damaged)
     with pytest.raises(ValueError, match=f"{LISTING_FILE} is damaged"):
         list_collection(tmp_path / "A", tmp_path / "out")
 
