@@ -198,6 +198,7 @@ def test_artlib_embed_run_again_embeds_only_what_the_folder_gained(fixture_paths
     argv = [str(folder.relative_to(tmp_path.parent)), "--out", str(out), "--untrained", "--model", "simple_cnn_tiny",
             "--image-size", "32", "--workers", "1", "--rows-per-shard", "4"]  # fmt: skip
     monkeypatch.chdir(tmp_path.parent)
+    started = time.monotonic()
     main(argv)
     first = {p.name: pd.read_parquet(p) for p in shard_files(out / "embeddings")}
     for path in images[6:9]:
@@ -210,3 +211,4 @@ def test_artlib_embed_run_again_embeds_only_what_the_folder_gained(fixture_paths
     ids, vectors = read_embeddings(out / "embeddings")
     assert sorted(ids) == sorted(p.name for p in folder.glob("*.jpg")) and len(set(ids)) == len(ids) == len(vectors)
     assert all(pd.read_parquet(out / "embeddings" / name).equals(frame) for name, frame in first.items())
+    assert time.monotonic() - started < 600 and not _ray_processes()  # bounded; no Ray process left behind
