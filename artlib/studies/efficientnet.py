@@ -31,7 +31,8 @@ RECIPES = {"efficientnet_b0": False, "efficientnet_lite0": True}
 
 @dataclass
 class ScoredRun:
-    """A trained model (its trainer holds the best weights), its test loader, history and test scores."""
+    """A trained model (its trainer holds the best weights), its test loader, history, test predictions (one view,
+    with features) and test scores."""
 
     name: str
     pretrained: bool
@@ -86,7 +87,7 @@ def train_efficientnet(cfg: Settings, splits: dict[str, ArtTable], name: str, pr
     )
     history = trainer.fit(loaders["train"], loaders["val"])
     trainer.load_best()
-    preds = trainer.predict(loaders["test"])
+    preds = trainer.predict(loaders["test"], embed=True)  # features from the same pass: choose_views' one view
     scores = task_scores(preds.labels, preds.probs, top_k=3)
     how = "pretrained, fine-tuned" if pretrained else "from scratch"
     save_result(
@@ -122,10 +123,14 @@ class Way:
         return " + ".join(self.views) + (", + mirror" if self.mirror else "")
 
 
+#: the centre crop alone, as the loaders of training and testing read a painting
+ONE_VIEW = Way(("crop",), False)
+
+
 def candidate_ways(cfg: Settings) -> list[Way]:
     """The ways compared, cheapest first: one view (the centre crop), with its mirror image, and the profile's
     views (``cfg.tta_views``) with their mirror images."""
-    return list(dict.fromkeys([Way(("crop",), False), Way(("crop",), True), Way(tuple(cfg.tta_views), True)]))
+    return list(dict.fromkeys([ONE_VIEW, Way(("crop",), True), Way(tuple(cfg.tta_views), True)]))
 
 
 @dataclass
@@ -153,13 +158,17 @@ def best_on_validation(table: pd.DataFrame, ways: list[Way]) -> Way:
 def choose_views(cfg: Settings, run: ScoredRun, val: ArtTable, test: ArtTable) -> ViewsChoice:
     """Score each of :func:`candidate_ways` on ``val`` and on ``test``, and choose the way of the best validation
     accuracy (the mean over tasks; a tie goes to the cheaper way): the test split is reported, never chosen on.
-    The table is written to ``tables/08_lite0_tta.csv``."""
+    The run's own test pass is the one view on ``test`` (the same loader), not predicted again. The table is
+    written to ``tables/08_lite0_tta.csv``."""
     from ..data.loaders import make_loader
     from ..models import input_normalization
 
     normalization = input_normalization(run.trainer.model)
+    tested = getattr(run.test_loader.dataset, "table", None)  # the table of the run's own test pass
 
     def predictions(table: ArtTable, way: Way) -> Predictions:
+        if way == ONE_VIEW and table is tested and run.preds.embeddings is not None:
+            return run.preds
         loader = make_loader(
             table,
             train=False,

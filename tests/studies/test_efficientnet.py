@@ -39,7 +39,23 @@ def test_choose_views_scores_every_way_on_both_splits_and_keeps_the_chosen_predi
     cfg = settings(epochs=1, image_size=32, batch_size=32, train_fraction=0.3, tta_views=("letterbox",))
     splits = get_splits(cfg)
     run = study.train_efficientnet(cfg, splits, "efficientnet_b0", pretrained=False)
+    passes = []
+    predict = run.trainer.predict
+    monkeypatch.setattr(run.trainer, "predict", lambda loader, **kw: passes.append(kw) or predict(loader, **kw))
     views = study.choose_views(cfg, run, splits["val"], splits["test"])
+    # three ways on two splits, the run's own test pass standing for the one view on test (it was predicted again)
+    assert len(passes) == 5
+    for task in splits["train"].num_classes:
+        assert views.table.loc["one view", ("test", task)] == pytest.approx(run.scores.loc[task, "accuracy"])
+    from artlib.data.loaders import make_loader
+    from artlib.models import input_normalization
+
+    loader = make_loader(splits["test"], train=False, image_size=run.image_size, batch_size=cfg.batch_size,
+                         num_workers=cfg.num_workers, normalization=input_normalization(run.trainer.model),
+                         tta_views=("crop",))  # fmt: skip
+    fresh = predict(loader, embed=True)  # the reused pass is what a fresh one-view pass gives, features included
+    assert np.array_equal(fresh.embeddings, run.preds.embeddings)
+    assert all(np.array_equal(fresh.probs[t], run.preds.probs[t]) for t in fresh.probs)
     tasks = list(splits["train"].num_classes)
     assert list(views.table.index) == ["one view", "+ mirror", "letterbox, + mirror"]
     for split in ("validation", "test"):
