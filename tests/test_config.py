@@ -119,6 +119,9 @@ def test_bad_settings(monkeypatch, tmp_path):
         ({"ARTLIB_THREADS": "-2"}, "ARTLIB_THREADS must be >= 0"),
         ({"ARTLIB_THREADS": "two"}, "ARTLIB_THREADS must be an integer >= 0, got 'two'"),
         ({"ARTLIB_MODEL_SCALE": "medium"}, "model_scale must be one of"),
+        # a network name with a typo was accepted and failed when notebook 12 (or 08, 11-15) first built it
+        ({"ARTLIB_FEATURE_BACKBONE": "efficientnet_lite"}, "feature_backbone 'efficientnet_lite' is no registered"),
+        ({"ARTLIB_SIAMESE_MODELS": "efficientnet_lite:all:frozen"}, "unknown backbone 'efficientnet_lite'"),
     ],
 )
 def test_invalid_variables_are_named(monkeypatch, tmp_path, variables, match):
