@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..utils.files import atomic_write
-from .shards import SHARD_GLOB, list_tar_shards, shard_number, write_path_shards
+from .shards import SHARD_GLOB, list_tar_shards, read_ids, shard_number, write_path_shards
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ def list_collection(collection: Path, folder: Path, rows_per_shard: int = 10_000
         )
     start = max(shard_number(s) for s in listed) + 1
     if kind == "tar":
-        seen = set(_column(listed, "path"))
+        seen = {str(p) for shard in listed for p in pd.read_parquet(shard, columns=["path"])["path"]}
         return listed + list_tar_shards([t for t in tars if str(t.resolve()) not in seen], folder, start=start)
-    return listed + _list_images(root, folder, rows_per_shard, start, set(_column(listed, "id")))
+    return listed + _list_images(root, folder, rows_per_shard, start, {i for shard in listed for i in read_ids(shard)})
 
 
 def _list_images(
@@ -79,10 +79,6 @@ def _list_images(
     if not paths:
         return []
     return write_path_shards(paths, ids, folder, rows_per_shard, start=start)
-
-
-def _column(shards: list[Path], name: str) -> list[str]:
-    return [str(v) for shard in shards for v in pd.read_parquet(shard, columns=[name])[name]]
 
 
 def _write_record(folder: Path, root: Path, kind: str) -> None:
