@@ -341,13 +341,9 @@ def _validate(s: Settings) -> None:
     for spec in s.siamese_models:
         parse_siamese_spec(spec)
     s.siamese_models = tuple(s.siamese_models)
-    from .models import list_models
+    from .models.registry import require_registered
 
-    if s.feature_backbone not in list_models():  # else notebooks 08 and 11-15 fail when they first build it
-        raise ValueError(
-            f"feature_backbone {s.feature_backbone!r} is no registered model (a network of your own: register it with "
-            f"artlib.models.register_model before the settings are made); registered: {', '.join(list_models())}"
-        )
+    require_registered(s.feature_backbone, "feature_backbone")  # else notebooks 08 and 11-15 fail when they build it
     if isinstance(s.tasks, str):
         s.tasks = tuple(t.strip() for t in s.tasks.split(",") if t.strip())
     elif s.tasks is not None:

@@ -39,6 +39,17 @@ def create_classifier(name: str, num_classes: dict[str, int] | int | None = None
     return model
 
 
+def require_registered(name: str, what: str) -> str:
+    """``name`` when a model is registered under it; else ``ValueError`` saying ``what`` names an unregistered model,
+    listing the registered ones (a setting is checked when it is made, not when a notebook first builds it)."""
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"{what} {name!r} is no registered model (a network of your own: register it with "
+            f"artlib.models.register_model first); registered: {', '.join(list_models())}"
+        )
+    return name
+
+
 def create_backbone(name: str, **kwargs: Any) -> MultiTaskClassifier:
     """Model ``name`` as a feature extractor (timm's ``num_classes=0``): no head, ``forward`` gives the pooled
     features of width ``.feature_dim`` (also ``.forward_features``, ``.embed``, ``.backbone``)."""

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .registry import create_backbone, list_models, register_model
+from .registry import create_backbone, register_model, require_registered
 
 COMBINATIONS = ("concat", "absdiff", "product", "all")
 #: How a Siamese backbone learns: from random weights, fine-tuned from pretrained ones, or frozen (a head on features).
@@ -23,11 +23,7 @@ def parse_siamese_spec(spec: str) -> tuple[str, str, str]:
             f"a Siamese model is 'backbone:combine:training', e.g. 'simple_cnn:concat:scratch'; got {spec!r}"
         )
     backbone, combine, training = parts
-    if backbone not in list_models():
-        raise ValueError(
-            f"{spec!r}: unknown backbone {backbone!r} (a network of your own: register it with register_model "
-            f"first); registered: {', '.join(list_models())}"
-        )
+    require_registered(backbone, f"{spec!r}: unknown backbone")
     if combine not in COMBINATIONS:
         raise ValueError(f"{spec!r}: combine must be one of {COMBINATIONS}")
     if training not in TRAINING:
