@@ -1,5 +1,8 @@
+import importlib.util
+
 import numpy as np
 import pandas as pd
+import pytest
 from toy_problems import untrained_classifier
 
 from artlib.cli.predict import predict as main
@@ -313,8 +316,6 @@ def test_a_reference_network_without_its_weights_ends_with_what_to_install(folde
 
 def test_out_writes_the_format_its_suffix_names_and_refuses_others_before_predicting(folder, tmp_path, capsys):
     """--out predictions.parquet wrote a CSV under that name."""
-    import pytest
-
     model = untrained_classifier(folder)
     save_classifier(tmp_path / "m.pt", model, ModelCard.for_model(model, "simple_cnn", folder.classes, 32))
     image = str(folder.image_paths()[0])
@@ -337,10 +338,6 @@ def test_out_writes_the_format_its_suffix_names_and_refuses_others_before_predic
 
 
 def test_parquet_without_pyarrow_is_refused_before_predicting(tmp_path, monkeypatch, capsys):
-    import importlib.util
-
-    import pytest
-
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
     with pytest.raises(SystemExit) as exit_:

@@ -1,8 +1,10 @@
 """artlib-embed's arguments: what they name is checked before Ray starts, with one line each."""
 
 import pytest
+from PIL import Image
 
 from artlib.collection.cli import main
+from artlib.collection.listing import list_collection
 
 
 @pytest.mark.parametrize(
@@ -32,14 +34,10 @@ def test_a_folder_without_images_says_so(tmp_path, capsys):
 
 def test_another_collection_into_the_same_output_is_refused_before_ray_starts(tmp_path, capsys):
     """It used to reuse the first collection's listing and report the second one complete, unembedded."""
-    from PIL import Image
-
     for name in ("A", "B"):
         (tmp_path / name).mkdir()
         Image.new("RGB", (8, 8)).save(tmp_path / name / "1.jpg")
     (tmp_path / "out" / "shards").mkdir(parents=True)
-    from artlib.collection.listing import list_collection
-
     list_collection(tmp_path / "A", tmp_path / "out" / "shards")
     with pytest.raises(SystemExit) as exit_:
         main([str(tmp_path / "B"), "--out", str(tmp_path / "out"), "--untrained"])
